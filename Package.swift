@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - System libraries (C shims: a module map and one header each)
+
+let systemLibraries: [Target] = [
+    .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+    .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
+    .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+]
+
+// MARK: - Library modules, lowest layer first
+
+let libraries: [Target] = [
+    .target(name: "Determinism"),
+    .target(name: "Compute", dependencies: ["CDNNL", "Determinism"]),
+    .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "Determinism"]),
+    .target(name: "Models", dependencies: [
+        "Compute",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+    ]),
+    .target(name: "Clustering", dependencies: ["Compute", "Determinism"]),
+    .target(name: "Report", dependencies: []),
+    .target(name: "Workflows", dependencies: [
+        "Compute", "Imaging", "Models", "Clustering", "Report",
+        .product(name: "Logging", package: "swift-log"),
+    ]),
+]
+
+// MARK: - The command-line tool
+
+let executables: [Target] = [
+    .executableTarget(name: "wbc", dependencies: [
+        "Workflows", "Compute", "Imaging", "Models", "Clustering", "Report", "Determinism",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+    ]),
+]
+
+// MARK: - Tests (mirror Sources/)
+
+let tests: [Target] = [
+    .testTarget(name: "ComputeTests", dependencies: ["Compute"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "Compute"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Compute"]),
+    .testTarget(name: "ReportTests", dependencies: ["Report"]),
+    .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering"]),
+]
+
+let package = Package(
+    name: "wbc-cluster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wbc", targets: ["wbc"]),
+        .library(name: "WBCCluster", targets: ["Determinism", "Compute", "Imaging", "Models", "Clustering", "Report", "Workflows"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: systemLibraries + libraries + executables + tests,
+    swiftLanguageModes: [.v6]
+)

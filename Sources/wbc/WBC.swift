@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct WBC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wbc",
+        abstract: "Unsupervised clustering of white-blood-cell images (ResNet autoencoder + Deep Embedded Clustering).",
+        subcommands: []
+    )
+}
