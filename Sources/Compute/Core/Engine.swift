@@ -1,0 +1,147 @@
+import CDNNL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An error from the compute core: a failed oneDNN call, a shape mismatch, a non-finite value.
+/// The message names the op or tensor and, where it can, what to do.
+public struct ComputeError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+@inline(__always)
+func dnnlCheck(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
+    if status != dnnl_success {
+        throw ComputeError("oneDNN failed in \(what()): \(dnnlStatusName(status))")
+    }
+}
+
+func dnnlStatusName(_ s: dnnl_status_t) -> String {
+    switch s {
+    case dnnl_out_of_memory: return "out of memory"
+    case dnnl_invalid_arguments: return "invalid arguments (a shape or layout the op does not accept)"
+    case dnnl_unimplemented: return "no implementation for these shapes/layouts on this CPU"
+    case dnnl_iterator_ends: return "iterator ends"
+    case dnnl_runtime_error: return "runtime error"
+    case dnnl_not_required: return "not required"
+    default: return "status \(s.rawValue)"
+    }
+}
+
+/// The process-wide oneDNN CPU engine and its in-order stream.
+///
+/// oneDNN's Debian build runs its kernels on OpenMP threads; that pool is the only thread pool
+/// the compute core uses. `Engine.setThreads(_:)` sizes it.
+public final class Engine: @unchecked Sendable {
+    public static let shared = Engine()
+
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+    private let lock = NSLockShim()
+    private var primitives: [String: Primitive] = [:]
+
+    private init() {
+        var e: dnnl_engine_t? = nil
+        guard dnnl_engine_create(&e, dnnl_cpu, 0) == dnnl_success, let e else {
+            fatalError("oneDNN: could not create the CPU engine (is libdnnl2 installed?)")
+        }
+        var s: dnnl_stream_t? = nil
+        guard dnnl_stream_create(&s, e, dnnl_stream_default_flags.rawValue) == dnnl_success, let s else {
+            fatalError("oneDNN: could not create a CPU stream")
+        }
+        engine = e
+        stream = s
+    }
+
+    /// Returns the cached primitive for `key`, creating it with `make` on first use.
+    func primitive(_ key: String, make: () throws -> dnnl_primitive_desc_t) throws -> Primitive {
+        lock.lock(); defer { lock.unlock() }
+        if let p = primitives[key] { return p }
+        let pd = try make()
+        let p = try Primitive(pd: pd, name: key)
+        primitives[key] = p
+        return p
+    }
+
+    /// Number of cached primitives (for tests and diagnostics).
+    public var cachedPrimitiveCount: Int { lock.lock(); defer { lock.unlock() }; return primitives.count }
+
+    /// Sets the number of OpenMP threads oneDNN uses (default: all cores).
+    public static func setThreads(_ n: Int) {
+        guard n > 0 else { return }
+        _ = Engine.shared
+        typealias SetFn = @convention(c) (Int32) -> Void
+        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: -2) /* RTLD_DEFAULT */, "omp_set_num_threads") {
+            unsafeBitCast(sym, to: SetFn.self)(Int32(n))
+        }
+    }
+
+    /// The number of threads oneDNN will use.
+    public static var threads: Int {
+        _ = Engine.shared
+        typealias GetFn = @convention(c) () -> Int32
+        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: -2), "omp_get_max_threads") {
+            return Int(unsafeBitCast(sym, to: GetFn.self)())
+        }
+        return 1
+    }
+}
+
+/// A minimal mutex (pthread) so the core does not need Foundation.
+final class NSLockShim: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    func lock() { pthread_mutex_lock(&m) }
+    func unlock() { pthread_mutex_unlock(&m) }
+}
+
+/// A oneDNN primitive with its descriptor, created once and reused.
+final class Primitive: @unchecked Sendable {
+    let pd: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+    let name: String
+
+    init(pd: dnnl_primitive_desc_t, name: String) throws {
+        var p: dnnl_primitive_t? = nil
+        try dnnlCheck(dnnl_primitive_create(&p, pd), "creating primitive \(name)")
+        self.pd = pd
+        self.primitive = p!
+        self.name = name
+    }
+
+    /// The memory descriptor the primitive chose for `query` (e.g. `dnnl_query_src_md`).
+    func md(_ query: dnnl_query_t, _ index: Int32 = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(pd, query, index).pointee
+    }
+
+    /// The implementation oneDNN picked (e.g. "brgconv:avx512_core").
+    var implementation: String {
+        var s: UnsafePointer<CChar>? = nil
+        _ = withUnsafeMutablePointer(to: &s) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
+        return s.map { String(cString: $0) } ?? "?"
+    }
+
+    /// Executes with the given (argument, tensor) pairs and waits for completion.
+    func execute(_ args: [(Int32, Tensor)]) throws {
+        var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
+        let status = execArgs.withUnsafeMutableBufferPointer {
+            dnnl_primitive_execute(primitive, Engine.shared.stream, Int32($0.count), $0.baseAddress)
+        }
+        try dnnlCheck(status, "executing \(name)")
+        try dnnlCheck(dnnl_stream_wait(Engine.shared.stream), "waiting for \(name)")
+    }
+}
+
+/// Creates a primitive descriptor from an op descriptor, with optional attributes and forward hint.
+func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
+               _ what: String) throws -> dnnl_primitive_desc_t {
+    var pd: dnnl_primitive_desc_t? = nil
+    let status = withUnsafePointer(to: &desc) { ptr in
+        dnnl_primitive_desc_create(&pd, UnsafeRawPointer(ptr), attr, Engine.shared.engine, hint)
+    }
+    try dnnlCheck(status, what)
+    return pd!
+}

@@ -1,0 +1,206 @@
+import CDNNL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// 64-byte aligned float storage shared by tensors that view the same bytes (e.g. a reshape).
+final class Storage: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    init(byteCount: Int, zeroed: Bool = false) {
+        let n = max(byteCount, 64)
+        var p: UnsafeMutableRawPointer? = nil
+        let rc = posix_memalign(&p, 64, (n + 63) & ~63)
+        precondition(rc == 0 && p != nil, "out of memory allocating \(n) bytes for a tensor")
+        pointer = p!
+        self.byteCount = byteCount
+        if zeroed { memset(pointer, 0, n) }
+    }
+
+    deinit { free(pointer) }
+}
+
+/// An N-dimensional float32 tensor on the CPU.
+///
+/// Its logical order is row-major (NCHW for images). Its physical layout is the oneDNN memory descriptor
+/// in `desc`: either plain row-major, or the blocked layout a primitive chose with `format_tag_any`
+/// (e.g. `nChw16c`), which then flows unchanged to the next primitive. Swift-side math and I/O reorder to
+/// the plain layout first (`plain()`).
+///
+/// Tensors are treated as immutable once a primitive has written them, except parameters and optimizer
+/// state, which are updated in place (see `Parameter`).
+public final class Tensor: @unchecked Sendable {
+    /// Logical shape, e.g. `[N, C, H, W]`.
+    public let shape: [Int]
+    /// Physical layout.
+    let desc: dnnl_memory_desc_t
+    let storage: Storage
+    private var _memory: dnnl_memory_t? = nil
+
+    init(shape: [Int], desc: dnnl_memory_desc_t, storage: Storage? = nil, zeroed: Bool = false) {
+        self.shape = shape
+        self.desc = desc
+        self.storage = storage ?? Storage(byteCount: Layout.byteCount(desc), zeroed: zeroed)
+    }
+
+    deinit { if let m = _memory { dnnl_memory_destroy(m) } }
+
+    /// The oneDNN memory object over this tensor's bytes (created on first use).
+    var memory: dnnl_memory_t {
+        if let m = _memory { return m }
+        var m: dnnl_memory_t? = nil
+        var d = desc
+        let status = dnnl_memory_create(&m, &d, Engine.shared.engine, storage.pointer)
+        precondition(status == dnnl_success, "oneDNN memory object for tensor \(shape) (internal error)")
+        _memory = m
+        return m!
+    }
+
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// True when the bytes are dense row-major.
+    public var isPlain: Bool { Layout.equal(desc, Layout.plain(shape)) }
+
+    /// A human-readable layout name for diagnostics.
+    public var layoutDescription: String { isPlain ? "plain" : "blocked(\(Layout.fingerprint(desc)))" }
+
+    // MARK: Creation
+
+    /// A zero-filled plain tensor.
+    public static func zeros(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, desc: Layout.plain(shape), zeroed: true)
+    }
+
+    /// A plain tensor filled with `value`.
+    public static func filled(_ shape: [Int], _ value: Float) -> Tensor {
+        let t = Tensor.zeros(shape)
+        if value != 0 { t.withMutableValues { for i in $0.indices { $0[i] = value } } }
+        return t
+    }
+
+    /// A plain tensor holding `values` in row-major order.
+    public convenience init(shape: [Int], values: [Float]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw ComputeError("negative dimension in shape \(shape)") }
+        let n = shape.reduce(1, *)
+        guard n == values.count else {
+            throw ComputeError("shape \(shape) holds \(n) values but \(values.count) were given")
+        }
+        self.init(shape: shape, desc: Layout.plain(shape))
+        values.withUnsafeBytes { src in
+            if src.count > 0 { storage.pointer.copyMemory(from: src.baseAddress!, byteCount: src.count) }
+        }
+    }
+
+    /// Plain tensor from a host tensor.
+    public convenience init(_ host: HostTensor) {
+        try! self.init(shape: host.shape, values: host.values)
+    }
+
+    /// Seeded normal(0, std²) values.
+    public static func randomNormal(_ shape: [Int], std: Float = 1, mean: Float = 0,
+                                    using rng: inout SeededGenerator) -> Tensor {
+        let t = Tensor.zeros(shape)
+        t.withMutableValues { for i in $0.indices { $0[i] = mean + std * rng.nextGaussian() } }
+        return t
+    }
+
+    /// Seeded uniform values in [low, high).
+    public static func randomUniform(_ shape: [Int], low: Float, high: Float,
+                                     using rng: inout SeededGenerator) -> Tensor {
+        let t = Tensor.zeros(shape)
+        t.withMutableValues { for i in $0.indices { $0[i] = low + (high - low) * rng.nextUniform() } }
+        return t
+    }
+
+    // MARK: Layout conversions
+
+    /// This tensor in the plain row-major layout (itself when already plain).
+    public func plain() -> Tensor {
+        if isPlain { return self }
+        return try! reordered(to: Layout.plain(shape))
+    }
+
+    /// This tensor in the layout `target` (itself when already there).
+    func reordered(to target: dnnl_memory_desc_t) throws -> Tensor {
+        if Layout.equal(desc, target) { return self }
+        let out = Tensor(shape: shape, desc: target)
+        try Reorder.run(from: self, to: out)
+        return out
+    }
+
+    /// Same bytes, new shape. Plain tensors only; element counts must match.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        let n = newShape.reduce(1, *)
+        guard n == count else {
+            throw ComputeError("cannot reshape tensor of shape \(shape) (\(count) values) to \(newShape) (\(n) values)")
+        }
+        let p = plain()
+        return Tensor(shape: newShape, desc: Layout.plain(newShape), storage: p.storage)
+    }
+
+    /// A deep copy in the plain layout.
+    public func copy() -> Tensor {
+        let p = plain()
+        let out = Tensor(shape: shape, desc: Layout.plain(shape))
+        out.storage.pointer.copyMemory(from: p.storage.pointer, byteCount: count * 4)
+        return out
+    }
+
+    // MARK: Host access (plain layout)
+
+    /// The values in row-major order.
+    public func toArray() -> [Float] {
+        let p = plain()
+        return Array(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count))
+    }
+
+    /// This tensor as a host tensor.
+    public func toHost() -> HostTensor { HostTensor(unchecked: shape, toArray()) }
+
+    /// Read-only access to the plain values.
+    public func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        let p = plain()
+        return try body(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count))
+    }
+
+    /// In-place access to the values. The tensor must be plain (parameters, gradients, host-made tensors).
+    public func withMutableValues<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        precondition(isPlain, "in-place access needs a plain tensor (internal error)")
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self), count: count))
+    }
+
+    /// Copies `other`'s values into this plain tensor (shapes must match).
+    public func assign(_ other: Tensor) throws {
+        guard other.shape == shape else {
+            throw ComputeError("cannot assign a tensor of shape \(other.shape) to one of shape \(shape)")
+        }
+        let p = other.plain()
+        storage.pointer.copyMemory(from: p.storage.pointer, byteCount: count * 4)
+    }
+
+    /// The first non-finite value's index, if any.
+    public func firstNonFinite() -> Int? {
+        withValues { v in v.firstIndex { !$0.isFinite } }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String { "Tensor\(shape) \(layoutDescription)" }
+}
+
+/// Layout conversion between two tensors of the same shape.
+enum Reorder {
+    static func run(from src: Tensor, to dst: Tensor) throws {
+        let key = "reorder|\(Layout.dims(src.shape))|\(Layout.fingerprint(src.desc))>\(Layout.fingerprint(dst.desc))"
+        let p = try Engine.shared.primitive(key) {
+            var pd: dnnl_primitive_desc_t? = nil
+            var s = src.desc, d = dst.desc
+            try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, Engine.shared.engine, &d, Engine.shared.engine, nil),
+                          "reorder of tensor \(src.shape)")
+            return pd!
+        }
+        try p.execute([(DNNL_ARG_FROM, src), (DNNL_ARG_TO, dst)])
+    }
+}

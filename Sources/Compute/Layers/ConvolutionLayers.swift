@@ -1,0 +1,105 @@
+import CDNNL
+
+/// 2-D convolution, PyTorch `nn.Conv2d` semantics and state-dict names (`weight` `[O, I/g, kH, kW]`, `bias`).
+public final class Conv2d: Layer, @unchecked Sendable {
+    public let geometry: ConvGeometry
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var isTraining = true
+    private var savedInput: Tensor?
+    private var inferenceCache: (key: String, weight: Tensor, bias: Tensor?)?
+
+    /// Kaiming-normal init (fan_out, ReLU gain) as torchvision's ResNet, bias zero.
+    public init(_ g: ConvGeometry, bias: Bool = false, rng: inout SeededGenerator) {
+        geometry = g
+        let fanOut = Float(g.outChannels / g.groups * g.kernelH * g.kernelW)
+        let std = (2 / fanOut).squareRoot()
+        weight = Parameter(Tensor.randomNormal(ConvolutionOps.torchWeightShape(g, transposed: false), std: std, using: &rng))
+        self.bias = bias ? Parameter(Tensor.zeros([g.outChannels])) : nil
+    }
+
+    public var ownParameters: [(String, Parameter)] {
+        var p = [("weight", weight)]
+        if let bias { p.append(("bias", bias)) }
+        return p
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        if isTraining {
+            savedInput = x
+            return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, training: true)
+        }
+        return try forwardFused(x, post: ConvPostOps())
+    }
+
+    public func backward(_ dy: Tensor) throws -> Tensor {
+        guard let x = savedInput else { throw missingForward("Conv2d") }
+        let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, geometry, bias: bias != nil, transposed: false)
+        try weight.accumulate(gw)
+        if let gb { try bias?.accumulate(gb) }
+        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: false)
+        savedInput = nil
+        return dx
+    }
+
+    /// Inference with an optionally folded batch norm and fused post-ops (ReLU, residual add).
+    /// The folded/reordered weights are cached until a parameter changes.
+    public func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps,
+                             residual: Tensor? = nil) throws -> Tensor {
+        let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
+        let key = "\(Layout.dims(x.shape))|\(post.key)|\(versions)"
+        if inferenceCache?.key != key {
+            var w = weight.value
+            var b = bias?.value
+            if let bn {
+                (w, b) = try bn.fold(intoWeight: w, bias: b)
+            }
+            let prepared = try ConvolutionOps.preparedInferenceWeight(w, bias: b != nil, x: x.shape, geometry,
+                                                                      transposed: false, post: post)
+            inferenceCache = (key, prepared, b)
+        }
+        return try ConvolutionOps.forward(x, weight: weight.value, bias: inferenceCache!.bias, geometry, training: false,
+                                          post: post, residual: residual, preparedWeight: inferenceCache!.weight)
+    }
+}
+
+/// 2-D transposed convolution, PyTorch `nn.ConvTranspose2d` semantics (`weight` `[I, O/g, kH, kW]`,
+/// `output_padding`).
+public final class ConvTranspose2d: Layer, @unchecked Sendable {
+    public let geometry: ConvGeometry
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var isTraining = true
+    private var savedInput: Tensor?
+
+    /// PyTorch's default init: U(-1/√fan_in, 1/√fan_in) with fan_in = weight.size(1)·kH·kW.
+    public init(_ g: ConvGeometry, bias: Bool = true, rng: inout SeededGenerator) {
+        geometry = g
+        let fanIn = Float(g.outChannels / g.groups * g.kernelH * g.kernelW)
+        let bound = 1 / fanIn.squareRoot()
+        weight = Parameter(Tensor.randomUniform(ConvolutionOps.torchWeightShape(g, transposed: true), low: -bound, high: bound, using: &rng))
+        self.bias = bias ? Parameter(Tensor.randomUniform([g.outChannels], low: -bound, high: bound, using: &rng)) : nil
+    }
+
+    public var ownParameters: [(String, Parameter)] {
+        var p = [("weight", weight)]
+        if let bias { p.append(("bias", bias)) }
+        return p
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        if isTraining { savedInput = x }
+        return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, transposed: true,
+                                          training: isTraining)
+    }
+
+    public func backward(_ dy: Tensor) throws -> Tensor {
+        guard let x = savedInput else { throw missingForward("ConvTranspose2d") }
+        let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, geometry, bias: bias != nil, transposed: true)
+        try weight.accumulate(gw)
+        if let gb { try bias?.accumulate(gb) }
+        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: true)
+        savedInput = nil
+        return dx
+    }
+}

@@ -1,0 +1,100 @@
+/// A trainable tensor: its value, its accumulated gradient, and a version that changes on every update
+/// (so layers can cache derived forms such as reordered or BN-folded weights).
+public final class Parameter: @unchecked Sendable {
+    /// The value, plain layout.
+    public let value: Tensor
+    /// The gradient accumulated since the last `zeroGrad()`, plain layout; nil when none.
+    public var grad: Tensor?
+    public private(set) var version = 0
+
+    public init(_ value: Tensor) { self.value = value.isPlain ? value : value.plain() }
+
+    public var shape: [Int] { value.shape }
+
+    /// Call after changing `value` in place.
+    public func markUpdated() { version &+= 1 }
+
+    /// Replaces the value's contents (shapes must match).
+    public func assign(_ t: Tensor) throws { try value.assign(t); markUpdated() }
+
+    /// Adds `g` to the accumulated gradient.
+    public func accumulate(_ g: Tensor) throws {
+        guard g.shape == value.shape else {
+            throw ComputeError("gradient of shape \(g.shape) for a parameter of shape \(value.shape)")
+        }
+        guard let grad else { self.grad = g.isPlain ? g : g.plain(); return }
+        let gp = g.plain()
+        grad.withMutableValues { acc in gp.withValues { v in for i in acc.indices { acc[i] += v[i] } } }
+    }
+
+    public func zeroGrad() { grad = nil }
+}
+
+/// A network layer with an explicit backward pass.
+///
+/// Why explicit backward passes instead of a tape: the networks here are static graphs (ResNet, the
+/// reference decoder, the DEC head), oneDNN ships each op as a forward/backward primitive pair that wants
+/// its own saved state (workspaces, batch statistics, chosen layouts), and a layer that keeps exactly what
+/// its backward needs makes memory use predictable and lets inference fuse ops (BN folding, ReLU and
+/// residual-add post-ops) without a graph rewriter. Composite layers chain their children's passes.
+///
+/// Contract: `forward` in training mode saves what `backward` needs; `backward(dy)` returns the gradient
+/// with respect to the input and accumulates parameter gradients into `Parameter.grad`.
+public protocol Layer: AnyObject {
+    func forward(_ x: Tensor) throws -> Tensor
+    func backward(_ dy: Tensor) throws -> Tensor
+    /// Sub-layers with their state-dict names (e.g. `("layer1", …)`).
+    var children: [(String, any Layer)] { get }
+    /// This layer's own parameters (e.g. `("weight", …)`).
+    var ownParameters: [(String, Parameter)] { get }
+    /// This layer's own non-trainable float state (e.g. BN running statistics).
+    var ownBuffers: [(String, Tensor)] { get }
+    /// Training mode (batch statistics, saved state) or evaluation mode.
+    var isTraining: Bool { get set }
+}
+
+extension Layer {
+    public var children: [(String, any Layer)] { [] }
+    public var ownParameters: [(String, Parameter)] { [] }
+    public var ownBuffers: [(String, Tensor)] { [] }
+
+    /// All parameters with dotted PyTorch-style names (`layer1.0.conv1.weight`).
+    public func namedParameters(prefix: String = "") -> [(String, Parameter)] {
+        var out = ownParameters.map { (prefix + $0.0, $0.1) }
+        for (name, child) in children { out += child.namedParameters(prefix: prefix + name + ".") }
+        return out
+    }
+
+    /// All buffers with dotted names.
+    public func namedBuffers(prefix: String = "") -> [(String, Tensor)] {
+        var out = ownBuffers.map { (prefix + $0.0, $0.1) }
+        for (name, child) in children { out += child.namedBuffers(prefix: prefix + name + ".") }
+        return out
+    }
+
+    /// All layers, depth-first, with dotted names.
+    public func namedLayers(prefix: String = "") -> [(String, any Layer)] {
+        var out: [(String, any Layer)] = [(prefix, self)]
+        for (name, child) in children {
+            out += child.namedLayers(prefix: prefix.isEmpty ? name : prefix + "." + name)
+        }
+        return out
+    }
+
+    public var parameters: [Parameter] { namedParameters().map(\.1) }
+
+    /// Switches this layer and all sub-layers between training and evaluation mode.
+    public func setTraining(_ on: Bool) {
+        isTraining = on
+        for (_, c) in children { c.setTraining(on) }
+    }
+
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// Number of scalar parameters.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}
+
+func missingForward(_ layer: String) -> ComputeError {
+    ComputeError("\(layer).backward called without a training-mode forward pass first")
+}

@@ -1,0 +1,293 @@
+import CDNNL
+
+/// Geometry of a 2-D (transposed) convolution, PyTorch conventions.
+public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
+    public var inChannels: Int
+    public var outChannels: Int
+    public var kernel: (h: Int, w: Int) { (kernelH, kernelW) }
+    public var kernelH: Int, kernelW: Int
+    public var strideH: Int, strideW: Int
+    public var padH: Int, padW: Int
+    public var dilationH: Int, dilationW: Int
+    public var groups: Int
+    /// Transposed convolution only: extra rows/columns added on the bottom/right of the output.
+    public var outputPadH: Int, outputPadW: Int
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                dilation: Int = 1, groups: Int = 1, outputPadding: Int = 0) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        kernelH = kernel; kernelW = kernel
+        strideH = stride; strideW = stride
+        padH = padding; padW = padding
+        dilationH = dilation; dilationW = dilation
+        self.groups = groups
+        outputPadH = outputPadding; outputPadW = outputPadding
+    }
+
+    public var description: String {
+        "\(inChannels)->\(outChannels) k\(kernelH)x\(kernelW) s\(strideH)x\(strideW) p\(padH)x\(padW) d\(dilationH)x\(dilationW) g\(groups) op\(outputPadH)x\(outputPadW)"
+    }
+
+    func validate(_ op: String) throws {
+        guard inChannels > 0, outChannels > 0, kernelH > 0, kernelW > 0, strideH > 0, strideW > 0,
+              padH >= 0, padW >= 0, dilationH > 0, dilationW > 0, groups > 0 else {
+            throw ComputeError("\(op): invalid geometry \(self)")
+        }
+        guard inChannels % groups == 0, outChannels % groups == 0 else {
+            throw ComputeError("\(op): channels \(inChannels)->\(outChannels) are not divisible by groups \(groups)")
+        }
+    }
+
+    /// Output spatial size of a convolution on an `h`×`w` input.
+    func convOutput(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1,
+         (w + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1)
+    }
+
+    /// Output spatial size of a transposed convolution on an `h`×`w` input.
+    func deconvOutput(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h - 1) * strideH - 2 * padH + dilationH * (kernelH - 1) + outputPadH + 1,
+         (w - 1) * strideW - 2 * padW + dilationW * (kernelW - 1) + outputPadW + 1)
+    }
+
+    var key: String { description }
+    var strides: [Int64] { [Int64(strideH), Int64(strideW)] }
+    var dilates: [Int64] { [Int64(dilationH - 1), Int64(dilationW - 1)] }
+    var padL: [Int64] { [Int64(padH), Int64(padW)] }
+
+    public static func == (a: ConvGeometry, b: ConvGeometry) -> Bool { a.description == b.description }
+    public func hash(into h: inout Hasher) { h.combine(description) }
+}
+
+/// What oneDNN fuses after a convolution in inference mode.
+public struct ConvPostOps: Hashable, Sendable {
+    /// Add the destination's previous contents (a residual shortcut) before the activation.
+    public var sum = false
+    /// Apply ReLU last.
+    public var relu = false
+    public init(sum: Bool = false, relu: Bool = false) { self.sum = sum; self.relu = relu }
+    var key: String { "\(sum ? "sum" : "")\(relu ? "relu" : "")" }
+
+    func attribute() throws -> dnnl_primitive_attr_t? {
+        guard sum || relu else { return nil }
+        var attr: dnnl_primitive_attr_t? = nil
+        try dnnlCheck(dnnl_primitive_attr_create(&attr), "post-op attribute")
+        var ops: dnnl_post_ops_t? = nil
+        try dnnlCheck(dnnl_post_ops_create(&ops), "post-ops")
+        if sum { try dnnlCheck(dnnl_post_ops_append_sum(ops, 1), "sum post-op") }
+        if relu { try dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op") }
+        try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "post-op attribute")
+        dnnl_post_ops_destroy(ops)
+        return attr
+    }
+}
+
+/// Convolution and transposed convolution through oneDNN, with PyTorch weight layouts:
+/// convolution weights `[O, I/groups, kH, kW]`, transposed-convolution weights `[I, O/groups, kH, kW]`.
+enum ConvolutionOps {
+    /// oneDNN's logical weight dims and the tag that describes PyTorch's memory order for them.
+    static func weightDesc(_ g: ConvGeometry, transposed: Bool) -> (dims: [Int], plainTag: dnnl_format_tag_t) {
+        let o = g.outChannels, i = g.inChannels, G = g.groups
+        if G == 1 {
+            return ([o, i, g.kernelH, g.kernelW], transposed ? dnnl_iohw : dnnl_oihw)
+        }
+        // grouped: oneDNN dims [G, O/G, I/G, kH, kW]
+        return ([G, o / G, i / G, g.kernelH, g.kernelW], transposed ? dnnl_giohw : dnnl_goihw)
+    }
+
+    static func torchWeightShape(_ g: ConvGeometry, transposed: Bool) -> [Int] {
+        transposed ? [g.inChannels, g.outChannels / g.groups, g.kernelH, g.kernelW]
+                   : [g.outChannels, g.inChannels / g.groups, g.kernelH, g.kernelW]
+    }
+
+    /// A view of a plain PyTorch-layout weight tensor with oneDNN's logical dims.
+    static func weightView(_ w: Tensor, _ g: ConvGeometry, transposed: Bool) throws -> Tensor {
+        let expected = torchWeightShape(g, transposed: transposed)
+        guard w.shape == expected else {
+            throw ComputeError("\(transposed ? "conv_transpose2d" : "conv2d") \(g): weight has shape \(w.shape), expected \(expected)")
+        }
+        let (dims, tag) = weightDesc(g, transposed: transposed)
+        let p = w.plain()
+        return Tensor(shape: dims, desc: Layout.tagged(dims, tag), storage: p.storage)
+    }
+
+    static func outputShape(_ x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> [Int] {
+        let op = transposed ? "conv_transpose2d" : "conv2d"
+        try g.validate(op)
+        guard x.count == 4 else { throw ComputeError("\(op): input must be [N, C, H, W], got \(x)") }
+        guard x[1] == g.inChannels else {
+            throw ComputeError("\(op) \(g): input has \(x[1]) channels, expected \(g.inChannels)")
+        }
+        let (oh, ow) = transposed ? g.deconvOutput(x[2], x[3]) : g.convOutput(x[2], x[3])
+        guard oh > 0, ow > 0 else { throw ComputeError("\(op) \(g): input \(x) is too small (output \(oh)x\(ow))") }
+        if transposed {
+            guard g.outputPadH < max(g.strideH, g.dilationH), g.outputPadW < max(g.strideW, g.dilationW) else {
+                throw ComputeError("\(op) \(g): output_padding must be smaller than stride or dilation")
+            }
+        }
+        return [x[0], g.outChannels, oh, ow]
+    }
+
+    static func padR(_ g: ConvGeometry, transposed: Bool, x: [Int], y: [Int]) -> [Int64] {
+        // oneDNN derives the right padding from the sizes: out = (in + pl + pr - ext) / s + 1 (conv),
+        // and the transposed form with in/out swapped.
+        let extH = g.dilationH * (g.kernelH - 1) + 1, extW = g.dilationW * (g.kernelW - 1) + 1
+        let (inH, inW, outH, outW) = transposed ? (y[2], y[3], x[2], x[3]) : (x[2], x[3], y[2], y[3])
+        return [Int64((outH - 1) * g.strideH + extH - inH - g.padH),
+                Int64((outW - 1) * g.strideW + extW - inW - g.padW)]
+    }
+
+    // MARK: Forward
+
+    static func forwardPrimitive(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool,
+                                 training: Bool, post: ConvPostOps) throws -> Primitive {
+        let key = "\(transposed ? "deconv" : "conv")F|\(Layout.dims(x))|\(g.key)|b\(bias)|t\(training)|\(post.key)"
+        return try Engine.shared.primitive(key) {
+            var src = Layout.any(x), dst = Layout.any(y)
+            var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
+            var b = Layout.tagged([g.outChannels], dnnl_a)
+            let pr = padR(g, transposed: transposed, x: x, y: y)
+            let prop = training ? dnnl_forward_training : dnnl_forward_inference
+            let attr = try post.attribute()
+            defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
+            if transposed {
+                var d = dnnl_deconvolution_desc_t()
+                try dnnlCheck(withBias(bias, &b) { bp in
+                    dnnl_dilated_deconvolution_forward_desc_init(&d, prop, dnnl_deconvolution_direct, &src, &wt, bp, &dst,
+                                                                 g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d \(g) on \(x)")
+                return try makePD(&d, attr: attr, "conv_transpose2d \(g) on \(x)")
+            } else {
+                var d = dnnl_convolution_desc_t()
+                try dnnlCheck(withBias(bias, &b) { bp in
+                    dnnl_dilated_convolution_forward_desc_init(&d, prop, dnnl_convolution_direct, &src, &wt, bp, &dst,
+                                                               g.strides, g.dilates, g.padL, pr) }, "conv2d \(g) on \(x)")
+                return try makePD(&d, attr: attr, "conv2d \(g) on \(x)")
+            }
+        }
+    }
+
+    /// y = conv(x, w) + b, with optional fused post-ops. `residual` (same shape as y) is required when
+    /// `post.sum` is set: it is copied into the output, then the convolution adds into it.
+    static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool = false,
+                        training: Bool, post: ConvPostOps = ConvPostOps(), residual: Tensor? = nil,
+                        preparedWeight: Tensor? = nil) throws -> Tensor {
+        let yShape = try outputShape(x.shape, g, transposed: transposed)
+        let p = try forwardPrimitive(x: x.shape, y: yShape, g: g, bias: bias != nil, transposed: transposed,
+                                     training: training, post: post)
+        let src = try x.reordered(to: p.md(dnnl_query_src_md))
+        let w = try preparedWeight ?? prepareWeight(weight, g, transposed: transposed, for: p)
+        let y: Tensor
+        if post.sum {
+            guard let residual, residual.shape == yShape else {
+                throw ComputeError("fused residual add: shortcut shape \(residual?.shape ?? []) differs from \(yShape)")
+            }
+            y = Tensor(shape: yShape, desc: p.md(dnnl_query_dst_md))
+            try Reorder.run(from: residual, to: y)
+        } else {
+            y = Tensor(shape: yShape, desc: p.md(dnnl_query_dst_md))
+        }
+        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, src), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DST, y)]
+        if let bias {
+            guard bias.shape == [g.outChannels] else {
+                throw ComputeError("conv \(g): bias has shape \(bias.shape), expected [\(g.outChannels)]")
+            }
+            args.append((DNNL_ARG_BIAS, bias.plain()))
+        }
+        try p.execute(args)
+        return y
+    }
+
+    /// The weight reordered to the layout primitive `p` wants.
+    static func prepareWeight(_ weight: Tensor, _ g: ConvGeometry, transposed: Bool, for p: Primitive,
+                              query: dnnl_query_t = dnnl_query_weights_md) throws -> Tensor {
+        try weightView(weight, g, transposed: transposed).reordered(to: p.md(query))
+    }
+
+    /// Weight prepared for the inference primitive of input shape `x` (to cache across calls).
+    static func preparedInferenceWeight(_ weight: Tensor, bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool,
+                                        post: ConvPostOps) throws -> Tensor {
+        let y = try outputShape(x, g, transposed: transposed)
+        let p = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: false, post: post)
+        return try prepareWeight(weight, g, transposed: transposed, for: p)
+    }
+
+    // MARK: Backward
+
+    /// Gradient with respect to the input.
+    static func backwardData(_ dy: Tensor, weight: Tensor, inputShape x: [Int], _ g: ConvGeometry,
+                             transposed: Bool) throws -> Tensor {
+        let y = dy.shape
+        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: false, transposed: transposed, training: true, post: ConvPostOps())
+        let key = "\(transposed ? "deconv" : "conv")BD|\(Layout.dims(x))|\(g.key)"
+        let p = try Engine.shared.primitive(key) {
+            var dsrc = Layout.any(x), ddst = Layout.any(y)
+            var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
+            let pr = padR(g, transposed: transposed, x: x, y: y)
+            if transposed {
+                var d = dnnl_deconvolution_desc_t()
+                try dnnlCheck(dnnl_dilated_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &dsrc, &wt, &ddst,
+                    g.strides, g.dilates, g.padL, pr), "conv_transpose2d backward-data \(g)")
+                return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-data \(g) on \(x)")
+            } else {
+                var d = dnnl_convolution_desc_t()
+                try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &dsrc, &wt, &ddst,
+                    g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
+                return try makePD(&d, hint: fwd.pd, "conv2d backward-data \(g) on \(x)")
+            }
+        }
+        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
+        let w = try prepareWeight(weight, g, transposed: transposed, for: p)
+        let dx = Tensor(shape: x, desc: p.md(dnnl_query_diff_src_md))
+        try p.execute([(DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DIFF_SRC, dx)])
+        return dx
+    }
+
+    /// Gradients with respect to the weight (PyTorch layout, plain) and the bias.
+    static func backwardWeights(_ dy: Tensor, input xT: Tensor, _ g: ConvGeometry, bias: Bool,
+                                transposed: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+        let x = xT.shape, y = dy.shape
+        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
+        let key = "\(transposed ? "deconv" : "conv")BW|\(Layout.dims(x))|\(g.key)|b\(bias)"
+        let p = try Engine.shared.primitive(key) {
+            var src = Layout.any(x), ddst = Layout.any(y)
+            var dw = Layout.any(weightDesc(g, transposed: transposed).dims)
+            var db = Layout.tagged([g.outChannels], dnnl_a)
+            let pr = padR(g, transposed: transposed, x: x, y: y)
+            if transposed {
+                var d = dnnl_deconvolution_desc_t()
+                try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct,
+                    &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d backward-weights \(g)")
+                return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-weights \(g) on \(x)")
+            } else {
+                var d = dnnl_convolution_desc_t()
+                try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct,
+                    &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv2d backward-weights \(g)")
+                return try makePD(&d, hint: fwd.pd, "conv2d backward-weights \(g) on \(x)")
+            }
+        }
+        let src = try xT.reordered(to: p.md(dnnl_query_src_md))
+        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
+        let (wdims, wtag) = weightDesc(g, transposed: transposed)
+        let dw = Tensor(shape: wdims, desc: p.md(dnnl_query_diff_weights_md))
+        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, src), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_DIFF_WEIGHTS, dw)]
+        var db: Tensor? = nil
+        if bias {
+            db = Tensor.zeros([g.outChannels])
+            args.append((DNNL_ARG_DIFF_BIAS, db!))
+        }
+        try p.execute(args)
+        // Back to PyTorch's memory order, then relabel with PyTorch's shape.
+        let torchLayout = Tensor(shape: wdims, desc: Layout.tagged(wdims, wtag))
+        try Reorder.run(from: dw, to: torchLayout)
+        let tshape = torchWeightShape(g, transposed: transposed)
+        return (Tensor(shape: tshape, desc: Layout.plain(tshape), storage: torchLayout.storage), db)
+    }
+}
+
+/// Calls `body` with a pointer to `desc`, or nil when there is no bias.
+@inline(__always)
+func withBias(_ has: Bool, _ desc: inout dnnl_memory_desc_t,
+              _ body: (UnsafePointer<dnnl_memory_desc_t>?) -> dnnl_status_t) -> dnnl_status_t {
+    if has { return withUnsafePointer(to: &desc) { body($0) } }
+    return body(nil)
+}

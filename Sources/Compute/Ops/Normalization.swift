@@ -1,0 +1,114 @@
+import CDNNL
+
+/// Batch normalization over the channel axis of an `[N, C, H, W]` tensor in any layout (oneDNN).
+enum BatchNormOps {
+    static let flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
+
+    static func forwardPrimitive(_ x: Tensor, training: Bool, eps: Float) throws -> Primitive {
+        let key = "bnF|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|t\(training)|\(eps)"
+        return try Engine.shared.primitive(key) {
+            var d = dnnl_batch_normalization_desc_t()
+            var data = x.desc
+            let f = training ? flags : flags | dnnl_use_global_stats.rawValue
+            try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
+                                                                     &data, eps, f), "batch_norm on \(x.shape)")
+            return try makePD(&d, "batch_norm on \(x.shape)")
+        }
+    }
+
+    /// Training: normalizes with the batch statistics and returns them (mean, biased variance).
+    static func forwardTraining(_ x: Tensor, scale: Tensor, shift: Tensor, eps: Float) throws
+        -> (y: Tensor, mean: Tensor, variance: Tensor) {
+        let c = x.shape[1]
+        let p = try forwardPrimitive(x, training: true, eps: eps)
+        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
+        let mean = Tensor.zeros([c]), variance = Tensor.zeros([c])
+        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
+        return (y, mean, variance)
+    }
+
+    /// Inference: normalizes with the given (running) statistics.
+    static func forwardInference(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
+                                 eps: Float) throws -> Tensor {
+        let p = try forwardPrimitive(x, training: false, eps: eps)
+        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
+        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
+        return y
+    }
+
+    /// Gradients with respect to the input, scale (gamma) and shift (beta), given the saved batch statistics.
+    static func backward(_ dy: Tensor, x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float) throws
+        -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
+        let fwd = try forwardPrimitive(x, training: true, eps: eps)
+        let key = "bnB|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)"
+        let p = try Engine.shared.primitive(key) {
+            var d = dnnl_batch_normalization_desc_t()
+            var data = x.desc, diff = x.desc
+            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &diff, &data, eps, flags),
+                          "batch_norm backward on \(x.shape)")
+            return try makePD(&d, hint: fwd.pd, "batch_norm backward on \(x.shape)")
+        }
+        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
+        let dx = Tensor(shape: x.shape, desc: p.md(dnnl_query_diff_src_md))
+        let c = x.shape[1]
+        let dscale = Tensor.zeros([c]), dshift = Tensor.zeros([c])
+        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift), (DNNL_ARG_MEAN, mean),
+                       (DNNL_ARG_VARIANCE, variance), (DNNL_ARG_DIFF_SRC, dx), (DNNL_ARG_DIFF_SCALE, dscale),
+                       (DNNL_ARG_DIFF_SHIFT, dshift)])
+        return (dx, dscale, dshift)
+    }
+}
+
+/// Element-wise activations (oneDNN eltwise), in any layout.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+    case relu, tanh, sigmoid
+
+    var algorithm: dnnl_alg_kind_t {
+        switch self {
+        case .relu: return dnnl_eltwise_relu
+        case .tanh: return dnnl_eltwise_tanh_use_dst_for_bwd
+        case .sigmoid: return dnnl_eltwise_logistic_use_dst_for_bwd
+        }
+    }
+    /// Whether backward needs the forward output (true) or input (false).
+    var backwardUsesOutput: Bool { self != .relu }
+}
+
+enum EltwiseOps {
+    static func forwardPrimitive(_ a: Activation, _ x: Tensor, training: Bool) throws -> Primitive {
+        let key = "eltF|\(a.rawValue)|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(training)"
+        return try Engine.shared.primitive(key) {
+            var d = dnnl_eltwise_desc_t()
+            var data = x.desc
+            try dnnlCheck(dnnl_eltwise_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
+                                                         a.algorithm, &data, 0, 0), "\(a.rawValue) on \(x.shape)")
+            return try makePD(&d, "\(a.rawValue) on \(x.shape)")
+        }
+    }
+
+    static func forward(_ a: Activation, _ x: Tensor, training: Bool) throws -> Tensor {
+        let p = try forwardPrimitive(a, x, training: training)
+        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
+        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y)])
+        return y
+    }
+
+    /// `saved` is the forward input for ReLU and the forward output for Tanh/Sigmoid.
+    static func backward(_ a: Activation, _ dy: Tensor, saved: Tensor) throws -> Tensor {
+        let fwd = try forwardPrimitive(a, saved, training: true)
+        let key = "eltB|\(a.rawValue)|\(Layout.dims(saved.shape))|\(Layout.fingerprint(saved.desc))"
+        let p = try Engine.shared.primitive(key) {
+            var d = dnnl_eltwise_desc_t()
+            var data = saved.desc, diff = saved.desc
+            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, a.algorithm, &diff, &data, 0, 0), "\(a.rawValue) backward")
+            return try makePD(&d, hint: fwd.pd, "\(a.rawValue) backward on \(saved.shape)")
+        }
+        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
+        let dx = Tensor(shape: saved.shape, desc: p.md(dnnl_query_diff_src_md))
+        let dataArg = a.backwardUsesOutput ? DNNL_ARG_DST : DNNL_ARG_SRC
+        try p.execute([(dataArg, saved), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_DIFF_SRC, dx)])
+        return dx
+    }
+}

@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An optimizer updates parameters in place from their accumulated gradients, with PyTorch's exact rules.
+public protocol Optimizer: AnyObject {
+    /// Applies one update to every parameter that has a gradient, then marks it updated.
+    func step() throws
+    var learningRate: Float { get set }
+    /// Named state tensors for checkpointing (e.g. `"3.exp_avg"`), and the step count.
+    func stateDict() -> (tensors: [(String, Tensor)], steps: Int)
+    func loadState(tensors: [String: Tensor], steps: Int) throws
+}
+
+extension Optimizer {
+    public func zeroGrad(_ params: [Parameter]) { for p in params { p.zeroGrad() } }
+}
+
+/// Checks a gradient for NaN/Inf before it touches a parameter.
+func checkGradient(_ g: UnsafeBufferPointer<Float>, index: Int) throws {
+    for v in g where !v.isFinite {
+        throw ComputeError("gradient of parameter #\(index) contains \(v): training diverged; lower the learning rate")
+    }
+}
+
+/// State buffers keyed by parameter index, created lazily as zeros.
+final class SlotStore: @unchecked Sendable {
+    var slots: [String: Tensor] = [:]
+    func slot(_ name: String, _ i: Int, like p: Parameter) -> Tensor {
+        let key = "\(i).\(name)"
+        if let t = slots[key] { return t }
+        let t = Tensor.zeros(p.shape)
+        slots[key] = t
+        return t
+    }
+    func load(_ tensors: [String: Tensor], params: [Parameter]) throws {
+        slots = [:]
+        for (k, t) in tensors {
+            guard let idx = Int(k.split(separator: ".").first ?? ""), idx < params.count, params[idx].shape == t.shape else {
+                throw ComputeError("optimizer state '\(k)' does not match the model's parameters (shape \(t.shape)); was the checkpoint made for another model?")
+            }
+            slots[k] = t.copy()
+        }
+    }
+    var sorted: [(String, Tensor)] { slots.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+}
+
+/// `torch.optim.SGD`: momentum (with dampening), Nesterov, weight decay.
+public final class SGD: Optimizer, @unchecked Sendable {
+    public let params: [Parameter]
+    public var learningRate: Float
+    public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
+    private let state = SlotStore()
+    private var steps = 0
+
+    public init(_ params: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
+                weightDecay: Float = 0, nesterov: Bool = false) {
+        self.params = params; learningRate = lr
+        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
+    }
+
+    public func step() throws {
+        steps += 1
+        for (i, p) in params.enumerated() {
+            guard let grad = p.grad else { continue }
+            let hadBuffer = state.slots["\(i).momentum_buffer"] != nil
+            let buf = momentum != 0 ? state.slot("momentum_buffer", i, like: p) : nil
+            try grad.withValues { g in
+                try checkGradient(g, index: i)
+                p.value.withMutableValues { w in
+                    let bv = buf.map { UnsafeMutableBufferPointer(start: $0.storage.pointer.assumingMemoryBound(to: Float.self), count: $0.count) }
+                    for j in w.indices {
+                        var d = g[j]
+                        if weightDecay != 0 { d += weightDecay * w[j] }
+                        if let bv {
+                            bv[j] = hadBuffer ? momentum * bv[j] + (1 - dampening) * d : d
+                            d = nesterov ? d + momentum * bv[j] : bv[j]
+                        }
+                        w[j] -= learningRate * d
+                    }
+                }
+            }
+            p.markUpdated()
+        }
+    }
+
+    public func stateDict() -> (tensors: [(String, Tensor)], steps: Int) { (state.sorted, steps) }
+    public func loadState(tensors: [String: Tensor], steps: Int) throws { try state.load(tensors, params: params); self.steps = steps }
+}
+
+/// `torch.optim.Adam` (L2 weight decay added to the gradient) and `torch.optim.AdamW` (decoupled decay).
+public final class Adam: Optimizer, @unchecked Sendable {
+    public let params: [Parameter]
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupled: Bool
+    private let state = SlotStore()
+    private var steps = 0
+
+    public init(_ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+                weightDecay: Float = 0, decoupled: Bool = false) {
+        self.params = params; learningRate = lr
+        beta1 = betas.0; beta2 = betas.1; self.eps = eps; self.weightDecay = weightDecay; self.decoupled = decoupled
+    }
+
+    /// `torch.optim.AdamW` (default weight decay 0.01).
+    public static func adamW(_ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+                             eps: Float = 1e-8, weightDecay: Float = 1e-2) -> Adam {
+        Adam(params, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, decoupled: true)
+    }
+
+    public func step() throws {
+        steps += 1
+        let t = Float(steps)
+        let bc1 = 1 - powf(beta1, t), bc2 = 1 - powf(beta2, t)
+        let stepSize = learningRate / bc1
+        let bc2Sqrt = bc2.squareRoot()
+        for (i, p) in params.enumerated() {
+            guard let grad = p.grad else { continue }
+            let m = state.slot("exp_avg", i, like: p), v = state.slot("exp_avg_sq", i, like: p)
+            try grad.withValues { g in
+                try checkGradient(g, index: i)
+                p.value.withMutableValues { w in m.withMutableValues { mv in v.withMutableValues { vv in
+                    for j in w.indices {
+                        var d = g[j]
+                        if decoupled { w[j] *= 1 - learningRate * weightDecay }
+                        else if weightDecay != 0 { d += weightDecay * w[j] }
+                        mv[j] = beta1 * mv[j] + (1 - beta1) * d
+                        vv[j] = beta2 * vv[j] + (1 - beta2) * d * d
+                        let denom = vv[j].squareRoot() / bc2Sqrt + eps
+                        w[j] -= stepSize * (mv[j] / denom)
+                    }
+                } } }
+            }
+            p.markUpdated()
+        }
+    }
+
+    public func stateDict() -> (tensors: [(String, Tensor)], steps: Int) { (state.sorted, steps) }
+    public func loadState(tensors: [String: Tensor], steps: Int) throws { try state.load(tensors, params: params); self.steps = steps }
+}
+
+/// `torch.optim.Adadelta` (rho 0.9, eps 1e-6, lr 1.0 by default; the reference method uses lr 0.1).
+public final class Adadelta: Optimizer, @unchecked Sendable {
+    public let params: [Parameter]
+    public var learningRate: Float
+    public let rho: Float, eps: Float, weightDecay: Float
+    private let state = SlotStore()
+    private var steps = 0
+
+    public init(_ params: [Parameter], lr: Float = 1.0, rho: Float = 0.9, eps: Float = 1e-6, weightDecay: Float = 0) {
+        self.params = params; learningRate = lr; self.rho = rho; self.eps = eps; self.weightDecay = weightDecay
+    }
+
+    public func step() throws {
+        steps += 1
+        for (i, p) in params.enumerated() {
+            guard let grad = p.grad else { continue }
+            let sq = state.slot("square_avg", i, like: p), acc = state.slot("acc_delta", i, like: p)
+            try grad.withValues { g in
+                try checkGradient(g, index: i)
+                p.value.withMutableValues { w in sq.withMutableValues { s in acc.withMutableValues { a in
+                    for j in w.indices {
+                        var d = g[j]
+                        if weightDecay != 0 { d += weightDecay * w[j] }
+                        s[j] = rho * s[j] + (1 - rho) * d * d
+                        let std = (s[j] + eps).squareRoot()
+                        let delta = (a[j] + eps).squareRoot() / std * d
+                        a[j] = rho * a[j] + (1 - rho) * delta * delta
+                        w[j] -= learningRate * delta
+                    }
+                } } }
+            }
+            p.markUpdated()
+        }
+    }
+
+    public func stateDict() -> (tensors: [(String, Tensor)], steps: Int) { (state.sorted, steps) }
+    public func loadState(tensors: [String: Tensor], steps: Int) throws { try state.load(tensors, params: params); self.steps = steps }
+}

@@ -1,0 +1,58 @@
+import Testing
+@testable import Compute
+
+/// Five steps of each optimizer on a fixed parameter and gradient sequence match PyTorch (≤ 1e-5 relative).
+@Suite("Optimizers match PyTorch")
+struct OptimizerTests {
+    enum Kind: String, CaseIterable { case sgd, sgd_momentum, sgd_nesterov, adam, adamw, adadelta }
+
+    func make(_ kind: Kind, _ p: [Parameter]) -> any Optimizer {
+        switch kind {
+        case .sgd: return SGD(p, lr: 0.1)
+        case .sgd_momentum: return SGD(p, lr: 0.1, momentum: 0.9, weightDecay: 1e-2)
+        case .sgd_nesterov: return SGD(p, lr: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true)
+        case .adam: return Adam(p, lr: 1e-2, weightDecay: 1e-3)
+        case .adamw: return Adam.adamW(p, lr: 1e-2, weightDecay: 1e-2)
+        case .adadelta: return Adadelta(p, lr: 0.1, weightDecay: 1e-3)
+        }
+    }
+
+    @Test(arguments: Kind.allCases)
+    func fiveSteps(_ kind: Kind) throws {
+        let p = Parameter(try Fixtures.tensor("opt.w0"))
+        let grads = try Fixtures.values("opt.grads")
+        let opt = make(kind, [p])
+        for s in 0..<5 {
+            p.grad = try Tensor(shape: [12], values: Array(grads[(s * 12)..<(s * 12 + 12)]))
+            try opt.step()
+        }
+        expectClose(p.value.toArray(), try Fixtures.values("opt.\(kind.rawValue)"), tolerance: 1e-5, kind.rawValue)
+        #expect(p.version == 5)
+    }
+
+    @Test func stateRoundTripsAndResumesIdentically() throws {
+        let grads = try Fixtures.values("opt.grads")
+        func grad(_ s: Int) throws -> Tensor { try Tensor(shape: [12], values: Array(grads[(s * 12)..<(s * 12 + 12)])) }
+        let a = Parameter(try Fixtures.tensor("opt.w0"))
+        let optA = Adam([a], lr: 1e-2)
+        for s in 0..<5 { a.grad = try grad(s); try optA.step() }
+
+        let b = Parameter(try Fixtures.tensor("opt.w0"))
+        let optB = Adam([b], lr: 1e-2)
+        for s in 0..<2 { b.grad = try grad(s); try optB.step() }
+        let (state, steps) = optB.stateDict()
+        let c = Parameter(b.value.copy())
+        let optC = Adam([c], lr: 1e-2)
+        try optC.loadState(tensors: Dictionary(uniqueKeysWithValues: state), steps: steps)
+        for s in 2..<5 { c.grad = try grad(s); try optC.step() }
+        #expect(c.value.toArray() == a.value.toArray())
+    }
+
+    @Test func nonFiniteGradientIsRefusedAndParameterUntouched() throws {
+        let p = Parameter(try Tensor(shape: [3], values: [1, 2, 3]))
+        p.grad = try Tensor(shape: [3], values: [0.1, .nan, 0.2])
+        let opt = SGD([p], lr: 0.1)
+        #expect(throws: ComputeError.self) { try opt.step() }
+        #expect(p.value.toArray() == [1, 2, 3])
+    }
+}
