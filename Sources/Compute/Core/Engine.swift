@@ -73,7 +73,7 @@ public final class Engine: @unchecked Sendable {
         guard n > 0 else { return }
         _ = Engine.shared
         typealias SetFn = @convention(c) (Int32) -> Void
-        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: -2) /* RTLD_DEFAULT */, "omp_set_num_threads") {
+        if let sym = dlsym(nil /* RTLD_DEFAULT */, "omp_set_num_threads") {
             unsafeBitCast(sym, to: SetFn.self)(Int32(n))
         }
     }
@@ -82,7 +82,7 @@ public final class Engine: @unchecked Sendable {
     public static var threads: Int {
         _ = Engine.shared
         typealias GetFn = @convention(c) () -> Int32
-        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: -2), "omp_get_max_threads") {
+        if let sym = dlsym(nil, "omp_get_max_threads") {
             return Int(unsafeBitCast(sym, to: GetFn.self)())
         }
         return 1

@@ -193,6 +193,10 @@ extension Tensor: CustomStringConvertible {
 /// Layout conversion between two tensors of the same shape.
 enum Reorder {
     static func run(from src: Tensor, to dst: Tensor) throws {
+        if Layout.equal(src.desc, dst.desc) {
+            dst.storage.pointer.copyMemory(from: src.storage.pointer, byteCount: Layout.byteCount(src.desc))
+            return
+        }
         let key = "reorder|\(Layout.dims(src.shape))|\(Layout.fingerprint(src.desc))>\(Layout.fingerprint(dst.desc))"
         let p = try Engine.shared.primitive(key) {
             var pd: dnnl_primitive_desc_t? = nil

@@ -44,8 +44,9 @@ public final class Conv2d: Layer, @unchecked Sendable {
 
     /// Inference with an optionally folded batch norm and fused post-ops (ReLU, residual add).
     /// The folded/reordered weights are cached until a parameter changes.
+    /// With `consumeResidual`, the result may be written into `residual`'s storage (the caller must not use it again).
     public func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps,
-                             residual: Tensor? = nil) throws -> Tensor {
+                             residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
         let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
         let key = "\(Layout.dims(x.shape))|\(post.key)|\(versions)"
         if inferenceCache?.key != key {
@@ -59,7 +60,8 @@ public final class Conv2d: Layer, @unchecked Sendable {
             inferenceCache = (key, prepared, b)
         }
         return try ConvolutionOps.forward(x, weight: weight.value, bias: inferenceCache!.bias, geometry, training: false,
-                                          post: post, residual: residual, preparedWeight: inferenceCache!.weight)
+                                          post: post, residual: residual, consumeResidual: consumeResidual,
+                                          preparedWeight: inferenceCache!.weight)
     }
 }
 

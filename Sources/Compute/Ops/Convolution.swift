@@ -170,7 +170,7 @@ enum ConvolutionOps {
     /// `post.sum` is set: it is copied into the output, then the convolution adds into it.
     static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool = false,
                         training: Bool, post: ConvPostOps = ConvPostOps(), residual: Tensor? = nil,
-                        preparedWeight: Tensor? = nil) throws -> Tensor {
+                        consumeResidual: Bool = false, preparedWeight: Tensor? = nil) throws -> Tensor {
         let yShape = try outputShape(x.shape, g, transposed: transposed)
         let p = try forwardPrimitive(x: x.shape, y: yShape, g: g, bias: bias != nil, transposed: transposed,
                                      training: training, post: post)
@@ -181,8 +181,13 @@ enum ConvolutionOps {
             guard let residual, residual.shape == yShape else {
                 throw ComputeError("fused residual add: shortcut shape \(residual?.shape ?? []) differs from \(yShape)")
             }
-            y = Tensor(shape: yShape, desc: p.md(dnnl_query_dst_md))
-            try Reorder.run(from: residual, to: y)
+            let dstDesc = p.md(dnnl_query_dst_md)
+            if consumeResidual && Layout.equal(residual.desc, dstDesc) {
+                y = residual  // accumulate into the shortcut's own bytes: the caller no longer needs them
+            } else {
+                y = Tensor(shape: yShape, desc: dstDesc)
+                try Reorder.run(from: residual, to: y)
+            }
         } else {
             y = Tensor(shape: yShape, desc: p.md(dnnl_query_dst_md))
         }

@@ -1,0 +1,101 @@
+import Compute
+import Models
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `wbc bench` measures.
+public struct BenchmarkConfiguration: Sendable, Codable {
+    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, decode }
+    public var model: ResNetDepth = .resnet50
+    public var mode: Mode = .forward
+    public var batch = 16
+    public var size = 224
+    public var threads = 0
+    public var repeats = 10
+    public var warmup = 2
+    public init() {}
+}
+
+/// Timings of one benchmark: the median over repetitions after warm-up.
+public struct BenchmarkResult: Sendable, Codable {
+    public var configuration: BenchmarkConfiguration
+    public var imagesPerSecond: Double
+    public var medianSeconds: Double
+    public var minSeconds: Double
+    public var maxSeconds: Double
+    public var peakRSSBytes: Int
+    public var threads: Int
+
+    enum CodingKeys: String, CodingKey {
+        case configuration, threads
+        case imagesPerSecond = "images_per_second", medianSeconds = "median_seconds"
+        case minSeconds = "min_seconds", maxSeconds = "max_seconds", peakRSSBytes = "peak_rss_bytes"
+    }
+}
+
+/// Monotonic wall-clock seconds.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Peak resident memory of this process (VmHWM), in bytes.
+public func peakResidentBytes() -> Int {
+    guard let f = fopen("/proc/self/status", "r") else { return 0 }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, 256, f) != nil {
+        let s = String(cString: line)
+        if s.hasPrefix("VmHWM:") {
+            let digits = s.filter(\.isNumber)
+            return (Int(digits) ?? 0) * 1024
+        }
+    }
+    return 0
+}
+
+public enum ModelBenchmark {
+    /// Runs the forward (eval mode, fused) or training-step (forward + backward + SGD) benchmark.
+    public static func run(_ c: BenchmarkConfiguration, progress: (Int, Double) -> Void = { _, _ in }) throws -> BenchmarkResult {
+        if c.threads > 0 { Engine.setThreads(c.threads) }
+        guard c.batch > 0, c.size >= 32, c.repeats > 0 else {
+            throw ComputeError("bench: --batch must be ≥ 1, --size ≥ 32 and --repeat ≥ 1")
+        }
+        let net = ResNet(c.model, classes: 1000, seed: 0)
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
+        let labels = (0..<c.batch).map { _ in rng.nextInt(below: 1000) }
+        let optimizer = SGD(net.parameters, lr: 1e-4, momentum: 0.9)
+        net.setTraining(c.mode == .train)
+
+        func once() throws {
+            switch c.mode {
+            case .forward:
+                _ = try net.pooled(x).plain()
+            case .train:
+                net.zeroGrad()
+                let logits = try net.forward(x)
+                let loss = try Loss.crossEntropy(logits: logits, labels: labels)
+                _ = try net.backward(loss.gradient)
+                try optimizer.step()
+            case .decode:
+                throw ComputeError("bench: --mode decode is measured by the imaging benchmark")
+            }
+        }
+        for _ in 0..<c.warmup { try once() }
+        var times: [Double] = []
+        for r in 0..<c.repeats {
+            let t0 = monotonicSeconds()
+            try once()
+            times.append(monotonicSeconds() - t0)
+            progress(r + 1, times.last!)
+        }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / median, medianSeconds: median,
+                               minSeconds: times.first!, maxSeconds: times.last!, peakRSSBytes: peakResidentBytes(),
+                               threads: Engine.threads)
+    }
+}

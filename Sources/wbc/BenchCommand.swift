@@ -1,0 +1,51 @@
+import ArgumentParser
+import Compute
+import Foundation
+import Models
+import Workflows
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure throughput: ResNet forward (eval) or training step, or image decoding.",
+        discussion: "Prints images/s as the median over repetitions after warm-up, the spread, and peak memory.")
+
+    @Option(help: "resnet18 | resnet34 | resnet50") var model: String = "resnet50"
+    @Option(help: "forward | train | decode") var mode: String = "forward"
+    @Option(help: "Images per batch.") var batch: Int = 16
+    @Option(help: "Image side in pixels.") var size: Int = 224
+    @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
+    @Option(name: .customLong("repeat"), help: "Timed repetitions after warm-up.") var repeats: Int = 10
+    @Option(help: "Untimed warm-up repetitions.") var warmup: Int = 2
+    @Option(help: "Image folder for --mode decode.") var data: String?
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func validate() throws {
+        guard ResNetDepth(rawValue: model) != nil else { throw ValidationError("--model must be resnet18, resnet34 or resnet50 (got '\(model)')") }
+        guard BenchmarkConfiguration.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be forward, train or decode (got '\(mode)')") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard size >= 32 else { throw ValidationError("--size must be at least 32") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or positive") }
+        if mode == "decode" && data == nil { throw ValidationError("--mode decode needs --data DIR (a folder of images)") }
+    }
+
+    func run() throws {
+        var c = BenchmarkConfiguration()
+        c.model = ResNetDepth(rawValue: model)!
+        c.mode = BenchmarkConfiguration.Mode(rawValue: mode)!
+        c.batch = batch; c.size = size; c.threads = threads; c.repeats = repeats; c.warmup = warmup
+        let result = try ModelBenchmark.run(c) { i, t in
+            if !json { FileHandle.standardError.write(Data(String(format: "\r  repetition %d/%d: %.3f s", i, repeats, t).utf8)) }
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(result), as: UTF8.self))
+        } else {
+            FileHandle.standardError.write(Data("\n".utf8))
+            print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB",
+                         model, mode, batch, size, result.threads, result.imagesPerSecond, result.medianSeconds,
+                         result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6))
+        }
+    }
+}
