@@ -42,8 +42,9 @@ struct NiceScale: Sendable, Equatable {
             high += pad
         }
         let ticks = Swift.max(2, targetTicks)
-        let range = Self.nice(high - low, round: false)
-        var step = Self.nice(range / Double(ticks - 1), round: true)
+        // Heckbert first rounds the range to a nice number, which can leave half the axis empty
+        // (0...207 became 0...300); rounding the raw step keeps the axis tight (0...250 by 50).
+        var step = Self.nice((high - low) / Double(ticks - 1), round: true)
         if !(step > 0 && step.isFinite) { step = 1 }
         lower = (low / step).rounded(.down) * step
         upper = (high / step).rounded(.up) * step
