@@ -57,3 +57,29 @@ import Testing
         #expect(legendText.hasSuffix("…"))
     }
 }
+
+@Suite struct ScatterLayoutTests {
+    @Test func narrowChartsPutTheLegendBelowThePlot() throws {
+        let svg = SVGChart.scatter(title: "Epoch 1", points: Sample.blobs(count: 40, groups: 4),
+                                   groupNames: Sample.cellTypes, width: 360, height: 320)
+        let xml = try parseXML(svg)
+        #expect(xml.count(class: "legend-item") == 4)
+        let root = try #require(xml.attributes.first)
+        #expect(root.attributes["height"] == "320")
+        let legendY = xml.attributes.filter { $0.name == "circle" && $0.attributes["r"] == "5" }
+            .compactMap { $0.attributes["cy"].flatMap(Double.init) }
+        let pointY = xml.attributes.filter { $0.attributes["class"] == "point" }
+            .compactMap { $0.attributes["cy"].flatMap(Double.init) }
+        #expect(legendY.count == 4)
+        #expect((legendY.min() ?? 0) > (pointY.max() ?? .infinity))
+    }
+
+    @Test func manyGroupsMakeTheChartTallEnoughForTheLegend() throws {
+        let names = (0..<40).map { "Cluster \($0)" }
+        let svg = SVGChart.scatter(title: "t", points: Sample.blobs(count: 400, groups: 40), groupNames: names)
+        let xml = try parseXML(svg)
+        #expect(xml.count(class: "legend-item") == 40)
+        let height = try #require(xml.attributes.first?.attributes["height"].flatMap(Double.init))
+        #expect(height >= 40 * 18)
+    }
+}

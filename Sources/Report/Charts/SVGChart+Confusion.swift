@@ -34,7 +34,9 @@ extension SVGChart {
         let top = 44 + 20 + (slantColumns ? columnLabelWidth * 0.7 + 10 : 18)
         let gridWidth = Double(columns) * cell
         let gridHeight = Double(rows) * cell
-        let width = max(360, left + gridWidth + 80)
+        // Slanted column labels reach up and to the right of their column; leave room for the last one.
+        let labelReach = slantColumns ? columnLabelWidth * 0.72 - cell / 2 + 12 : 0
+        let width = max(360, left + gridWidth + max(80, labelReach))
         let height = top + max(gridHeight, 60) + 24
         var svg = SVGWriter(width: width, height: height)
         svg.chartTitle(title)

@@ -40,7 +40,7 @@ extension SVGChart {
             svg.emptyNote("No data", frame: frame)
             return svg.document(title: title, cssClass: "chart chart-lines")
         }
-        var xScale = NiceScale(covering: allPoints.map(\.x), targetTicks: 8)
+        var xScale = NiceScale(covering: allPoints.map(\.x), targetTicks: tickCount(forPixels: frame.width))
         if allPoints.allSatisfy({ $0.x == $0.x.rounded() }) && xScale.step < 1 {
             // Whole epochs: ticks on whole numbers only.
             xScale = NiceScale(lower: xScale.lower.rounded(.down), upper: xScale.upper.rounded(.up), step: 1)
@@ -49,8 +49,10 @@ extension SVGChart {
             zip(series, segmentsBySeries).filter { $0.0.axis == axis }.flatMap { $0.1.flatMap { $0.map(\.y) } }
         }
         let primaryValues = values(on: .primary)
-        let primaryScale = NiceScale(covering: primaryValues.isEmpty ? values(on: .secondary) : primaryValues)
-        let secondaryScale = NiceScale(covering: values(on: .secondary))
+        let yTicks = tickCount(forPixels: frame.height)
+        let primaryScale = NiceScale(covering: primaryValues.isEmpty ? values(on: .secondary) : primaryValues,
+                                     targetTicks: yTicks)
+        let secondaryScale = NiceScale(covering: values(on: .secondary), targetTicks: yTicks)
         svg.valueAxis(primaryScale, frame: frame, label: primaryValues.isEmpty ? secondaryLabel : yLabel)
         if hasSecondary && !primaryValues.isEmpty {
             svg.valueAxis(secondaryScale, frame: frame, label: secondaryLabel, onRight: true, grid: false)

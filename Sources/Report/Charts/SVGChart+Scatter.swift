@@ -32,21 +32,32 @@ extension SVGChart {
             Legend.Item(name: "\(name($0)) (\(NumberText.grouped(counts[$0] ?? 0)))", color: Palette.color($0),
                         swatch: .dot)
         }, maxCharacters: 22)
-        let legendWidth = min(legend.columnWidth, width * 0.4)
-        let left = 58.0, top = 40.0, bottom = xLabel.isEmpty ? 34.0 : 50.0
-        let right = legendWidth + 20
-        var svg = SVGWriter(width: width, height: height)
+        // Narrow charts (e.g. per-epoch snapshots) put the legend under the plot, wide ones beside it.
+        let legendBelow = width < 480
+        let legendWidth = legendBelow ? 0 : min(legend.columnWidth, width * 0.4)
+        let left = 58.0, top = 40.0
+        let axisBottom = xLabel.isEmpty ? 34.0 : 50.0
+        let right = legendBelow ? 16.0 : legendWidth + 20
+        let flowed = legend.flow(maxWidth: width - left - right)
+        let legendLayout = legendBelow ? flowed : legend.column()
+        let bottom = axisBottom + (legendBelow ? flowed.height + 4 : 0)
+        let totalHeight = legendBelow ? height : max(height, top + legendLayout.height + 10)
+        var svg = SVGWriter(width: width, height: totalHeight)
         svg.chartTitle(title)
         let frame = PlotFrame(left: left, top: top, width: max(60, width - left - right),
-                              height: max(60, height - top - bottom))
-        let legendLayout = legend.column()
-        legend.draw(into: &svg, positions: legendLayout.positions, originX: frame.right + 14, originY: top)
+                              height: max(60, totalHeight - top - bottom))
+        if legendBelow {
+            legend.draw(into: &svg, positions: legendLayout.positions, originX: left,
+                        originY: frame.bottom + axisBottom - 8)
+        } else {
+            legend.draw(into: &svg, positions: legendLayout.positions, originX: frame.right + 14, originY: top)
+        }
         guard !finite.isEmpty else {
             svg.emptyNote("No points", frame: frame)
             return svg.document(title: title, cssClass: "chart chart-scatter")
         }
-        let xScale = NiceScale(covering: finite.map(\.x), targetTicks: 6)
-        let yScale = NiceScale(covering: finite.map(\.y), targetTicks: 6)
+        let xScale = NiceScale(covering: finite.map(\.x), targetTicks: tickCount(forPixels: frame.width))
+        let yScale = NiceScale(covering: finite.map(\.y), targetTicks: tickCount(forPixels: frame.height))
         svg.valueAxis(yScale, frame: frame, label: yLabel)
         svg.numericXAxis(xScale, frame: frame, label: xLabel)
         func px(_ p: ScatterPoint) -> String { coord(xScale.map(p.x, from: frame.left, to: frame.right)) }

@@ -19,4 +19,10 @@ public enum SVGChart {
     public static let individualPointLimit = 2_000
     /// For scatter plots drawn as paths, at most this many points (an even stride through the input) get tooltips.
     public static let sampledTooltipLimit = 400
+
+    /// About one tick per 60 px of axis, between 3 and 8.
+    static func tickCount(forPixels length: Double) -> Int {
+        guard length.isFinite else { return 6 }
+        return min(8, max(3, Int(length / 60)))
+    }
 }

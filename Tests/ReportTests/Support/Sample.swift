@@ -11,7 +11,8 @@ enum Sample {
         "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwzOko+MzZGNywtQFdBRkxOUlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT0//wAARCAAgACADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDuqxb3xJa27bLdTcMDyQdq/n3/AJe9Hie8a3sVgTIa4JBI/ujr/MfhmuQrShQUlzSO2EL6s6u18T28j7bmFoB2YHePx4z/ADrdVldQyMGVhkEHIIrzeum8J3jMJbJ8kKPMQ+g6EfqP1p18Oox5ojnBJXRL4rtmks4rhTxCxDD2bHP5gfnXKV6Qyq6lXUMrDBBGQRXO3vhgM26xlCgn7knQfQj8P8aMPXjFcsghNJWZzNdF4Stm82a7JwgXyx7ngn8uPzotfC8m/N5OoQdouSfxI47etdHDDHbwrDCgSNBgAU69eLjyxCc1ayP/2Q=="
     ].map { [UInt8](Data(base64Encoded: $0) ?? Data()) }
 
-    static let cellTypes = ["EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE", "NEUTROPHIL"]
+    /// In the order of the sample clusters, so cluster k and type k share a colour.
+    static let cellTypes = ["NEUTROPHIL", "EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE"]
 
     /// Element `index` of the Halton sequence in `base`, in (0, 1).
     static func halton(_ index: Int, base: Int) -> Double {
@@ -29,7 +30,8 @@ enum Sample {
         (0..<count).map { i in
             let group = groups > 0 ? i % groups : 0
             let angle = 2 * Double.pi * Double(group) / Double(max(groups, 1))
-            let u1 = max(halton(i, base: 2), 1e-9), u2 = halton(i, base: 3)
+            let k = groups > 0 ? i / groups : i
+            let u1 = max(halton(k, base: 2), 1e-9), u2 = halton(k, base: 3)
             let radius = (-2 * log(u1)).squareRoot() * spread
             return ScatterPoint(x: 25 * cos(angle) + radius * cos(2 * .pi * u2),
                                 y: 25 * sin(angle) + radius * sin(2 * .pi * u2), group: group)
