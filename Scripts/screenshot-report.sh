@@ -3,6 +3,8 @@
 # and screenshots it with headless Chromium. Skips with a message when Chromium is absent.
 #
 #   Scripts/screenshot-report.sh [OUTPUT_DIR]     (default: .build-report/sample-report)
+#   WBC_REPORT_SAMPLE_KIND=edge Scripts/screenshot-report.sh   the edge-case sample (unlabelled, 10,000 points, …)
+#   REPORT_HEIGHT=5200 Scripts/screenshot-report.sh            a taller window, to see the whole report
 #
 # Writes OUTPUT_DIR/report.html and OUTPUT_DIR/report.png (1400×3000 window, full report height if taller).
 set -euo pipefail

@@ -116,4 +116,19 @@ import Testing
         _ = try parseXML(html)
         #expect(html.utf8.count < 800_000, "report took \(html.utf8.count) bytes")
     }
+
+    @Test func edgeCaseReportRendersSensibly() throws {
+        let html = HTMLReport.render(Sample.edgeCaseContent())
+        let xml = try parseXML(html)
+        #expect(xml.ids == ["training", "embedding", "confidence", "gallery", "settings"])
+        #expect(xml.count(class: "chart-scatter") == 1)
+        #expect(xml.count(class: "points") == 2)
+        #expect(xml.texts.contains("Cluster 1 (empty) (0)"))
+        #expect(xml.texts.contains("validation loss (never meas… (no data)"))
+        #expect(xml.titles.contains("validation loss (never measured) (no data)"))
+        #expect(xml.texts.filter { $0 == "No members" }.count == 2)
+        #expect(xml.count(class: "thumb") == 4)
+        #expect(!html.contains("NaN") && !html.contains("∞"))
+        #expect(html.utf8.count < 600_000, "edge-case report took \(html.utf8.count) bytes")
+    }
 }

@@ -54,7 +54,7 @@ import Testing
                                                 groupNames: [long]))
         #expect(xml.titles.contains("\(long) (10)"))
         let legendText = try #require(xml.texts.first { $0.hasPrefix("Cluster 0") })
-        #expect(legendText.hasSuffix("…"))
+        #expect(legendText.hasSuffix("… (10)"))
     }
 }
 

@@ -16,11 +16,14 @@ func executableOnPath(_ name: String) -> String? {
     /// Set by `Scripts/screenshot-report.sh`: where to write the sample report (and, optionally, a folder of JPEGs).
     static let sampleOutput = ProcessInfo.processInfo.environment["WBC_REPORT_SAMPLE"]
     static let sampleImages = ProcessInfo.processInfo.environment["WBC_REPORT_SAMPLE_IMAGES"]
+    /// `edge` renders the edge-case sample instead.
+    static let sampleKind = ProcessInfo.processInfo.environment["WBC_REPORT_SAMPLE_KIND"]
 
     @Test(.enabled(if: sampleOutput != nil, "set WBC_REPORT_SAMPLE=path to write the sample report"))
     func writeSampleReport() throws {
         let path = try #require(Self.sampleOutput)
-        let html = try SampleReport.write(to: path, imagesDirectory: Self.sampleImages)
+        let html = try SampleReport.write(to: path, imagesDirectory: Self.sampleImages,
+                                          edgeCases: Self.sampleKind == "edge")
         let written = try String(contentsOfFile: path, encoding: .utf8)
         #expect(written == html)
         _ = try parseXML(written)

@@ -6,6 +6,8 @@ struct Legend {
         var name: String
         var color: String
         var swatch: Swatch
+        /// Shown after the (possibly truncated) name and never cut, e.g. a count or "(no data)".
+        var suffix = ""
     }
 
     var items: [Item]
@@ -13,7 +15,9 @@ struct Legend {
     static let rowHeight = 18.0
     static let fontSize = 11.0
 
-    private func shown(_ item: Item) -> String { XMLText.truncate(item.name, maxCharacters: maxCharacters) }
+    private func shown(_ item: Item) -> String {
+        XMLText.truncate(item.name, maxCharacters: maxCharacters) + item.suffix
+    }
 
     private func itemWidth(_ item: Item) -> Double {
         22 + SVGWriter.textWidth(shown(item), fontSize: Self.fontSize) + 14
@@ -51,7 +55,7 @@ struct Legend {
             let x = originX + position.x
             let y = originY + position.y
             svg.open("g", ["class": "legend-item"])
-            svg.raw("<title>" + XMLText.escape(item.name) + "</title>")
+            svg.raw("<title>" + XMLText.escape(item.name + item.suffix) + "</title>")
             let mid = y + Self.rowHeight / 2
             switch item.swatch {
             case .box:

@@ -19,7 +19,8 @@ extension SVGChart {
         let leastSlots = max(1, clusters.map(\.leastConfident.count).max() ?? 0)
         let mostX = 16 + nameWidth
         let leastX = mostX + Double(mostSlots) * (size + gap) + 28
-        let width = max(420, leastX + Double(leastSlots) * (size + gap) + 10)
+        // Room for the "Least confident" heading even when the thumbnails under it are few.
+        let width = max(420, leastX + max(Double(leastSlots) * (size + gap), 120) + 10)
         let top = 66.0
         let rowHeight = size + 14
         let height = top + Double(max(clusters.count, 1)) * rowHeight + 8

@@ -44,9 +44,12 @@ extension SVGChart {
             let frame = PlotFrame(left: originX + 52, top: originY + 26, width: panelWidth - 70,
                                   height: panelHeight - 26 - 50)
             svg.open("g", ["class": "panel"])
-            svg.text(XMLText.truncate(group.name, maxCharacters: 26) + " (n = \(NumberText.grouped(total)))",
-                     x: frame.left + frame.width / 2, y: originY + 16, anchor: "middle", size: 12, weight: "600",
-                     tooltip: group.name)
+            // The panel title must fit the panel: the name gives way, the count does not.
+            let countText = " (n = \(NumberText.grouped(total)))"
+            let fitting = Int((panelWidth - 16) / (12 * 0.68)) - countText.count  // bold glyphs run wide
+            svg.text(XMLText.truncate(group.name, maxCharacters: max(4, fitting)) + countText,
+                     x: originX + panelWidth / 2, y: originY + 16, anchor: "middle", size: 12, weight: "600",
+                     tooltip: group.name + countText)
             if total == 0 {
                 svg.emptyNote("No members", frame: frame)
                 svg.close("g")

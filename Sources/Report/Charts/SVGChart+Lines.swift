@@ -22,8 +22,8 @@ extension SVGChart {
         let legend = Legend(items: series.enumerated().map { index, s in
             let empty = segmentsBySeries[index].isEmpty
             let suffix = (empty ? " (no data)" : "") + (s.axis == .secondary && hasSecondary ? " (right axis)" : "")
-            return Legend.Item(name: s.name + suffix, color: Palette.color(index),
-                               swatch: s.axis == .secondary ? .dashedLine : .line)
+            return Legend.Item(name: s.name, color: Palette.color(index),
+                               swatch: s.axis == .secondary ? .dashedLine : .line, suffix: suffix)
         })
         let left = 74.0, right = hasSecondary ? 74.0 : 24.0
         let plotWidth = max(80, width - left - right)

@@ -29,8 +29,8 @@ extension SVGChart {
             groupNames.indices.contains(group) ? groupNames[group] : "Group \(group)"
         }
         let legend = Legend(items: groups.map {
-            Legend.Item(name: "\(name($0)) (\(NumberText.grouped(counts[$0] ?? 0)))", color: Palette.color($0),
-                        swatch: .dot)
+            Legend.Item(name: name($0), color: Palette.color($0), swatch: .dot,
+                        suffix: " (\(NumberText.grouped(counts[$0] ?? 0)))")
         }, maxCharacters: 22)
         // Narrow charts (e.g. per-epoch snapshots) put the legend under the plot, wide ones beside it.
         let legendBelow = width < 480

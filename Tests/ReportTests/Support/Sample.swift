@@ -127,4 +127,36 @@ enum Sample {
         content.cellTypeCounts = []
         return content
     }
+
+    /// A hard case: unlabelled, 10,000 points, one huge cluster and an empty one, a hostile long name,
+    /// gaps and an empty series in the curves.
+    static func edgeCaseContent() -> ReportContent {
+        let long = "Cluster 2 <\"very & long\"> name that keeps going well past any sensible width"
+        let names = ["Cluster 0", "Cluster 1 (empty)", long]
+        var content = ReportContent(title: "Edge cases: <unlabelled> & 10,000 points",
+                                    subtitle: String(repeating: "a-very-long-path-segment/", count: 12))
+        content.settings = [.init(key: "data", value: String(repeating: "/deep/folder", count: 20) + "/images")]
+        let points = blobs(count: 10_000, groups: 3).map { p in
+            ScatterPoint(x: p.x, y: p.y, group: p.group == 1 ? 0 : p.group)
+        }
+        content.embedding = .init(points: points, clusterNames: names)
+        content.pretrainingCurves = [
+            LineSeries(name: "loss", values: [0.5, 0.4, .nan, 0.3, .infinity, 0.2, 0.18, -.infinity, 0.15]),
+            LineSeries(name: "validation loss (never measured)", values: []),
+        ]
+        content.clusteringCurves = [LineSeries(name: "KL loss", values: [0.01])]
+        content.confidences = [
+            HistogramGroup(name: names[0], values: (0..<6_667).map { 0.5 + 0.5 * halton($0, base: 2) }),
+            HistogramGroup(name: names[1], values: []),
+            HistogramGroup(name: long, values: (0..<3_333).map { halton($0, base: 3) }),
+        ]
+        content.galleries = [
+            ClusterGallery(name: names[0], mostConfident: [Thumbnail(jpeg: jpegs[0], caption: "a")],
+                           leastConfident: [Thumbnail(jpeg: [1, 2, 3, 4], caption: "not a JPEG")]),
+            ClusterGallery(name: names[1], mostConfident: [], leastConfident: []),
+            ClusterGallery(name: long, mostConfident: jpegs.map { Thumbnail(jpeg: $0, caption: long) },
+                           leastConfident: []),
+        ]
+        return content
+    }
 }

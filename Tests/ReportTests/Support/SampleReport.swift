@@ -17,9 +17,12 @@ enum SampleReport {
 
     /// Renders the full sample report to `path`; returns the HTML written.
     @discardableResult
-    static func write(to path: String, imagesDirectory: String? = nil) throws -> String {
+    /// `edgeCases` renders ``Sample/edgeCaseContent()`` instead of the full sample.
+    static func write(to path: String, imagesDirectory: String? = nil, edgeCases: Bool = false) throws -> String {
         let real = imagesDirectory.map { jpegs(under: $0) } ?? []
-        let html = HTMLReport.render(Sample.fullContent(points: 1_500, thumbnails: real.isEmpty ? Sample.jpegs : real))
+        let content = edgeCases ? Sample.edgeCaseContent()
+            : Sample.fullContent(points: 1_500, thumbnails: real.isEmpty ? Sample.jpegs : real)
+        let html = HTMLReport.render(content)
         try html.write(toFile: path, atomically: true, encoding: .utf8)
         return html
     }
