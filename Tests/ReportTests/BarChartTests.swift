@@ -53,4 +53,12 @@ import Testing
         #expect(xml.count(class: "bar") == 0)
         #expect(xml.count(class: "empty-note") == 1)
     }
+
+    @Test func allZeroCountsKeepAZeroBaseline() throws {
+        let xml = try parseXML(SVGChart.bar(title: "t", bars: [BarDatum(label: "a", value: 0),
+                                                               BarDatum(label: "b", value: 0)]))
+        #expect(xml.count(class: "bar") == 2)
+        #expect(xml.texts.contains("0"))
+        #expect(!xml.texts.contains { $0.hasPrefix("-") })
+    }
 }

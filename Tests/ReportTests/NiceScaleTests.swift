@@ -37,8 +37,10 @@ import Testing
         #expect(single.lower < 5 && single.upper > 5)
         let none = NiceScale(covering: [Double.nan, .infinity])
         #expect(none.lower == 0 && none.upper == 1)
-        let zero = NiceScale(covering: [0.0, 0.0])
-        #expect(zero.lower < 0 && zero.upper > 0)
+        let zero = NiceScale(covering: [0.0, 0.0], includeZero: true)
+        #expect(zero.lower == 0 && zero.upper > 0)
+        let negative = NiceScale(covering: [-2.0])
+        #expect(negative.lower < -2 && negative.upper > -2)
     }
 
     @Test func mapsEndsToPixelEnds() {

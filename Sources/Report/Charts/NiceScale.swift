@@ -29,6 +29,8 @@ struct NiceScale: Sendable, Equatable {
         if low > high { low = 0; high = 1 }
         if includeZero { low = min(low, 0); high = max(high, 0) }
         self.init(min: low, max: high, targetTicks: targetTicks)
+        // Padding around a single value must not push counts or scores below zero.
+        if low >= 0 && lower < 0 { lower = 0 }
     }
 
     /// A scale covering `min...max` (finite, min ≤ max) with about `targetTicks` ticks.
