@@ -14,7 +14,7 @@ extension SVGChart {
     ///   - columns: Panels per row.
     public static func histogram(title: String, groups: [HistogramGroup], bins: Int = 10,
                                  domain: ClosedRange<Double> = 0...1, valueLabel: String = "Confidence",
-                                 columns: Int = 3) -> String {
+                                 columns: Int = 4) -> String {
         let binCount = max(1, bins)
         let perRow = max(1, min(columns, max(groups.count, 1)))
         let rowsOfPanels = max(1, (groups.count + perRow - 1) / perRow)
