@@ -52,6 +52,8 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
         var c: [(String, any Layer)] = []
         for i in convs.indices { c.append(("conv\(i + 1)", convs[i])); c.append(("bn\(i + 1)", bns[i])) }
         if let downsample { c.append(("downsample", downsample)) }
+        for (i, r) in relus.enumerated() { c.append(("relu\(i + 1)", r)) }
+        c.append(("relu", finalReLU))
         return c
     }
 
@@ -141,8 +143,9 @@ public final class ResNet: Layer, @unchecked Sendable {
     }
 
     public var children: [(String, any Layer)] {
-        var c: [(String, any Layer)] = [("conv1", conv1), ("bn1", bn1)]
+        var c: [(String, any Layer)] = [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("maxpool", maxpool)]
         for (i, s) in stages.enumerated() { c.append(("layer\(i + 1)", s)) }
+        c.append(("avgpool", avgpool))
         if let fc { c.append(("fc", fc)) }
         return c
     }

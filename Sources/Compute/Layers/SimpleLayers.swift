@@ -151,7 +151,8 @@ public final class Dropout: Layer, @unchecked Sendable {
 
 /// Bilinear resize to a fixed size, PyTorch `F.interpolate(mode='bilinear', align_corners=False)`.
 public final class BilinearResize: Layer, @unchecked Sendable {
-    public let height: Int, width: Int
+    /// Target size; may change between calls (identity when the input already has it).
+    public var height: Int, width: Int
     public var isTraining = true
     private var savedInput: Tensor?
 
