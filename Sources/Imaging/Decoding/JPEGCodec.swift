@@ -1,0 +1,106 @@
+import CTurboJPEG
+
+/// TurboJPEG calls. Handles are created per call and always destroyed; no state is shared.
+enum JPEGCodec {
+    static func header(_ bytes: UnsafeBufferPointer<UInt8>) throws(ImageDecodingError) -> ImageSize {
+        guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
+        defer { tjDestroy(handle) }
+        let h = try readHeader(handle, bytes)
+        return ImageSize(width: h.width, height: h.height)
+    }
+
+    private struct Header { var width: Int; var height: Int; var colorspace: Int32 }
+
+    private static func readHeader(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>) throws(ImageDecodingError) -> Header {
+        var width: Int32 = 0, height: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
+        if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsamp, &colorspace) != 0 {
+            let message = errorString(handle)
+            if message.contains("Premature end") || bytes.count < 200 {
+                throw .truncated(format: .jpeg, detail: message)
+            }
+            throw .corrupt(format: .jpeg, detail: message)
+        }
+        guard width > 0, height > 0 else { throw .corrupt(format: .jpeg, detail: "header gives size \(width)x\(height)") }
+        return Header(width: Int(width), height: Int(height), colorspace: colorspace)
+    }
+
+    static func errorString(_ handle: tjhandle) -> String {
+        guard let c = tjGetErrorStr2(handle) else { return "unknown TurboJPEG error" }
+        return String(cString: c)
+    }
+
+    /// Largest reduction among 1/8, 1/4, 1/2 that keeps the image at least `minimum`; 1/1 otherwise.
+    static func scale(width: Int, height: Int, minimum: ImageSize?) -> (num: Int, denom: Int) {
+        guard let minimum else { return (1, 1) }
+        for denom in [8, 4, 2] {
+            let w = (width + denom - 1) / denom, h = (height + denom - 1) / denom
+            if w >= minimum.width && h >= minimum.height { return (1, denom) }
+        }
+        return (1, 1)
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodingError) -> RGBImage {
+        guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
+        defer { tjDestroy(handle) }
+        let header = try readHeader(handle, bytes)
+        try ImageDecoding.checkBomb(width: header.width, height: header.height, maxPixels: options.maxPixels)
+        let (num, denom) = scale(width: header.width, height: header.height, minimum: options.minimumSize)
+        let width = (header.width * num + denom - 1) / denom
+        let height = (header.height * num + denom - 1) / denom
+
+        let isCMYK = header.colorspace == Int32(TJCS_CMYK.rawValue) || header.colorspace == Int32(TJCS_YCCK.rawValue)
+        let channels = isCMYK ? 4 : 3
+        let format = isCMYK ? TJPF_CMYK : TJPF_RGB
+        var out = [UInt8](repeating: 0, count: width * height * channels)
+        let status = out.withUnsafeMutableBufferPointer { dst in
+            tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), dst.baseAddress,
+                          Int32(width), 0, Int32(height), Int32(format.rawValue), 0)
+        }
+        if status != 0 {
+            let message = errorString(handle)
+            let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
+            if isWarning {
+                if message.contains("Premature end") && !options.allowTruncatedJPEG {
+                    throw .truncated(format: .jpeg, detail: message)
+                }
+                // Other warnings (e.g. extraneous bytes before a marker) leave a complete image.
+            } else if message.contains("Premature end") {
+                throw .truncated(format: .jpeg, detail: message)
+            } else {
+                throw .corrupt(format: .jpeg, detail: message)
+            }
+        }
+        if isCMYK { out = cmykToRGB(out, pixelCount: width * height) }
+        return RGBImage(width: width, height: height, pixels: out)
+    }
+
+    /// Adobe-style (inverted) CMYK as libjpeg returns it: 255 means no ink, so R = C·K/255 etc.
+    static func cmykToRGB(_ cmyk: [UInt8], pixelCount: Int) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: pixelCount * 3)
+        for i in 0..<pixelCount {
+            let k = UInt32(cmyk[4 * i + 3])
+            for c in 0..<3 {
+                rgb[3 * i + c] = UInt8((UInt32(cmyk[4 * i + c]) * k + 127) / 255)
+            }
+        }
+        return rgb
+    }
+
+    /// Compresses interleaved pixels (3 channels RGB, or 4 channels inverted CMYK) to JPEG.
+    static func encode(pixels: [UInt8], width: Int, height: Int, cmyk: Bool = false, grayscale: Bool = false,
+                       quality: Int) throws(ImageEncodingError) -> [UInt8] {
+        guard let handle = tjInitCompress() else { throw ImageEncodingError(format: .jpeg, detail: "cannot create a TurboJPEG compressor") }
+        defer { tjDestroy(handle) }
+        var jpegBuf: UnsafeMutablePointer<UInt8>? = nil
+        var jpegSize: UInt = 0
+        let format = cmyk ? TJPF_CMYK : TJPF_RGB
+        let samp = grayscale ? TJSAMP_GRAY : TJSAMP_420
+        let status = pixels.withUnsafeBufferPointer { src in
+            tjCompress2(handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue),
+                        &jpegBuf, &jpegSize, Int32(samp.rawValue), Int32(quality), 0)
+        }
+        defer { if let jpegBuf { tjFree(jpegBuf) } }
+        guard status == 0, let jpegBuf else { throw ImageEncodingError(format: .jpeg, detail: errorString(handle)) }
+        return Array(UnsafeBufferPointer(start: jpegBuf, count: Int(jpegSize)))
+    }
+}
