@@ -1,7 +1,7 @@
 /// One file or folder that a dataset or loader skipped, with the reason.
-public struct ImageLoadError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// Why the path was skipped.
-    public enum Reason: Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable, Codable, CustomStringConvertible {
         /// The file could not be read (permissions, vanished, …).
         case unreadable(String)
         /// The bytes are not a decodable image (see `ImageDecodingError`).

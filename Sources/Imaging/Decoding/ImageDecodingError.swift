@@ -1,5 +1,5 @@
 /// Why an image could not be decoded. `description` says what is wrong and what to do.
-public enum ImageDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ImageDecodingError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// The data is empty (a zero-byte file).
     case empty
     /// The first bytes are not JPEG, PNG or BMP (e.g. a text file named `.jpg`).
