@@ -9,8 +9,12 @@ public struct LabelsTable: Sendable {
         public var imageID: Int
         /// Cell types as listed, trimmed and upper-cased; repeated types kept (`NEUTROPHIL,NEUTROPHIL` = two cells).
         public var categories: [String]
+        /// Image file relative to the CSV's folder, from an optional `Path` column (synthetic sets).
+        public var path: String? = nil
+        /// `path` when given, else `BloodImage_%05d.jpg`.
+        public var fileName: String { path ?? kaggleFileName }
         /// `BloodImage_%05d.jpg`.
-        public var fileName: String { "BloodImage_" + String(repeating: "0", count: max(0, 5 - String(imageID).count)) + String(imageID) + ".jpg" }
+        public var kaggleFileName: String { "BloodImage_" + String(repeating: "0", count: max(0, 5 - String(imageID).count)) + String(imageID) + ".jpg" }
         /// The distinct types in this row, sorted.
         public var distinctTypes: [String] { Array(Set(categories)).sorted() }
     }
@@ -45,7 +49,7 @@ public struct LabelsTable: Sendable {
     }
 
     /// Parses CSV text (quoted fields, CRLF or LF). Columns are found by header name
-    /// (`Image`, `Category`, case-insensitive); rows without an integer Image id are skipped.
+    /// (`Image`, `Category`, optional `Path`; case-insensitive); rows without an integer Image id are skipped.
     public static func parse(_ text: String, path: String = "labels.csv") throws(ParseError) -> LabelsTable {
         let records = CSV.records(text)
         guard let header = records.first else { throw ParseError(path: path, detail: "the file is empty; expected a header with Image and Category columns") }
@@ -53,12 +57,18 @@ public struct LabelsTable: Sendable {
         guard let imageColumn = names.firstIndex(of: "image"), let categoryColumn = names.firstIndex(of: "category") else {
             throw ParseError(path: path, detail: "header \(header) lacks an 'Image' or 'Category' column")
         }
+        let pathColumn = names.firstIndex(of: "path")
         var rows: [Row] = []
         for record in records.dropFirst() {
             guard imageColumn < record.count, let id = Int(record[imageColumn].trimmingCharacters(in: .whitespaces)) else { continue }
             let raw = categoryColumn < record.count ? record[categoryColumn] : ""
             let categories = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
-            rows.append(Row(imageID: id, categories: categories))
+            var row = Row(imageID: id, categories: categories)
+            if let pathColumn, pathColumn < record.count {
+                let p = record[pathColumn].trimmingCharacters(in: .whitespaces)
+                if !p.isEmpty { row.path = p }
+            }
+            rows.append(row)
         }
         return LabelsTable(rows: rows)
     }
@@ -74,11 +84,13 @@ public struct LabelsTable: Sendable {
 
     /// The images of this table as a dataset. Rows with exactly one distinct type are labelled
     /// (classes = sorted distinct types of such rows); rows with none or several types are unlabelled.
-    /// Images are looked up in `imagesFolder`, default `JPEGImages/` next to the CSV (else the CSV's folder);
+    /// Images are looked up in `imagesFolder`, default: the CSV's folder when rows carry a `Path`, else
+    /// `JPEGImages/` next to the CSV (else the CSV's folder);
     /// missing ones are recorded in `skipped` (or thrown when `strict`).
     public func dataset(imagesFolder: URL? = nil, strict: Bool = false) throws(ImageLoadError) -> ImageDataset {
         let base = source?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".")
         let folder = imagesFolder ?? {
+            if rows.contains(where: { $0.path != nil }) { return base }
             let jpegs = base.appendingPathComponent("JPEGImages")
             return ImageDataset.isDirectory(jpegs) ? jpegs : base
         }()
