@@ -15,13 +15,21 @@ enum JPEGCodec {
         var width: Int32 = 0, height: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
         if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsamp, &colorspace) != 0 {
             let message = errorString(handle)
-            if message.contains("Premature end") || bytes.count < 200 {
+            if message.contains("Premature end") || !endsWithEOI(bytes) {
                 throw .truncated(format: .jpeg, detail: message)
             }
             throw .corrupt(format: .jpeg, detail: message)
         }
         guard width > 0, height > 0 else { throw .corrupt(format: .jpeg, detail: "header gives size \(width)x\(height)") }
         return Header(width: Int(width), height: Int(height), colorspace: colorspace)
+    }
+
+    /// Whether the stream ends with the End-Of-Image marker (FF D9), ignoring trailing zero padding.
+    /// A failing stream without it was most likely cut short.
+    static func endsWithEOI(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var end = bytes.count
+        while end > 0 && bytes[end - 1] == 0 { end -= 1 }
+        return end >= 2 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9
     }
 
     static func errorString(_ handle: tjhandle) -> String {
@@ -64,7 +72,7 @@ enum JPEGCodec {
                     throw .truncated(format: .jpeg, detail: message)
                 }
                 // Other warnings (e.g. extraneous bytes before a marker) leave a complete image.
-            } else if message.contains("Premature end") {
+            } else if message.contains("Premature end") || !endsWithEOI(bytes) {
                 throw .truncated(format: .jpeg, detail: message)
             } else {
                 throw .corrupt(format: .jpeg, detail: message)
