@@ -52,7 +52,7 @@ public enum ImageDecoding {
     public static func decode(contentsOf url: URL, options: DecodeOptions = DecodeOptions()) throws(ImageLoadError) -> RGBImage {
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            data = try Data(contentsOf: url)
         } catch {
             throw ImageLoadError(path: url.path, reason: .unreadable(String(describing: error.localizedDescription)))
         }

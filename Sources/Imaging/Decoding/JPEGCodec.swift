@@ -50,36 +50,68 @@ enum JPEGCodec {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodingError) -> RGBImage {
         guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
         defer { tjDestroy(handle) }
+        let plan = try plan(handle, bytes, options)
+        let channels = plan.isCMYK ? 4 : 3
+        var out = [UInt8](unsafeUninitializedCapacity: plan.width * plan.height * channels) { buffer, count in
+            count = buffer.count
+        }
+        let status = out.withUnsafeMutableBufferPointer { dst in decompress(handle, bytes, plan, into: dst.baseAddress!) }
+        try check(status, handle, bytes, options)
+        if plan.isCMYK { out = cmykToRGB(out, pixelCount: plan.width * plan.height) }
+        return RGBImage(width: plan.width, height: plan.height, pixels: out)
+    }
+
+    /// Decodes into the thread's scratch bytes and hands `body` a view of them (no allocation per image).
+    /// CMYK/YCCK files go through `decode` instead.
+    static func withDecoded<R>(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions, scratch: ThreadScratch,
+                               _ body: (PixelView) -> R) throws(ImageDecodingError) -> R {
+        guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
+        defer { tjDestroy(handle) }
+        let plan = try plan(handle, bytes, options)
+        if plan.isCMYK {
+            let image = try decode(bytes, options: options)
+            return image.pixels.withUnsafeBufferPointer { body(PixelView(base: $0.baseAddress!, width: image.width, height: image.height)) }
+        }
+        let dst = scratch.byteBuffer(plan.width * plan.height * 3)
+        let status = decompress(handle, bytes, plan, into: dst)
+        try check(status, handle, bytes, options)
+        return body(PixelView(base: UnsafePointer(dst), width: plan.width, height: plan.height))
+    }
+
+    private struct Plan { var width: Int; var height: Int; var isCMYK: Bool }
+
+    /// Reads the header, applies the bomb guard and picks the decoding scale.
+    private static func plan(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions) throws(ImageDecodingError) -> Plan {
         let header = try readHeader(handle, bytes)
         try ImageDecoding.checkBomb(width: header.width, height: header.height, maxPixels: options.maxPixels)
         let (num, denom) = scale(width: header.width, height: header.height, minimum: options.minimumSize)
-        let width = (header.width * num + denom - 1) / denom
-        let height = (header.height * num + denom - 1) / denom
-
         let isCMYK = header.colorspace == Int32(TJCS_CMYK.rawValue) || header.colorspace == Int32(TJCS_YCCK.rawValue)
-        let channels = isCMYK ? 4 : 3
-        let format = isCMYK ? TJPF_CMYK : TJPF_RGB
-        var out = [UInt8](repeating: 0, count: width * height * channels)
-        let status = out.withUnsafeMutableBufferPointer { dst in
-            tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), dst.baseAddress,
-                          Int32(width), 0, Int32(height), Int32(format.rawValue), 0)
-        }
-        if status != 0 {
-            let message = errorString(handle)
-            let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
-            if isWarning {
-                if message.contains("Premature end") && !options.allowTruncatedJPEG {
-                    throw .truncated(format: .jpeg, detail: message)
-                }
-                // Other warnings (e.g. extraneous bytes before a marker) leave a complete image.
-            } else if message.contains("Premature end") || !endsWithEOI(bytes) {
+        return Plan(width: (header.width * num + denom - 1) / denom, height: (header.height * num + denom - 1) / denom, isCMYK: isCMYK)
+    }
+
+    private static func decompress(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, _ plan: Plan,
+                                   into dst: UnsafeMutablePointer<UInt8>) -> Int32 {
+        let format = plan.isCMYK ? TJPF_CMYK : TJPF_RGB
+        return tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), dst,
+                             Int32(plan.width), 0, Int32(plan.height), Int32(format.rawValue), 0)
+    }
+
+    /// Turns a non-zero TurboJPEG status into an error, or accepts a harmless warning.
+    private static func check(_ status: Int32, _ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>,
+                              _ options: DecodeOptions) throws(ImageDecodingError) {
+        guard status != 0 else { return }
+        let message = errorString(handle)
+        let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
+        if isWarning {
+            if message.contains("Premature end") && !options.allowTruncatedJPEG {
                 throw .truncated(format: .jpeg, detail: message)
-            } else {
-                throw .corrupt(format: .jpeg, detail: message)
             }
+            // Other warnings (e.g. extraneous bytes before a marker) leave a complete image.
+        } else if message.contains("Premature end") || !endsWithEOI(bytes) {
+            throw .truncated(format: .jpeg, detail: message)
+        } else {
+            throw .corrupt(format: .jpeg, detail: message)
         }
-        if isCMYK { out = cmykToRGB(out, pixelCount: width * height) }
-        return RGBImage(width: width, height: height, pixels: out)
     }
 
     /// Adobe-style (inverted) CMYK as libjpeg returns it: 255 means no ink, so R = C·K/255 etc.

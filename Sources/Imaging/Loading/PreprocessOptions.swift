@@ -40,26 +40,50 @@ public struct PreprocessedImage: Sendable {
 
 extension PreprocessOptions {
     /// Decodes `url` and returns its S×S RGB8 version. Scaled JPEG decoding is used only when the
-    /// whole image is resized (`crop == .none`), never below S×S.
+    /// whole image is resized (`crop == .none`), never below S×S. JPEGs are decoded into per-thread
+    /// scratch memory, so this allocates little more than the result.
     public func preprocess(_ url: URL) throws(ImageLoadError) -> PreprocessedImage {
         var decodeOptions = decode
-        if crop == .none { decodeOptions.minimumSize = ImageSize(side: side) } else { decodeOptions.minimumSize = nil }
-        let image = try ImageDecoding.decode(contentsOf: url, options: decodeOptions)
-        return preprocess(image)
+        decodeOptions.minimumSize = crop == .none ? ImageSize(side: side) : nil
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ImageLoadError(path: url.path, reason: .unreadable(error.localizedDescription))
+        }
+        let result: Result<PreprocessedImage, ImageDecodingError> = data.withUnsafeBytes { raw in
+            let bytes = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
+            return Result { () throws(ImageDecodingError) in
+                if ImageFormat.sniff(bytes) == .jpeg {
+                    return try JPEGCodec.withDecoded(bytes, options: decodeOptions, scratch: ThreadScratch.current) { view in
+                        preprocess(view)
+                    }
+                }
+                return preprocess(try ImageDecoding.decode(bytes: bytes, options: decodeOptions))
+            }
+        }
+        do { return try result.get() } catch { throw ImageLoadError(path: url.path, reason: .decoding(error)) }
     }
 
     /// Crops and resizes an already decoded image to S×S RGB8.
     public func preprocess(_ image: RGBImage) -> PreprocessedImage {
+        image.pixels.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, image.width > 0, image.height > 0 else {
+                return PreprocessedImage(image: RGBImage(width: side, height: side), nucleusFound: crop == .nucleus ? false : nil)
+            }
+            return preprocess(PixelView(base: base, width: image.width, height: image.height))
+        }
+    }
+
+    func preprocess(_ view: PixelView) -> PreprocessedImage {
         let target = ImageSize(side: side)
         switch crop {
         case .none:
-            return PreprocessedImage(image: Resize.rgb8(image, to: target), nucleusFound: nil)
+            return PreprocessedImage(image: Resize.rgb8(view, to: target, region: nil), nucleusFound: nil)
         case .centre:
-            let c = NucleusCrop.centreFallback(image)
-            return PreprocessedImage(image: Resize.rgb8(image, to: target, region: c.rect), nucleusFound: nil)
+            let c = NucleusCrop.centreFallback(view.size)
+            return PreprocessedImage(image: Resize.rgb8(view, to: target, region: c.rect), nucleusFound: nil)
         case .nucleus:
-            let c = NucleusCrop.locate(in: image, options: nucleus)
-            return PreprocessedImage(image: Resize.rgb8(image, to: target, region: c.rect), nucleusFound: c.found)
+            let c = NucleusCrop.locate(in: view, options: nucleus)
+            return PreprocessedImage(image: Resize.rgb8(view, to: target, region: c.rect), nucleusFound: c.found)
         }
     }
 }

@@ -43,11 +43,19 @@ public struct NucleusCrop: Sendable, Equatable {
     /// square of side `sideFactor` × extent around the box centre, clamped to the image.
     /// Falls back to a centred square when no component is large enough.
     public static func locate(in image: RGBImage, options: NucleusCropOptions = NucleusCropOptions()) -> NucleusCrop {
+        image.pixels.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, image.width > 0, image.height > 0 else {
+                return NucleusCrop(rect: CropRect(x: 0, y: 0, width: 0, height: 0), found: false, nucleus: nil)
+            }
+            return locate(in: PixelView(base: base, width: image.width, height: image.height), options: options)
+        }
+    }
+
+    static func locate(in image: PixelView, options: NucleusCropOptions) -> NucleusCrop {
         let shorter = min(image.width, image.height)
-        guard shorter > 0 else { return NucleusCrop(rect: CropRect(x: 0, y: 0, width: 0, height: 0), found: false, nucleus: nil) }
         let aw = max(8, min(options.analysisWidth, image.width))
         let ah = max(8, min(image.height, Int((Double(image.height) * Double(aw) / Double(image.width)).rounded())))
-        let small = Resize.rgb8(image, to: ImageSize(width: aw, height: ah))
+        let small = Resize.rgb8(image, to: ImageSize(width: aw, height: ah), region: nil)
         let n = aw * ah
         var score = [UInt8](repeating: 0, count: n)
         for i in 0..<n {
@@ -68,7 +76,7 @@ public struct NucleusCrop: Sendable, Equatable {
         }
         let best = bestComponent(mask, width: aw, height: ah)
         guard let best, Double(best.area) >= options.minimumArea * Double(n) else {
-            return centreFallback(image, options: options)
+            return centreFallback(image.size, options: options)
         }
         // Back to full-resolution pixels.
         let sx = Double(image.width) / Double(aw), sy = Double(image.height) / Double(ah)
@@ -86,6 +94,11 @@ public struct NucleusCrop: Sendable, Equatable {
 
     /// The centred square used when no nucleus is found.
     public static func centreFallback(_ image: RGBImage, options: NucleusCropOptions = NucleusCropOptions()) -> NucleusCrop {
+        centreFallback(ImageSize(width: image.width, height: image.height), options: options)
+    }
+
+    /// The centred square for an image of `image` size.
+    public static func centreFallback(_ image: ImageSize, options: NucleusCropOptions = NucleusCropOptions()) -> NucleusCrop {
         let shorter = min(image.width, image.height)
         let side = max(1, min(shorter, Int((Double(shorter) * options.fallbackSideFraction).rounded())))
         return NucleusCrop(rect: CropRect(x: (image.width - side) / 2, y: (image.height - side) / 2, width: side, height: side),
