@@ -41,7 +41,7 @@ let executables: [Target] = [
 
 let tests: [Target] = [
     .testTarget(name: "ComputeTests", dependencies: ["Compute"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Compute"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Compute"]),
     .testTarget(name: "ReportTests", dependencies: ["Report"]),

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Counts for `wbc stats` on an image folder: images per class, image sizes and formats (headers
+/// only — files are not fully decoded), and unreadable files.
+public struct DatasetCensus: Sendable {
+    /// `(class name, images)` in class order; one row `("(unlabelled)", n)` for unlabelled images.
+    public var classCounts: [(name: String, count: Int)]
+    /// Images per full-resolution size, most common first.
+    public var sizes: [(size: ImageSize, count: Int)]
+    /// Images per sniffed format, most common first.
+    public var formats: [(format: ImageFormat, count: Int)]
+    /// Files whose header could not be read, plus what listing skipped.
+    public var skipped: SkipReport
+    /// Images whose header was read.
+    public var readable: Int
+
+    /// Reads every sample's header on `threads` cores.
+    public static func take(_ dataset: ImageDataset, threads: Int = availableCores) -> DatasetCensus {
+        let samples = dataset.samples
+        let headers = parallelMap(count: samples.count, threads: threads) { i -> Result<(ImageFormat, ImageSize), ImageLoadError> in
+            let url = samples[i].url
+            guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else {
+                return .failure(ImageLoadError(path: url.path, reason: .unreadable("cannot read the file")))
+            }
+            do throws(ImageDecodingError) {
+                let h = try ImageDecoding.header(data)
+                return .success((h.format, h.size))
+            } catch {
+                return .failure(ImageLoadError(path: url.path, reason: .decoding(error)))
+            }
+        }
+        var skipped = dataset.skipped
+        var sizes: [ImageSize: Int] = [:], formats: [ImageFormat: Int] = [:], perLabel: [Int?: Int] = [:]
+        var readable = 0
+        for (i, h) in headers.enumerated() {
+            switch h {
+            case .success(let (format, size)):
+                sizes[size, default: 0] += 1
+                formats[format, default: 0] += 1
+                perLabel[samples[i].label, default: 0] += 1
+                readable += 1
+            case .failure(let e):
+                skipped.append(e)
+            }
+        }
+        var classCounts = dataset.classNames.enumerated().map { (name: $0.element, count: perLabel[$0.offset] ?? 0) }
+        if let unlabelled = perLabel[nil] { classCounts.append((name: "(unlabelled)", count: unlabelled)) }
+        return DatasetCensus(
+            classCounts: classCounts,
+            sizes: sizes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.description < $1.key.description }.map { (size: $0.key, count: $0.value) },
+            formats: formats.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }.map { (format: $0.key, count: $0.value) },
+            skipped: skipped, readable: readable)
+    }
+}

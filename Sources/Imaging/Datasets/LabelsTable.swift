@@ -1,0 +1,152 @@
+import Foundation
+
+/// The Kaggle/BCCD `labels.csv`: columns `Image` (integer id → `BloodImage_%05d.jpg`) and `Category`
+/// (one cell type, several comma-separated types with irregular spacing, or empty).
+public struct LabelsTable: Sendable {
+    /// One row of the table.
+    public struct Row: Sendable, Equatable {
+        /// The `Image` id.
+        public var imageID: Int
+        /// Cell types as listed, trimmed and upper-cased; repeated types kept (`NEUTROPHIL,NEUTROPHIL` = two cells).
+        public var categories: [String]
+        /// Image file relative to the CSV's folder, from an optional `Path` column (synthetic sets).
+        public var path: String? = nil
+        /// `path` when given, else `BloodImage_%05d.jpg`.
+        public var fileName: String { path ?? kaggleFileName }
+        /// `BloodImage_%05d.jpg`.
+        public var kaggleFileName: String { "BloodImage_" + String(repeating: "0", count: max(0, 5 - String(imageID).count)) + String(imageID) + ".jpg" }
+        /// The distinct types in this row, sorted.
+        public var distinctTypes: [String] { Array(Set(categories)).sorted() }
+    }
+
+    /// Why the table could not be read.
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var detail: String
+        public var description: String { "\(path): \(detail)" }
+    }
+
+    /// The rows in file order.
+    public var rows: [Row]
+    /// The CSV file read (used to find the images).
+    public var source: URL?
+
+    public init(rows: [Row], source: URL? = nil) { self.rows = rows; self.source = source }
+
+    /// Reads and parses `url`.
+    public static func read(_ url: URL) throws(ImageLoadError) -> LabelsTable {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ImageLoadError(path: url.path, reason: .unreadable(error.localizedDescription))
+        }
+        do {
+            var table = try parse(text, path: url.path)
+            table.source = url
+            return table
+        } catch {
+            throw ImageLoadError(path: url.path, reason: .unreadable(error.detail))
+        }
+    }
+
+    /// Parses CSV text (quoted fields, CRLF or LF). Columns are found by header name
+    /// (`Image`, `Category`, optional `Path`; case-insensitive); rows without an integer Image id are skipped.
+    public static func parse(_ text: String, path: String = "labels.csv") throws(ParseError) -> LabelsTable {
+        let records = CSV.records(text)
+        guard let header = records.first else { throw ParseError(path: path, detail: "the file is empty; expected a header with Image and Category columns") }
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let imageColumn = names.firstIndex(of: "image"), let categoryColumn = names.firstIndex(of: "category") else {
+            throw ParseError(path: path, detail: "header \(header) lacks an 'Image' or 'Category' column")
+        }
+        let pathColumn = names.firstIndex(of: "path")
+        var rows: [Row] = []
+        for record in records.dropFirst() {
+            guard imageColumn < record.count, let id = Int(record[imageColumn].trimmingCharacters(in: .whitespaces)) else { continue }
+            let raw = categoryColumn < record.count ? record[categoryColumn] : ""
+            let categories = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+            var row = Row(imageID: id, categories: categories)
+            if let pathColumn, pathColumn < record.count {
+                let p = record[pathColumn].trimmingCharacters(in: .whitespaces)
+                if !p.isEmpty { row.path = p }
+            }
+            rows.append(row)
+        }
+        return LabelsTable(rows: rows)
+    }
+
+    /// Cells per type over all rows (each listed occurrence counts; multi-label rows are split).
+    public var cellCounts: [String: Int] {
+        rows.reduce(into: [:]) { counts, row in for c in row.categories { counts[c, default: 0] += 1 } }
+    }
+    /// Rows with no category.
+    public var unlabelledRows: Int { rows.filter { $0.categories.isEmpty }.count }
+    /// Rows listing more than one cell.
+    public var multiLabelRows: Int { rows.filter { $0.categories.count > 1 }.count }
+
+    /// The images of this table as a dataset. Rows with exactly one distinct type are labelled
+    /// (classes = sorted distinct types of such rows); rows with none or several types are unlabelled.
+    /// Images are looked up in `imagesFolder`, default: the CSV's folder when rows carry a `Path`, else
+    /// `JPEGImages/` next to the CSV (else the CSV's folder);
+    /// missing ones are recorded in `skipped` (or thrown when `strict`).
+    public func dataset(imagesFolder: URL? = nil, strict: Bool = false) throws(ImageLoadError) -> ImageDataset {
+        let base = source?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".")
+        let folder = imagesFolder ?? {
+            if rows.contains(where: { $0.path != nil }) { return base }
+            let jpegs = base.appendingPathComponent("JPEGImages")
+            return ImageDataset.isDirectory(jpegs) ? jpegs : base
+        }()
+        let classNames = Array(Set(rows.compactMap { $0.distinctTypes.count == 1 ? $0.distinctTypes[0] : nil })).sorted()
+        var samples: [ImageSample] = []
+        var skipped = SkipReport()
+        for row in rows {
+            let url = folder.appendingPathComponent(row.fileName)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                let e = ImageLoadError(path: url.path, reason: .missing)
+                if strict { throw e }
+                skipped.append(e); continue
+            }
+            let types = row.distinctTypes
+            samples.append(ImageSample(url: url, label: types.count == 1 ? classNames.firstIndex(of: types[0]) : nil))
+        }
+        guard !samples.isEmpty else { throw ImageLoadError(path: folder.path, reason: .noImages) }
+        return ImageDataset(samples: samples, classNames: classNames, skipped: skipped)
+    }
+}
+
+/// Minimal RFC-4180 reader: commas, double-quoted fields with `""` escapes, CRLF or LF line ends.
+enum CSV {
+    static func records(_ text: String) -> [[String]] {
+        var records: [[String]] = []
+        var record: [String] = []
+        var field = ""
+        var inQuotes = false
+        var iterator = Array(text.unicodeScalars).makeIterator()
+        var pending: Unicode.Scalar? = nil
+        func finishRecord() {
+            record.append(field); field = ""
+            if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
+            record = []
+        }
+        while let ch = pending ?? iterator.next() {
+            pending = nil
+            if inQuotes {
+                if ch == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = next }
+                    } else { inQuotes = false }
+                } else {
+                    field.unicodeScalars.append(ch)
+                }
+                continue
+            }
+            switch ch {
+            case "\"": inQuotes = true
+            case ",": record.append(field); field = ""
+            case "\r": break
+            case "\n": finishRecord()
+            default: field.unicodeScalars.append(ch)
+            }
+        }
+        if !field.isEmpty || !record.isEmpty { finishRecord() }
+        return records
+    }
+}

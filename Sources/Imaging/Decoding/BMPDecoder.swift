@@ -1,0 +1,154 @@
+/// Uncompressed BMP (24/32-bit, 8-bit palette; bottom-up or top-down) parsed in Swift.
+/// Every read is bounds-checked against the data, so a damaged file throws instead of crashing.
+enum BMPDecoder {
+    struct Header {
+        var size: ImageSize
+        var topDown: Bool
+        var bitsPerPixel: Int
+        var compression: UInt32
+        var pixelOffset: Int
+        var dibSize: Int
+        var paletteCount: Int
+        var masks: (r: UInt32, g: UInt32, b: UInt32)?
+    }
+
+    private static func u16(_ b: UnsafeBufferPointer<UInt8>, _ o: Int) -> UInt32? {
+        guard o >= 0, o + 2 <= b.count else { return nil }
+        return UInt32(b[o]) | UInt32(b[o + 1]) << 8
+    }
+
+    private static func u32(_ b: UnsafeBufferPointer<UInt8>, _ o: Int) -> UInt32? {
+        guard o >= 0, o + 4 <= b.count else { return nil }
+        return UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+    }
+
+    static func header(_ b: UnsafeBufferPointer<UInt8>) throws(ImageDecodingError) -> Header {
+        guard let offset = u32(b, 10), let dib = u32(b, 14) else { throw .truncated(format: .bmp, detail: "file header is incomplete") }
+        guard dib >= 40 else { throw .unsupported(format: .bmp, detail: "OS/2 core header (\(dib) bytes)") }
+        guard let w = u32(b, 18), let h = u32(b, 22), let bpp = u16(b, 28), let compression = u32(b, 30),
+              let colorsUsed = u32(b, 46) else { throw .truncated(format: .bmp, detail: "info header is incomplete") }
+        let width = Int(Int32(bitPattern: w))
+        let rawHeight = Int(Int32(bitPattern: h))
+        guard width > 0, rawHeight != 0 else { throw .corrupt(format: .bmp, detail: "header gives size \(width)x\(rawHeight)") }
+        var masks: (UInt32, UInt32, UInt32)? = nil
+        switch (bpp, compression) {
+        case (8, 0), (24, 0), (32, 0): break
+        case (32, 3):
+            // BI_BITFIELDS: masks follow a 40-byte header, or sit inside a V4/V5 header at the same place.
+            guard let r = u32(b, 54), let g = u32(b, 58), let bl = u32(b, 62) else {
+                throw .truncated(format: .bmp, detail: "bit-field masks are missing")
+            }
+            masks = (r, g, bl)
+        default:
+            throw .unsupported(format: .bmp, detail: "\(bpp)-bit, compression \(compression)")
+        }
+        let paletteCount = bpp == 8 ? (colorsUsed == 0 ? 256 : Int(min(colorsUsed, 256))) : 0
+        return Header(size: ImageSize(width: width, height: abs(rawHeight)), topDown: rawHeight < 0,
+                      bitsPerPixel: Int(bpp), compression: compression, pixelOffset: Int(offset),
+                      dibSize: Int(dib), paletteCount: paletteCount, masks: masks)
+    }
+
+    static func decode(_ b: UnsafeBufferPointer<UInt8>, maxPixels: Int) throws(ImageDecodingError) -> RGBImage {
+        let hd = try header(b)
+        let width = hd.size.width, height = hd.size.height
+        try ImageDecoding.checkBomb(width: width, height: height, maxPixels: maxPixels)
+        let stride = ((hd.bitsPerPixel * width + 31) / 32) * 4
+        let needed = hd.pixelOffset + stride * (height - 1) + (hd.bitsPerPixel * width + 7) / 8
+        guard hd.pixelOffset >= 14 + hd.dibSize || hd.pixelOffset >= 26, needed <= b.count else {
+            throw .truncated(format: .bmp, detail: "pixel data needs \(needed) bytes, file has \(b.count)")
+        }
+        var palette = [UInt8](repeating: 0, count: 256 * 3)
+        if hd.bitsPerPixel == 8 {
+            let start = 14 + hd.dibSize + (hd.compression == 3 ? 12 : 0)
+            guard start + hd.paletteCount * 4 <= b.count else { throw .truncated(format: .bmp, detail: "palette is incomplete") }
+            for i in 0..<hd.paletteCount {
+                palette[3 * i] = b[start + 4 * i + 2]
+                palette[3 * i + 1] = b[start + 4 * i + 1]
+                palette[3 * i + 2] = b[start + 4 * i]
+            }
+        }
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            let srcRow = hd.pixelOffset + (hd.topDown ? y : height - 1 - y) * stride
+            let dstRow = y * width * 3
+            switch hd.bitsPerPixel {
+            case 8:
+                for x in 0..<width {
+                    let index = Int(b[srcRow + x])
+                    out[dstRow + 3 * x] = palette[3 * index]
+                    out[dstRow + 3 * x + 1] = palette[3 * index + 1]
+                    out[dstRow + 3 * x + 2] = palette[3 * index + 2]
+                }
+            case 24:
+                for x in 0..<width {
+                    let s = srcRow + 3 * x
+                    out[dstRow + 3 * x] = b[s + 2]
+                    out[dstRow + 3 * x + 1] = b[s + 1]
+                    out[dstRow + 3 * x + 2] = b[s]
+                }
+            default: // 32-bit
+                if let m = hd.masks {
+                    for x in 0..<width {
+                        let v = UInt32(b[srcRow + 4 * x]) | UInt32(b[srcRow + 4 * x + 1]) << 8
+                            | UInt32(b[srcRow + 4 * x + 2]) << 16 | UInt32(b[srcRow + 4 * x + 3]) << 24
+                        out[dstRow + 3 * x] = extract(v, m.r)
+                        out[dstRow + 3 * x + 1] = extract(v, m.g)
+                        out[dstRow + 3 * x + 2] = extract(v, m.b)
+                    }
+                } else {
+                    for x in 0..<width {
+                        let s = srcRow + 4 * x
+                        out[dstRow + 3 * x] = b[s + 2]
+                        out[dstRow + 3 * x + 1] = b[s + 1]
+                        out[dstRow + 3 * x + 2] = b[s]
+                    }
+                }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: out)
+    }
+
+    /// The channel selected by `mask`, scaled to 8 bits.
+    private static func extract(_ v: UInt32, _ mask: UInt32) -> UInt8 {
+        guard mask != 0 else { return 0 }
+        let shift = mask.trailingZeroBitCount
+        let bits = (mask >> shift).nonzeroBitCount
+        let value = (v & mask) >> shift
+        if bits >= 8 { return UInt8(truncatingIfNeeded: value >> (bits - 8)) }
+        let maxValue = (UInt32(1) << bits) - 1
+        return UInt8((value * 255 + maxValue / 2) / maxValue)
+    }
+
+    /// Writes a BMP (used by tests to create fixtures): 24-bit, or 8-bit with a palette of RGB triples.
+    static func encode(_ image: RGBImage, topDown: Bool = false) -> [UInt8] {
+        let stride = ((24 * image.width + 31) / 32) * 4
+        return write(width: image.width, height: image.height, bpp: 24, stride: stride, palette: [], topDown: topDown) { y, row in
+            for x in 0..<image.width {
+                let p = image[x, y]
+                row[3 * x] = p.b; row[3 * x + 1] = p.g; row[3 * x + 2] = p.r
+            }
+        }
+    }
+
+    static func write(width: Int, height: Int, bpp: Int, stride: Int, palette: [UInt8], topDown: Bool,
+                      fillRow: (Int, inout [UInt8]) -> Void) -> [UInt8] {
+        let paletteBytes = palette.count / 3 * 4
+        let offset = 14 + 40 + paletteBytes
+        var out = [UInt8]()
+        func le32(_ v: Int) { for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
+        func le16(_ v: Int) { for k in 0..<2 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
+        out += [0x42, 0x4D]; le32(offset + stride * height); le32(0); le32(offset)
+        le32(40); le32(width); le32(topDown ? -height : height); le16(1); le16(bpp); le32(0)
+        le32(stride * height); le32(2835); le32(2835); le32(palette.count / 3); le32(0)
+        for i in 0..<(palette.count / 3) { out += [palette[3 * i + 2], palette[3 * i + 1], palette[3 * i], 0] }
+        var row = [UInt8](repeating: 0, count: stride)
+        var rows = [[UInt8]](repeating: [], count: height)
+        for y in 0..<height {
+            for k in 0..<stride { row[k] = 0 }
+            fillRow(y, &row)
+            rows[y] = row
+        }
+        for i in 0..<height { out += rows[topDown ? i : height - 1 - i] }
+        return out
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Imaging
+
+/// `wbc decode-bench` (hidden): decode + resize speed on a folder, used by Benchmarks/compare-pillow.sh.
+struct DecodeBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode-bench",
+        abstract: "Measure decode + resize to SxS of image files (images/s, one thread and all cores).",
+        shouldDisplay: false
+    )
+
+    @Option(name: .long, help: "Image folder (ImageFolder layout or flat).")
+    var data: String
+
+    @Option(name: .long, help: "Output side S.")
+    var size: Int = 224
+
+    @Option(name: .long, help: "Crop mode: none, nucleus or centre.")
+    var crop: String = "none"
+
+    @Option(name: .long, help: "Use at most this many files (taken evenly across the sorted list).")
+    var limit: Int = 500
+
+    @Option(name: .long, help: "Timed passes; the median is reported.")
+    var passes: Int = 3
+
+    @Option(name: .long, help: "Threads for the parallel figure (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Write the list of files measured to this path (one per line), for a Pillow run on the same files.")
+    var listOut: String?
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard size >= 8 else { throw ValidationError("--size must be at least 8, e.g. --size 224") }
+        guard CropMode(rawValue: crop) != nil else { throw ValidationError("--crop must be none, nucleus or centre") }
+        guard limit > 0, passes > 0 else { throw ValidationError("--limit and --passes must be positive") }
+    }
+
+    func run() throws {
+        let dataset = try ImageDataset.open(URL(fileURLWithPath: data))
+        let all = dataset.samples.map(\.url)
+        let step = max(1, all.count / limit)
+        let files = Array(stride(from: 0, to: all.count, by: step).prefix(limit).map { all[$0] })
+        if let listOut {
+            try (files.map(\.path).joined(separator: "\n") + "\n").write(toFile: listOut, atomically: true, encoding: .utf8)
+        }
+        let options = PreprocessOptions(side: size, crop: CropMode(rawValue: crop) ?? .none)
+        let result = DecodeBenchmark.run(files: files, options: options, passes: passes, threads: threads ?? availableCores)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(String(format: "%d files, %dx%d, crop %@: %.0f images/s on 1 thread, %.0f images/s on %d threads (%d failed)",
+                         result.files, size, size, crop, result.singleThreadImagesPerSecond,
+                         result.allCoresImagesPerSecond, result.cores, result.failures))
+        }
+    }
+}

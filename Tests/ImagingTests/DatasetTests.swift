@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import Imaging
+
+/// Builds `ROOT/<class>/<files>` with good images of every format and every kind of bad file.
+struct BadDataFixture {
+    let dir: TempDir
+    var root: URL { dir.url.appendingPathComponent("data") }
+
+    init() throws {
+        dir = try TempDir()
+        let fm = FileManager.default
+        let good = gradientImage(width: 24, height: 20)
+        let a = try dir.folder("data/A"), b = try dir.folder("data/b_class"), _ = try dir.folder("data/EMPTY")
+        try Data(try ImageEncoding.jpeg(good)).write(to: a.appendingPathComponent("one.JPG"))
+        try Data(try ImageEncoding.png(good)).write(to: a.appendingPathComponent("two.png"))
+        try Data(ImageEncoding.bmp(good)).write(to: a.appendingPathComponent("three.Bmp"))
+        try Data(try ImageEncoding.jpeg(good)).write(to: b.appendingPathComponent("four.jpeg"))
+        // Hidden and non-image files are ignored.
+        try Data([1, 2, 3]).write(to: a.appendingPathComponent(".DS_Store"))
+        try Data("notes".utf8).write(to: a.appendingPathComponent("readme.txt"))
+        // Bad files.
+        fm.createFile(atPath: b.appendingPathComponent("zero.jpg").path, contents: Data())
+        let jpeg = try ImageEncoding.jpeg(gradientImage(width: 64, height: 64))
+        try Data(jpeg.prefix(jpeg.count / 2)).write(to: b.appendingPathComponent("truncated.jpg"))
+        try Data("this is not an image\n".utf8).write(to: b.appendingPathComponent("text.jpg"))
+        var png = try ImageEncoding.png(good)
+        png[png.count - 13] ^= 0xFF
+        try Data(png).write(to: b.appendingPathComponent("badcrc.png"))
+        try Data(try ImageEncoding.png(gradientImage(width: 300, height: 200))).write(to: b.appendingPathComponent("huge.png"))
+        let unreadable = b.appendingPathComponent("unreadable.png")
+        try Data(try ImageEncoding.png(good)).write(to: unreadable)
+        try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: unreadable.path)
+    }
+
+    /// Root can read anything; the unreadable case only holds for other users.
+    var canMakeUnreadable: Bool { getuid() != 0 }
+
+    func cleanup() {
+        try? FileManager.default.setAttributes([.posixPermissions: 0o644],
+                                               ofItemAtPath: root.appendingPathComponent("b_class/unreadable.png").path)
+        dir.cleanup()
+    }
+}
+
+@Suite struct DatasetTests {
+    @Test func imageFolderListsClassesAndReportsEmptyFolderAndZeroBytes() throws {
+        let f = try BadDataFixture(); defer { f.cleanup() }
+        let ds = try ImageDataset.imageFolder(at: f.root)
+        #expect(ds.classNames == ["A", "b_class"])
+        #expect(ds.samples.filter { $0.label == 0 }.map(\.url.lastPathComponent) == ["one.JPG", "three.Bmp", "two.png"])
+        #expect(ds.samples.filter { $0.label == 1 }.count == 6)   // zero.jpg left out at listing
+        let categories = ds.skipped.countsByCategory
+        #expect(categories["empty class folder"] == 1)
+        #expect(categories["zero-byte"] == 1)
+        #expect(ds.skipped.errors.contains { $0.path.hasSuffix("EMPTY") })
+        #expect(ds.skipped.description.contains("zero.jpg"))
+    }
+
+    @Test func strictMakesListingProblemsFatal() throws {
+        let f = try BadDataFixture(); defer { f.cleanup() }
+        #expect(throws: ImageLoadError.self) { try ImageDataset.imageFolder(at: f.root, strict: true) }
+    }
+
+    @Test func loaderSkipsEveryBadFileWithItsReason() throws {
+        let f = try BadDataFixture(); defer { f.cleanup() }
+        let ds = try ImageDataset.imageFolder(at: f.root)
+        var pre = PreprocessOptions(side: 16)
+        pre.decode.maxPixels = 10_000
+        let loader = ImageLoader(dataset: ds, preprocessing: pre, normalization: .half, batchSize: 4, threads: 2)
+        var epoch = loader.batches()
+        var paths: [String] = []
+        while let batch = try epoch.next() {
+            #expect(batch.data.count == batch.count * 3 * 16 * 16)
+            paths += batch.paths.map(\.lastPathComponent)
+        }
+        #expect(Set(paths) == Set(["one.JPG", "two.png", "three.Bmp", "four.jpeg"] + (f.canMakeUnreadable ? [] : ["unreadable.png"])))
+        let reasons = Dictionary(uniqueKeysWithValues: epoch.skipped.errors.map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0.reason.category) })
+        #expect(reasons["truncated.jpg"] == "truncated", "\(epoch.skipped)")
+        #expect(reasons["text.jpg"] == "not an image")
+        #expect(reasons["badcrc.png"] == "corrupt")
+        #expect(reasons["huge.png"] == "too large")
+        if f.canMakeUnreadable { #expect(reasons["unreadable.png"] == "unreadable") }
+        #expect(epoch.skipped.description.hasPrefix("Skipped"))
+    }
+
+    @Test func strictLoaderThrowsOnFirstBadFile() throws {
+        let f = try BadDataFixture(); defer { f.cleanup() }
+        let ds = try ImageDataset.imageFolder(at: f.root)
+        let loader = ImageLoader(dataset: ds, preprocessing: PreprocessOptions(side: 16), batchSize: 64, strict: true, threads: 1)
+        var epoch = loader.batches()
+        #expect(throws: ImageLoadError.self) { while try epoch.next() != nil {} }
+    }
+
+    @Test func folderWithNoImagesAndMissingPaths() throws {
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let empty = try dir.folder("nothing")
+        try Data("x".utf8).write(to: empty.appendingPathComponent("a.txt"))
+        #expect(throws: ImageLoadError(path: empty.path, reason: .noImages)) { try ImageDataset.flatFolder(at: empty) }
+        #expect(throws: ImageLoadError(path: empty.path, reason: .noImages)) { try ImageDataset.imageFolder(at: empty) }
+        let missing = dir.file("missing")
+        #expect(throws: ImageLoadError(path: missing.path, reason: .missing)) { try ImageDataset.imageFolder(at: missing) }
+        // A list: missing entries and empty folders are skipped, good files kept in order.
+        let good = dir.file("z.png"), good2 = dir.file("a.png")
+        try Data(try ImageEncoding.png(gradientImage(width: 4, height: 4))).write(to: good)
+        try Data(try ImageEncoding.png(gradientImage(width: 4, height: 4))).write(to: good2)
+        let list = try ImageDataset.files([good, missing, empty, good2])
+        #expect(list.samples.map(\.url) == [good, good2])
+        #expect(list.samples.allSatisfy { $0.label == nil })
+        #expect(list.skipped.countsByCategory == ["missing": 1, "no images": 1])
+        #expect(throws: ImageLoadError.self) { try ImageDataset.files([good, missing], strict: true) }
+    }
+
+    @Test func stratifiedSplitKeepsClassShares() {
+        var samples: [ImageSample] = []
+        for i in 0..<100 { samples.append(ImageSample(url: URL(fileURLWithPath: "/a/\(i).png"), label: 0)) }
+        for i in 0..<30 { samples.append(ImageSample(url: URL(fileURLWithPath: "/b/\(i).png"), label: 1)) }
+        for i in 0..<5 { samples.append(ImageSample(url: URL(fileURLWithPath: "/u/\(i).png"), label: nil)) }
+        let ds = ImageDataset(samples: samples, classNames: ["a", "b"])
+        let (train, validation) = ds.stratifiedSplit(seed: 4)
+        #expect(validation.countsByLabel[0] == 10 && validation.countsByLabel[1] == 3 && validation.countsByLabel[nil] == 1)
+        #expect(train.samples.count + validation.samples.count == samples.count)
+        #expect(Set(train.samples).isDisjoint(with: Set(validation.samples)))
+        let again = ds.stratifiedSplit(seed: 4).validation
+        #expect(again.samples == validation.samples)
+        #expect(ds.stratifiedSplit(seed: 5).validation.samples != validation.samples)
+    }
+}
+
+@Suite struct LabelsTableTests {
+    let kaggleLike = ",Image,Category\r\n,0,NEUTROPHIL\r\n,1,\r\n,2,\"NEUTROPHIL, EOSINOPHIL\"\r\n,3,\"NEUTROPHIL,NEUTROPHIL\"\r\n,4,  monocyte \r\n,5,\"EOSINOPHIL ,  BASOPHIL\""
+
+    @Test func parsesKaggleLayout() throws {
+        let table = try LabelsTable.parse(kaggleLike)
+        #expect(table.rows.count == 6)
+        #expect(table.rows[0] == LabelsTable.Row(imageID: 0, categories: ["NEUTROPHIL"]))
+        #expect(table.rows[1].categories.isEmpty)
+        #expect(table.rows[2].categories == ["NEUTROPHIL", "EOSINOPHIL"])
+        #expect(table.rows[4].categories == ["MONOCYTE"])
+        #expect(table.rows[5].categories == ["EOSINOPHIL", "BASOPHIL"])
+        #expect(table.rows[2].fileName == "BloodImage_00002.jpg")
+        #expect(LabelsTable.Row(imageID: 410, categories: []).fileName == "BloodImage_00410.jpg")
+        #expect(table.cellCounts == ["NEUTROPHIL": 4, "EOSINOPHIL": 2, "MONOCYTE": 1, "BASOPHIL": 1])
+        #expect(table.unlabelledRows == 1 && table.multiLabelRows == 3)
+    }
+
+    @Test func datasetLabelsSingleTypeRowsOnly() throws {
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let images = try dir.folder("JPEGImages")
+        for id in 0..<5 {   // id 5 is missing on purpose
+            try Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8))).write(to: images.appendingPathComponent(String(format: "BloodImage_%05d.jpg", id)))
+        }
+        let csv = dir.file("labels.csv")
+        try kaggleLike.write(to: csv, atomically: true, encoding: .utf8)
+        let ds = try LabelsTable.read(csv).dataset()
+        #expect(ds.classNames == ["MONOCYTE", "NEUTROPHIL"])
+        #expect(ds.samples.map(\.label) == [1, nil, nil, 1, 0])
+        #expect(ds.skipped.countsByCategory == ["missing": 1])
+        #expect(throws: ImageLoadError.self) { try LabelsTable.read(csv).dataset(strict: true) }
+    }
+
+    @Test func rejectsTablesWithoutTheColumns() {
+        #expect(throws: LabelsTable.ParseError.self) { try LabelsTable.parse("a,b\n1,2\n") }
+        #expect(throws: LabelsTable.ParseError.self) { try LabelsTable.parse("") }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/work/shared/data/blood-cells/dataset-master/labels.csv")))
+    func realKaggleLabels() throws {
+        let table = try LabelsTable.read(URL(fileURLWithPath: "/work/shared/data/blood-cells/dataset-master/labels.csv"))
+        #expect(table.rows.count == 411)
+        #expect(table.unlabelledRows == 44)
+        #expect(table.cellCounts["BASOPHIL", default: 0] >= 3)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import Imaging
+
+/// Kaggle "blood-cells" TRAIN folder; tests that use it are skipped when it is absent.
+let kaggleTrain = URL(fileURLWithPath: "/work/shared/data/blood-cells/dataset2-master/images/TRAIN")
+let kaggleAvailable = FileManager.default.fileExists(atPath: kaggleTrain.path)
+
+@Suite struct NucleusCropTests {
+    /// Pale background, a few pink discs, one purple disc at (cx, cy) of radius r.
+    func smear(nucleusAt centre: (Int, Int)?, radius r: Int = 14) -> RGBImage {
+        var img = RGBImage(width: 160, height: 120, fill: (225, 215, 210))
+        func disc(_ cx: Int, _ cy: Int, _ rr: Int, _ colour: (UInt8, UInt8, UInt8)) {
+            for y in max(0, cy - rr)..<min(120, cy + rr) {
+                for x in max(0, cx - rr)..<min(160, cx + rr) where (x - cx) * (x - cx) + (y - cy) * (y - cy) < rr * rr {
+                    img[x, y] = colour
+                }
+            }
+        }
+        for (x, y) in [(20, 20), (130, 30), (40, 100), (140, 100), (80, 15)] { disc(x, y, 12, (215, 150, 160)) }
+        if let c = centre { disc(c.0, c.1, r, (110, 70, 180)) }
+        return img
+    }
+
+    @Test func findsThePurpleNucleusOffCentre() {
+        let crop = NucleusCrop.locate(in: smear(nucleusAt: (110, 70)))
+        #expect(crop.found)
+        let n = try? #require(crop.nucleus)
+        if let n {
+            #expect(abs(n.x + n.width / 2 - 110) <= 4 && abs(n.y + n.height / 2 - 70) <= 4)
+        }
+        #expect(crop.rect.width == crop.rect.height)
+        #expect(crop.rect.x <= 110 - 14 && crop.rect.x + crop.rect.width >= 110 + 14)
+        #expect(crop.rect.y <= 70 - 14 && crop.rect.y + crop.rect.height >= 70 + 14)
+        #expect(crop.rect.x >= 0 && crop.rect.y >= 0 && crop.rect.x + crop.rect.width <= 160 && crop.rect.y + crop.rect.height <= 120)
+    }
+
+    @Test func fallsBackToCentreWithoutNucleus() {
+        let crop = NucleusCrop.locate(in: smear(nucleusAt: nil))
+        #expect(!crop.found)
+        #expect(crop.nucleus == nil)
+        #expect(crop.rect == CropRect(x: 20, y: 0, width: 120, height: 120))
+    }
+
+    @Test func cropNearTheBorderStaysInside() {
+        let crop = NucleusCrop.locate(in: smear(nucleusAt: (150, 110), radius: 10))
+        #expect(crop.found)
+        #expect(crop.rect.x + crop.rect.width <= 160 && crop.rect.y + crop.rect.height <= 120)
+        #expect(crop.rect.x + crop.rect.width == 160)
+    }
+
+    @Test func otsuSplitsTwoModes() {
+        let values = [UInt8](repeating: 10, count: 100) + [UInt8](repeating: 200, count: 50)
+        let t = NucleusCrop.otsuThreshold(values)
+        #expect(t >= 10 && t < 200)
+    }
+
+    /// Share of Kaggle TRAIN images (25 per class; the full 50-per-class figure is in the report) in which a nucleus is found. Set WBC_DUMP_CROPS=DIR
+    /// to also write each crop as PNG for a visual check.
+    @Test(.enabled(if: kaggleAvailable)) func kaggleShareFound() throws {
+        let dump = ProcessInfo.processInfo.environment["WBC_DUMP_CROPS"].map { URL(fileURLWithPath: $0) }
+        var found = 0, total = 0
+        for cls in ["EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE", "NEUTROPHIL"] {
+            let folder = kaggleTrain.appendingPathComponent(cls)
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().prefix(25)
+            for name in files {
+                let image = try ImageDecoding.decode(contentsOf: folder.appendingPathComponent(name))
+                let crop = NucleusCrop.locate(in: image)
+                total += 1
+                if crop.found { found += 1 }
+                if let dump {
+                    let out = Resize.rgb8(image, to: ImageSize(side: 96), region: crop.rect)
+                    try ImageEncoding.write(out, to: dump.appendingPathComponent("\(cls)-\(crop.found ? "ok" : "MISS")-\(name).png"))
+                }
+            }
+        }
+        let share = Double(found) / Double(total)
+        print("nucleus found in \(found)/\(total) Kaggle TRAIN images (\(share))")
+        #expect(share >= 0.95)
+    }
+}
