@@ -43,7 +43,7 @@ let tests: [Target] = [
     .testTarget(name: "ComputeTests", dependencies: ["Compute"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Compute"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Compute"]),
+    .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Compute"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ReportTests", dependencies: ["Report"]),
     .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering"]),
 ]
