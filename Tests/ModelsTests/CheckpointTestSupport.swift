@@ -15,6 +15,11 @@ enum CheckpointFixtures {
         try Data(contentsOf: try url(name, ext))
     }
 
+    /// The fixture's zip container.
+    static func archive(_ name: String) throws -> TorchArchive {
+        try TorchArchive(data: try data(name), file: name)
+    }
+
     /// Expected float32 values, keyed `<group>/<name>` (groups: f32, f16, bf16, views).
     static func expected() throws -> SafeTensorsFile {
         try SafeTensorsFile(contentsOf: try url("expected", "safetensors"))

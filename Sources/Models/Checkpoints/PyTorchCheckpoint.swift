@@ -43,7 +43,11 @@ public struct PyTorchCheckpoint: Sendable {
     /// Reads checkpoint bytes held in memory; `file` labels errors.
     public init(data: Data, file: String = "<memory>") throws {
         try Self.checkMagic(data, file: file)
-        let archive = try TorchArchive(data: data, file: file)
+        try self.init(archive: try TorchArchive(data: data, file: file))
+    }
+
+    private init(archive: TorchArchive) throws {
+        let file = archive.file
         let bigEndian = try Self.readByteOrder(archive)
         let pickle = try archive.read("data.pkl")
         let stateDict = try RestrictedUnpickler.load(pickle, file: file) { root in
