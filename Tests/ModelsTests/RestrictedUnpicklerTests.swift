@@ -14,7 +14,7 @@ struct RestrictedUnpicklerTests {
             case let .list(l): return "list \(l.items.count)"
             case let .dict(d): return "dict \(d.entries.count)"
             case let .float(x): return "float \(x)"
-            case let .tuple(t): return "tuple \(t.count)"
+            case let .tuple(t): return "tuple \(t.items.count)"
             default: return value.kindName
             }
         }
@@ -95,6 +95,12 @@ struct RestrictedUnpicklerTests {
     @Test func selfReferencingListTerminates() throws {
         // l = []; l.append(l) — a cycle that must neither hang nor be followed.
         #expect(try run(F.pickle([0x5D, 0x71, 0x00, 0x68, 0x00, 0x61])) == "list 1")
+    }
+
+    @Test func deeplyNestedTuplesAreTornDownWithoutRecursion() throws {
+        // 300 000 nested 1-tuples: released recursively, this would overflow the stack.
+        let program = F.pickle([0x4B, 0] + [UInt8](repeating: 0x85, count: 300_000))
+        #expect(try run(program) == "tuple 1")
     }
 
     @Test func viewsReachingOutsideTheirStorageAreRejected() {

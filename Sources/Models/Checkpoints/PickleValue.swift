@@ -2,13 +2,15 @@ import Compute
 
 /// Values the restricted unpickler builds. Lists and dicts are reference types because a pickle mutates a
 /// container after memoising it (BINPUT, then APPENDS/SETITEMS), and later BINGETs must see the result.
-indirect enum PickleValue {
+/// Tuples are reference types too, so that the unpickler can empty every container when it is done:
+/// a value nested a million levels deep would otherwise be released recursively and overflow the stack.
+enum PickleValue {
     case none
     case bool(Bool)
     case int(Int64)
     case float(Double)
     case string(String)
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     case global(TorchGlobal)
@@ -31,6 +33,12 @@ indirect enum PickleValue {
         case .tensor: "tensor"
         }
     }
+}
+
+/// A pickled tuple (immutable in Python; a class here only so that nesting can be torn down iteratively).
+final class PickleTuple {
+    var items: [PickleValue]
+    init(_ items: [PickleValue]) { self.items = items }
 }
 
 /// A pickled list (mutable, shared by memo references).

@@ -21,6 +21,7 @@ struct RestrictedUnpickler {
     private var marks: [Int] = []
     private var memo: [UInt32: PickleValue] = [:]
     /// Every container built, so that `run` can break reference cycles when it is done.
+    private var tuples: [PickleTuple] = []
     private var lists: [PickleList] = []
     private var dicts: [PickleDict] = []
 
@@ -41,6 +42,7 @@ struct RestrictedUnpickler {
     }
 
     private func breakCycles() {
+        for tuple in tuples { tuple.items = [] }
         for list in lists { list.items = [] }
         for dict in dicts { dict.removeAll() }
     }
@@ -56,7 +58,7 @@ struct RestrictedUnpickler {
             case 0x95: _ = try readBytes(8)  // FRAME: length only, frames need no special handling
             case 0x7D: push(.dict(newDict()))  // EMPTY_DICT
             case 0x5D: push(.list(newList()))  // EMPTY_LIST
-            case 0x29: push(.tuple([]))  // EMPTY_TUPLE
+            case 0x29: push(.tuple(newTuple([])))  // EMPTY_TUPLE
             case 0x28:  // MARK
                 guard marks.count < limits.maxMarkDepth else { throw limit("MARK nesting deeper than \(limits.maxMarkDepth)") }
                 marks.append(stack.count)
@@ -83,10 +85,10 @@ struct RestrictedUnpickler {
             case 0x88: push(.bool(true))  // NEWTRUE
             case 0x89: push(.bool(false))  // NEWFALSE
             case 0x4E: push(.none)  // NONE
-            case 0x85: push(.tuple(try popCount(1)))  // TUPLE1
-            case 0x86: push(.tuple(try popCount(2)))  // TUPLE2
-            case 0x87: push(.tuple(try popCount(3)))  // TUPLE3
-            case 0x74: push(.tuple(try popToMark()))  // TUPLE
+            case 0x85: push(.tuple(newTuple(try popCount(1))))  // TUPLE1
+            case 0x86: push(.tuple(newTuple(try popCount(2))))  // TUPLE2
+            case 0x87: push(.tuple(newTuple(try popCount(3))))  // TUPLE3
+            case 0x74: push(.tuple(newTuple(try popToMark())))  // TUPLE
             case 0x73:  // SETITEM
                 let value = try pop(), key = try pop()
                 try topDict().set(key, value)
@@ -141,7 +143,8 @@ struct RestrictedUnpickler {
 
     private mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
         guard case let .global(global) = callable else { throw malformed("REDUCE on a \(callable.kindName), not a callable") }
-        guard case let .tuple(args) = arguments else { throw malformed("REDUCE arguments must be a tuple") }
+        guard case let .tuple(argumentTuple) = arguments else { throw malformed("REDUCE arguments must be a tuple") }
+        let args = argumentTuple.items
         switch global {
         case .orderedDict:
             guard args.isEmpty else { throw malformed("OrderedDict(...) with arguments is not supported") }
@@ -158,9 +161,10 @@ struct RestrictedUnpickler {
 
     private func rebuildTensor(_ args: [PickleValue]) throws -> TorchTensorReference {
         guard args.count >= 4, case let .storage(storage) = args[0], case let .int(offset) = args[1],
-              case let .tuple(sizeValues) = args[2], case let .tuple(strideValues) = args[3] else {
+              case let .tuple(sizeTuple) = args[2], case let .tuple(strideTuple) = args[3] else {
             throw malformed("_rebuild_tensor_v2 needs (storage, offset, size, stride, …)")
         }
+        let sizeValues = sizeTuple.items, strideValues = strideTuple.items
         guard sizeValues.count == strideValues.count else { throw malformed("size and stride ranks differ") }
         guard sizeValues.count <= limits.maxTensorRank else { throw limit("tensor rank \(sizeValues.count)") }
         func nonNegative(_ values: [PickleValue], _ what: String) throws -> [Int] {
@@ -177,9 +181,10 @@ struct RestrictedUnpickler {
     }
 
     private func persistentStorage(_ id: PickleValue) throws -> TorchStorageReference {
-        guard case let .tuple(parts) = id, parts.count == 5, case .string("storage") = parts[0] else {
+        guard case let .tuple(tuple) = id, tuple.items.count == 5, case .string("storage") = tuple.items[0] else {
             throw malformed("persistent id is not ('storage', type, key, location, numel)")
         }
+        let parts = tuple.items
         guard case let .global(.storageType(dtype, _)) = parts[1] else { throw malformed("persistent id without a storage type") }
         guard case let .string(key) = parts[2], case .string = parts[3],
               case let .int(count) = parts[4], count >= 0, count <= Int64(Int.max / 16) else {
@@ -244,6 +249,12 @@ struct RestrictedUnpickler {
         let dict = PickleDict()
         dicts.append(dict)
         return dict
+    }
+
+    private mutating func newTuple(_ items: [PickleValue]) -> PickleTuple {
+        let tuple = PickleTuple(items)
+        tuples.append(tuple)
+        return tuple
     }
 
     private mutating func newList() -> PickleList {
