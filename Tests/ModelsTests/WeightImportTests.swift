@@ -113,6 +113,23 @@ struct WeightImportTests {
         #expect(error.description.contains("no tensor matches resnet18"))
     }
 
+    @Test func safetensorsWhoseHeaderLengthStartsWithThePickleByteIsSniffedCorrectly() throws {
+        // Found with timm's resnet50 export: a header length of 0x…80 begins with 0x80, the pickle PROTO byte.
+        var note = ""
+        var bytes = Data()
+        repeat {
+            note += "x"
+            bytes = try SafeTensorsWriter.encode(floats: ["w": try HostTensor(shape: [1], values: [2])], metadata: ["n": note])
+        } while bytes.first != 0x80
+        #expect(CheckpointContents.sniff(bytes) == .safetensors)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-sniff-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try bytes.write(to: url)
+        #expect(try CheckpointContents(contentsOf: url).floatTensors.first?.tensor.values == [2])
+        #expect(CheckpointContents.sniff(try CheckpointFixtures.data("legacy")) == .pytorch)
+        #expect(CheckpointContents.sniff(try CheckpointFixtures.data("tiny_f32")) == .pytorch)
+    }
+
     @Test func otherFilesAreNotCheckpoints() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-notes-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: url) }

@@ -77,11 +77,15 @@ public struct CheckpointContents: Sendable {
         }
     }
 
-    /// The format suggested by the first bytes, or nil.
+    /// The format suggested by the first bytes, or nil. safetensors is tested first: its 8-byte header
+    /// length may well start with 0x80, the pickle protocol byte.
     static func sniff(_ data: Data) -> CheckpointFormat? {
         let head = [UInt8](data.prefix(9))
+        if head.count == 9, head[8] == UInt8(ascii: "{") {
+            let headerLength = head[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            if headerLength <= UInt64(data.count - 8) { return .safetensors }
+        }
         if head.starts(with: [0x50, 0x4B]) || head.first == 0x80 { return .pytorch }
-        if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
         return nil
     }
 }
