@@ -49,6 +49,11 @@ struct SafeTensorsMalformedTests {
         }
     }
 
+    @Test func deeplyNestedHeaderIsRefusedNotACrash() {
+        let nested = String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)
+        if case .headerMalformed? = reason(Support.handMade(header: nested)) {} else { Issue.record("deep nesting accepted") }
+    }
+
     @Test func malformedEntriesNameTheTensor() throws {
         let cases: [(String, [UInt8])] = [
             (#"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),

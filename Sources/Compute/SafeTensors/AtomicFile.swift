@@ -28,7 +28,7 @@ enum AtomicFile {
         let wroteAll: Bool = data.withUnsafeBytes { raw in
             var written = 0
             while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return false
@@ -58,6 +58,14 @@ enum AtomicFile {
             _ = fsync(directoryFD)
             close(directoryFD)
         }
+    }
+
+    private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.write(fd, buffer, count)
+        #else
+        Darwin.write(fd, buffer, count)
+        #endif
     }
 
     private static func errnoText() -> String {

@@ -92,3 +92,22 @@ enum RawBytes {
         return bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
     }
 }
+
+extension SafeTensorsDType {
+    /// Converts raw bytes holding `bytes.count / byteSize` elements of this (floating-point) dtype to float32.
+    /// Returns nil for an integer dtype or a byte count that is not a multiple of `byteSize`.
+    public func floats(fromRawBytes bytes: [UInt8], bigEndian: Bool = false) -> [Float]? {
+        guard isFloatingPoint, bytes.count % byteSize == 0 else { return nil }
+        return bytes.withUnsafeBytes {
+            Self.decodeFloats($0, byteOffset: 0, count: bytes.count / byteSize, as: self, bigEndian: bigEndian)
+        }
+    }
+
+    /// Converts raw bytes of this (integer) dtype to Int64; nil for a float dtype or a ragged byte count.
+    public func integers(fromRawBytes bytes: [UInt8], bigEndian: Bool = false) -> [Int64]? {
+        guard isInteger, bytes.count % byteSize == 0 else { return nil }
+        return bytes.withUnsafeBytes {
+            Self.decodeIntegers($0, byteOffset: 0, count: bytes.count / byteSize, as: self, bigEndian: bigEndian)
+        }
+    }
+}

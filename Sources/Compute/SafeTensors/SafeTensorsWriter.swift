@@ -46,13 +46,9 @@ public enum SafeTensorsWriter {
         out.append(contentsOf: headerBytes)
         for item in items {
             if item.dtype == .F32, let tensor = floats[item.name] {
-                for value in tensor.values {
-                    withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) }
-                }
+                appendLittleEndian(tensor.values, to: &out)
             } else if let tensor = integers[item.name] {
-                for value in tensor.values {
-                    withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
-                }
+                appendLittleEndian(tensor.values, to: &out)
             }
         }
         return out
@@ -68,6 +64,23 @@ public enum SafeTensorsWriter {
         } catch let error as AtomicFile.Failure {
             throw SafeTensorsError(file: url.path, reason: .io(error.message))
         }
+    }
+
+    /// Appends the values' bytes in little-endian order (a straight copy on little-endian hosts).
+    private static func appendLittleEndian<T: FixedWidthInteger>(_ values: [T], to out: inout Data) {
+        #if _endian(little)
+        values.withUnsafeBytes { out.append(contentsOf: $0) }
+        #else
+        for value in values { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        #endif
+    }
+
+    private static func appendLittleEndian(_ values: [Float], to out: inout Data) {
+        #if _endian(little)
+        values.withUnsafeBytes { out.append(contentsOf: $0) }
+        #else
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        #endif
     }
 
     private static func checkedCount(_ name: String, _ shape: [Int], _ valueCount: Int, _ file: String) throws -> Int {

@@ -1,0 +1,67 @@
+/// A PyTorch checkpoint that cannot be read, naming the file and, where known, the tensor.
+public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Reason: Sendable, Equatable {
+        /// Neither a zip archive written by `torch.save` nor a legacy pickle.
+        case notACheckpoint
+        /// A pre-1.6 (non-zip) `torch.save` file.
+        case legacyFormat
+        /// The zip archive is damaged or truncated.
+        case archiveMalformed(String)
+        /// A file the format requires (e.g. `data.pkl`, `data/<key>`) is missing from the archive.
+        case missingEntry(String)
+        /// The pickle program is malformed (bad opcode, stack underflow, truncated, …) at a byte offset.
+        case pickleMalformed(offset: Int, detail: String)
+        /// The pickle names a global outside the allow-list; nothing was executed.
+        case forbiddenGlobal(String)
+        /// A resource limit was hit (memo size, nesting, element counts) — hostile or corrupted input.
+        case limitExceeded(String)
+        /// A tensor's shape, strides and offset reach outside its storage, or the storage is the wrong size.
+        case storageMismatch(String)
+        /// The pickle is well-formed but does not hold a state dict of tensors.
+        case notAStateDict(String)
+    }
+
+    /// The checkpoint path (or a label for in-memory data).
+    public var file: String
+    /// The tensor concerned, when known.
+    public var tensor: String?
+    /// What went wrong.
+    public var reason: Reason
+
+    public init(file: String, tensor: String? = nil, reason: Reason) {
+        self.file = file
+        self.tensor = tensor
+        self.reason = reason
+    }
+
+    public var description: String {
+        let subject = tensor.map { "\(file): tensor '\($0)'" } ?? file
+        switch reason {
+        case .notACheckpoint:
+            return "\(subject): not a PyTorch checkpoint (expected a zip archive written by torch.save, or a .safetensors file)"
+        case .legacyFormat:
+            return """
+                \(subject): legacy (pre-1.6, non-zip) PyTorch checkpoint, which is not supported. Convert it once with Python: \
+                python -c "import torch; torch.save(torch.load('\(file)', weights_only=True), 'converted.pth', _use_new_zipfile_serialization=True)"
+                """
+        case let .archiveMalformed(detail):
+            return "\(subject): damaged checkpoint archive (\(detail)); re-download or re-save it"
+        case let .missingEntry(path):
+            return "\(subject): the archive lacks '\(path)'; it is truncated or not written by torch.save"
+        case let .pickleMalformed(offset, detail):
+            return "\(subject): malformed pickle at byte \(offset) of data.pkl: \(detail)"
+        case let .forbiddenGlobal(name):
+            return """
+                \(subject): the pickle references '\(name)', which is not on the allow-list of tensor-rebuilding globals; \
+                refusing to load it (nothing was executed). Save only the state dict: torch.save(model.state_dict(), path)
+                """
+        case let .limitExceeded(detail):
+            return "\(subject): \(detail); the file is corrupted or hostile"
+        case let .storageMismatch(detail):
+            return "\(subject): \(detail)"
+        case let .notAStateDict(detail):
+            return "\(subject): \(detail); save the weights with torch.save(model.state_dict(), path)"
+        }
+    }
+}

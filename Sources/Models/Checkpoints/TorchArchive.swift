@@ -1,0 +1,42 @@
+import Foundation
+
+/// The zip container `torch.save` writes (since PyTorch 1.6): `<prefix>/data.pkl`, `<prefix>/data/<key>`,
+/// `<prefix>/byteorder`, `<prefix>/version`, read through the bounds-checked `StoredZipReader`.
+struct TorchArchive {
+    let file: String
+    /// The archive's top folder including the trailing slash, e.g. `resnet50/`.
+    let prefix: String
+    private let zip: StoredZipReader
+
+    init(data: Data, file: String) throws {
+        self.file = file
+        do {
+            zip = try StoredZipReader(data: data)
+        } catch let failure as StoredZipReader.Failure {
+            throw CheckpointError(file: file, reason: .archiveMalformed(failure.message))
+        }
+        let pickles = zip.entries.keys.filter { path in
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts[1] == "data.pkl" && !parts[0].isEmpty
+        }.sorted()
+        guard let picklePath = pickles.first else {
+            throw CheckpointError(file: file, reason: .missingEntry("<archive>/data.pkl"))
+        }
+        self.prefix = String(picklePath.dropLast("data.pkl".count))
+    }
+
+    /// Whether `<prefix>/<path>` exists.
+    func contains(_ path: String) -> Bool { zip.entries[prefix + path] != nil }
+
+    /// The bytes of `<prefix>/<path>`.
+    func read(_ path: String) throws -> [UInt8] {
+        guard let entry = zip.entries[prefix + path] else {
+            throw CheckpointError(file: file, reason: .missingEntry(prefix + path))
+        }
+        do {
+            return try zip.contents(of: entry)
+        } catch let failure as StoredZipReader.Failure {
+            throw CheckpointError(file: file, reason: .archiveMalformed(failure.message))
+        }
+    }
+}
