@@ -7,12 +7,15 @@ import Darwin
 
 /// Crash-safe file replacement: write a temporary file beside the target, fsync it, rename it over the
 /// target, fsync the directory. Readers see either the old file or the complete new one, never a mix.
-enum AtomicFile {
-    struct Failure: Error {
-        let message: String
+public enum AtomicFile {
+    /// Why the write failed; the previous file, if any, is unchanged.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
     }
 
-    static func write(_ data: Data, to path: String) throws {
+    /// Replaces the file at `path` with `data` atomically.
+    public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Where workflows report progress: a bar on long loops, one line per epoch or stage.
+public protocol ProgressSink: Sendable {
+    /// A loop of `total` steps named `label` advanced to `done`.
+    func progress(_ label: String, done: Int, total: Int, detail: String)
+    /// A finished-line message (epoch summary, stage result, warning).
+    func line(_ text: String)
+}
+
+/// Prints nothing (`--quiet`).
+public struct SilentProgress: ProgressSink {
+    public init() {}
+    public func progress(_ label: String, done: Int, total: Int, detail: String) {}
+    public func line(_ text: String) {}
+}
+
+/// A terminal progress bar with rate and ETA on standard error; lines go to standard output.
+public final class TerminalProgress: ProgressSink, @unchecked Sendable {
+    private var started: [String: Double] = [:]
+    private let lock = NSLock()
+    private let interactive: Bool
+
+    public init() { interactive = isatty(2) != 0 }
+
+    public func progress(_ label: String, done: Int, total: Int, detail: String) {
+        lock.lock(); defer { lock.unlock() }
+        let now = monotonicSeconds()
+        if done == 0 || started[label] == nil { started[label] = now }
+        guard interactive || done == total else { return }
+        let elapsed = now - started[label]!
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 24
+        let filled = total > 0 ? min(width, width * done / total) : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let text = String(format: "\r%@ %@ %d/%d  %.1f/s  ETA %@  %@", label, bar, done, total, rate, Self.clock(eta), detail)
+        FileHandle.standardError.write(Data((text + "\u{1B}[K" + (done == total && interactive ? "\r\u{1B}[K" : "")).utf8))
+        if done == total { started[label] = nil }
+    }
+
+    public func line(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func clock(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
+    }
+}

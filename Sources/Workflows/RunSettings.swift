@@ -1,0 +1,149 @@
+import Foundation
+import Imaging
+import Models
+
+/// Which normalisation the images get before the network.
+public enum NormalizationChoice: String, Sendable, Codable, CaseIterable {
+    /// Per-channel mean 0.5 / std 0.5 → [-1, 1]: what the reference's code does (matches a Tanh decoder).
+    case half
+    /// ImageNet mean/std: required with ImageNet weights.
+    case imagenet
+    /// Per-pixel mean and std images over the training split: what the reference's text describes.
+    case dataset
+}
+
+/// Every setting of a run, saved to `RUN/config.json`. One value type, so the whole run is reproducible
+/// from this file and the seed.
+public struct RunSettings: Sendable, Codable, Equatable {
+    // Data
+    public var data: String?
+    public var test: String?
+    public var size = 224
+    public var crop: CropMode = .none
+    public var normalization: NormalizationChoice = .half
+    public var strict = false
+    // Model
+    public var backbone: ResNetDepth = .resnet50
+    public var model: AutoencoderKind = .convAE
+    public var weights: String?
+    public var latent = 128
+    public var beta: Float = 1
+    // Pretraining (denoising autoencoder)
+    public var pretrainEpochs = 10
+    public var pretrainBatch = 32
+    public var pretrainLearningRate: Float = 1e-3
+    public var pretrainWeightDecay: Float = 1e-5
+    public var noiseSigma: Float = 0.2
+    /// Images per pretraining epoch (a seeded sample of the training set); nil = all.
+    public var pretrainSamples: Int?
+    public var augment = false
+    // Clustering (DEC)
+    public var k = 4
+    public var clusterEpochs = 100
+    public var clusterBatch = 32
+    public var optimizer: DECOptimizer = .adadelta
+    public var clusterLearningRate: Float?
+    public var features: FeatureMode = .flat
+    public var updateInterval = 1
+    public var tol: Double = 0.001
+    public var alpha: Float = 1
+    /// Images per clustering epoch (a seeded sample); nil = all.
+    public var clusterSamples: Int?
+    public var kmeansRestarts = 10
+    /// Train the encoder during DEC (the paper and the reference do); false trains the centres only.
+    public var trainEncoder = true
+    // Reproducibility and output
+    public var seed: UInt64 = 0
+    public var threads = 0
+    public var plotEvery = 0
+
+    public init() {}
+
+    public var autoencoderSpec: AutoencoderSpec {
+        var s = AutoencoderSpec()
+        s.backbone = backbone
+        s.kind = model
+        s.imageSize = size
+        s.latent = latent
+        s.beta = beta
+        return s
+    }
+
+    public var preprocessing: PreprocessOptions { PreprocessOptions(side: size, crop: crop) }
+
+    /// The DEC learning rate: the given one, or the method's default for the optimizer.
+    public var effectiveClusterLearningRate: Float { clusterLearningRate ?? optimizer.defaultLearningRate }
+
+    /// Checks ranges; the message names the flag.
+    public func validate() throws {
+        func fail(_ m: String) -> WorkflowError { WorkflowError(m) }
+        guard size >= 32 else { throw fail("--size must be at least 32 (got \(size))") }
+        guard pretrainEpochs >= 0, clusterEpochs >= 0 else { throw fail("--epochs must not be negative") }
+        guard pretrainBatch >= 2, clusterBatch >= 2 else { throw fail("--batch must be at least 2 (batch norm needs two images)") }
+        guard k >= 1 else { throw fail("--k must be at least 1 (got \(k))") }
+        guard updateInterval >= 1 else { throw fail("--update-interval must be at least 1") }
+        guard tol >= 0, tol < 1 else { throw fail("--tol must be in [0, 1) (got \(tol))") }
+        guard noiseSigma >= 0 else { throw fail("--noise must not be negative") }
+        guard threads >= 0 else { throw fail("--threads must be 0 (all cores) or positive") }
+    }
+}
+
+/// The optimizer that trains the encoder and the cluster centres during DEC.
+public enum DECOptimizer: String, Sendable, Codable, CaseIterable {
+    /// Adadelta, lr 0.1: what the reference does.
+    case adadelta
+    /// SGD, lr 0.01, momentum 0.9: what the paper does.
+    case sgd
+
+    public var defaultLearningRate: Float { self == .adadelta ? 0.1 : 0.01 }
+}
+
+/// Named groups of settings for `wbc run --preset`.
+public enum Preset: String, Sendable, CaseIterable {
+    /// The reference's settings: 224², ResNet-50, 10 pretraining epochs, 100 clustering epochs, batch 32,
+    /// flattened features, no crop. Slow on 2 cores.
+    case seed
+    /// The default: nucleus-centred crops at 64², ResNet-50, pooled features; sized to finish the Kaggle
+    /// TRAIN (9,957) + TEST (2,487) splits within 20 minutes on 2 cores.
+    case fast
+    /// A small configuration for synthetic data and tests (ResNet-18 at 32²).
+    case tiny
+
+    public var settings: RunSettings {
+        var s = RunSettings()
+        switch self {
+        case .seed:
+            break
+        case .fast:
+            s.size = 64
+            s.crop = .nucleus
+            s.features = .pooled
+            s.pretrainEpochs = 3
+            s.pretrainSamples = 2_000
+            s.pretrainBatch = 32
+            s.clusterEpochs = 4
+            s.clusterSamples = 2_000
+            s.clusterBatch = 64
+            s.updateInterval = 1
+            s.augment = true
+        case .tiny:
+            s.size = 32
+            s.backbone = .resnet18
+            s.crop = .nucleus
+            s.features = .pooled
+            s.pretrainEpochs = 3
+            s.pretrainBatch = 16
+            s.clusterEpochs = 3
+            s.clusterBatch = 32
+            s.kmeansRestarts = 10
+        }
+        return s
+    }
+}
+
+/// A workflow failure with a message for the user (names the file, flag or stage, and what to do).
+public struct WorkflowError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
