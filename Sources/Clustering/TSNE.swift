@@ -55,6 +55,7 @@ public struct TSNE: Sendable, Equatable {
     /// Worker threads; 0 uses every active core. The result does not depend on it.
     public var threads: Int
 
+    /// A configuration; the defaults are scikit-learn's.
     public init(perplexity: Double = 30, iterations: Int = 1000, earlyExaggeration: Double = 12,
                 exaggerationIterations: Int = 250, learningRate: LearningRate = .automatic, theta: Double = 0.5,
                 method: Method = .automatic, pcaDimensions: Int = 50, seed: UInt64 = 0, threads: Int = 0) {
