@@ -79,24 +79,19 @@ public enum DECObjective {
         let (q, t) = kernel(z, mu, n: n, k: k, d: d, alpha: a)
         let scale = reduction == .batchmean ? 1 / Double(n) : 1
         var loss = 0.0
-        var gz = [Double](repeating: 0, count: n * d)
-        var gmu = [Double](repeating: 0, count: k * d)
+        var coefficients = [Double](repeating: 0, count: n * k)
         for i in 0..<n {
             var rowP = 0.0
             for j in 0..<k { rowP += Double(p[i * k + j]) }
             for j in 0..<k {
                 let pij = Double(p[i * k + j])
                 if pij > 0 { loss += pij * (_clusteringLog(pij) - _clusteringLog(q[i * k + j])) }
-                let coefficient = scale * (a + 1) / a * (pij - q[i * k + j] * rowP) / t[i * k + j]
-                for c in 0..<d {
-                    let diff = Double(z[i * d + c]) - Double(mu[j * d + c])
-                    gz[i * d + c] += coefficient * diff
-                    gmu[j * d + c] -= coefficient * diff
-                }
+                coefficients[i * k + j] = scale * (a + 1) / a * (pij - q[i * k + j] * rowP) / t[i * k + j]
             }
         }
-        return Evaluation(loss: Float(loss * scale), q: q.map(Float.init), gradientEmbeddings: gz.map(Float.init),
-                          gradientCentres: gmu.map(Float.init))
+        let (gz, gmu) = accumulateGradients(z, mu, coefficients, n: n, k: k, d: d)
+        return Evaluation(loss: Float(loss * scale), q: q.map(Float.init), gradientEmbeddings: gz,
+                          gradientCentres: gmu)
     }
 
     /// Hard assignment: the most probable cluster of each row of q (n × k); ties go to the lower index.
@@ -117,6 +112,36 @@ public enum DECObjective {
         return Double(changed) / Double(current.count)
     }
 
+    /// ∂z_i = Σ_j c_ij (z_i − μ_j) (Float; k terms) and ∂μ_j = −Σ_i c_ij (z_i − μ_j) (summed in Double over n rows).
+    private static func accumulateGradients(_ z: [Float], _ mu: [Float], _ coefficients: [Double], n: Int, k: Int,
+                                            d: Int) -> (embeddings: [Float], centres: [Float]) {
+        var gz = [Float](repeating: 0, count: n * d)
+        var gmu = [Double](repeating: 0, count: k * d)
+        z.withUnsafeBufferPointer { zb in
+            mu.withUnsafeBufferPointer { mb in
+                gz.withUnsafeMutableBufferPointer { gzb in
+                    gmu.withUnsafeMutableBufferPointer { gmb in
+                        let pz = zb.baseAddress!, pm = mb.baseAddress!, gzp = gzb.baseAddress!, gmp = gmb.baseAddress!
+                        for i in 0..<n {
+                            let zi = pz + i * d, gi = gzp + i * d
+                            for j in 0..<k {
+                                let c = coefficients[i * k + j]
+                                let cf = Float(c)
+                                let mj = pm + j * d, gj = gmp + j * d
+                                for t in 0..<d {
+                                    let diff = zi[t] - mj[t]
+                                    gi[t] += cf * diff
+                                    gj[t] -= c * Double(diff)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (gz, gmu.map(Float.init))
+    }
+
     /// q (Double, n × k) and t_ij = 1 + ‖z_i − μ_j‖²/α.
     private static func kernel(_ z: [Float], _ mu: [Float], n: Int, k: Int, d: Int, alpha: Double)
         -> (q: [Double], t: [Double])
@@ -124,16 +149,20 @@ public enum DECObjective {
         var q = [Double](repeating: 0, count: n * k)
         var t = [Double](repeating: 0, count: n * k)
         let exponent = -(alpha + 1) / 2
+        var distances = [Float](repeating: 0, count: n * k)
+        z.withUnsafeBufferPointer { zb in
+            mu.withUnsafeBufferPointer { mb in
+                for i in 0..<n {
+                    for j in 0..<k {
+                        distances[i * k + j] = DenseKernels.squaredDistance(zb.baseAddress! + i * d,
+                                                                            mb.baseAddress! + j * d, d)
+                    }
+                }
+            }
+        }
         for i in 0..<n {
             var total = 0.0
-            for j in 0..<k {
-                var dist = 0.0
-                for c in 0..<d {
-                    let e = Double(z[i * d + c]) - Double(mu[j * d + c])
-                    dist += e * e
-                }
-                t[i * k + j] = 1 + dist / alpha
-            }
+            for j in 0..<k { t[i * k + j] = 1 + Double(distances[i * k + j]) / alpha }
             // Scale by the nearest centre's kernel so that far points cannot underflow every entry to 0.
             var nearest = Double.infinity
             for j in 0..<k { nearest = min(nearest, t[i * k + j]) }

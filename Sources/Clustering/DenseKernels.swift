@@ -26,6 +26,27 @@ enum DenseKernels {
         return sum
     }
 
+    /// Σ (a[i] − b[i])² over `count` floats.
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            let e = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc += e * e
+            i += 16
+        }
+        var sum = acc.sum()
+        while i < count {
+            let e = a[i] - b[i]
+            sum += e * e
+            i += 1
+        }
+        return sum
+    }
+
     /// y[i] += alpha·x[i] over `count` floats.
     @inline(__always)
     static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {

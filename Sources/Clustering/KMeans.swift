@@ -24,6 +24,7 @@ public struct KMeans: Sendable, Equatable {
     /// Worker threads; 0 uses every active core.
     public var threads: Int
 
+    /// A configuration; `k` clusters, the other settings as scikit-learn's `KMeans` defaults (10 restarts).
     public init(k: Int, restarts: Int = 10, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0,
                 threads: Int = 0) {
         self.k = k

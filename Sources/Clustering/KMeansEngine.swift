@@ -36,20 +36,23 @@ struct KMeansEngine {
         return m2.reduce(0, +) / Double(n) / Double(d)
     }
 
-    /// Squared distance of every point to the single centre `c` (d values).
-    func distances(to c: UnsafePointer<Float>) -> [Float] {
-        let cNorm = DenseKernels.dot(c, c, d)
-        var out = [Float](repeating: 0, count: n)
-        out.withUnsafeMutableBufferPointer { ob in
+    /// Squared distance of every point to each of the points `sources` (one pass over the data; each row stays in
+    /// cache for all of them). Result: sources.count arrays of n values.
+    func distances(toPoints sources: [Int]) -> [[Float]] {
+        let m = sources.count
+        var flat = [Float](repeating: 0, count: m * n)
+        flat.withUnsafeMutableBufferPointer { ob in
             let o = ob.baseAddress!
             Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { _, rows in
                 for i in rows {
-                    let dist = norms[i] - 2 * DenseKernels.dot(x + i * d, c, d) + cNorm
-                    o[i] = max(dist, 0)
+                    for (s, source) in sources.enumerated() {
+                        let dist = norms[i] - 2 * DenseKernels.dot(x + i * d, x + source * d, d) + norms[source]
+                        o[s * n + i] = max(dist, 0)
+                    }
                 }
             }
         }
-        return out
+        return (0..<m).map { Array(flat[($0 * n)..<($0 * n + n)]) }
     }
 
     /// Greedy k-means++: each new centre is the best (lowest potential) of 2 + ⌊ln k⌋ candidates drawn with
@@ -58,7 +61,7 @@ struct KMeansEngine {
         var centres = [Float](repeating: 0, count: k * d)
         let first = rng.nextInt(below: n)
         copyRow(first, into: &centres, at: 0)
-        var closest = distances(to: x + first * d)
+        var closest = distances(toPoints: [first])[0]
         let trials = 2 + Int(Double(k).logNatural)
         for c in 1..<max(k, 1) {
             var cumulative = [Double](repeating: 0, count: n)
@@ -67,18 +70,15 @@ struct KMeansEngine {
                 total += Double(closest[i])
                 cumulative[i] = total
             }
+            let candidates = (0..<trials).map { _ in
+                total > 0 ? min(firstIndex(in: cumulative, above: rng.nextUniformDouble() * total), n - 1)
+                    : rng.nextInt(below: n)
+            }
+            let candidateDistances = distances(toPoints: candidates)
             var bestIndex = -1
             var bestPotential = Double.infinity
             var bestDistances: [Float] = []
-            for _ in 0..<trials {
-                let candidate: Int
-                if total > 0 {
-                    let u = rng.nextUniformDouble() * total
-                    candidate = min(firstIndex(in: cumulative, above: u), n - 1)
-                } else {
-                    candidate = rng.nextInt(below: n)
-                }
-                let dist = distances(to: x + candidate * d)
+            for (candidate, dist) in zip(candidates, candidateDistances) {
                 var potential = 0.0
                 for i in 0..<n { potential += Double(min(dist[i], closest[i])) }
                 if potential < bestPotential {
@@ -182,28 +182,32 @@ struct KMeansEngine {
     }
 
     /// Mean of the members of every cluster (sums in Double); a cluster without members keeps its `fallback` centre.
+    /// Rows are summed in 16 fixed chunks whose partial sums are added in chunk order.
     func means(labels: [Int], k: Int, fallback: [Float]) -> [Float] {
         var counts = [Int](repeating: 0, count: k)
         for l in labels { counts[l] += 1 }
-        var out = fallback
-        let columnChunks = Parallel.chunkCount(d, maxChunks: 32)
-        out.withUnsafeMutableBufferPointer { ob in
-            let o = ob.baseAddress!
+        let rowChunks = Parallel.chunkCount(n, maxChunks: 16)
+        var partial = [Double](repeating: 0, count: rowChunks * k * d)
+        partial.withUnsafeMutableBufferPointer { pb in
             labels.withUnsafeBufferPointer { lb in
-                let l = lb.baseAddress!
-                Parallel.forEachChunk(count: d, chunks: columnChunks, threads: threads) { _, cols in
-                    let w = cols.count
-                    var acc = [Double](repeating: 0, count: k * w)
-                    for i in 0..<n {
-                        let row = x + i * d + cols.lowerBound
-                        let base = l[i] * w
-                        for t in 0..<w { acc[base + t] += Double(row[t]) }
-                    }
-                    for j in 0..<k where counts[j] > 0 {
-                        let inv = 1.0 / Double(counts[j])
-                        for t in 0..<w { o[j * d + cols.lowerBound + t] = Float(acc[j * w + t] * inv) }
+                let p = pb.baseAddress!, l = lb.baseAddress!
+                Parallel.forEachChunk(count: n, chunks: rowChunks, threads: threads) { chunk, rows in
+                    let acc = p + chunk * k * d
+                    for i in rows {
+                        let row = x + i * d
+                        let target = acc + l[i] * d
+                        for t in 0..<d { target[t] += Double(row[t]) }
                     }
                 }
+            }
+        }
+        var out = fallback
+        for j in 0..<k where counts[j] > 0 {
+            let inv = 1.0 / Double(counts[j])
+            for t in 0..<d {
+                var sum = 0.0
+                for c in 0..<rowChunks { sum += partial[(c * k + j) * d + t] }
+                out[j * d + t] = Float(sum * inv)
             }
         }
         return out

@@ -17,6 +17,7 @@ public struct PCA: Sendable, Equatable {
     /// Worker threads; 0 uses every active core.
     public var threads: Int
 
+    /// A configuration keeping `components` principal components.
     public init(components: Int, powerIterations: Int = 4, seed: UInt64 = 0, threads: Int = 0) {
         self.components = components
         self.powerIterations = powerIterations

@@ -6,6 +6,12 @@ struct TSNEOptimiser {
     let theta: Double
     let threads: Int
     let chunks: Int
+    /// The n × n kernel buffer of the exact gradient, reused across iterations.
+    private let scratch = Scratch()
+
+    private final class Scratch {
+        var kernel: [Double] = []
+    }
 
     init(n: Int, affinities: Affinities, theta: Double, threads: Int) {
         self.n = n
@@ -80,40 +86,50 @@ struct TSNEOptimiser {
         return dx * dx + dy * dy
     }
 
+    /// All pairs: q̃ is computed once per pair into `kernel` (n × n), then reused for the gradient.
     func exactGradient(_ y: [Double], p: [Double], exaggeration: Double, into gradient: inout [Double]) {
         var partial = [Double](repeating: 0, count: chunks)
+        if scratch.kernel.count != n * n { scratch.kernel = [Double](repeating: 0, count: n * n) }
         y.withUnsafeBufferPointer { yb in
             let py = yb.baseAddress!
-            partial.withUnsafeMutableBufferPointer { zb in
-                let pz = zb.baseAddress!
-                Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { chunk, rows in
-                    var z = 0.0
-                    for i in rows {
-                        for j in 0..<n where j != i {
-                            let dx = py[2 * i] - py[2 * j], dy = py[2 * i + 1] - py[2 * j + 1]
-                            z += 1 / (1 + dx * dx + dy * dy)
+            scratch.kernel.withUnsafeMutableBufferPointer { kb in
+                partial.withUnsafeMutableBufferPointer { zb in
+                    let pk = kb.baseAddress!, pz = zb.baseAddress!
+                    Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { chunk, rows in
+                        var z = 0.0
+                        for i in rows {
+                            let xi = py[2 * i], yi = py[2 * i + 1]
+                            let row = pk + i * n
+                            for j in 0..<n {
+                                let dx = xi - py[2 * j], dy = yi - py[2 * j + 1]
+                                row[j] = 1 / (1 + dx * dx + dy * dy)
+                            }
+                            row[i] = 0
+                            for j in 0..<n { z += row[j] }
                         }
+                        pz[chunk] = z
                     }
-                    pz[chunk] = z
                 }
             }
-            let z = partial.reduce(0, +)
+            let inverseZ = 1 / partial.reduce(0, +)
             p.withUnsafeBufferPointer { pb in
-                let pp = pb.baseAddress!
-                gradient.withUnsafeMutableBufferPointer { gb in
-                    let g = gb.baseAddress!
-                    Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { _, rows in
-                        for i in rows {
-                            var gx = 0.0, gy = 0.0
-                            for j in 0..<n where j != i {
-                                let dx = py[2 * i] - py[2 * j], dy = py[2 * i + 1] - py[2 * j + 1]
-                                let q = 1 / (1 + dx * dx + dy * dy)
-                                let m = (exaggeration * pp[i * n + j] - q / z) * q
-                                gx += m * dx
-                                gy += m * dy
+                scratch.kernel.withUnsafeBufferPointer { kb in
+                    gradient.withUnsafeMutableBufferPointer { gb in
+                        let pp = pb.baseAddress!, pk = kb.baseAddress!, g = gb.baseAddress!
+                        Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { _, rows in
+                            for i in rows {
+                                let xi = py[2 * i], yi = py[2 * i + 1]
+                                let row = pk + i * n, prow = pp + i * n
+                                var gx = 0.0, gy = 0.0
+                                for j in 0..<n {
+                                    let q = row[j]
+                                    let m = (exaggeration * prow[j] - q * inverseZ) * q
+                                    gx += m * (xi - py[2 * j])
+                                    gy += m * (yi - py[2 * j + 1])
+                                }
+                                g[2 * i] = 4 * gx
+                                g[2 * i + 1] = 4 * gy
                             }
-                            g[2 * i] = 4 * gx
-                            g[2 * i + 1] = 4 * gy
                         }
                     }
                 }

@@ -159,6 +159,10 @@ import Testing
         let three = try TSNE(iterations: 50).embed([0, 0, 1, 1, 5, 5], n: 3, d: 2)
         #expect(three.perplexity == 1)
         #expect(three.coordinates.allSatisfy { $0.isFinite })
+        for method in [TSNE.Method.exact, .barnesHut] {
+            let same = try TSNE(iterations: 30, method: method).embed([Float](repeating: 3, count: 40 * 4), n: 40, d: 4)
+            #expect(same.coordinates.allSatisfy { $0.isFinite }, "\(method): identical points")
+        }
         #expect(throws: ClusteringError.nonFinite(name: "t-SNE features", row: 0, column: 1)) {
             try TSNE().embed([0, .infinity], n: 1, d: 2)
         }
