@@ -56,13 +56,15 @@ let kaggleAvailable = FileManager.default.fileExists(atPath: kaggleTrain.path)
     }
 
     /// Share of Kaggle TRAIN images (25 per class; the full 50-per-class figure is in the report) in which a nucleus is found. Set WBC_DUMP_CROPS=DIR
-    /// to also write each crop as PNG for a visual check.
+    /// to also write each crop as PNG for a visual check (WBC_CROP_FOLDER, WBC_CROP_LIMIT pick other images).
     @Test(.enabled(if: kaggleAvailable)) func kaggleShareFound() throws {
         let dump = ProcessInfo.processInfo.environment["WBC_DUMP_CROPS"].map { URL(fileURLWithPath: $0) }
         var found = 0, total = 0
         for cls in ["EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE", "NEUTROPHIL"] {
-            let folder = kaggleTrain.appendingPathComponent(cls)
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().prefix(25)
+            let root = ProcessInfo.processInfo.environment["WBC_CROP_FOLDER"].map { URL(fileURLWithPath: $0) } ?? kaggleTrain
+            let folder = root.appendingPathComponent(cls)
+            let limit = Int(ProcessInfo.processInfo.environment["WBC_CROP_LIMIT"] ?? "") ?? 25
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().prefix(limit)
             for name in files {
                 let image = try ImageDecoding.decode(contentsOf: folder.appendingPathComponent(name))
                 let crop = NucleusCrop.locate(in: image)
