@@ -121,6 +121,7 @@ import Testing
         }
         #expect(accumulator.imageCount == 10)
         let norm = try #require(accumulator.normalization())
+        #expect(try loader.datasetNormalization() == norm)
         var normalised = loader
         normalised.normalization = norm
         var e = normalised.batches()
