@@ -164,3 +164,30 @@ import Testing
         }
     }
 }
+
+@Suite struct ScratchReuseTests {
+    /// The per-thread decompressor and buffers give correct results after a failed decode.
+    @Test func goodImageAfterBadOnesOnTheSameThread() throws {
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let good = gradientImage(width: 48, height: 36)
+        let jpeg = try ImageEncoding.jpeg(good, quality: 95)
+        let goodURL = dir.file("good.jpg"), truncatedURL = dir.file("cut.jpg"), corruptURL = dir.file("corrupt.jpg")
+        try Data(jpeg).write(to: goodURL)
+        try Data(jpeg.prefix(jpeg.count * 3 / 4)).write(to: truncatedURL)
+        var corrupt = jpeg
+        for i in 20..<60 { corrupt[i] = 0x00 }   // wreck the tables, keep the EOI
+        try Data(corrupt).write(to: corruptURL)
+        let options = PreprocessOptions(side: 30)   // too big for 1/2-scale decoding of 48×36
+        let expected = try options.preprocess(goodURL).image
+        #expect(expected == options.preprocess(try ImageDecoding.decode(contentsOf: goodURL)).image)
+        for bad in [truncatedURL, corruptURL] {
+            do {
+                _ = try options.preprocess(bad)
+                Issue.record("\(bad.lastPathComponent) decoded")
+            } catch {
+                #expect(error.path == bad.path)
+            }
+            #expect(try options.preprocess(goodURL).image == expected)
+        }
+    }
+}
