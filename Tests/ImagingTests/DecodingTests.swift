@@ -99,6 +99,23 @@ import Testing
             row.replaceSubrange(0..<8, with: [3, 2, 1, 0, 30, 20, 10, 255])
         }
         #expect(try ImageDecoding.decode(bytes32).pixels == [1, 2, 3, 10, 20, 30])
+        // Cut short, or a 16-bit variant: specific errors, no crash.
+        let full = BMPDecoder.encode(image)
+        do {
+            _ = try ImageDecoding.decode(Array(full.prefix(full.count / 2)))
+            Issue.record("truncated BMP decoded")
+        } catch {
+            guard case .truncated(.bmp, _) = error else { Issue.record("expected .truncated(bmp), got \(error)"); return }
+        }
+        var sixteen = full
+        sixteen[28] = 16
+        do {
+            _ = try ImageDecoding.decode(sixteen)
+            Issue.record("16-bit BMP decoded")
+        } catch {
+            guard case .unsupported(.bmp, _) = error else { Issue.record("expected .unsupported(bmp), got \(error)"); return }
+        }
+        #expect(throws: ImageDecodingError.self) { try ImageDecoding.decode([0x42, 0x4D, 1, 2]) }
     }
 
     @Test func badInputsThrowSpecificErrors() throws {
