@@ -58,6 +58,9 @@ struct DecodeBenchCommand: ParsableCommand {
             print(String(format: "%d files, %dx%d, crop %@: %.0f images/s on 1 thread, %.0f images/s on %d threads (%d failed)",
                          result.files, size, size, crop, result.singleThreadImagesPerSecond,
                          result.allCoresImagesPerSecond, result.cores, result.failures))
+            if let share = result.nucleusFoundShare {
+                print(String(format: "nucleus found in %.1f%% of the images", share * 100))
+            }
         }
     }
 }

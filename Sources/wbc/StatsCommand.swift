@@ -33,6 +33,9 @@ struct StatsCommand: ParsableCommand {
         print()
         print(Self.table(header: ["Size", "Images"], rows: census.sizes.prefix(12).map { [$0.size.description, String($0.count)] }))
         if census.sizes.count > 12 { print("… and \(census.sizes.count - 12) more sizes") }
+        if let range = census.sizeRange, census.sizes.count > 1 {
+            print("\(census.sizes.count) distinct sizes; width \(range.width.lowerBound)–\(range.width.upperBound), height \(range.height.lowerBound)–\(range.height.upperBound)")
+        }
         print()
         print(Self.table(header: ["Format", "Images"], rows: census.formats.map { [$0.format.rawValue.uppercased(), String($0.count)] }))
         print()

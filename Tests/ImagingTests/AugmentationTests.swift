@@ -1,3 +1,4 @@
+import Foundation
 import Determinism
 import Testing
 @testable import Imaging
@@ -113,5 +114,3 @@ import Testing
         #expect(try JSONDecoder().decode(AugmentationOptions.self, from: data) == o)
     }
 }
-
-import Foundation

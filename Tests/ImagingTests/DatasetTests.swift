@@ -31,6 +31,8 @@ struct BadDataFixture {
         let unreadable = b.appendingPathComponent("unreadable.png")
         try Data(try ImageEncoding.png(good)).write(to: unreadable)
         try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: unreadable.path)
+        // A dangling link is unreadable even for root.
+        try fm.createSymbolicLink(atPath: b.appendingPathComponent("dangling.jpg").path, withDestinationPath: "/nonexistent/wbc-test.jpg")
     }
 
     /// Root can read anything; the unreadable case only holds for other users.
@@ -49,7 +51,7 @@ struct BadDataFixture {
         let ds = try ImageDataset.imageFolder(at: f.root)
         #expect(ds.classNames == ["A", "b_class"])
         #expect(ds.samples.filter { $0.label == 0 }.map(\.url.lastPathComponent) == ["one.JPG", "three.Bmp", "two.png"])
-        #expect(ds.samples.filter { $0.label == 1 }.count == 6)   // zero.jpg left out at listing
+        #expect(ds.samples.filter { $0.label == 1 }.count == 7)   // zero.jpg left out at listing
         let categories = ds.skipped.countsByCategory
         #expect(categories["empty class folder"] == 1)
         #expect(categories["zero-byte"] == 1)
@@ -81,6 +83,7 @@ struct BadDataFixture {
         #expect(reasons["badcrc.png"] == "corrupt")
         #expect(reasons["huge.png"] == "too large")
         if f.canMakeUnreadable { #expect(reasons["unreadable.png"] == "unreadable") }
+        #expect(reasons["dangling.jpg"] == "unreadable")
         #expect(epoch.skipped.description.hasPrefix("Skipped"))
     }
 

@@ -99,6 +99,23 @@ import Testing
             row.replaceSubrange(0..<8, with: [3, 2, 1, 0, 30, 20, 10, 255])
         }
         #expect(try ImageDecoding.decode(bytes32).pixels == [1, 2, 3, 10, 20, 30])
+        // Cut short, or a 16-bit variant: specific errors, no crash.
+        let full = BMPDecoder.encode(image)
+        do {
+            _ = try ImageDecoding.decode(Array(full.prefix(full.count / 2)))
+            Issue.record("truncated BMP decoded")
+        } catch {
+            guard case .truncated(.bmp, _) = error else { Issue.record("expected .truncated(bmp), got \(error)"); return }
+        }
+        var sixteen = full
+        sixteen[28] = 16
+        do {
+            _ = try ImageDecoding.decode(sixteen)
+            Issue.record("16-bit BMP decoded")
+        } catch {
+            guard case .unsupported(.bmp, _) = error else { Issue.record("expected .unsupported(bmp), got \(error)"); return }
+        }
+        #expect(throws: ImageDecodingError.self) { try ImageDecoding.decode([0x42, 0x4D, 1, 2]) }
     }
 
     @Test func badInputsThrowSpecificErrors() throws {
@@ -161,6 +178,33 @@ import Testing
         } catch {
             #expect(error.path == missing.path)
             guard case .unreadable = error.reason else { Issue.record("expected .unreadable, got \(error.reason)"); return }
+        }
+    }
+}
+
+@Suite struct ScratchReuseTests {
+    /// The per-thread decompressor and buffers give correct results after a failed decode.
+    @Test func goodImageAfterBadOnesOnTheSameThread() throws {
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let good = gradientImage(width: 48, height: 36)
+        let jpeg = try ImageEncoding.jpeg(good, quality: 95)
+        let goodURL = dir.file("good.jpg"), truncatedURL = dir.file("cut.jpg"), corruptURL = dir.file("corrupt.jpg")
+        try Data(jpeg).write(to: goodURL)
+        try Data(jpeg.prefix(jpeg.count * 3 / 4)).write(to: truncatedURL)
+        var corrupt = jpeg
+        for i in 20..<60 { corrupt[i] = 0x00 }   // wreck the tables, keep the EOI
+        try Data(corrupt).write(to: corruptURL)
+        let options = PreprocessOptions(side: 30)   // too big for 1/2-scale decoding of 48×36
+        let expected = try options.preprocess(goodURL).image
+        #expect(expected == options.preprocess(try ImageDecoding.decode(contentsOf: goodURL)).image)
+        for bad in [truncatedURL, corruptURL] {
+            do {
+                _ = try options.preprocess(bad)
+                Issue.record("\(bad.lastPathComponent) decoded")
+            } catch {
+                #expect(error.path == bad.path)
+            }
+            #expect(try options.preprocess(goodURL).image == expected)
         }
     }
 }

@@ -121,6 +121,18 @@ import Testing
         }
         #expect(accumulator.imageCount == 10)
         let norm = try #require(accumulator.normalization())
+        #expect(try loader.datasetNormalization() == norm)
+        // Statistics for another image size are a settings error, fatal even when not strict.
+        var wrongSize = loader
+        wrongSize.preprocessing.side = 6
+        wrongSize.normalization = norm
+        var bad = wrongSize.batches()
+        do {
+            _ = try bad.next()
+            Issue.record("mismatched normalisation accepted")
+        } catch {
+            #expect(error.reason.category == "settings")
+        }
         var normalised = loader
         normalised.normalization = norm
         var e = normalised.batches()

@@ -56,13 +56,15 @@ let kaggleAvailable = FileManager.default.fileExists(atPath: kaggleTrain.path)
     }
 
     /// Share of Kaggle TRAIN images (25 per class; the full 50-per-class figure is in the report) in which a nucleus is found. Set WBC_DUMP_CROPS=DIR
-    /// to also write each crop as PNG for a visual check.
+    /// to also write each crop as PNG for a visual check (WBC_CROP_FOLDER, WBC_CROP_LIMIT pick other images).
     @Test(.enabled(if: kaggleAvailable)) func kaggleShareFound() throws {
         let dump = ProcessInfo.processInfo.environment["WBC_DUMP_CROPS"].map { URL(fileURLWithPath: $0) }
         var found = 0, total = 0
         for cls in ["EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE", "NEUTROPHIL"] {
-            let folder = kaggleTrain.appendingPathComponent(cls)
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().prefix(25)
+            let root = ProcessInfo.processInfo.environment["WBC_CROP_FOLDER"].map { URL(fileURLWithPath: $0) } ?? kaggleTrain
+            let folder = root.appendingPathComponent(cls)
+            let limit = Int(ProcessInfo.processInfo.environment["WBC_CROP_LIMIT"] ?? "") ?? 25
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().prefix(limit)
             for name in files {
                 let image = try ImageDecoding.decode(contentsOf: folder.appendingPathComponent(name))
                 let crop = NucleusCrop.locate(in: image)
@@ -77,5 +79,48 @@ let kaggleAvailable = FileManager.default.fileExists(atPath: kaggleTrain.path)
         let share = Double(found) / Double(total)
         print("nucleus found in \(found)/\(total) Kaggle TRAIN images (\(share))")
         #expect(share >= 0.95)
+    }
+}
+
+/// BCCD originals with Pascal-VOC boxes; skipped when absent.
+let bccdFolder = URL(fileURLWithPath: "/work/shared/data/blood-cells/dataset-master")
+let bccdAvailable = FileManager.default.fileExists(atPath: bccdFolder.appendingPathComponent("Annotations").path)
+
+@Suite struct NucleusCropAnnotationTests {
+    /// WBC boxes `(xmin, ymin, xmax, ymax)` from a Pascal-VOC file.
+    func wbcBoxes(_ xml: String) -> [(Int, Int, Int, Int)] {
+        xml.components(separatedBy: "<object>").dropFirst().compactMap { object in
+            guard object.contains("<name>WBC</name>") else { return nil }
+            func value(_ tag: String) -> Int? {
+                guard let a = object.range(of: "<\(tag)>"), let b = object.range(of: "</\(tag)>", range: a.upperBound..<object.endIndex) else { return nil }
+                return Int(Double(object[a.upperBound..<b.lowerBound].trimmingCharacters(in: .whitespaces)) ?? -1)
+            }
+            guard let x0 = value("xmin"), let y0 = value("ymin"), let x1 = value("xmax"), let y1 = value("ymax") else { return nil }
+            return (x0, y0, x1, y1)
+        }
+    }
+
+    /// On BCCD originals with exactly one annotated WBC, the crop must contain the box centre.
+    /// Every 4th file, to keep the debug-build test short.
+    @Test(.enabled(if: bccdAvailable)) func cropContainsAnnotatedLeukocyte() throws {
+        let annotations = bccdFolder.appendingPathComponent("Annotations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: annotations.path).sorted().enumerated()
+            .filter { $0.offset % (ProcessInfo.processInfo.environment["WBC_ALL_BCCD"] == nil ? 4 : 1) == 0 }.map(\.element)
+        var hits = 0, total = 0
+        for name in names {
+            let boxes = wbcBoxes(try String(contentsOf: annotations.appendingPathComponent(name), encoding: .utf8))
+            guard boxes.count == 1 else { continue }
+            let jpeg = bccdFolder.appendingPathComponent("JPEGImages").appendingPathComponent(name.replacingOccurrences(of: ".xml", with: ".jpg"))
+            guard let image = try? ImageDecoding.decode(contentsOf: jpeg) else { continue }
+            let crop = NucleusCrop.locate(in: image)
+            let (x0, y0, x1, y1) = boxes[0]
+            let cx = (x0 + x1) / 2, cy = (y0 + y1) / 2
+            total += 1
+            let r = crop.rect
+            if crop.found && cx >= r.x && cx < r.x + r.width && cy >= r.y && cy < r.y + r.height { hits += 1 }
+        }
+        print("nucleus crop contains the annotated WBC centre in \(hits)/\(total) BCCD originals")
+        #expect(total > 50)
+        #expect(Double(hits) >= 0.9 * Double(total))
     }
 }

@@ -56,3 +56,24 @@ private struct PillowFixture: Decodable {
         #expect(zip(chw, expected).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 }
+
+@Suite struct TinyImageTests {
+    /// Degenerate sizes never crash, in every crop mode, and give S×S.
+    @Test(arguments: [(1, 1), (2, 3), (3, 2), (1, 40), (40, 1), (9, 7)])
+    func preprocessTinyImages(size: (Int, Int)) {
+        let image = gradientImage(width: size.0, height: size.1)
+        for crop in CropMode.allCases {
+            let out = PreprocessOptions(side: 10, crop: crop).preprocess(image)
+            #expect(out.image.width == 10 && out.image.height == 10)
+        }
+        let up = Resize.chw(image, to: ImageSize(width: 17, height: 5))
+        #expect(up.count == 3 * 17 * 5 && up.allSatisfy { $0 >= -1e-5 && $0 <= 1 + 1e-5 })
+    }
+
+    @Test func emptyImageGivesBlack() {
+        let empty = RGBImage(width: 0, height: 0, pixels: [])
+        #expect(Resize.rgb8(empty, to: ImageSize(side: 4)) == RGBImage(width: 4, height: 4))
+        #expect(!NucleusCrop.locate(in: empty).found)
+        #expect(PreprocessOptions(side: 4, crop: .nucleus).preprocess(empty).image.width == 4)
+    }
+}

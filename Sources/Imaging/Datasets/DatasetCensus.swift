@@ -14,6 +14,13 @@ public struct DatasetCensus: Sendable {
     /// Images whose header was read.
     public var readable: Int
 
+    /// Smallest and largest width and height among readable images (`nil` when none).
+    public var sizeRange: (width: ClosedRange<Int>, height: ClosedRange<Int>)? {
+        guard let minW = sizes.map(\.size.width).min(), let maxW = sizes.map(\.size.width).max(),
+              let minH = sizes.map(\.size.height).min(), let maxH = sizes.map(\.size.height).max() else { return nil }
+        return (minW...maxW, minH...maxH)
+    }
+
     /// Reads every sample's header on `threads` cores.
     public static func take(_ dataset: ImageDataset, threads: Int = availableCores) -> DatasetCensus {
         let samples = dataset.samples

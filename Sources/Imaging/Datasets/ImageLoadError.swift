@@ -12,6 +12,8 @@ public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringC
         case noImages
         /// A folder or file listed as input does not exist.
         case missing
+        /// The preprocessing settings do not fit the image (e.g. dataset statistics for another size).
+        case settings(String)
 
         public var description: String {
             switch self {
@@ -20,6 +22,7 @@ public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringC
             case .emptyClassFolder: return "class folder contains no .jpg/.jpeg/.png/.bmp images; remove it or add images"
             case .noImages: return "folder contains no .jpg/.jpeg/.png/.bmp images; point to a folder of images or to ROOT/<class>/<image>"
             case .missing: return "no such file or folder; check the path"
+            case .settings(let d): return d
             }
         }
 
@@ -30,6 +33,7 @@ public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringC
             case .emptyClassFolder: return "empty class folder"
             case .noImages: return "no images"
             case .missing: return "missing"
+            case .settings: return "settings"
             case .decoding(let e):
                 switch e {
                 case .empty: return "zero-byte"

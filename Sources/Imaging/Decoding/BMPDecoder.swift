@@ -54,7 +54,7 @@ enum BMPDecoder {
         try ImageDecoding.checkBomb(width: width, height: height, maxPixels: maxPixels)
         let stride = ((hd.bitsPerPixel * width + 31) / 32) * 4
         let needed = hd.pixelOffset + stride * (height - 1) + (hd.bitsPerPixel * width + 7) / 8
-        guard hd.pixelOffset >= 14 + hd.dibSize || hd.pixelOffset >= 26, needed <= b.count else {
+        guard hd.pixelOffset >= 14 + 40, needed <= b.count else {
             throw .truncated(format: .bmp, detail: "pixel data needs \(needed) bytes, file has \(b.count)")
         }
         var palette = [UInt8](repeating: 0, count: 256 * 3)

@@ -65,16 +65,23 @@ enum JPEGCodec {
     /// CMYK/YCCK files go through `decode` instead.
     static func withDecoded<R>(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions, scratch: ThreadScratch,
                                _ body: (PixelView) -> R) throws(ImageDecodingError) -> R {
-        guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
-        defer { tjDestroy(handle) }
-        let plan = try plan(handle, bytes, options)
+        guard let handle = scratch.jpegDecompressor() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
+        let plan: Plan
+        do { plan = try self.plan(handle, bytes, options) } catch {
+            scratch.discardJPEGDecompressor()
+            throw error
+        }
         if plan.isCMYK {
             let image = try decode(bytes, options: options)
             return image.pixels.withUnsafeBufferPointer { body(PixelView(base: $0.baseAddress!, width: image.width, height: image.height)) }
         }
         let dst = scratch.byteBuffer(plan.width * plan.height * 3)
         let status = decompress(handle, bytes, plan, into: dst)
-        try check(status, handle, bytes, options)
+        if status != 0 {
+            // Read the message first, then never reuse this handle.
+            defer { scratch.discardJPEGDecompressor() }
+            try check(status, handle, bytes, options)
+        }
         return body(PixelView(base: UnsafePointer(dst), width: plan.width, height: plan.height))
     }
 

@@ -15,8 +15,10 @@ public struct DecodeBenchmarkResult: Sendable, Codable {
     public var allCoresImagesPerSecond: Double
     /// Threads used for the parallel figure.
     public var cores: Int
-    /// Files that failed to decode (excluded from nothing: they still cost their time).
+    /// Files that failed to decode (they still count in the timing).
     public var failures: Int
+    /// Share of decoded files where a nucleus was found (crop mode `.nucleus` only).
+    public var nucleusFoundShare: Double?
 }
 
 /// Measures reading, decoding and resizing a list of files to S×S RGB8 (the loader's per-image work,
@@ -29,9 +31,12 @@ public struct DecodeBenchmarkResult: Sendable, Codable {
 public enum DecodeBenchmark {
     public static func run(files: [URL], options: PreprocessOptions = PreprocessOptions(), passes: Int = 3,
                            threads: Int = availableCores) -> DecodeBenchmarkResult {
-        var failures = 0
-        // Warm-up pass (page cache, allocator), also counts failures.
-        for url in files { if (try? options.preprocess(url)) == nil { failures += 1 } }
+        var failures = 0, found = 0
+        // Warm-up pass (page cache, allocator), also counts failures and found nuclei.
+        for url in files {
+            if let p = try? options.preprocess(url) { if p.nucleusFound == true { found += 1 } } else { failures += 1 }
+        }
+        let share = options.crop == .nucleus && files.count > failures ? Double(found) / Double(files.count - failures) : nil
         var single: [Double] = [], parallel: [Double] = []
         for _ in 0..<max(1, passes) {
             single.append(measure(files: files, options: options, threads: 1))
@@ -39,7 +44,7 @@ public enum DecodeBenchmark {
         }
         return DecodeBenchmarkResult(files: files.count, side: options.side, crop: options.crop,
                                      singleThreadImagesPerSecond: median(single), allCoresImagesPerSecond: median(parallel),
-                                     cores: threads, failures: failures)
+                                     cores: threads, failures: failures, nucleusFoundShare: share)
     }
 
     /// Images per second for one pass over `files` on `threads` threads.

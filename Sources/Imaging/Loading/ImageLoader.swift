@@ -100,8 +100,8 @@ public struct ImageLoader: Sendable {
                         var rng = SeededGenerator.derived(seed: seed ^ 0xA5A5_5A5A, stream: UInt64(epoch) << 32 | UInt64(index))
                         Augmentation.apply(to: &chw, width: side, height: side, options: options, rng: &rng)
                     }
-                    do { try loader.normalization.apply(to: &chw) } catch {
-                        return .failure(ImageLoadError(path: loader.dataset.samples[index].url.path, reason: .unreadable(String(describing: error))))
+                    do throws(Normalization.ShapeMismatch) { try loader.normalization.apply(to: &chw) } catch {
+                        return .failure(ImageLoadError(path: loader.dataset.samples[index].url.path, reason: .settings(error.description)))
                     }
                     return .success((chw, p.nucleusFound))
                 }
@@ -120,7 +120,8 @@ public struct ImageLoader: Sendable {
                     served += 1
                     if found == true { nucleiFound += 1 }
                 case .failure(let e):
-                    if loader.strict { throw e }
+                    // Settings errors would hit every image: always fatal.
+                    if loader.strict || e.reason.category == "settings" { throw e }
                     skipped.append(e)
                 }
             }

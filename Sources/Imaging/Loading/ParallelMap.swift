@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs `body` for each index in `0..<count` on up to `threads` cores (`DispatchQueue.concurrentPerform`)
 /// and returns the results in index order. Blocks until all are done; no threads outlive the call.
@@ -23,5 +24,3 @@ func parallelMap<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) 
 
 /// Number of cores available to this process.
 public var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
-
-import Foundation

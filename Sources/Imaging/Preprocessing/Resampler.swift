@@ -123,7 +123,7 @@ enum Resampler {
         }
     }
 
-    /// Vertical pass straight into interleaved RGB8 (rounded half up, clamped), one output row at a time.
+    /// Vertical pass straight into interleaved RGB8 (rounded to nearest, clamped), one output row at a time.
     static func verticalRGB8(_ tmp: UnsafeMutablePointer<Float>, weights vw: Weights, width: Int, firstRow: Int,
                              out: UnsafeMutablePointer<UInt8>, scratch: ThreadScratch) {
         let outH = vw.outSize, taps = vw.taps
@@ -137,18 +137,22 @@ enum Resampler {
                         let d = acc + c * width
                         let s0 = tmp + c * tmpPlane + (starts[y] - firstRow) * width
                         let w0 = w[y * taps]
-                        for x in 0..<width { d[x] = w0 * s0[x] + 0.5 }
+                        for x in 0..<width { d[x] = w0 * s0[x] }
                         for k in 1..<max(1, taps) {
                             let wk = w[y * taps + k]
                             let s = s0 + k * width
                             for x in 0..<width { d[x] += wk * s[x] }
                         }
                     }
+                    // Round to nearest via the 1.5 × 2²³ trick: adding it leaves the rounded integer in the
+                    // low mantissa bits (no checked Float → Int conversion in the loop). Ties go to even,
+                    // unlike Pillow's half-up; the difference is at most 1 on exact .5 values.
                     let o = out + y * width * 3
+                    let magic: Float = 12_582_912
                     for x in 0..<width {
-                        o[3 * x] = UInt8(truncatingIfNeeded: Int32(min(255, max(0, acc[x]))))
-                        o[3 * x + 1] = UInt8(truncatingIfNeeded: Int32(min(255, max(0, acc[width + x]))))
-                        o[3 * x + 2] = UInt8(truncatingIfNeeded: Int32(min(255, max(0, acc[2 * width + x]))))
+                        o[3 * x] = UInt8(truncatingIfNeeded: (min(255, max(0, acc[x])) + magic).bitPattern)
+                        o[3 * x + 1] = UInt8(truncatingIfNeeded: (min(255, max(0, acc[width + x])) + magic).bitPattern)
+                        o[3 * x + 2] = UInt8(truncatingIfNeeded: (min(255, max(0, acc[2 * width + x])) + magic).bitPattern)
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import CTurboJPEG
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,19 @@ final class ThreadScratch {
     private(set) var byteCapacity = 0
     /// Recently used resampling weights, keyed by (in0, in1, inSize, outSize).
     var weights: [[Int]: Resampler.Weights] = [:]
+    private var decompressor: tjhandle?
+
+    /// A TurboJPEG decompressor reused by this thread; `nil` if one cannot be created.
+    func jpegDecompressor() -> tjhandle? {
+        if decompressor == nil { decompressor = tjInitDecompress() }
+        return decompressor
+    }
+
+    /// Drops the decompressor after any failed or warned decode (its state is not trusted afterwards).
+    func discardJPEGDecompressor() {
+        if let d = decompressor { tjDestroy(d) }
+        decompressor = nil
+    }
 
     init() {
         floats = .allocate(capacity: 1)
@@ -30,6 +44,7 @@ final class ThreadScratch {
     deinit {
         floats.deallocate()
         bytes.deallocate()
+        discardJPEGDecompressor()
     }
 
     /// At least `count` floats, contents undefined.

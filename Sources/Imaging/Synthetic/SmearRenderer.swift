@@ -18,7 +18,7 @@ struct SmearRenderer {
         width = max(16, options.size.width)
         height = max(16, options.size.height)
         rbcRadius = Double(min(width, height)) * (0.085 + 0.015 * Double(r.nextUniform()))
-        tint = (1 + 0.06 * (r.nextUniform() * 2 - 1), 1 + 0.06 * (r.nextUniform() * 2 - 1), 1 + 0.06 * (r.nextUniform() * 2 - 1))
+        tint = (1 + 0.04 * (r.nextUniform() * 2 - 1), 1 + 0.04 * (r.nextUniform() * 2 - 1), 1 + 0.04 * (r.nextUniform() * 2 - 1))
     }
 
     func tinted(_ c: (Float, Float, Float)) -> (Float, Float, Float) { (c.0 * tint.0, c.1 * tint.1, c.2 * tint.2) }
@@ -96,7 +96,7 @@ struct SmearRenderer {
         // Cytoplasm.
         let cytoplasm: (Float, Float, Float)
         switch type {
-        case .lymphocyte: cytoplasm = tinted((150, 170, 225))
+        case .lymphocyte: cytoplasm = tinted((135, 170, 235))
         case .monocyte: cytoplasm = tinted((175, 172, 210))
         case .neutrophil: cytoplasm = tinted((228, 205, 215))
         case .eosinophil: cytoplasm = tinted((235, 150, 120))
@@ -113,8 +113,8 @@ struct SmearRenderer {
         let sdf: (Double, Double) -> Double
         switch type {
         case .lymphocyte:
-            nucleusColour = tinted((85 + 15 * rng.nextUniform(), 45 + 10 * rng.nextUniform(), 150 + 15 * rng.nextUniform()))
-            let a = radius * (0.78 + 0.07 * Double(rng.nextUniform())), b = a * (0.9 + 0.1 * Double(rng.nextUniform()))
+            nucleusColour = tinted((58 + 14 * rng.nextUniform(), 36 + 10 * rng.nextUniform(), 140 + 16 * rng.nextUniform()))
+            let a = radius * (0.76 + 0.06 * Double(rng.nextUniform())), b = a * (0.9 + 0.1 * Double(rng.nextUniform()))
             let ox = radius * 0.08 * Double(rng.nextUniform() - 0.5)
             sdf = { px, py in let (x, y) = local(px, py); return SDF.ellipse(x - ox, y, a, b) }
         case .monocyte:
@@ -127,7 +127,7 @@ struct SmearRenderer {
                 return max(SDF.ellipse(x, y + b * 0.15, a, b), -SDF.disc(x, y - notchAt, notch))
             }
         case .neutrophil, .eosinophil:
-            nucleusColour = tinted((105 + 15 * rng.nextUniform(), 55 + 12 * rng.nextUniform(), 165 + 15 * rng.nextUniform()))
+            nucleusColour = tinted((118 + 14 * rng.nextUniform(), 58 + 12 * rng.nextUniform(), 168 + 14 * rng.nextUniform()))
             let lobes: Int
             if type == .neutrophil { lobes = 2 + rng.nextInt(below: 4) } else { lobes = rng.nextUniform() < 0.85 ? 2 : 3 }
             let lobeRadius = radius * (type == .neutrophil ? 0.26 : 0.3) * (0.9 + 0.2 * Double(rng.nextUniform()))
