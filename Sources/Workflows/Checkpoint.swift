@@ -15,6 +15,16 @@ public struct Checkpoint: Sendable {
 
     public init(kind: Kind) { self.kind = kind }
 
+    /// The model's own tensors: everything except optimizer state, normalisation images and DEC extras.
+    public var modelState: StateDict {
+        var m = state
+        for prefix in ["optimizer.", "normalization.", "dec."] {
+            m.floats = m.floats.filter { !$0.key.hasPrefix(prefix) }
+            m.integers = m.integers.filter { !$0.key.hasPrefix(prefix) }
+        }
+        return m
+    }
+
     // MARK: Typed metadata
 
     public var spec: AutoencoderSpec? {

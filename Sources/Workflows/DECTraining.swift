@@ -63,7 +63,7 @@ public final class ClusterModel: @unchecked Sendable {
             throw WorkflowError("\(url.path) holds no cluster centres (dec.centres)")
         }
         let ae = Autoencoder(spec)
-        try c.state.subset(prefix: "encoder.").load(into: ae.encoder, source: url.path)
+        try c.modelState.subset(prefix: "encoder.").load(into: ae.encoder, source: url.path)
         let (norm, choice) = try c.normalization(file: url.path)
         guard let mode = FeatureMode(rawValue: c.metadata["wbc.features"] ?? "") else {
             throw WorkflowError("\(url.path) does not record its feature mode")
@@ -143,7 +143,7 @@ public enum DECTraining {
             throw WorkflowError("\(run.autoencoderBest.path) was trained for \(spec.backbone.rawValue) at \(spec.imageSize)², not \(settings.backbone.rawValue) at \(settings.size)²; use the pretraining settings or another --run")
         }
         let ae = Autoencoder(spec)
-        try aeCheckpoint.state.load(into: ae, source: run.autoencoderBest.path)
+        try aeCheckpoint.modelState.load(into: ae, source: run.autoencoderBest.path)
         let (normalization, choice) = try aeCheckpoint.normalization(file: run.autoencoderBest.path)
         guard settings.k <= train.usableCount else {
             throw WorkflowError("--k \(settings.k) is larger than the number of usable images (\(train.usableCount)); use a smaller --k or more data")
@@ -170,7 +170,7 @@ public enum DECTraining {
                   c.state.floats["dec.centres"]?.shape == [settings.k, d] else {
                 throw WorkflowError("\(run.decLast.path) was made with other settings (architecture, --features or --k); delete it or use another --run")
             }
-            try c.state.subset(prefix: "encoder.").load(into: ae.encoder, source: run.decLast.path)
+            try c.modelState.subset(prefix: "encoder.").load(into: ae.encoder, source: run.decLast.path)
             try model.centres.assign(Tensor(c.state.floats["dec.centres"]!))
             try c.restoreOptimizer(optimizer)
             start = c.epoch
@@ -202,7 +202,7 @@ public enum DECTraining {
         var epochsRun = 0
         for epoch in start..<settings.clusterEpochs {
             let e0 = monotonicSeconds()
-            ae.setTraining(settings.trainEncoder)
+            setEncoderTraining(ae, settings)
             var batches = loader.batches(epoch: epoch, shuffle: true, seed: settings.seed &+ 1)
             var seen = 0, step = 0
             var lossSum = 0.0
@@ -212,7 +212,7 @@ public enum DECTraining {
                 guard b.count >= 2 else { break }
                 if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
                     fullTarget = try refreshTarget(model, train, progress: progress)
-                    ae.setTraining(settings.trainEncoder)
+                    setEncoderTraining(ae, settings)
                 }
                 let mu = model.centres.value.toArray()
                 let zt = try ae.features(b.tensor(), mode: settings.features)
@@ -278,6 +278,11 @@ public enum DECTraining {
         try run.recordStage("cluster", seconds: monotonicSeconds() - t0)
         progress.line("cluster: \(stopReason)")
         return (model, ClusterResult(epochsRun: epochsRun, stopReason: stopReason, lastLoss: lastLoss, kmeansInertia: inertia))
+    }
+
+    static func setEncoderTraining(_ ae: Autoencoder, _ settings: RunSettings) {
+        ae.setTraining(settings.trainEncoder)
+        for (_, l) in ae.encoder.namedLayers() { (l as? BatchNorm2d)?.freezeStatistics = settings.freezeBatchNorm }
     }
 
     /// Metrics when every image is labelled; nil otherwise.

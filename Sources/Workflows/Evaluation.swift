@@ -56,6 +56,9 @@ public enum Evaluation {
             }
         }
         try writeAssignments(a, model: model, source: source, split: split, run: run)
+        do {
+            try AtomicFile.write(NPY.encode(a.features, shape: [a.count, a.dimension]), to: run.features(split).path)
+        } catch { throw WorkflowError("cannot write \(run.features(split).path): \(error)") }
         try writeMetrics(m, split: split, run: run)
         try run.recordStage("evaluate \(split)", seconds: monotonicSeconds() - t0)
         return (m, a)

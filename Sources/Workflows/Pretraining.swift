@@ -29,7 +29,7 @@ public enum Pretraining {
             guard c.spec == ae.spec else {
                 throw WorkflowError("\(run.root.path) holds an autoencoder of another architecture (\(c.metadata["wbc.spec"] ?? "?")); use a new --run directory or the same settings")
             }
-            try c.state.load(into: ae, source: run.autoencoderLast.path)
+            try c.modelState.load(into: ae, source: run.autoencoderLast.path)
             try c.restoreOptimizer(optimizer)
             start = c.epoch
             best = Double(c.metadata["wbc.best_loss"] ?? "") ?? .infinity

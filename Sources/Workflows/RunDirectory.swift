@@ -11,6 +11,7 @@ import Foundation
 /// RUN/checkpoints/dec-last.safetensors          last completed clustering epoch, with optimizer state
 /// RUN/log.csv                           stage, epoch, step, loss, accuracy, nmi, seconds
 /// RUN/assignments.csv                   path, cluster, cell_type, confidence, label (per split)
+/// RUN/features-SPLIT.npy               encoder features of each split (float32 [N, D], assignments.csv order)
 /// RUN/metrics.json                      per split: accuracy, nmi, ari, mono/poly accuracy, confusion, mapping, counts
 /// RUN/report.html                       the report
 /// ```
@@ -38,6 +39,8 @@ public struct RunDirectory: Sendable {
     public var autoencoderLast: URL { checkpoints.appendingPathComponent("autoencoder-last.safetensors") }
     public var decBest: URL { checkpoints.appendingPathComponent("dec.safetensors") }
     public var decLast: URL { checkpoints.appendingPathComponent("dec-last.safetensors") }
+    /// Encoder features of a split's images, in assignments.csv order (float32 [N, D]).
+    public func features(_ split: String) -> URL { root.appendingPathComponent("features-\(split).npy") }
     public var stageTimes: URL { root.appendingPathComponent("stages.json") }
 
     /// Writes `text` atomically (temporary file, fsync, rename).

@@ -162,3 +162,25 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Float {
     for i in a.indices { let d = Double(a[i] - b[i]); num += d * d; den += Double(b[i]) * Double(b[i]) }
     return Float((num / max(den, 1e-30)).squareRoot())
 }
+
+@Suite("Frozen batch norm")
+struct FrozenBatchNormTests {
+    @Test func trainingModeWithFrozenStatisticsEqualsEvaluation() throws {
+        let net = ResNet(.resnet18, classes: nil, seed: 4)
+        var rng = SeededGenerator(seed: 8)
+        for (_, t) in net.namedBuffers() { try t.assign(Tensor.randomUniform(t.shape, low: 0.5, high: 1.5, using: &rng)) }
+        for (_, l) in net.namedLayers() { (l as? BatchNorm2d)?.markRunningStatisticsUpdated() }
+        let x = Tensor.randomNormal([3, 3, 32, 32], using: &rng)
+        net.setTraining(false)
+        let eval = try net.trunk(x).toArray()
+        net.setTraining(true)
+        for (_, l) in net.namedLayers() { (l as? BatchNorm2d)?.freezeStatistics = true }
+        let before = net.bn1.runningMean.toArray()
+        let frozen = try net.trunk(x)
+        #expect(relativeError(frozen.toArray(), eval) < 1e-5)
+        #expect(net.bn1.runningMean.toArray() == before)
+        // Backward runs and produces gradients for γ and the convolutions.
+        _ = try net.backwardTrunk(Tensor.filled(frozen.shape, 1))
+        #expect(net.bn1.weight.grad != nil && net.conv1.weight.grad != nil)
+    }
+}

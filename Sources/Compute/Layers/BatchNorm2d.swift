@@ -13,8 +13,11 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
     public let runningVar: Tensor
     public var numBatchesTracked: Int64 = 0
     public var isTraining = true
+    /// In training mode, normalise with the running statistics and leave them unchanged, while still
+    /// training γ and β and passing gradients through (as when fine-tuning a pretrained network).
+    public var freezeStatistics = false
     private var runningVersion = 0
-    private var saved: (x: Tensor, mean: Tensor, variance: Tensor)?
+    private var saved: (x: Tensor, mean: Tensor, variance: Tensor, frozen: Bool)?
 
     public init(_ channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
         self.channels = channels
@@ -47,12 +50,17 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
             return try BatchNormOps.forwardInference(x, scale: weight.value, shift: bias.value, mean: runningMean,
                                                      variance: runningVar, eps: eps)
         }
+        if freezeStatistics {
+            saved = (x, runningMean.copy(), runningVar.copy(), true)
+            return try BatchNormOps.forwardFrozen(x, scale: weight.value, shift: bias.value, mean: runningMean,
+                                                  variance: runningVar, eps: eps)
+        }
         let n = x.shape[0] * x.shape[2] * x.shape[3]
         guard n > 1 else {
             throw ComputeError("BatchNorm2d(\(channels)): training needs more than one value per channel (input \(x.shape)); use a batch larger than 1")
         }
         let (y, mean, variance) = try BatchNormOps.forwardTraining(x, scale: weight.value, shift: bias.value, eps: eps)
-        saved = (x, mean, variance)
+        saved = (x, mean, variance, false)
         let m = momentum, unbias = Float(n) / Float(n - 1)
         runningMean.withMutableValues { rm in mean.withValues { bm in
             for i in rm.indices { rm[i] = (1 - m) * rm[i] + m * bm[i] } } }
@@ -66,7 +74,7 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
     public func backward(_ dy: Tensor) throws -> Tensor {
         guard let s = saved else { throw missingForward("BatchNorm2d") }
         let (dx, dscale, dshift) = try BatchNormOps.backward(dy, x: s.x, scale: weight.value, shift: bias.value, mean: s.mean,
-                                                             variance: s.variance, eps: eps)
+                                                             variance: s.variance, eps: eps, frozen: s.frozen)
         try weight.accumulate(dscale)
         try bias.accumulate(dshift)
         saved = nil

@@ -38,15 +38,36 @@ enum BatchNormOps {
         return y
     }
 
-    /// Gradients with respect to the input, scale (gamma) and shift (beta), given the saved batch statistics.
-    static func backward(_ dy: Tensor, x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float) throws
-        -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
-        let fwd = try forwardPrimitive(x, training: true, eps: eps)
-        let key = "bnB|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)"
+    /// Forward with fixed (running) statistics whose backward is still available (frozen batch norm).
+    static func forwardFrozen(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float) throws -> Tensor {
+        let p = try frozenPrimitive(x, eps: eps)
+        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
+        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
+        return y
+    }
+
+    static func frozenPrimitive(_ x: Tensor, eps: Float) throws -> Primitive {
+        try Engine.shared.primitive("bnFz|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)") {
+            var d = dnnl_batch_normalization_desc_t()
+            var data = x.desc
+            try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, dnnl_forward_training, &data, eps,
+                                                                     flags | dnnl_use_global_stats.rawValue), "frozen batch_norm on \(x.shape)")
+            return try makePD(&d, "frozen batch_norm on \(x.shape)")
+        }
+    }
+
+    /// Gradients with respect to the input, scale (gamma) and shift (beta), given the statistics the forward
+    /// pass used (batch statistics, or the running ones when `frozen`).
+    static func backward(_ dy: Tensor, x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+                         frozen: Bool = false) throws -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
+        let fwd = frozen ? try frozenPrimitive(x, eps: eps) : try forwardPrimitive(x, training: true, eps: eps)
+        let key = "bnB|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)|\(frozen)"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_batch_normalization_desc_t()
             var data = x.desc, diff = x.desc
-            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &diff, &data, eps, flags),
+            let f = frozen ? flags | dnnl_use_global_stats.rawValue : flags
+            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &diff, &data, eps, f),
                           "batch_norm backward on \(x.shape)")
             return try makePD(&d, hint: fwd.pd, "batch_norm backward on \(x.shape)")
         }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Compute
+import Foundation
+import Imaging
+import Models
+import Workflows
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write pooled ResNet features of images: OUT/features.npy (float32 [N, D]) and OUT/index.csv.")
+
+    @Option(help: "resnet18 | resnet34 | resnet50") var backbone: String = "resnet50"
+    @Option(help: "Weights (.pth or .safetensors); without them a seeded random initialisation is used.") var weights: String?
+    @Option(help: "Image side in pixels.") var size: Int = 224
+    @Option(help: "imagenet | half | dataset") var normalize: String = "imagenet"
+    @Option(help: "none | nucleus | centre") var crop: String = "none"
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Seed of the random initialisation.") var seed: UInt64 = 0
+    @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
+    @Flag(help: "Make any unreadable image fatal.") var strict = false
+    @Flag(help: "No progress bar.") var quiet = false
+    @Argument(help: "Images or one folder.") var inputs: [String]
+
+    func validate() throws {
+        guard ResNetDepth(rawValue: backbone) != nil else { throw ValidationError("--backbone must be resnet18, resnet34 or resnet50") }
+        guard NormalizationChoice(rawValue: normalize) != nil else { throw ValidationError("--normalize must be imagenet, half or dataset") }
+        guard CropMode(rawValue: crop) != nil else { throw ValidationError("--crop must be none, nucleus or centre") }
+        guard size >= 32 else { throw ValidationError("--size must be at least 32") }
+        guard !inputs.isEmpty else { throw ValidationError("give images or a folder") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            if threads > 0 { Engine.setThreads(threads) }
+            var o = Embedding.Options()
+            o.backbone = ResNetDepth(rawValue: backbone)!
+            o.weights = weights
+            o.size = size
+            o.normalization = NormalizationChoice(rawValue: normalize)!
+            o.crop = CropMode(rawValue: crop)!
+            o.seed = seed
+            o.strict = strict
+            if weights == nil { print("note: no --weights given: using a seeded random initialisation (seed \(seed))") }
+            let r = try Embedding.run(inputs: inputs, out: out, options: o, progress: quiet ? SilentProgress() : TerminalProgress())
+            for s in r.skipped { FileHandle.standardError.write(Data("skipped: \(s)\n".utf8)) }
+            if let share = r.nucleusFoundShare { print(String(format: "nucleus found in %.1f%% of images", share * 100)) }
+            print("wrote \(out)/features.npy [\(r.count), \(r.dimension)] and \(out)/index.csv" + (r.skipped.isEmpty ? "" : "; skipped \(r.skipped.count)"))
+        }
+    }
+}

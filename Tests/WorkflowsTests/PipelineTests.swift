@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import Compute
+@testable import Imaging
+@testable import Models
+@testable import Workflows
+
+/// A small synthetic run shared by the tests below (built once).
+final class SyntheticRun: @unchecked Sendable {
+    static let shared = SyntheticRun()
+    let root: URL
+    let settings: RunSettings
+    let outcome: Result<Pipeline.Outcome, any Error>
+
+    private init() {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-pipeline-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        var s = Preset.tiny.settings
+        s.pretrainEpochs = 4
+        s.clusterEpochs = 3
+        s.seed = 1
+        var outcome: Result<Pipeline.Outcome, any Error>
+        do {
+            let run = try RunDirectory(root.path)
+            let (train, test) = try Pipeline.synthesize(run: run, perClass: 24, seed: 1, progress: SilentProgress())
+            s.data = train
+            s.test = test
+            outcome = .success(try Pipeline.run(settings: s, run: run, progress: SilentProgress(), report: ReportWriter.write))
+        } catch {
+            outcome = .failure(error)
+        }
+        settings = s
+        self.outcome = outcome
+    }
+}
+
+@Suite("Pipeline on synthetic data", .serialized)
+struct PipelineTests {
+    let run = SyntheticRun.shared
+
+    @Test func runFinishesWithEveryFileOfTheContract() throws {
+        let outcome = try run.outcome.get()
+        let dir = try RunDirectory(run.root.path)
+        for url in [dir.config, dir.log, dir.assignments, dir.metrics, dir.report, dir.autoencoderBest, dir.autoencoderLast,
+                    dir.decBest, dir.decLast, dir.features("train"), dir.features("test")] {
+            #expect(FileManager.default.fileExists(atPath: url.path), "missing \(url.lastPathComponent)")
+        }
+        let train = try #require(outcome.metrics["train"])
+        let test = try #require(outcome.metrics["test"])
+        #expect(train.images == 96 && test.images == 24)
+        // Well above chance (0.25) on 4 balanced classes; the 0.9 target is not yet met (see README).
+        #expect(try #require(train.accuracy) >= 0.5)
+        #expect(try #require(test.accuracy) >= 0.5)
+        #expect(train.mapping.count == 4)
+        let log = dir.readLog()
+        #expect(log.filter { $0.stage == "pretrain" }.count == 4)
+        #expect(log.contains { $0.stage == "cluster" && $0.accuracy != nil })
+        let csv = try String(contentsOf: dir.assignments, encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "path,cluster,cell_type,confidence,label,split")
+        #expect(csv.count == 1 + 96 + 24)
+        let (features, shape) = try NPY.decode(Data(contentsOf: dir.features("test")))
+        #expect(shape == [24, 512] && features.count == 24 * 512)
+    }
+
+    @Test func predictNamesTheCellTypeWithConfidence() throws {
+        _ = try run.outcome.get()
+        let dir = try RunDirectory(run.root.path)
+        let image = run.root.appendingPathComponent("synthetic/test/LYMPHOCYTE/synth_00000.jpeg").path
+        let (predictions, skipped) = try Predictor.predict(run: dir, images: [image, "/nonexistent.jpg"], progress: SilentProgress())
+        #expect(predictions.count == 1)
+        #expect(skipped.count == 1 && skipped[0].contains("/nonexistent.jpg"))
+        let p = try #require(predictions.first)
+        #expect(p.confidence > 0 && p.confidence <= 1)
+        #expect(abs(p.probabilities.reduce(0, +) - 1) < 1e-4)
+        #expect(["EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE", "NEUTROPHIL"].contains(p.cellType))
+    }
+
+    @Test func sameSeedGivesBitIdenticalResultsAndResumeEqualsUninterrupted() throws {
+        _ = try run.outcome.get()
+        // Pretrain 2 epochs, "interrupt", then rerun to 4 epochs; compare with the uninterrupted run's weights.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-resume-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.path)
+        var s = run.settings
+        let train = try DataSource.open(s.data!, name: "train", settings: s, run: dir, progress: SilentProgress())
+        s.pretrainEpochs = 2
+        _ = try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress())
+        s.pretrainEpochs = 4
+        let resumed = try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress())
+        #expect(resumed.resumedFrom == 2)
+        let a = try Checkpoint.read(dir.autoencoderLast, kind: .autoencoder).modelState
+        let b = try Checkpoint.read(try RunDirectory(run.root.path).autoencoderLast, kind: .autoencoder).modelState
+        #expect(a.floats.keys.sorted() == b.floats.keys.sorted())
+        for (k, v) in a.floats { #expect(v.values == b.floats[k]?.values, "tensor \(k) differs after resumption") }
+    }
+}
+
+@Suite("Workflow bad input")
+struct WorkflowBadInputTests {
+    func tempRun() throws -> RunDirectory {
+        try RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("wbc-bad-\(UUID())").path)
+    }
+
+    @Test func truncatedCheckpointIsReportedWithItsPath() throws {
+        let dir = try tempRun()
+        try Data([1, 2, 3, 4, 5]).write(to: dir.decBest)
+        let error = #expect(throws: WorkflowError.self) { try ClusterModel.load(dir.decBest) }
+        #expect(error?.message.contains(dir.decBest.path) == true)
+        #expect(error?.message.contains("damaged or truncated") == true)
+    }
+
+    @Test func checkpointOfAnotherKindIsRefused() throws {
+        let dir = try tempRun()
+        var c = Checkpoint(kind: .autoencoder)
+        c.state.floats["x"] = try HostTensor(shape: [1], values: [1])
+        try c.write(to: dir.decBest)
+        let error = #expect(throws: WorkflowError.self) { try Checkpoint.read(dir.decBest, kind: .dec) }
+        #expect(error?.message.contains("autoencoder checkpoint") == true)
+    }
+
+    @Test func plainSafetensorsIsNotACheckpoint() throws {
+        let dir = try tempRun()
+        try StateDict(floats: ["w": try HostTensor(shape: [2], values: [1, 2])]).write(to: dir.decBest)
+        let error = #expect(throws: WorkflowError.self) { try Checkpoint.read(dir.decBest, kind: .dec) }
+        #expect(error?.message.contains("not a wbc checkpoint") == true)
+    }
+
+    @Test func kLargerThanTheImageCountIsRefused() throws {
+        let dir = try tempRun()
+        let (train, _) = try Pipeline.synthesize(run: dir, perClass: 4, seed: 3, progress: SilentProgress())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.pretrainEpochs = 0
+        s.k = 50
+        let error = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        #expect(error?.message.contains("--k 50") == true)
+    }
+
+    @Test func runDirectoryOfOtherSettingsIsNotMixed() throws {
+        let dir = try tempRun()
+        var s = Preset.tiny.settings
+        s.data = "/somewhere"
+        try dir.saveConfig(s)
+        s.backbone = .resnet50
+        let error = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        #expect(error?.message.contains("other settings") == true)
+    }
+
+    @Test func invalidSettingsNameTheFlag() {
+        var s = RunSettings()
+        s.updateInterval = 0
+        let error = #expect(throws: WorkflowError.self) { try s.validate() }
+        #expect(error?.message.contains("--update-interval") == true)
+    }
+
+    @Test func failedCheckpointWriteKeepsThePreviousOne() throws {
+        let dir = try tempRun()
+        var c = Checkpoint(kind: .autoencoder)
+        c.state.floats["w"] = try HostTensor(shape: [2], values: [1, 2])
+        try c.write(to: dir.autoencoderBest)
+        // A directory where the temporary file would go cannot be written: simulate by writing into a missing folder.
+        let missing = dir.root.appendingPathComponent("no-such-dir/autoencoder.safetensors")
+        #expect(throws: WorkflowError.self) { try c.write(to: missing) }
+        let back = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder)
+        #expect(back.state.floats["w"]?.values == [1, 2])
+    }
+
+    @Test func npyRoundTrips() throws {
+        let values: [Float] = (0..<12).map { Float($0) * 0.5 }
+        let (v, shape) = try NPY.decode(NPY.encode(values, shape: [3, 4]))
+        #expect(v == values && shape == [3, 4])
+        #expect(throws: WorkflowError.self) { try NPY.decode(Data("not numpy".utf8)) }
+    }
+}
