@@ -6,7 +6,7 @@ import Glibc
 
 /// What `wbc bench` measures.
 public struct BenchmarkConfiguration: Sendable, Codable {
-    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, decode }
+    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, decode, conv }
     public var model: ResNetDepth = .resnet50
     public var mode: Mode = .forward
     public var batch = 16
@@ -63,6 +63,7 @@ public enum ModelBenchmark {
         guard c.batch > 0, c.size >= 32, c.repeats > 0 else {
             throw ComputeError("bench: --batch must be ≥ 1, --size ≥ 32 and --repeat ≥ 1")
         }
+        if c.mode == .conv { return try convolution(c) }
         let net = ResNet(c.model, classes: 1000, seed: 0)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
@@ -80,8 +81,8 @@ public enum ModelBenchmark {
                 let loss = try Loss.crossEntropy(logits: logits, labels: labels)
                 _ = try net.backward(loss.gradient)
                 try optimizer.step()
-            case .decode:
-                throw ComputeError("bench: --mode decode is measured by the imaging benchmark")
+            case .decode, .conv:
+                throw ComputeError("bench: --mode \(c.mode.rawValue) is measured elsewhere")
             }
         }
         for _ in 0..<c.warmup { try once() }
@@ -92,6 +93,29 @@ public enum ModelBenchmark {
             times.append(monotonicSeconds() - t0)
             progress(r + 1, times.last!)
         }
+        return summarize(c, times)
+    }
+
+    /// The platform check: one 3×3 convolution 256→256 on 56² at the given batch, in oneDNN's chosen layout.
+    /// `images_per_second` counts batch items; GFLOP/s = images/s × 2·256·256·9·56² / 1e9.
+    static func convolution(_ c: BenchmarkConfiguration) throws -> BenchmarkResult {
+        var rng = SeededGenerator(seed: 1)
+        let conv = Conv2d(ConvGeometry(inChannels: 256, outChannels: 256, kernel: 3, padding: 1), rng: &rng)
+        conv.setTraining(false)
+        let x0 = Tensor.randomNormal([c.batch, 256, 56, 56], using: &rng)
+        let x = try conv.forward(x0)  // brings x into the primitive's layout
+        for _ in 0..<c.warmup { _ = try conv.forward(x) }
+        var times: [Double] = []
+        for _ in 0..<c.repeats {
+            let t0 = monotonicSeconds()
+            _ = try conv.forward(x)
+            times.append(monotonicSeconds() - t0)
+        }
+        return summarize(c, times)
+    }
+
+    static func summarize(_ c: BenchmarkConfiguration, _ unsorted: [Double]) -> BenchmarkResult {
+        var times = unsorted
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / median, medianSeconds: median,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compute
 import Foundation
+import Imaging
 import Models
 import Workflows
 
@@ -10,7 +11,7 @@ struct Bench: ParsableCommand {
         discussion: "Prints images/s as the median over repetitions after warm-up, the spread, and peak memory.")
 
     @Option(help: "resnet18 | resnet34 | resnet50") var model: String = "resnet50"
-    @Option(help: "forward | train | decode") var mode: String = "forward"
+    @Option(help: "forward | train | decode | conv (one 3×3 256→256 convolution at 56²)") var mode: String = "forward"
     @Option(help: "Images per batch.") var batch: Int = 16
     @Option(help: "Image side in pixels.") var size: Int = 224
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
@@ -21,7 +22,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard ResNetDepth(rawValue: model) != nil else { throw ValidationError("--model must be resnet18, resnet34 or resnet50 (got '\(model)')") }
-        guard BenchmarkConfiguration.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be forward, train or decode (got '\(mode)')") }
+        guard BenchmarkConfiguration.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be forward, train, decode or conv (got '\(mode)')") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard size >= 32 else { throw ValidationError("--size must be at least 32") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -30,6 +31,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if mode == "decode" { return try runDecode() }
         var c = BenchmarkConfiguration()
         c.model = ResNetDepth(rawValue: model)!
         c.mode = BenchmarkConfiguration.Mode(rawValue: mode)!
@@ -43,9 +45,35 @@ struct Bench: ParsableCommand {
             print(String(decoding: try enc.encode(result), as: UTF8.self))
         } else {
             FileHandle.standardError.write(Data("\n".utf8))
+            if c.mode == .conv {
+                let flopsPerImage: Double = 2.0 * 256 * 256 * 9 * 56 * 56
+                let gflops = result.imagesPerSecond * flopsPerImage / 1e9
+                print(String(format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s)", batch, result.threads,
+                             gflops, result.medianSeconds))
+                return
+            }
             print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB",
                          model, mode, batch, size, result.threads, result.imagesPerSecond, result.medianSeconds,
                          result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6))
+        }
+    }
+
+    /// Decode + crop + resize throughput of the images in --data (one thread, then all cores).
+    func runDecode() throws {
+        let dataset: ImageDataset
+        do { dataset = try ImageDataset.open(URL(fileURLWithPath: data!)) } catch { throw ValidationError("--data \(data!): \(error)") }
+        let files = dataset.samples.map(\.url)
+        let r = DecodeBenchmark.run(files: files, options: PreprocessOptions(side: size), passes: repeats,
+                                    threads: threads > 0 ? threads : availableCores)
+        if json {
+            struct Out: Encodable { var images_per_second: Double; var images_per_second_one_thread: Double; var files: Int; var side: Int; var cores: Int; var failures: Int }
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(Out(images_per_second: r.allCoresImagesPerSecond, images_per_second_one_thread: r.singleThreadImagesPerSecond,
+                                                      files: r.files, side: r.side, cores: r.cores, failures: r.failures)), as: UTF8.self))
+        } else {
+            print(String(format: "decode+resize to %d² of %d files: %.0f images/s on 1 thread, %.0f on %d cores (%d failures)",
+                         size, r.files, r.singleThreadImagesPerSecond, r.allCoresImagesPerSecond, r.cores, r.failures))
         }
     }
 }
