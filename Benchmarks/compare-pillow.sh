@@ -4,14 +4,14 @@
 #
 #   Benchmarks/compare-pillow.sh [DATA_DIR] [SIZE] [FILES] [ROUNDS]
 #
-# Defaults: the Kaggle TRAIN folder, 224, 400 files, 5 rounds. Builds wbc in release with low priority.
+# Defaults: the Kaggle TRAIN folder, 224, 400 files, 5 rounds. Builds wbc in release first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${1:-/work/shared/data/blood-cells/dataset2-master/images/TRAIN}"
 SIZE="${2:-224}"
 FILES="${3:-400}"
 ROUNDS="${4:-5}"
-SCRATCH="${SCRATCH:-.build-imaging}"
+SCRATCH="${SCRATCH:-.build}"
 
 nice -n 15 swift build -c release -j 1 --scratch-path "$SCRATCH" --product wbc >/dev/null
 WBC="$SCRATCH/release/wbc"
