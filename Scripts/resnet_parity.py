@@ -3,8 +3,9 @@
 
     python3 Scripts/resnet_parity.py OUT_DIR [--arch resnet50] [--size 224] [--batch 4]
 
-Writes OUT_DIR/weights.safetensors (a randomly initialised torchvision model, seed 0, with BN running
-statistics perturbed so evaluation mode is not trivial) and OUT_DIR/reference.safetensors:
+Writes OUT_DIR/weights.safetensors and OUT_DIR/weights.pth (a randomly initialised torchvision model,
+seed 0, with BN running statistics perturbed so evaluation mode is not trivial; the .pth as torch.save
+writes a state dict) and OUT_DIR/reference.safetensors:
   x                      the fixed input batch
   eval.pooled, eval.logits   evaluation-mode outputs
   train.loss             cross-entropy of one training-mode forward on `labels`
@@ -38,6 +39,7 @@ with torch.no_grad():
             m.bias.normal_(0, 0.1)
 sd = {k: v.contiguous() for k, v in model.state_dict().items()}
 save_file(sd, os.path.join(a.out, "weights.safetensors"))
+torch.save(model.state_dict(), os.path.join(a.out, "weights.pth"))  # the same weights through the .pth reader
 
 x = torch.randn(a.batch, 3, a.size, a.size)
 labels = torch.arange(a.batch) * 7 % 1000

@@ -208,6 +208,8 @@ public enum DECTraining {
             var lossSum = 0.0
             var fullTarget: [Int: [Float]] = [:]
             var epochLabels: [(index: Int, cluster: Int, label: Int?)] = []
+            let snapshot = settings.plotEvery > 0 && (epoch + 1) % settings.plotEvery == 0
+            var snapshotFeatures: [Float] = []
             while seen < perEpoch, let b = try Pretraining.nextBatch(&batches, train) {
                 guard b.count >= 2 else { break }
                 if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
@@ -236,6 +238,7 @@ public enum DECTraining {
                 }
                 try optimizer.step()
                 let hard = try DECObjective.hardAssignments(q: r.q, n: b.count, k: settings.k)
+                if snapshot && epochLabels.count < ReportWriter.tsneLimit { snapshotFeatures += z }
                 for i in 0..<b.count { epochLabels.append((b.indices[i], hard[i], b.labels[i])) }
                 lossSum += Double(r.loss) * Double(b.count)
                 seen += b.count
@@ -256,6 +259,11 @@ public enum DECTraining {
                                    classNames: train.dataset.classNames, k: settings.k)
             let seconds = monotonicSeconds() - e0
             try run.appendLog(.init(stage: "cluster", epoch: epoch + 1, step: step, loss: lastLoss, accuracy: ev?.accuracy, nmi: ev?.nmi, seconds: seconds))
+            if snapshot {
+                let n = snapshotFeatures.count / d
+                try ReportWriter.writeSnapshot(features: snapshotFeatures, n: n, d: d, clusters: epochLabels.prefix(n).map(\.cluster),
+                                               names: (0..<settings.k).map { "cluster \($0)" }, epoch: epoch + 1, seed: settings.seed, run: run)
+            }
             var c = model.checkpoint(epoch: epoch + 1, settings: settings)
             c.storeOptimizer(optimizer)
             c.state.integers["dec.previous_labels"] = try HostIntegerTensor(shape: [previousLabels.count], values: previousLabels.map { Int64($0) })

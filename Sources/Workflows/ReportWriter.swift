@@ -158,6 +158,17 @@ public enum ReportWriter {
                      trueLabels: labelled ? labels.map { labelNames.firstIndex(of: $0) ?? -1 } : nil, labelNames: labelNames)
     }
 
+    /// `RUN/plots/tsne-epoch-NNN.svg`: t-SNE of the features the DEC epoch saw, coloured by cluster.
+    static func writeSnapshot(features: [Float], n: Int, d: Int, clusters: [Int], names: [String], epoch: Int, seed: UInt64,
+                              run: RunDirectory) throws {
+        guard n >= 5 else { return }
+        let r = try TSNE(perplexity: min(30, Double(n - 1) / 3), iterations: 500, seed: seed).embed(features, n: n, d: d)
+        let points = (0..<n).map { ScatterPoint(x: Double(r.coordinates[2 * $0]), y: Double(r.coordinates[2 * $0 + 1]), group: clusters[$0]) }
+        let svg = SVGChart.scatter(title: "t-SNE after clustering epoch \(epoch)", points: points, groupNames: names)
+        try FileManager.default.createDirectory(at: run.plots, withIntermediateDirectories: true)
+        try RunDirectory.writeAtomically(svg, to: run.plots.appendingPathComponent(String(format: "tsne-epoch-%03d.svg", epoch)))
+    }
+
     /// Layer, output shape and parameter count of the autoencoder's main blocks (shapes for one image).
     static func networkSummary(_ s: RunSettings) -> [ReportContent.Layer] {
         let ae = Autoencoder(s.autoencoderSpec, seed: 0)

@@ -19,6 +19,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "Refresh the target distribution every N batches (1 = every batch, as the reference).") var updateInterval: Int?
     @Option(help: "Stop when fewer than this fraction of labels change between refreshes (paper: 0.001).") var tol: Double?
     @Option(help: "Images per epoch (a seeded sample).") var samples: Int?
+    @Option(help: "Write RUN/plots/tsne-epoch-NNN.svg every N epochs (0 = none).") var plotEvery: Int?
 
     func validate() throws {
         if let optimizer, DECOptimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be adadelta or sgd (got '\(optimizer)')") }
@@ -39,6 +40,7 @@ struct Cluster: ParsableCommand {
             if let updateInterval { s.updateInterval = updateInterval }
             if let tol { s.tol = tol }
             if let samples { s.clusterSamples = samples }
+            if let plotEvery { s.plotEvery = plotEvery }
             try s.validate()
             guard let path = s.data else { throw ValidationError("--data is required (the run has no saved settings)") }
             if s.threads > 0 { Engine.setThreads(s.threads) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compute
 import Foundation
 import Workflows
 
@@ -10,9 +11,11 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Images to evaluate (ImageFolder root or labels.csv).") var data: String
     @Option(help: "Name of the split in metrics.json.") var split: String = "test"
     @Flag(help: "No progress bars.") var quiet = false
+    @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
 
     func run() throws {
         try runReportingErrors {
+            if threads > 0 { Engine.setThreads(threads) }
             let dir = try RunDirectory(runPath)
             let progress: any ProgressSink = quiet ? SilentProgress() : TerminalProgress()
             let (model, checkpoint) = try ClusterModel.load(dir.decBest)

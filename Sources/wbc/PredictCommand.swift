@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compute
 import Foundation
 import Imaging
 import Workflows
@@ -11,6 +12,7 @@ struct Predict: ParsableCommand {
     @Option(help: "An ImageFolder root: also print the cluster of the first image of each class (the reference's check).")
     var samples: String?
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
     @Argument(help: "Image files.") var images: [String] = []
 
     func validate() throws {
@@ -19,6 +21,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            if threads > 0 { Engine.setThreads(threads) }
             let dir = try RunDirectory(runPath)
             var paths = images
             var sampleClasses: [String] = []

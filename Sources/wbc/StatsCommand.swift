@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Report
+import Workflows
 
 /// `wbc stats`: counts per cell type in a labels.csv, or per class plus a size/format census of an image folder.
 struct StatsCommand: ParsableCommand {
@@ -16,6 +18,18 @@ struct StatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Fail on the first unreadable file instead of listing it.")
     var strict = false
 
+    @Option(help: "Also write the cell-type distribution as an SVG bar chart to this file.")
+    var chart: String?
+
+    /// Writes the distribution chart when --chart is given.
+    func writeChart(_ counts: [(String, Int)]) throws {
+        guard let chart else { return }
+        let svg = SVGChart.bar(title: "Cell types", bars: counts.map { BarDatum(label: $0.0, value: Double($0.1)) },
+                               xLabel: "Cell type", yLabel: "Images")
+        try RunDirectory.writeAtomically(svg, to: URL(fileURLWithPath: chart))
+        print("chart: \(chart)")
+    }
+
     func run() throws {
         let url = URL(fileURLWithPath: path)
         if url.pathExtension.lowercased() == "csv" {
@@ -24,6 +38,7 @@ struct StatsCommand: ParsableCommand {
             rows.append(["(unlabelled rows)", String(table.unlabelledRows)])
             print(Self.table(header: ["Cell type", "Cells"], rows: rows))
             print("\(table.rows.count) rows, \(table.multiLabelRows) with several cells (split above), \(table.unlabelledRows) without a category.")
+            try writeChart(table.cellCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             return
         }
         let dataset = try ImageDataset.open(url, strict: strict)
@@ -41,6 +56,7 @@ struct StatsCommand: ParsableCommand {
         print()
         print("\(census.readable) readable images.")
         print(census.skipped)
+        try writeChart(census.classCounts.map { ($0.name, $0.count) })
     }
 
     static func table(header: [String], rows: [[String]]) -> String {

@@ -126,6 +126,25 @@ struct ResNetParityTests {
                 #expect(err <= 1e-4, "\(name) image \(i): \(err)")
             }
         }
+        // The same weights through the PyTorch checkpoint reader and the importer.
+        let pth = dir.appendingPathComponent("weights.pth")
+        if FileManager.default.fileExists(atPath: pth.path), let a = ResNetArch(rawValue: arch.rawValue) {
+            let report = try WeightImport.importResNet(from: pth, arch: a, partial: false)
+            var sd = StateDict()
+            for t in report.tensors { sd.floats[t.name] = t.tensor }
+            for t in report.integerTensors { sd.integers[t.name] = t.tensor }
+            let imported = ResNet(arch, classes: 1000, seed: 99)
+            try sd.load(into: imported, source: pth.path)
+            imported.setTraining(false)
+            let viaPth = try imported.pooled(x).toArray()
+            let r = try #require(ref["eval.pooled"]).values
+            let per = r.count / n
+            for i in 0..<n {
+                let err = relativeError(Array(viaPth[(i * per)..<((i + 1) * per)]), Array(r[(i * per)..<((i + 1) * per)]))
+                print("parity .pth import pooled image \(i): relative L2 error \(err)")
+                #expect(err <= 1e-4)
+            }
+        }
         net.setTraining(true)
         let labels = try #require(ref["labels"]).values.map { Int($0) }
         let loss = try Loss.crossEntropy(logits: net.forward(x), labels: labels)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 @testable import Compute
 @testable import Imaging
@@ -18,6 +21,7 @@ final class SyntheticRun: @unchecked Sendable {
         var s = Preset.tiny.settings
         s.pretrainEpochs = 4
         s.clusterEpochs = 3
+        s.plotEvery = 3
         s.seed = 1
         var outcome: Result<Pipeline.Outcome, any Error>
         do {
@@ -60,6 +64,31 @@ struct PipelineTests {
         #expect(csv.count == 1 + 96 + 24)
         let (features, shape) = try NPY.decode(Data(contentsOf: dir.features("test")))
         #expect(shape == [24, 512] && features.count == 24 * 512)
+        // The per-epoch t-SNE snapshot (--plot-every 3) and the report are well-formed XML.
+        let snapshot = dir.plots.appendingPathComponent("tsne-epoch-003.svg")
+        #expect(XMLParser(data: try Data(contentsOf: snapshot)).parse())
+        let html = try String(contentsOf: dir.report, encoding: .utf8)
+        #expect(html.contains("t-SNE") && html.contains("Confusion"))
+    }
+
+    @Test func embedWritesFeaturesAndIndex() throws {
+        _ = try run.outcome.get()
+        let out = run.root.appendingPathComponent("embed")
+        var o = Embedding.Options()
+        o.backbone = .resnet18
+        o.size = 32
+        o.crop = .nucleus
+        let bogus = run.root.appendingPathComponent("bogus.jpg")
+        try Data("not an image".utf8).write(to: bogus)
+        let test = run.root.appendingPathComponent("synthetic/test/EOSINOPHIL")
+        let files = try FileManager.default.contentsOfDirectory(atPath: test.path).sorted().map { test.appendingPathComponent($0).path }
+        let r = try Embedding.run(inputs: files + [bogus.path], out: out.path, options: o, progress: SilentProgress())
+        #expect(r.count == files.count && r.dimension == 512 && r.randomWeights)
+        #expect(r.skipped.count == 1 && r.skipped[0].contains("bogus.jpg"))
+        let (_, shape) = try NPY.decode(Data(contentsOf: out.appendingPathComponent("features.npy")))
+        #expect(shape == [files.count, 512])
+        let index = try String(contentsOf: out.appendingPathComponent("index.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(index.count == files.count + 1 && index[0] == "row,path,label")
     }
 
     @Test func predictNamesTheCellTypeWithConfidence() throws {
