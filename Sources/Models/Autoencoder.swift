@@ -5,6 +5,7 @@ public enum AutoencoderKind: String, Sendable, Codable, CaseIterable {
     /// The reference: ResNet trunk → residual transposed-conv decoder, denoising MSE.
     case convAE = "conv-ae"
     /// Variational: μ and log σ² heads on the pooled code, reparameterisation, KL weighted by β.
+    /// Clustering uses the encoder's trunk features (as for `convAE`), not μ.
     case vae
 }
 
@@ -60,7 +61,6 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     let gap = GlobalAveragePool()
     let mu: Linear?, logVar: Linear?, expand: Linear?
     let expandReLU = ActivationLayer(.relu)
-    private var rng: SeededGenerator
     private var vaeSaved: (mu: [Float], logVar: [Float], eps: [Float], trunkShape: [Int])?
     private var flatShape: [Int]?
 
@@ -77,7 +77,6 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         } else {
             mu = nil; logVar = nil; expand = nil
         }
-        rng = SeededGenerator(seed: seed &+ 3)
     }
 
     public var children: [(String, any Layer)] {
@@ -91,7 +90,7 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     public func forward(_ x: Tensor) throws -> Tensor { try reconstruct(x) }
 
     /// Reconstruction of `x` (`[N, 3, S, S]` → same shape).
-    public func reconstruct(_ x: Tensor) throws -> Tensor {
+    public func reconstruct(_ x: Tensor, samplingSeed: UInt64 = 0) throws -> Tensor {
         let map = try encoder.trunk(x)
         guard spec.kind == .vae, let mu, let logVar, let expand else { return try decoder.forward(map) }
         let pooled = try gap.forward(map)
@@ -101,6 +100,7 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         var eps = [Float](repeating: 0, count: n * l)
         var z = mv
         if isTraining {
+            var rng = SeededGenerator(seed: samplingSeed)
             for i in eps.indices { eps[i] = rng.nextGaussian(); z[i] = mv[i] + eps[i] * expf(0.5 * lvv[i]) }
         }
         vaeSaved = (mv, lvv, eps, map.shape)
@@ -113,8 +113,9 @@ public final class Autoencoder: Layer, @unchecked Sendable {
 
     /// One denoising step's loss and gradients (accumulated into the parameters): reconstruct `noisy`,
     /// compare with `clean` by MSE (plus β·KL for the VAE, averaged over the batch).
-    public func reconstructionStep(noisy: Tensor, clean: Tensor) throws -> ReconstructionLoss {
-        let y = try reconstruct(noisy)
+    /// `samplingSeed` fixes the VAE's reparameterisation noise for this step (so resumed runs reproduce).
+    public func reconstructionStep(noisy: Tensor, clean: Tensor, samplingSeed: UInt64 = 0) throws -> ReconstructionLoss {
+        let y = try reconstruct(noisy, samplingSeed: samplingSeed)
         let mse = try Loss.mse(y, clean)
         let dMap: Tensor
         var klValue: Float = 0

@@ -37,6 +37,14 @@ public struct Checkpoint: Sendable {
         set { metadata["wbc.epoch"] = String(newValue) }
     }
 
+    /// The run settings saved with the checkpoint.
+    public func settings(file: String) throws -> RunSettings {
+        guard let text = metadata["wbc.settings"] else { throw WorkflowError("\(file) does not record its run settings") }
+        do { return try RunSettings.decodeLenient(Data(text.utf8)) } catch {
+            throw WorkflowError("\(file): its run settings cannot be read (\(error))")
+        }
+    }
+
     public func decode<T: Decodable>(_ type: T.Type, _ key: String) -> T? {
         metadata[key].flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }

@@ -132,7 +132,8 @@ public struct Assignments: Sendable {
 /// initial centres; then encoder and centres are trained together to minimise KL(P‖Q) between the
 /// Student's-t soft assignment Q and the sharpened target P, refreshed every `updateInterval` batches
 /// (1 = from each batch's own Q, as the reference does; more = from a full pass, as the paper does).
-/// Training stops when fewer than `tol` of the labels change between refreshes, or at the epoch limit.
+/// Training stops when fewer than `tol` of the images changed cluster since they were last seen (the previous
+/// epoch), or at the epoch limit.
 public enum DECTraining {
     public static func run(settings: RunSettings, run: RunDirectory, train: DataSource,
                            progress: any ProgressSink) throws -> (ClusterModel, ClusterResult) {
@@ -164,11 +165,25 @@ public enum DECTraining {
         var start = 0
         var inertia: Double?
         var previousLabels = [Int](repeating: -1, count: train.dataset.samples.count)
+        var stopReason = "epoch limit (\(settings.clusterEpochs))"
+        var converged = false
+        // Which autoencoder this clustering starts from: a dec-last made from another one is not resumed.
+        let autoencoderIdentity = "\(aeCheckpoint.epoch)|\(aeCheckpoint.metadata["wbc.best_loss"] ?? "")"
+        var resumable = false
         if FileManager.default.fileExists(atPath: run.decLast.path) {
             let c = try Checkpoint.read(run.decLast, kind: .dec)
+            if c.metadata["wbc.autoencoder"] == autoencoderIdentity {
+                resumable = true
+            } else {
+                progress.line("cluster: the autoencoder changed since \(run.decLast.lastPathComponent) was written; clustering starts again")
+            }
+        }
+        if resumable {
+            let c = try Checkpoint.read(run.decLast, kind: .dec)
             guard c.spec == spec, c.metadata["wbc.features"] == settings.features.rawValue,
-                  c.state.floats["dec.centres"]?.shape == [settings.k, d] else {
-                throw WorkflowError("\(run.decLast.path) was made with other settings (architecture, --features or --k); delete it or use another --run")
+                  c.state.floats["dec.centres"]?.shape == [settings.k, d],
+                  try c.settings(file: run.decLast.path).clusteringFingerprint == settings.clusteringFingerprint else {
+                throw WorkflowError("\(run.decLast.path) was made with other clustering settings (--k, --features, --optimizer, --lr, --batch, --samples, --update-interval, …); use the same settings (only --epochs may change), delete it, or use another --run")
             }
             try c.modelState.subset(prefix: "encoder.").load(into: ae.encoder, source: run.decLast.path)
             try model.centres.assign(Tensor(c.state.floats["dec.centres"]!))
@@ -177,7 +192,13 @@ public enum DECTraining {
             if let prev = c.state.integers["dec.previous_labels"], prev.values.count == previousLabels.count {
                 previousLabels = prev.values.map { Int($0) }
             }
-            if start > 0 { progress.line("cluster: resuming after epoch \(start)") }
+            if let reason = c.metadata["wbc.stop_reason"] {
+                converged = true
+                stopReason = reason
+                progress.line("cluster: already finished after epoch \(start) (\(reason))")
+            } else if start > 0 {
+                progress.line("cluster: resuming after epoch \(start)")
+            }
         } else {
             // Initial centres: k-means on the pretrained encoder's features.
             let initial = try model.assign(train, progress: progress)
@@ -195,12 +216,12 @@ public enum DECTraining {
             progress.line(line)
         }
 
-        var stopReason = "epoch limit (\(settings.clusterEpochs))"
         var lastLoss = Double.nan
         let loader = train.loader(normalization: normalization, batch: settings.clusterBatch)
         let perEpoch = min(settings.clusterSamples ?? Int.max, train.usableCount)
         var epochsRun = 0
-        for epoch in start..<settings.clusterEpochs {
+        var lastEpoch = start
+        for epoch in start..<max(start, converged ? start : settings.clusterEpochs) {
             let e0 = monotonicSeconds()
             setEncoderTraining(ae, settings)
             var batches = loader.batches(epoch: epoch, shuffle: true, seed: settings.seed &+ 1)
@@ -211,7 +232,7 @@ public enum DECTraining {
             let snapshot = settings.plotEvery > 0 && (epoch + 1) % settings.plotEvery == 0
             var snapshotFeatures: [Float] = []
             while seen < perEpoch, let b = try Pretraining.nextBatch(&batches, train) {
-                guard b.count >= 2 else { break }
+                guard b.count >= 2 else { continue }  // failed decodes can shrink a batch below what BN needs
                 if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
                     fullTarget = try refreshTarget(model, train, progress: progress)
                     setEncoderTraining(ae, settings)
@@ -231,7 +252,7 @@ public enum DECTraining {
                 guard r.loss.isFinite else {
                     throw WorkflowError("cluster epoch \(epoch + 1): the KL loss is \(r.loss); training diverged. Lower --lr; the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
                 }
-                for p in params { p.zeroGrad() }
+                for parameter in params { parameter.zeroGrad() }
                 model.centres.grad = try Tensor(shape: [settings.k, d], values: r.gradientCentres)
                 if settings.trainEncoder {
                     try ae.backwardFeatures(Tensor(shape: zt.shape, values: r.gradientEmbeddings), mode: settings.features)
@@ -264,25 +285,30 @@ public enum DECTraining {
                 try ReportWriter.writeSnapshot(features: snapshotFeatures, n: n, d: d, clusters: epochLabels.prefix(n).map(\.cluster),
                                                names: (0..<settings.k).map { "cluster \($0)" }, epoch: epoch + 1, seed: settings.seed, run: run)
             }
+            epochsRun += 1
+            lastEpoch = epoch + 1
+            let stop = epoch > 0 && changeFraction < settings.tol
+            if stop {
+                stopReason = String(format: "converged: %.3f%% of labels changed since the previous epoch (< --tol %.3f%%)",
+                                    changeFraction * 100, settings.tol * 100)
+            }
             var c = model.checkpoint(epoch: epoch + 1, settings: settings)
+            c.metadata["wbc.autoencoder"] = autoencoderIdentity
+            if stop { c.metadata["wbc.stop_reason"] = stopReason }
             c.storeOptimizer(optimizer)
             c.state.integers["dec.previous_labels"] = try HostIntegerTensor(shape: [previousLabels.count], values: previousLabels.map { Int64($0) })
             try c.write(to: run.decLast)
-            epochsRun += 1
             var line = String(format: "cluster epoch %d/%d  KL %.5f  changed %.2f%%", epoch + 1, settings.clusterEpochs, lastLoss, changeFraction * 100)
             if let ev { line += String(format: "  accuracy %.4f  NMI %.4f", ev.accuracy, ev.nmi) }
             progress.line(line + String(format: "  %.1f s", seconds))
-            if epoch > 0 && changeFraction < settings.tol {
-                stopReason = String(format: "converged: %.3f%% of labels changed (< --tol %.3f%%)", changeFraction * 100, settings.tol * 100)
-                break
-            }
+            if stop { break }
         }
         // Final assignment of the training set, and the cluster → cell-type mapping found on it.
         let final = try model.assign(train, progress: progress)
         if let ev = try evaluate(labels: final.labels, clusters: final.clusters, classNames: train.dataset.classNames, k: settings.k) {
             model.mapping = ev.clusterToClass
         }
-        try model.checkpoint(epoch: settings.clusterEpochs, settings: settings).write(to: run.decBest)
+        try model.checkpoint(epoch: lastEpoch, settings: settings).write(to: run.decBest)
         try run.recordStage("cluster", seconds: monotonicSeconds() - t0)
         progress.line("cluster: \(stopReason)")
         return (model, ClusterResult(epochsRun: epochsRun, stopReason: stopReason, lastLoss: lastLoss, kmeansInertia: inertia))

@@ -11,11 +11,12 @@ public struct DataSource: Sendable {
     public let name: String
 
     /// Opens `path` (ImageFolder root, flat folder or labels.csv) and builds or reuses its cache.
+    /// `flag` names the option the path came from, for messages.
     public static func open(_ path: String, name: String, settings: RunSettings, run: RunDirectory,
-                            progress: any ProgressSink) throws -> DataSource {
+                            flag: String = "--data", progress: any ProgressSink) throws -> DataSource {
         let url = URL(fileURLWithPath: path)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw WorkflowError("--data \(path): no such file or folder")
+            throw WorkflowError("\(flag) \(path): no such file or folder")
         }
         let dataset: ImageDataset
         do { dataset = try ImageDataset.open(url, strict: settings.strict) } catch {

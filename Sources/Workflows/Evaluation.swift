@@ -124,7 +124,7 @@ public enum Predictor {
     /// Cluster, cell type and confidence of each image, with the run's clustering model.
     public static func predict(run: RunDirectory, images: [String], progress: any ProgressSink) throws -> (predictions: [Prediction], skipped: [String]) {
         let (model, checkpoint) = try ClusterModel.load(run.decBest)
-        let settings = checkpoint.decode(RunSettings.self, "wbc.settings") ?? RunSettings()
+        let settings = try checkpoint.settings(file: run.decBest.path)
         let urls = images.map { URL(fileURLWithPath: $0) }
         let dataset: ImageDataset
         do { dataset = try ImageDataset.files(urls) } catch { throw WorkflowError("predict: \(error)") }

@@ -48,7 +48,7 @@ public enum Pipeline {
         metrics["train"] = mTrain
         progress.line(summary("train", mTrain))
         if let testPath = settings.test {
-            let test = try DataSource.open(testPath, name: "test", settings: settings, run: run, progress: progress)
+            let test = try DataSource.open(testPath, name: "test", settings: settings, run: run, flag: "--test", progress: progress)
             let (mTest, _) = try Evaluation.run(model: model, source: test, split: "test", run: run, progress: progress)
             metrics["test"] = mTest
             progress.line(summary("test", mTest))

@@ -18,16 +18,20 @@ public enum Pretraining {
     public static func run(settings: RunSettings, run: RunDirectory, train: DataSource,
                            progress: any ProgressSink) throws -> PretrainResult {
         let t0 = monotonicSeconds()
-        let (normalization, ae) = try prepareModel(settings: settings, train: train, progress: progress)
+        let resuming = FileManager.default.fileExists(atPath: run.autoencoderLast.path)
+        let (normalization, ae) = try prepareModel(settings: settings, train: train, loadWeights: !resuming, progress: progress)
         let optimizer = Adam(ae.parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
 
         var start = 0
         var best = Double.infinity
         var last = Double.nan
-        if FileManager.default.fileExists(atPath: run.autoencoderLast.path) {
+        if resuming {
             let c = try Checkpoint.read(run.autoencoderLast, kind: .autoencoder)
             guard c.spec == ae.spec else {
                 throw WorkflowError("\(run.root.path) holds an autoencoder of another architecture (\(c.metadata["wbc.spec"] ?? "?")); use a new --run directory or the same settings")
+            }
+            guard try c.settings(file: run.autoencoderLast.path).pretrainingFingerprint == settings.pretrainingFingerprint else {
+                throw WorkflowError("\(run.autoencoderLast.path) was trained with other pretraining settings (data, size, crop, normalisation, learning rate, batch, noise, samples, augmentation or seed); resuming with different ones would not reproduce the run. Use the same settings (only --epochs may change) or a new --run directory")
             }
             try c.modelState.load(into: ae, source: run.autoencoderLast.path)
             try c.restoreOptimizer(optimizer)
@@ -35,18 +39,19 @@ public enum Pretraining {
             best = Double(c.metadata["wbc.best_loss"] ?? "") ?? .infinity
             last = Double(c.metadata["wbc.last_loss"] ?? "") ?? .nan
             if start > 0 && start < settings.pretrainEpochs { progress.line("pretrain: resuming after epoch \(start)") }
+            if start >= settings.pretrainEpochs && settings.pretrainEpochs > 0 { progress.line("pretrain: already trained \(start) epochs") }
         }
         let augmentation: AugmentationOptions? = settings.augment ? AugmentationOptions() : nil
         let loader = train.loader(normalization: normalization, batch: settings.pretrainBatch, augmentation: augmentation)
         let perEpoch = min(settings.pretrainSamples ?? Int.max, train.usableCount)
         ae.setTraining(true)
-        for epoch in start..<settings.pretrainEpochs {
+        for epoch in start..<max(start, settings.pretrainEpochs) {
             let e0 = monotonicSeconds()
             var batches = loader.batches(epoch: epoch, shuffle: true, seed: settings.seed)
             var seen = 0, step = 0
             var sum = 0.0
             while seen < perEpoch, let batch = try nextBatch(&batches, train) {
-                guard batch.count >= 2 else { break }  // batch norm needs two images
+                guard batch.count >= 2 else { continue }  // batch norm needs two images (failed decodes shrink a batch)
                 let clean = try batch.tensor()
                 var noisyValues = batch.data
                 var rng = SeededGenerator.derived(seed: settings.seed ^ 0x5EED_0015E, stream: UInt64(epoch) << 32 | UInt64(step))
@@ -54,7 +59,9 @@ public enum Pretraining {
                 let noisy = try Tensor(shape: clean.shape, values: noisyValues)
                 ae.zeroGrad()
                 let loss: ReconstructionLoss
-                do { loss = try ae.reconstructionStep(noisy: noisy, clean: clean) } catch {
+                var sampling = SeededGenerator.derived(seed: settings.seed ^ 0x0DAE_5A3B, stream: UInt64(epoch) << 32 | UInt64(step))
+                let sampleSeed = sampling.next()
+                do { loss = try ae.reconstructionStep(noisy: noisy, clean: clean, samplingSeed: sampleSeed) } catch {
                     throw WorkflowError("pretrain epoch \(epoch + 1), step \(step + 1): \(error). The last good checkpoint (\(run.autoencoderLast.lastPathComponent), epoch \(epoch)) is kept.")
                 }
                 try optimizer.step()
@@ -79,7 +86,7 @@ public enum Pretraining {
             progress.line(String(format: "pretrain epoch %d/%d  loss %.5f%@  %.1f s (%.1f images/s)", epoch + 1, settings.pretrainEpochs,
                                  last, improved ? " (best)" : "", seconds, Double(seen) / seconds))
         }
-        if settings.pretrainEpochs == 0 || !FileManager.default.fileExists(atPath: run.autoencoderBest.path) {
+        if !FileManager.default.fileExists(atPath: run.autoencoderBest.path) {
             // No training asked for: keep the initial (or imported) weights as the "best" checkpoint.
             try checkpoint(ae, normalization: normalization, settings: settings, epoch: 0).write(to: run.autoencoderBest)
         }
@@ -102,7 +109,8 @@ public enum Pretraining {
     }
 
     /// The autoencoder, with encoder weights imported when `--weights` is given, and the normalisation.
-    static func prepareModel(settings: RunSettings, train: DataSource, progress: any ProgressSink) throws -> (Normalization, Autoencoder) {
+    static func prepareModel(settings: RunSettings, train: DataSource, loadWeights: Bool,
+                             progress: any ProgressSink) throws -> (Normalization, Autoencoder) {
         let normalization: Normalization
         switch settings.normalization {
         case .half: normalization = .half
@@ -110,11 +118,13 @@ public enum Pretraining {
         case .dataset: normalization = try train.datasetStatistics()
         }
         let ae = Autoencoder(settings.autoencoderSpec, seed: settings.seed)
-        if let weights = settings.weights {
+        if let weights = settings.weights, loadWeights {
             let report = try WeightsLoader.loadEncoder(weights, into: ae.encoder, arch: settings.backbone)
             progress.line("weights: loaded \(report) from \(weights)")
             if settings.normalization != .imagenet {
                 progress.line("warning: ImageNet weights expect --normalize imagenet; using \(settings.normalization.rawValue) as asked")
+            } else {
+                progress.line("note: the decoder ends in Tanh, so ImageNet-normalised targets outside [-1, 1] cannot be reconstructed exactly")
             }
         }
         return (normalization, ae)

@@ -26,9 +26,12 @@ public enum ReportWriter {
         let settings = try run.loadConfig()
         var c = ReportContent(title: "wbc-cluster run", subtitle: run.root.path)
         if let s = settings {
-            let enc = JSONEncoder()
-            if let data = try? enc.encode(s), let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                c.settings = obj.keys.sorted().map { ReportContent.Setting(key: $0, value: "\(obj[$0]!)") }
+            c.settings = Mirror(reflecting: s).children.compactMap { child in
+                guard let key = child.label else { return nil }
+                // Optionals print as "Optional(x)" / "nil": show the value, or a dash when unset.
+                let text = String(describing: child.value)
+                let value = text.hasPrefix("Optional(") ? String(text.dropFirst(9).dropLast()) : text
+                return ReportContent.Setting(key: key, value: value == "nil" ? "–" : value)
             }
         }
         c.stageTimes = run.readStageTimes().map { ReportContent.StageTime(stage: $0.0, seconds: $0.1) }

@@ -7,7 +7,8 @@ import Foundation
 /// RUN/config.json                       every setting, the seed, the versions
 /// RUN/checkpoints/autoencoder.safetensors       best pretraining epoch (lowest loss)
 /// RUN/checkpoints/autoencoder-last.safetensors  last completed epoch, with optimizer state (resumption)
-/// RUN/checkpoints/dec.safetensors               final clustering model (encoder, centres, mapping, normalisation)
+/// RUN/checkpoints/dec.safetensors               final clustering model (encoder, centres, mapping, normalisation);
+///                                               DEC has no "best" epoch (its target moves), so this is the last one
 /// RUN/checkpoints/dec-last.safetensors          last completed clustering epoch, with optimizer state
 /// RUN/log.csv                           stage, epoch, step, loss, accuracy, nmi, seconds
 /// RUN/assignments.csv                   path, cluster, cell_type, confidence, label (per split)
@@ -18,6 +19,16 @@ import Foundation
 public struct RunDirectory: Sendable {
     public let root: URL
 
+    /// An existing run directory (for commands that only read a run: evaluate, predict, report).
+    public static func existing(_ path: String) throws -> RunDirectory {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw WorkflowError("--run \(path): no such run directory; run `wbc run` or `wbc pretrain` first")
+        }
+        return try RunDirectory(path)
+    }
+
+    /// Opens (creating if needed) the run directory at `path`.
     public init(_ path: String) throws {
         root = URL(fileURLWithPath: path, isDirectory: true)
         do {
@@ -63,9 +74,13 @@ public struct RunDirectory: Sendable {
 
     /// The settings saved by an earlier command, if any.
     public func loadConfig() throws -> RunSettings? {
-        struct Config: Codable { var settings: RunSettings }
         guard let data = try? Data(contentsOf: config) else { return nil }
-        do { return try JSONDecoder().decode(Config.self, from: data).settings } catch {
+        do {
+            guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any], let s = obj["settings"] else {
+                throw WorkflowError("no settings object")
+            }
+            return try RunSettings.decodeLenient(JSONSerialization.data(withJSONObject: s))
+        } catch {
             throw WorkflowError("\(config.path) is not a wbc run configuration (\(error)); use another --run directory")
         }
     }

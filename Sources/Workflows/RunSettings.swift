@@ -82,13 +82,42 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public func validate() throws {
         func fail(_ m: String) -> WorkflowError { WorkflowError(m) }
         guard size >= 32 else { throw fail("--size must be at least 32 (got \(size))") }
-        guard pretrainEpochs >= 0, clusterEpochs >= 0 else { throw fail("--epochs must not be negative") }
+        guard pretrainEpochs >= 0 else { throw fail("--epochs (pretraining) must not be negative") }
+        guard clusterEpochs >= 0 else { throw fail("--epochs (clustering) must not be negative") }
         guard pretrainBatch >= 2, clusterBatch >= 2 else { throw fail("--batch must be at least 2 (batch norm needs two images)") }
+        guard (pretrainSamples ?? 2) >= 2, (clusterSamples ?? 2) >= 2 else { throw fail("--samples must be at least 2") }
+        guard pretrainLearningRate > 0, (clusterLearningRate ?? 1) > 0 else { throw fail("--lr must be positive") }
         guard k >= 1 else { throw fail("--k must be at least 1 (got \(k))") }
         guard updateInterval >= 1 else { throw fail("--update-interval must be at least 1") }
         guard tol >= 0, tol < 1 else { throw fail("--tol must be in [0, 1) (got \(tol))") }
         guard noiseSigma >= 0 else { throw fail("--noise must not be negative") }
         guard threads >= 0 else { throw fail("--threads must be 0 (all cores) or positive") }
+    }
+}
+
+extension RunSettings {
+    /// Decodes settings saved by any version: fields missing from `data` keep their defaults.
+    public static func decodeLenient(_ data: Data) throws -> RunSettings {
+        guard let saved = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(RunSettings())) as? [String: Any] else {
+            throw WorkflowError("settings are not a JSON object")
+        }
+        for (k, v) in saved { merged[k] = v }
+        return try JSONDecoder().decode(RunSettings.self, from: JSONSerialization.data(withJSONObject: merged))
+    }
+
+    /// The settings that shape pretraining: a resumed pretraining must use the same ones.
+    var pretrainingFingerprint: [String] {
+        [data ?? "", String(size), crop.rawValue, normalization.rawValue, backbone.rawValue, model.rawValue, weights ?? "",
+         String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainWeightDecay),
+         String(noiseSigma), String(pretrainSamples ?? -1), String(augment), String(seed)]
+    }
+
+    /// The settings that shape clustering: a resumed clustering must use the same ones.
+    var clusteringFingerprint: [String] {
+        pretrainingFingerprint + [String(k), String(clusterBatch), optimizer.rawValue, String(effectiveClusterLearningRate),
+                                  features.rawValue, String(updateInterval), String(alpha), String(clusterSamples ?? -1),
+                                  String(kmeansRestarts), String(trainEncoder), String(freezeBatchNorm)]
     }
 }
 

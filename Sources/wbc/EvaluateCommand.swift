@@ -16,10 +16,10 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             if threads > 0 { Engine.setThreads(threads) }
-            let dir = try RunDirectory(runPath)
+            let dir = try RunDirectory.existing(runPath)
             let progress: any ProgressSink = quiet ? SilentProgress() : TerminalProgress()
             let (model, checkpoint) = try ClusterModel.load(dir.decBest)
-            let settings = checkpoint.decode(RunSettings.self, "wbc.settings") ?? RunSettings()
+            let settings = try checkpoint.settings(file: dir.decBest.path)
             let source = try DataSource.open(data, name: split, settings: settings, run: dir, progress: progress)
             let (m, _) = try Evaluation.run(model: model, source: source, split: split, run: dir, progress: progress)
             let enc = JSONEncoder()

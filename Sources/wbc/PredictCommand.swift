@@ -22,15 +22,16 @@ struct Predict: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             if threads > 0 { Engine.setThreads(threads) }
-            let dir = try RunDirectory(runPath)
+            let dir = try RunDirectory.existing(runPath)
             var paths = images
             var sampleClasses: [String] = []
+            var samplePaths: [String] = []
             if let samples {
                 let ds: ImageDataset
                 do { ds = try ImageDataset.imageFolder(at: URL(fileURLWithPath: samples)) } catch { throw ValidationError("--samples \(samples): \(error)") }
                 for (c, name) in ds.classNames.enumerated() {
                     if let first = ds.samples.filter({ $0.label == c }).map(\.url.path).sorted().first {
-                        paths.append(first); sampleClasses.append(name)
+                        paths.append(first); sampleClasses.append(name); samplePaths.append(first)
                     }
                 }
             }
@@ -45,8 +46,11 @@ struct Predict: ParsableCommand {
                 }
                 if !sampleClasses.isEmpty {
                     print("first image of each class folder:")
-                    let tail = predictions.suffix(sampleClasses.count)
-                    for (name, p) in zip(sampleClasses, tail) { print("  \(name) → cluster \(p.cluster) (\(p.cellType))") }
+                    let byPath = Dictionary(predictions.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+                    for (name, path) in zip(sampleClasses, samplePaths) {
+                        if let p = byPath[path] { print("  \(name) → cluster \(p.cluster) (\(p.cellType))") }
+                        else { print("  \(name): \(path) could not be read") }
+                    }
                 }
             }
             for s in skipped { FileHandle.standardError.write(Data("skipped: \(s)\n".utf8)) }

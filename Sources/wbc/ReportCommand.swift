@@ -11,7 +11,7 @@ struct ReportCmd: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let dir = try RunDirectory(runPath)
+            let dir = try RunDirectory.existing(runPath)
             guard FileManager.default.fileExists(atPath: dir.config.path) else {
                 throw WorkflowError("\(runPath) is not a run directory (no config.json); run `wbc run` or `wbc pretrain` first")
             }

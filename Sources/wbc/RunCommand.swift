@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Workflows
 
 struct Run: ParsableCommand {
@@ -29,6 +30,9 @@ struct Run: ParsableCommand {
     func validate() throws {
         if let preset, Preset(rawValue: preset) == nil { throw ValidationError("--preset must be seed, fast or tiny (got '\(preset)')") }
         if perClass < 4 { throw ValidationError("--per-class must be at least 4") }
+        if let features, FeatureMode(rawValue: features) == nil { throw ValidationError("--features must be pooled or flat (got '\(features)')") }
+        if let pretrainEpochs, pretrainEpochs < 0 { throw ValidationError("--pretrain-epochs must not be negative") }
+        if let clusterEpochs, clusterEpochs < 0 { throw ValidationError("--cluster-epochs must not be negative") }
     }
 
     func run() throws {
@@ -43,7 +47,7 @@ struct Run: ParsableCommand {
             if let pretrainEpochs { s.pretrainEpochs = pretrainEpochs }
             if let clusterEpochs { s.clusterEpochs = clusterEpochs }
             if let weights { s.weights = weights; s.normalization = .imagenet }
-            if let features { s.features = .init(rawValue: features) ?? s.features }
+            if let features { s.features = FeatureMode(rawValue: features)! }
             if let size { s.size = size }
             if let k { s.k = k }
             if synthetic {

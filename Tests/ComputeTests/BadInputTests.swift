@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Compute
 
@@ -60,5 +61,40 @@ struct BadInputTests {
         for i in 0..<5 { for j in 0..<3 { for k in 0..<7 { ref[i * 3 + j] += av[i * 7 + k] * bv[j * 7 + k] } } }
         expectClose(c, ref, tolerance: 1e-5, "matmul")
         #expect(throws: ComputeError.self) { try MatrixOps.matmul(a, a) }
+    }
+}
+
+@Suite("Functional ops")
+struct FunctionalTests {
+    @Test func softmaxRowsSumToOneAndMatchTheDefinition() throws {
+        let x = try Tensor(shape: [2, 3], values: [1, 2, 3, -1, 0, 1000])
+        let s = try Functional.softmax(x).toArray()
+        #expect(abs(s[0] + s[1] + s[2] - 1) < 1e-6)
+        #expect(abs(s[2] - expf(3) / (expf(1) + expf(2) + expf(3))) < 1e-6)
+        #expect(abs(s[5] - 1) < 1e-6 && s[3] == 0)   // stable for large logits
+    }
+
+    @Test func concatAndSplitAreInverse() throws {
+        var rng = SeededGenerator(seed: 2)
+        let a = Tensor.randomNormal([2, 3, 2, 2], using: &rng), b = Tensor.randomNormal([2, 5, 2, 2], using: &rng)
+        let c = try Functional.concat([a, b], axis: 1)
+        #expect(c.shape == [2, 8, 2, 2])
+        let parts = try Functional.split(c, axis: 1, sizes: [3, 5])
+        #expect(parts[0].toArray() == a.toArray() && parts[1].toArray() == b.toArray())
+        #expect(throws: ComputeError.self) { try Functional.concat([a, Tensor.zeros([3, 3, 2, 2])], axis: 1) }
+    }
+
+    @Test func dropoutIsSeededScaledAndIdentityInEvaluation() throws {
+        let x = Tensor.filled([1000], 1)
+        let d1 = Dropout(0.25, seed: 7), d2 = Dropout(0.25, seed: 7)
+        let y1 = try d1.forward(x).toArray(), y2 = try d2.forward(x).toArray()
+        #expect(y1 == y2)
+        let zeros = y1.filter { $0 == 0 }.count
+        #expect(zeros > 180 && zeros < 320)
+        #expect(y1.allSatisfy { $0 == 0 || abs($0 - 1 / 0.75) < 1e-6 })
+        let g = try d1.backward(Tensor.filled([1000], 1)).toArray()
+        #expect(zip(g, y1).allSatisfy { $0 == $1 })
+        d1.setTraining(false)
+        #expect(try d1.forward(x).toArray() == x.toArray())
     }
 }

@@ -122,6 +122,15 @@ struct PipelineTests {
         let b = try Checkpoint.read(try RunDirectory(run.root.path).autoencoderLast, kind: .autoencoder).modelState
         #expect(a.floats.keys.sorted() == b.floats.keys.sorted())
         for (k, v) in a.floats { #expect(v.values == b.floats[k]?.values, "tensor \(k) differs after resumption") }
+        // Asking for fewer epochs than already trained is not an error, and trains nothing.
+        s.pretrainEpochs = 1
+        let again = try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress())
+        #expect(again.epochsRun == 0)
+        // Resuming with other training settings is refused: it would not reproduce the run.
+        s.pretrainEpochs = 6
+        s.pretrainLearningRate = 0.5
+        let error = #expect(throws: WorkflowError.self) { try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress()) }
+        #expect(error?.message.contains("other pretraining settings") == true)
     }
 }
 

@@ -252,20 +252,10 @@ public enum Functional {
         return result
     }
 
-    /// Softmax along the last axis of a 2-D tensor.
+    /// Softmax along the last axis of a 2-D tensor (the exponential of `logSoftmax`).
     public static func softmax(_ x: Tensor) throws -> Tensor {
-        guard x.shape.count == 2 else { throw ComputeError("softmax: expected [N, C], got \(x.shape)") }
-        let (n, c) = (x.shape[0], x.shape[1])
-        let out = x.copy()
-        out.withMutableValues { v in
-            for r in 0..<n {
-                var m = -Float.infinity
-                for j in 0..<c { m = max(m, v[r * c + j]) }
-                var s: Float = 0
-                for j in 0..<c { let e = expf(v[r * c + j] - m); v[r * c + j] = e; s += e }
-                for j in 0..<c { v[r * c + j] /= s }
-            }
-        }
+        let out = try logSoftmax(x)
+        out.withMutableValues { v in for i in v.indices { v[i] = expf(v[i]) } }
         return out
     }
 

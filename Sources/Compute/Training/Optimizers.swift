@@ -16,10 +16,13 @@ extension Optimizer {
     public func zeroGrad(_ params: [Parameter]) { for p in params { p.zeroGrad() } }
 }
 
-/// Checks a gradient for NaN/Inf before it touches a parameter.
-func checkGradient(_ g: UnsafeBufferPointer<Float>, index: Int) throws {
-    for v in g where !v.isFinite {
-        throw ComputeError("gradient of parameter #\(index) contains \(v): training diverged; lower the learning rate")
+/// Checks every gradient for NaN/Inf before any parameter is touched, so a refused step changes nothing.
+func checkGradients(_ params: [Parameter]) throws {
+    for (index, p) in params.enumerated() {
+        guard let g = p.grad else { continue }
+        if let v = g.withValues({ $0.first { !$0.isFinite } }) {
+            throw ComputeError("gradient of parameter #\(index) (shape \(p.shape)) contains \(v): training diverged; lower the learning rate")
+        }
     }
 }
 
@@ -60,13 +63,13 @@ public final class SGD: Optimizer, @unchecked Sendable {
     }
 
     public func step() throws {
+        try checkGradients(params)
         steps += 1
         for (i, p) in params.enumerated() {
             guard let grad = p.grad else { continue }
             let hadBuffer = state.slots["\(i).momentum_buffer"] != nil
             let buf = momentum != 0 ? state.slot("momentum_buffer", i, like: p) : nil
-            try grad.withValues { g in
-                try checkGradient(g, index: i)
+            grad.withValues { g in
                 p.value.withMutableValues { w in
                     let bv = buf.map { UnsafeMutableBufferPointer(start: $0.storage.pointer.assumingMemoryBound(to: Float.self), count: $0.count) }
                     for j in w.indices {
@@ -89,6 +92,8 @@ public final class SGD: Optimizer, @unchecked Sendable {
 }
 
 /// `torch.optim.Adam` (L2 weight decay added to the gradient) and `torch.optim.AdamW` (decoupled decay).
+/// The bias-correction step count is shared by all parameters (PyTorch keeps one per parameter); they agree
+/// whenever every parameter gets a gradient at every step, as in every workflow here.
 public final class Adam: Optimizer, @unchecked Sendable {
     public let params: [Parameter]
     public var learningRate: Float
@@ -109,6 +114,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
     }
 
     public func step() throws {
+        try checkGradients(params)
         steps += 1
         let t = Float(steps)
         let bc1 = 1 - powf(beta1, t), bc2 = 1 - powf(beta2, t)
@@ -117,8 +123,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
         for (i, p) in params.enumerated() {
             guard let grad = p.grad else { continue }
             let m = state.slot("exp_avg", i, like: p), v = state.slot("exp_avg_sq", i, like: p)
-            try grad.withValues { g in
-                try checkGradient(g, index: i)
+            grad.withValues { g in
                 p.value.withMutableValues { w in m.withMutableValues { mv in v.withMutableValues { vv in
                     for j in w.indices {
                         var d = g[j]
@@ -152,12 +157,12 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
     }
 
     public func step() throws {
+        try checkGradients(params)
         steps += 1
         for (i, p) in params.enumerated() {
             guard let grad = p.grad else { continue }
             let sq = state.slot("square_avg", i, like: p), acc = state.slot("acc_delta", i, like: p)
-            try grad.withValues { g in
-                try checkGradient(g, index: i)
+            grad.withValues { g in
                 p.value.withMutableValues { w in sq.withMutableValues { s in acc.withMutableValues { a in
                     for j in w.indices {
                         var d = g[j]
