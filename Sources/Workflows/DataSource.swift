@@ -32,7 +32,7 @@ public struct DataSource: Sendable {
         let t0 = monotonicSeconds()
         let built: (cache: PreprocessedCache, rebuilt: Bool)
         do {
-            built = try PreprocessedCache.openOrBuild(at: run.cache.appendingPathComponent("\(name)-\(options.side)-\(options.crop.rawValue).cache"),
+            built = try PreprocessedCache.openOrBuild(at: run.cache.appendingPathComponent("\(name)-\(options.side)-\(options.crop.rawValue)-\(settings.cropScale).cache"),
                                                       dataset: dataset, options: options, strict: settings.strict)
         } catch {
             throw WorkflowError("\(name): \(error)\(settings.strict ? " (--strict makes any bad image fatal)" : "")")

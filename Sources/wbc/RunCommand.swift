@@ -22,6 +22,7 @@ struct Run: ParsableCommand {
     @Option(help: "Features: pooled | flat.") var features: String?
     @Option(help: "Image side in pixels.") var size: Int?
     @Option(help: "Number of clusters.") var k: Int?
+    @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
     @Option(help: "Write a t-SNE snapshot every N clustering epochs (0 = none).") var plotEvery: Int = 0
@@ -50,6 +51,7 @@ struct Run: ParsableCommand {
             if let features { s.features = FeatureMode(rawValue: features)! }
             if let size { s.size = size }
             if let k { s.k = k }
+            if let cropScale { s.cropScale = cropScale }
             if synthetic {
                 let (train, test) = try Pipeline.synthesize(run: dir, perClass: perClass, seed: seed, progress: progress)
                 s.data = train
