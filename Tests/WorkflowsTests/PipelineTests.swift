@@ -211,3 +211,28 @@ struct WorkflowBadInputTests {
         #expect(throws: WorkflowError.self) { try NPY.decode(Data("not numpy".utf8)) }
     }
 }
+
+@Suite("Encoder weights")
+struct EncoderWeightsTests {
+    @Test func torchvisionStyleWeightsLoadIntoTheEncoderAndAMismatchIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-weights-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A full torchvision-named ResNet-18 (with its fc head) written as safetensors.
+        let source = ResNet(.resnet18, classes: 1000, seed: 5)
+        let file = dir.appendingPathComponent("resnet18.safetensors")
+        try StateDict(of: source).write(to: file)
+        let encoder = ResNet(.resnet18, classes: nil, seed: 6)
+        let summary = try WeightsLoader.loadEncoder(file.path, into: encoder, arch: .resnet18)
+        #expect(summary.contains("tensors"))
+        #expect(encoder.conv1.weight.value.toArray() == source.conv1.weight.value.toArray())
+        #expect(encoder.stages[3].namedParameters().map { $0.1.value.toArray() } ==
+                source.stages[3].namedParameters().map { $0.1.value.toArray() })
+        // ResNet-18 weights for a ResNet-50 encoder: refused with the file named.
+        let error = #expect(throws: WorkflowError.self) {
+            try WeightsLoader.loadEncoder(file.path, into: ResNet(.resnet50, classes: nil), arch: .resnet50)
+        }
+        #expect(error?.message.contains(file.path) == true)
+        #expect(throws: WorkflowError.self) { try WeightsLoader.loadEncoder(dir.appendingPathComponent("none.pth").path, into: encoder, arch: .resnet18) }
+    }
+}
