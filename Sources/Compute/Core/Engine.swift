@@ -40,6 +40,12 @@ public final class Engine: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
     private let lock = NSLockShim()
+    /// One primitive runs at a time: the stream is shared, and each primitive already uses every core
+    /// (oneDNN's OpenMP pool), so callers on several threads (e.g. concurrent tests) queue instead of
+    /// oversubscribing.
+    let executionLock = NSLockShim()
+    /// Guards the lazy creation of tensors' oneDNN memory objects.
+    let memoryLock = NSLockShim()
     private var primitives: [String: Primitive] = [:]
 
     private init() {
@@ -127,6 +133,8 @@ final class Primitive: @unchecked Sendable {
     /// Executes with the given (argument, tensor) pairs and waits for completion.
     func execute(_ args: [(Int32, Tensor)]) throws {
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
+        Engine.shared.executionLock.lock()
+        defer { Engine.shared.executionLock.unlock() }
         let status = execArgs.withUnsafeMutableBufferPointer {
             dnnl_primitive_execute(primitive, Engine.shared.stream, Int32($0.count), $0.baseAddress)
         }

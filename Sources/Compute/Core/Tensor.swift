@@ -48,6 +48,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// The oneDNN memory object over this tensor's bytes (created on first use).
     var memory: dnnl_memory_t {
+        Engine.shared.memoryLock.lock()
+        defer { Engine.shared.memoryLock.unlock() }
         if let m = _memory { return m }
         var m: dnnl_memory_t? = nil
         var d = desc
