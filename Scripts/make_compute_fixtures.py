@@ -29,10 +29,11 @@ def leaf(*shape):
 
 
 # Convolutions ------------------------------------------------------------------------------------
-def conv_case(name, x_shape, w_shape, bias, **kw):
+def conv_case(name, x_shape, w_shape, bias, transposed=False, **kw):
+    """Forward and all gradients of F.conv2d (or F.conv_transpose2d) with a random upstream gradient."""
     x, w = leaf(*x_shape), leaf(*w_shape)
-    b = leaf(w_shape[0]) if bias else None
-    y = F.conv2d(x, w, b, **kw)
+    b = leaf(w_shape[1] if transposed else w_shape[0]) if bias else None
+    y = (F.conv_transpose2d if transposed else F.conv2d)(x, w, b, **kw)
     gy = rnd(*y.shape)
     y.backward(gy)
     t = dict(x=x, w=w, y=y, gy=gy, gx=x.grad, gw=w.grad)
@@ -44,23 +45,10 @@ def conv_case(name, x_shape, w_shape, bias, **kw):
 conv_case("conv", (2, 4, 9, 9), (6, 4, 3, 3), True, stride=2, padding=1)
 conv_case("conv_grouped", (2, 4, 8, 8), (6, 2, 3, 3), False, stride=1, padding=2, dilation=2, groups=2)
 conv_case("conv_7x7", (2, 3, 16, 16), (8, 3, 7, 7), False, stride=2, padding=3)
+conv_case("deconv", (2, 4, 5, 5), (4, 3, 3, 3), True, stride=2, padding=1, output_padding=1, transposed=True)
+conv_case("deconv_s1", (2, 4, 5, 5), (4, 3, 3, 3), True, stride=1, padding=1, transposed=True)
+conv_case("deconv_1x1", (2, 4, 5, 5), (4, 3, 1, 1), True, stride=2, output_padding=1, transposed=True)
 
-
-def deconv_case(name, x_shape, w_shape, bias, **kw):
-    x, w = leaf(*x_shape), leaf(*w_shape)
-    b = leaf(w_shape[1]) if bias else None
-    y = F.conv_transpose2d(x, w, b, **kw)
-    gy = rnd(*y.shape)
-    y.backward(gy)
-    t = dict(x=x, w=w, y=y, gy=gy, gx=x.grad, gw=w.grad)
-    if bias:
-        t.update(b=b, gb=b.grad)
-    put(name, **t)
-
-
-deconv_case("deconv", (2, 4, 5, 5), (4, 3, 3, 3), True, stride=2, padding=1, output_padding=1)
-deconv_case("deconv_s1", (2, 4, 5, 5), (4, 3, 3, 3), True, stride=1, padding=1)
-deconv_case("deconv_1x1", (2, 4, 5, 5), (4, 3, 1, 1), True, stride=2, output_padding=1)
 
 # Batch norm ----------------------------------------------------------------------------------------
 bn = torch.nn.BatchNorm2d(5).double()

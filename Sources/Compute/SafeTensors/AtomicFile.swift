@@ -18,7 +18,9 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+        // mkstemp replaces the six trailing placeholder characters with a unique suffix.
+        let placeholder = String(repeating: "X", count: 6)
+        var template = Array("\(directory)/.\(url.lastPathComponent).tmp-\(placeholder)".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw Failure(message: "cannot create a temporary file in \(directory) (\(errnoText())); check that the directory exists and is writable")
