@@ -13,6 +13,8 @@ let systemLibraries: [Target] = [
 
 let libraries: [Target] = [
     .target(name: "Determinism"),
+    // The CPU's fp32 FMA peak, for `wbc bench --mode peak` (C: vector intrinsics chosen at run time).
+    .target(name: "CPeak", path: "Sources/CPeak"),
     .target(name: "Compute", dependencies: ["CDNNL", "Determinism"]),
     .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "Determinism"]),
     .target(name: "Models", dependencies: [
@@ -22,7 +24,7 @@ let libraries: [Target] = [
     .target(name: "Clustering", dependencies: ["Compute", "Determinism"]),
     .target(name: "Report", dependencies: []),
     .target(name: "Workflows", dependencies: [
-        "Compute", "Imaging", "Models", "Clustering", "Report",
+        "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report",
         .product(name: "Logging", package: "swift-log"),
     ]),
 ]

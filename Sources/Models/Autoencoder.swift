@@ -63,6 +63,7 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     let expandReLU = ActivationLayer(.relu)
     private var vaeSaved: (mu: [Float], logVar: [Float], eps: [Float], trunkShape: [Int])?
     private var flatShape: [Int]?
+    private var featureViews = (1, 0)
 
     public init(_ spec: AutoencoderSpec, seed: UInt64 = 0) {
         self.spec = spec
@@ -158,25 +159,46 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     // MARK: Features for clustering
 
     /// Encoder features `[N, D]` in the current mode (training mode keeps what `backwardFeatures` needs).
-    public func features(_ x: Tensor, mode: FeatureMode) throws -> Tensor {
-        let map = try encoder.trunk(x)
+    ///
+    /// With `views` > 1 the batch is run once as `views`·N images (see `DihedralViews`) and each image's
+    /// features are the average over its views; for `.flat` every view's map is first turned back to the
+    /// image's own orientation.
+    public func features(_ x: Tensor, mode: FeatureMode, views: Int = 1) throws -> Tensor {
+        guard DihedralViews.allowed.contains(views) else { throw ComputeError("features: views must be one of \(DihedralViews.allowed), got \(views)") }
+        let n = x.shape[0]
+        featureViews = (views, n)
+        let input = views == 1 ? x : try Tensor(shape: [views * n] + x.shape.dropFirst(),
+                                                 values: DihedralViews.stack(x.toArray(), n: n, channels: x.shape[1], side: x.shape[2], views: views))
+        let map = try encoder.trunk(input)
+        let all: Tensor
         switch mode {
         case .pooled:
-            return try gap.forward(map)
+            all = try gap.forward(map)
         case .flat:
             flatShape = map.shape
-            return try map.plain().reshaped([map.shape[0], map.count / map.shape[0]])
+            all = try map.plain().reshaped([map.shape[0], map.count / map.shape[0]])
         }
+        guard views > 1 else { return all }
+        let (c, side) = mode == .pooled ? (map.shape[1], 1) : (map.shape[1], map.shape[2])
+        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.alignAndAverage(all.toArray(), n: n, channels: c, side: side, views: views))
     }
 
     /// Backpropagates a gradient of `features` into the encoder's parameters.
     public func backwardFeatures(_ dFeatures: Tensor, mode: FeatureMode) throws {
+        let (views, n) = featureViews
+        var d = dFeatures
+        if views > 1 {
+            let c = encoder.depth.featureChannels
+            let side = mode == .pooled ? 1 : (flatShape?[2] ?? 1)
+            d = try Tensor(shape: [views * n, dFeatures.shape[1]],
+                           values: DihedralViews.alignAndAverageBackward(dFeatures.toArray(), n: n, channels: c, side: side, views: views))
+        }
         switch mode {
         case .pooled:
-            _ = try encoder.backwardTrunk(gap.backward(dFeatures))
+            _ = try encoder.backwardTrunk(gap.backward(d))
         case .flat:
             guard let s = flatShape else { throw ComputeError("backwardFeatures without features()") }
-            _ = try encoder.backwardTrunk(dFeatures.reshaped(s))
+            _ = try encoder.backwardTrunk(d.reshaped(s))
         }
     }
 }

@@ -14,6 +14,34 @@ public enum ResNetDepth: String, Sendable, Codable, CaseIterable {
     public var usesBottleneck: Bool { self == .resnet50 }
     /// Channels of the trunk's output (and of the pooled feature vector).
     public var featureChannels: Int { usesBottleneck ? 2048 : 512 }
+
+    /// Multiply-add FLOPs (2 per MAC) of the trunk's convolutions for one `size`×`size` image: what a forward
+    /// pass to the pooled features costs (batch norm, ReLU, pooling and adds are not counted).
+    public func trunkFLOPs(size: Int) -> Double {
+        func out(_ s: Int, kernel: Int, stride: Int, padding: Int) -> Int { (s + 2 * padding - kernel) / stride + 1 }
+        func conv(_ cin: Int, _ cout: Int, _ k: Int, _ side: Int) -> Double { 2 * Double(cin * cout * k * k) * Double(side * side) }
+        var side = out(size, kernel: 7, stride: 2, padding: 3)
+        var flops = conv(3, 64, 7, side)
+        side = out(side, kernel: 3, stride: 2, padding: 1)
+        var channels = 64
+        for (stage, blocks) in stageBlocks.enumerated() {
+            let width = 64 << stage
+            for block in 0..<blocks {
+                let stride = stage > 0 && block == 0 ? 2 : 1
+                let outSide = out(side, kernel: 3, stride: stride, padding: 1)
+                let outChannels = usesBottleneck ? width * 4 : width
+                if usesBottleneck {
+                    flops += conv(channels, width, 1, side) + conv(width, width, 3, outSide) + conv(width, outChannels, 1, outSide)
+                } else {
+                    flops += conv(channels, width, 3, outSide) + conv(width, width, 3, outSide)
+                }
+                if stride != 1 || channels != outChannels { flops += conv(channels, outChannels, 1, outSide) }
+                side = outSide
+                channels = outChannels
+            }
+        }
+        return flops
+    }
 }
 
 /// A residual block: torchvision's `BasicBlock` (two 3×3 convolutions) or `Bottleneck`

@@ -1,3 +1,4 @@
+import CPeak
 import Compute
 import Models
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Glibc
 
 /// What `wbc bench` measures.
 public struct BenchmarkConfiguration: Sendable, Codable {
-    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, decode, conv }
+    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, decode, conv, peak }
     public var model: ResNetDepth = .resnet50
     public var mode: Mode = .forward
     public var batch = 16
@@ -26,9 +27,13 @@ public struct BenchmarkResult: Sendable, Codable {
     public var maxSeconds: Double
     public var peakRSSBytes: Int
     public var threads: Int
+    /// Arithmetic rate: convolution FLOPs per second (forward: the trunk; train: ≈3× the trunk, forward +
+    /// data and weight gradients; conv: the one convolution; peak: the FMA loop).
+    public var gflopsPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
         case configuration, threads
+        case gflopsPerSecond = "gflops_per_second"
         case imagesPerSecond = "images_per_second", medianSeconds = "median_seconds"
         case minSeconds = "min_seconds", maxSeconds = "max_seconds", peakRSSBytes = "peak_rss_bytes"
     }
@@ -64,6 +69,7 @@ public enum ModelBenchmark {
             throw ComputeError("bench: --batch must be ≥ 1, --size ≥ 32 and --repeat ≥ 1")
         }
         if c.mode == .conv { return try convolution(c) }
+        if c.mode == .peak { return peak(c) }
         let net = ResNet(c.model, classes: 1000, seed: 0)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
@@ -81,7 +87,7 @@ public enum ModelBenchmark {
                 let loss = try Loss.crossEntropy(logits: logits, labels: labels)
                 _ = try net.backward(loss.gradient)
                 try optimizer.step()
-            case .decode, .conv:
+            case .decode, .conv, .peak:
                 throw ComputeError("bench: --mode \(c.mode.rawValue) is measured elsewhere")
             }
         }
@@ -114,12 +120,35 @@ public enum ModelBenchmark {
         return summarize(c, times)
     }
 
+    /// The CPU's fp32 FMA peak on `threads` threads (all cores by default): the best of `repeats` half-second runs.
+    /// `images_per_second` is meaningless here (0); `gflops_per_second` is the peak.
+    static func peak(_ c: BenchmarkConfiguration) -> BenchmarkResult {
+        let threads = c.threads > 0 ? c.threads : Engine.threads
+        var best = 0.0
+        for _ in 0..<c.repeats { best = max(best, wbc_fma_peak_gflops(Int32(threads), 0.5)) }
+        return BenchmarkResult(configuration: c, imagesPerSecond: 0, medianSeconds: 0, minSeconds: 0, maxSeconds: 0,
+                               peakRSSBytes: peakResidentBytes(), threads: threads, gflopsPerSecond: best)
+    }
+
+    /// The FMA vector width `peak` uses (512, 256, or 0 when the CPU has no FMA).
+    public static var peakVectorBits: Int { Int(wbc_fma_peak_width()) }
+
+    /// Convolution FLOPs of one image (or one batch item) in `c`'s mode.
+    static func flopsPerImage(_ c: BenchmarkConfiguration) -> Double {
+        switch c.mode {
+        case .forward: return c.model.trunkFLOPs(size: c.size)
+        case .train: return 3 * c.model.trunkFLOPs(size: c.size)
+        case .conv: return 2.0 * 256 * 256 * 9 * 56 * 56
+        case .decode, .peak: return 0
+        }
+    }
+
     static func summarize(_ c: BenchmarkConfiguration, _ unsorted: [Double]) -> BenchmarkResult {
         var times = unsorted
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / median, medianSeconds: median,
                                minSeconds: times.first!, maxSeconds: times.last!, peakRSSBytes: peakResidentBytes(),
-                               threads: Engine.threads)
+                               threads: Engine.threads, gflopsPerSecond: Double(c.batch) / median * flopsPerImage(c) / 1e9)
     }
 }

@@ -17,6 +17,8 @@ public final class ClusterModel: @unchecked Sendable {
     public let autoencoder: Autoencoder
     public let centres: Parameter
     public let features: FeatureMode
+    /// Dihedral views the features are averaged over (1 = none).
+    public let views: Int
     public let alpha: Float
     public let normalization: Normalization
     public let normalizationChoice: NormalizationChoice
@@ -25,9 +27,9 @@ public final class ClusterModel: @unchecked Sendable {
     /// Cluster → index into `classNames`, found on the labelled training data.
     public var mapping: [Int?]
 
-    init(autoencoder: Autoencoder, centres: Parameter, features: FeatureMode, alpha: Float, normalization: Normalization,
+    init(autoencoder: Autoencoder, centres: Parameter, features: FeatureMode, views: Int, alpha: Float, normalization: Normalization,
          normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?]) {
-        self.autoencoder = autoencoder; self.centres = centres; self.features = features; self.alpha = alpha
+        self.autoencoder = autoencoder; self.centres = centres; self.features = features; self.views = views; self.alpha = alpha
         self.normalization = normalization; self.normalizationChoice = normalizationChoice
         self.classNames = classNames; self.mapping = mapping
     }
@@ -48,6 +50,7 @@ public final class ClusterModel: @unchecked Sendable {
         c.epoch = epoch
         c.storeNormalization(normalization, choice: normalizationChoice)
         c.metadata["wbc.features"] = features.rawValue
+        c.metadata["wbc.views"] = String(views)
         c.metadata["wbc.alpha"] = String(alpha)
         c.encode(classNames, "wbc.class_names")
         c.encode(mapping, "wbc.mapping")
@@ -71,7 +74,11 @@ public final class ClusterModel: @unchecked Sendable {
         guard centres.shape[1] == spec.featureDimension(mode) else {
             throw WorkflowError("\(url.path): centres have \(centres.shape[1]) dimensions, the encoder gives \(spec.featureDimension(mode))")
         }
-        let model = ClusterModel(autoencoder: ae, centres: Parameter(Tensor(centres)), features: mode,
+        // Checkpoints written before views existed used one view.
+        guard let views = Int(c.metadata["wbc.views"] ?? "1"), DihedralViews.allowed.contains(views) else {
+            throw WorkflowError("\(url.path): wbc.views is '\(c.metadata["wbc.views"] ?? "")', not one of \(DihedralViews.allowed)")
+        }
+        let model = ClusterModel(autoencoder: ae, centres: Parameter(Tensor(centres)), features: mode, views: views,
                                  alpha: Float(c.metadata["wbc.alpha"] ?? "1") ?? 1, normalization: norm, normalizationChoice: choice,
                                  classNames: c.decode([String].self, "wbc.class_names") ?? [],
                                  mapping: c.decode([Int?].self, "wbc.mapping") ?? [])
@@ -87,7 +94,7 @@ public final class ClusterModel: @unchecked Sendable {
         let total = source.usableCount
         let mu = centres.value.toArray()
         while let b = try Pretraining.nextBatch(&epoch, source) {
-            let z = try autoencoder.features(b.tensor(), mode: features).toArray()
+            let z = try autoencoder.features(b.tensor(), mode: features, views: views).toArray()
             let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: k, d: centres.shape[1], alpha: alpha)
             out.append(z: z, q: q, batch: b)
             progress.progress("assign \(source.name)", done: out.count, total: total, detail: "")
@@ -153,7 +160,7 @@ public enum DECTraining {
             progress.line("warning: the training data has a single class (\(train.dataset.classNames.first ?? "")); accuracy will be trivial")
         }
         let d = spec.featureDimension(settings.features)
-        let model = ClusterModel(autoencoder: ae, centres: Parameter(Tensor.zeros([settings.k, d])), features: settings.features,
+        let model = ClusterModel(autoencoder: ae, centres: Parameter(Tensor.zeros([settings.k, d])), features: settings.features, views: settings.views,
                                  alpha: settings.alpha, normalization: normalization, normalizationChoice: choice,
                                  classNames: train.dataset.classNames, mapping: [])
         var params = [model.centres]
@@ -238,7 +245,7 @@ public enum DECTraining {
                     setEncoderTraining(ae, settings)
                 }
                 let mu = model.centres.value.toArray()
-                let zt = try ae.features(b.tensor(), mode: settings.features)
+                let zt = try ae.features(b.tensor(), mode: settings.features, views: settings.views)
                 let z = zt.toArray()
                 let p: [Float]
                 if settings.updateInterval == 1 {

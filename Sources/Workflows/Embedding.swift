@@ -14,6 +14,8 @@ public enum Embedding {
         public var batch = 32
         public var seed: UInt64 = 0
         public var strict = false
+        /// Dihedral views the pooled features are averaged over (1, 2, 4 or 8; see `DihedralViews`).
+        public var views = 1
         public init() {}
     }
 
@@ -57,7 +59,14 @@ public enum Embedding {
         while let b = try { () throws -> ImageBatch? in
             do { return try epoch.next() } catch { throw WorkflowError("embed: \(error)") }
         }() {
-            features += try net.pooled(b.tensor()).toArray()
+            if o.views == 1 {
+                features += try net.pooled(b.tensor()).toArray()
+            } else {
+                let stacked = try Tensor(shape: [o.views * b.count, 3, b.side, b.side],
+                                         values: DihedralViews.stack(b.data, n: b.count, channels: 3, side: b.side, views: o.views))
+                features += DihedralViews.alignAndAverage(try net.pooled(stacked).toArray(), n: b.count,
+                                                          channels: o.backbone.featureChannels, side: 1, views: o.views)
+            }
             for i in 0..<b.count {
                 let label = b.labels[i].map { dataset.classNames[$0] } ?? ""
                 rows.append("\(n),\(Evaluation.csvField(b.paths[i].path)),\(Evaluation.csvField(label))")

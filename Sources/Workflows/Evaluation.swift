@@ -134,7 +134,7 @@ public enum Predictor {
         var out: [Prediction] = []
         let mu = model.centres.value.toArray()
         while let b = try epoch.next() {
-            let z = try model.autoencoder.features(b.tensor(), mode: model.features).toArray()
+            let z = try model.autoencoder.features(b.tensor(), mode: model.features, views: model.views).toArray()
             let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: model.k, d: model.centres.shape[1], alpha: model.alpha)
             for i in 0..<b.count {
                 let row = Array(q[(i * model.k)..<((i + 1) * model.k)])

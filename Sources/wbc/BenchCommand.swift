@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         discussion: "Prints images/s as the median over repetitions after warm-up, the spread, and peak memory.")
 
     @Option(help: "resnet18 | resnet34 | resnet50") var model: String = "resnet50"
-    @Option(help: "forward | train | decode | conv (one 3×3 256→256 convolution at 56²)") var mode: String = "forward"
+    @Option(help: "forward | train | decode | conv (one 3×3 256→256 convolution at 56²) | peak (the CPU's fp32 FMA peak)") var mode: String = "forward"
     @Option(help: "Images per batch.") var batch: Int = 16
     @Option(help: "Image side in pixels.") var size: Int = 224
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard ResNetDepth(rawValue: model) != nil else { throw ValidationError("--model must be resnet18, resnet34 or resnet50 (got '\(model)')") }
-        guard BenchmarkConfiguration.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be forward, train, decode or conv (got '\(mode)')") }
+        guard BenchmarkConfiguration.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be forward, train, decode, conv or peak (got '\(mode)')") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard size >= 32 else { throw ValidationError("--size must be at least 32") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -46,16 +46,18 @@ struct Bench: ParsableCommand {
             print(String(decoding: try enc.encode(result), as: UTF8.self))
         } else {
             FileHandle.standardError.write(Data("\n".utf8))
-            if c.mode == .conv {
-                let flopsPerImage: Double = 2.0 * 256 * 256 * 9 * 56 * 56
-                let gflops = result.imagesPerSecond * flopsPerImage / 1e9
+            switch c.mode {
+            case .peak:
+                print(String(format: "fp32 FMA peak, %d-bit vectors, %d threads: %.1f GFLOP/s", ModelBenchmark.peakVectorBits,
+                             result.threads, result.gflopsPerSecond))
+            case .conv:
                 print(String(format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s)", batch, result.threads,
-                             gflops, result.medianSeconds))
-                return
+                             result.gflopsPerSecond, result.medianSeconds))
+            default:
+                print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB",
+                             model, mode, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
+                             result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6))
             }
-            print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB",
-                         model, mode, batch, size, result.threads, result.imagesPerSecond, result.medianSeconds,
-                         result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6))
         }
     }
 

@@ -16,6 +16,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "adadelta (reference, lr 0.1) | sgd (paper, lr 0.01, momentum 0.9).") var optimizer: String?
     @Option(help: "Learning rate (default: the optimizer's).") var lr: Float?
     @Option(help: "Features: pooled (2048-d) | flat (the whole trunk map, as the reference).") var features: String?
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (orientation-invariant).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (1 = every batch, as the reference).") var updateInterval: Int?
     @Option(help: "Stop when fewer than this fraction of labels change between refreshes (paper: 0.001).") var tol: Double?
     @Option(help: "Images per epoch (a seeded sample).") var samples: Int?
@@ -38,6 +39,7 @@ struct Cluster: ParsableCommand {
             if let lr { s.clusterLearningRate = lr }
             if let features { s.features = FeatureMode(rawValue: features)! }
             if let updateInterval { s.updateInterval = updateInterval }
+            if let views { s.views = views }
             if let tol { s.tol = tol }
             if let samples { s.clusterSamples = samples }
             if let plotEvery { s.plotEvery = plotEvery }

@@ -17,6 +17,7 @@ struct Embed: ParsableCommand {
     @Option(help: "Output folder.") var out: String
     @Option(help: "Seed of the random initialisation.") var seed: UInt64 = 0
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (orientation-invariant).") var views: Int = 1
     @Flag(help: "Make any unreadable image fatal.") var strict = false
     @Flag(help: "No progress bar.") var quiet = false
     @Argument(help: "Images or one folder.") var inputs: [String]
@@ -26,6 +27,7 @@ struct Embed: ParsableCommand {
         guard NormalizationChoice(rawValue: normalize) != nil else { throw ValidationError("--normalize must be imagenet, half or dataset") }
         guard CropMode(rawValue: crop) != nil else { throw ValidationError("--crop must be none, nucleus or centre") }
         guard size >= 32 else { throw ValidationError("--size must be at least 32") }
+        guard DihedralViews.allowed.contains(views) else { throw ValidationError("--views must be 1, 2, 4 or 8 (got \(views))") }
         guard !inputs.isEmpty else { throw ValidationError("give images or a folder") }
     }
 
@@ -40,6 +42,7 @@ struct Embed: ParsableCommand {
             o.crop = CropMode(rawValue: crop)!
             o.seed = seed
             o.strict = strict
+            o.views = views
             if weights == nil { print("note: no --weights given: using a seeded random initialisation (seed \(seed))") }
             let r = try Embedding.run(inputs: inputs, out: out, options: o, progress: quiet ? SilentProgress() : TerminalProgress())
             for s in r.skipped { FileHandle.standardError.write(Data("skipped: \(s)\n".utf8)) }

@@ -20,6 +20,7 @@ struct Run: ParsableCommand {
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors).") var weights: String?
     @Option(help: "Features: pooled | flat.") var features: String?
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (orientation-invariant).") var views: Int?
     @Option(help: "Image side in pixels.") var size: Int?
     @Option(help: "Number of clusters.") var k: Int?
     @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
@@ -50,6 +51,7 @@ struct Run: ParsableCommand {
             if let weights { s.weights = weights; s.normalization = .imagenet }
             if let features { s.features = FeatureMode(rawValue: features)! }
             if let size { s.size = size }
+            if let views { s.views = views }
             if let k { s.k = k }
             if let cropScale { s.cropScale = cropScale }
             if synthetic {

@@ -20,6 +20,13 @@ struct ResNetTests {
         #expect(names.contains("layer1.0.conv3.weight") == depth.usesBottleneck)
     }
 
+    /// Convolution FLOPs (2 per MAC) counted by forward hooks on torchvision's models.
+    @Test(arguments: [(ResNetDepth.resnet18, 224, 3_627_122_688.0), (.resnet18, 96, 666_206_208), (.resnet18, 64, 296_091_648),
+                      (.resnet50, 224, 8_174_272_512), (.resnet50, 96, 1_501_396_992), (.resnet50, 64, 667_287_552)])
+    func trunkFLOPsMatchTorchvisionsConvolutions(_ depth: ResNetDepth, _ size: Int, _ flops: Double) {
+        #expect(depth.trunkFLOPs(size: size) == flops)
+    }
+
     @Test func fusedInferenceEqualsUnfusedEvaluation() throws {
         let net = ResNet(.resnet18, classes: nil, seed: 2)
         var rng = SeededGenerator(seed: 7)

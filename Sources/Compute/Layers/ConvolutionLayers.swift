@@ -7,6 +7,8 @@ public final class Conv2d: Layer, @unchecked Sendable {
     public let bias: Parameter?
     public var isTraining = true
     private var savedInput: Tensor?
+    /// The weight in the training forward's layout, kept for the backward-data pass of the same step.
+    private var savedWeight: Tensor?
     private var inferenceCache: (key: String, weight: Tensor, bias: Tensor?)?
 
     /// Kaiming-normal init (fan_out, ReLU gain) as torchvision's ResNet, bias zero.
@@ -27,7 +29,8 @@ public final class Conv2d: Layer, @unchecked Sendable {
     public func forward(_ x: Tensor) throws -> Tensor {
         if isTraining {
             savedInput = x
-            return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, training: true)
+            savedWeight = try ConvolutionOps.preparedTrainingWeight(weight.value, bias: bias != nil, x: x.shape, geometry, transposed: false)
+            return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, training: true, preparedWeight: savedWeight)
         }
         return try forwardFused(x, post: ConvPostOps())
     }
@@ -37,8 +40,10 @@ public final class Conv2d: Layer, @unchecked Sendable {
         let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, geometry, bias: bias != nil, transposed: false)
         try weight.accumulate(gw)
         if let gb { try bias?.accumulate(gb) }
-        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: false)
+        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: false,
+                                                 prepared: savedWeight)
         savedInput = nil
+        savedWeight = nil
         return dx
     }
 
@@ -73,6 +78,7 @@ public final class ConvTranspose2d: Layer, @unchecked Sendable {
     public let bias: Parameter?
     public var isTraining = true
     private var savedInput: Tensor?
+    private var savedWeight: Tensor?
 
     /// PyTorch's default init: U(-1/√fan_in, 1/√fan_in) with fan_in = weight.size(1)·kH·kW.
     public init(_ g: ConvGeometry, bias: Bool = true, rng: inout SeededGenerator) {
@@ -90,9 +96,12 @@ public final class ConvTranspose2d: Layer, @unchecked Sendable {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        if isTraining { savedInput = x }
+        if isTraining {
+            savedInput = x
+            savedWeight = try ConvolutionOps.preparedTrainingWeight(weight.value, bias: bias != nil, x: x.shape, geometry, transposed: true)
+        }
         return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, transposed: true,
-                                          training: isTraining)
+                                          training: isTraining, preparedWeight: isTraining ? savedWeight : nil)
     }
 
     public func backward(_ dy: Tensor) throws -> Tensor {
@@ -100,8 +109,10 @@ public final class ConvTranspose2d: Layer, @unchecked Sendable {
         let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, geometry, bias: bias != nil, transposed: true)
         try weight.accumulate(gw)
         if let gb { try bias?.accumulate(gb) }
-        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: true)
+        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: true,
+                                                 prepared: savedWeight)
         savedInput = nil
+        savedWeight = nil
         return dx
     }
 }

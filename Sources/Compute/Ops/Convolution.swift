@@ -216,11 +216,20 @@ enum ConvolutionOps {
         return try prepareWeight(weight, g, transposed: transposed, for: p)
     }
 
+    /// Weight prepared for the training forward primitive of input shape `x` (reused by backward-data).
+    static func preparedTrainingWeight(_ weight: Tensor, bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> Tensor {
+        let y = try outputShape(x, g, transposed: transposed)
+        let p = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
+        return try prepareWeight(weight, g, transposed: transposed, for: p)
+    }
+
     // MARK: Backward
 
     /// Gradient with respect to the input.
+    /// `prepared`: the same weight already in the training forward's layout; used as is when backward-data
+    /// wants that layout (the usual case), which saves a reorder of the plain weight.
     static func backwardData(_ dy: Tensor, weight: Tensor, inputShape x: [Int], _ g: ConvGeometry,
-                             transposed: Bool) throws -> Tensor {
+                             transposed: Bool, prepared: Tensor? = nil) throws -> Tensor {
         let y = dy.shape
         let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: false, transposed: transposed, training: true, post: ConvPostOps())
         let key = "\(transposed ? "deconv" : "conv")BD|\(Layout.dims(x))|\(g.key)"
@@ -241,7 +250,8 @@ enum ConvolutionOps {
             }
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
-        let w = try prepareWeight(weight, g, transposed: transposed, for: p)
+        let wantedWeight = p.md(dnnl_query_weights_md)
+        let w = try prepared.flatMap { Layout.equal($0.desc, wantedWeight) ? $0 : nil } ?? prepareWeight(weight, g, transposed: transposed, for: p)
         let dx = Tensor(shape: x, desc: p.md(dnnl_query_diff_src_md))
         try p.execute([(DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DIFF_SRC, dx)])
         return dx

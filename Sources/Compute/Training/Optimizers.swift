@@ -72,6 +72,17 @@ public final class SGD: Optimizer, @unchecked Sendable {
             grad.withValues { g in
                 p.value.withMutableValues { w in
                     let bv = buf.map { UnsafeMutableBufferPointer(start: $0.storage.pointer.assumingMemoryBound(to: Float.self), count: $0.count) }
+                    // The common case (momentum after the first step, no Nesterov) as branch-free loops the compiler
+                    // vectorises; the arithmetic is the general loop's, operation for operation.
+                    if let bv, hadBuffer, !nesterov {
+                        let (lr, mom, damp, wd) = (learningRate, momentum, 1 - dampening, weightDecay)
+                        if wd == 0 {
+                            for j in w.indices { bv[j] = mom * bv[j] + damp * g[j]; w[j] -= lr * bv[j] }
+                        } else {
+                            for j in w.indices { bv[j] = mom * bv[j] + damp * (g[j] + wd * w[j]); w[j] -= lr * bv[j] }
+                        }
+                        return
+                    }
                     for j in w.indices {
                         var d = g[j]
                         if weightDecay != 0 { d += weightDecay * w[j] }
@@ -125,6 +136,27 @@ public final class Adam: Optimizer, @unchecked Sendable {
             let m = state.slot("exp_avg", i, like: p), v = state.slot("exp_avg_sq", i, like: p)
             grad.withValues { g in
                 p.value.withMutableValues { w in m.withMutableValues { mv in v.withMutableValues { vv in
+                    // Branch-free loop for Adam without weight decay in the gradient (the same arithmetic, vectorised).
+                    if !decoupled {
+                        let (b1, b2, c1, c2, wd) = (beta1, beta2, 1 - beta1, 1 - beta2, weightDecay)
+                        let (step, bc, e) = (stepSize, bc2Sqrt, eps)
+                        if wd == 0 {
+                            for j in w.indices {
+                                let d = g[j]
+                                mv[j] = b1 * mv[j] + c1 * d
+                                vv[j] = b2 * vv[j] + c2 * d * d
+                                w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
+                            }
+                        } else {
+                            for j in w.indices {
+                                let d = g[j] + wd * w[j]
+                                mv[j] = b1 * mv[j] + c1 * d
+                                vv[j] = b2 * vv[j] + c2 * d * d
+                                w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
+                            }
+                        }
+                        return
+                    }
                     for j in w.indices {
                         var d = g[j]
                         if decoupled { w[j] *= 1 - learningRate * weightDecay }

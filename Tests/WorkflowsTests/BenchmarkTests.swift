@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import Models
+@testable import Workflows
+
+@Suite("wbc bench")
+struct BenchmarkTests {
+    @Test func forwardReportsImagesAndConvolutionRate() throws {
+        var c = BenchmarkConfiguration()
+        c.model = .resnet18
+        c.batch = 2
+        c.size = 64
+        c.repeats = 3
+        c.warmup = 1
+        let r = try ModelBenchmark.run(c)
+        #expect(r.imagesPerSecond > 0 && r.minSeconds <= r.medianSeconds && r.medianSeconds <= r.maxSeconds)
+        // GFLOP/s is images/s × the trunk's convolution FLOPs.
+        let expected = r.imagesPerSecond * ResNetDepth.resnet18.trunkFLOPs(size: 64) / 1e9
+        #expect(abs(r.gflopsPerSecond - expected) <= 1e-9 * expected)
+        #expect(r.peakRSSBytes > 0)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any]
+        for key in ["images_per_second", "median_seconds", "peak_rss_bytes", "gflops_per_second"] {
+            #expect(json?[key] != nil, "JSON lacks \(key)")
+        }
+    }
+
+    @Test func peakMeasuresTheFMARate() throws {
+        var c = BenchmarkConfiguration()
+        c.mode = .peak
+        c.repeats = 1
+        c.threads = 1
+        let r = try ModelBenchmark.run(c)
+        #expect([0, 256, 512].contains(ModelBenchmark.peakVectorBits))
+        if ModelBenchmark.peakVectorBits > 0 {
+            // At least one 256-bit FMA per 10 ns: any FMA-capable core is far above this.
+            #expect(r.gflopsPerSecond > 1.6 && r.gflopsPerSecond.isFinite)
+        } else {
+            #expect(r.gflopsPerSecond == 0)
+        }
+        #expect(r.threads == 1)
+    }
+}
