@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 arch=${1:-resnet50}; size=${2:-224}; batch=${3:-4}
 dir=$(mktemp -d /tmp/wbc-parity.XXXXXX)
 python3 Scripts/resnet_parity.py "$dir" --arch "$arch" --size "$size" --batch "$batch"
-WBC_PARITY_DIR="$dir" WBC_PARITY_ARCH="$arch" swift test --filter ResNetParity
+WBC_PARITY_DIR="$dir" WBC_PARITY_ARCH="$arch" swift test -c release -Xswiftc -enable-testing --filter ResNetParity
 rm -rf "$dir"

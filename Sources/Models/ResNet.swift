@@ -178,10 +178,37 @@ public final class ResNet: Layer, @unchecked Sendable {
         return c
     }
 
+    /// Activation bytes per inference chunk: the batch is run a few images at a time so that the widest maps
+    /// (the stem's and the first stage's) stay near the CPU's caches. On the 2-core VM (32 MB L3) ResNet-50 at
+    /// 224² ran at 23.3 img/s with batch 16 in one piece and 24.9 in chunks of 2 (README, "Speed").
+    public static let inferenceChunkBytes = 8 << 20
+
+    /// Images per inference chunk for `side`×`side` inputs.
+    public func inferenceChunk(side: Int) -> Int {
+        let stem = 64 * ((side + 1) / 2) * ((side + 1) / 2)
+        let first = (depth.usesBottleneck ? 256 : 64) * ((side + 3) / 4) * ((side + 3) / 4)
+        return max(1, Self.inferenceChunkBytes / (4 * max(stem, first)))
+    }
+
     /// The feature map before global pooling, `[N, C, H/32, W/32]`.
     public func trunk(_ x: Tensor) throws -> Tensor {
         guard x.shape.count == 4, x.shape[1] == 3 else {
             throw ComputeError("ResNet expects images [N, 3, H, W], got \(x.shape)")
+        }
+        let n = x.shape[0], chunk = inferenceChunk(side: x.shape[2])
+        guard isTraining || n <= chunk else {
+            // Evaluation mode: images are independent, so run the batch in chunks and stack the maps.
+            let input = x.toArray(), per = input.count / n
+            var out: [Float] = []
+            var shape: [Int] = []
+            for start in stride(from: 0, to: n, by: chunk) {
+                let m = min(chunk, n - start)
+                let part = try Tensor(shape: [m] + x.shape.dropFirst(), values: Array(input[(start * per)..<((start + m) * per)]))
+                let y = try trunk(part)
+                shape = y.shape
+                out += y.toArray()
+            }
+            return try Tensor(shape: [n] + shape.dropFirst(), values: out)
         }
         var h: Tensor
         if isTraining {

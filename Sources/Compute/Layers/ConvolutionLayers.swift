@@ -9,7 +9,9 @@ public final class Conv2d: Layer, @unchecked Sendable {
     private var savedInput: Tensor?
     /// The weight in the training forward's layout, kept for the backward-data pass of the same step.
     private var savedWeight: Tensor?
-    private var inferenceCache: (key: String, weight: Tensor, bias: Tensor?)?
+    /// Folded and reordered inference weights by input shape and post-ops, for the current parameter versions
+    /// (a few shapes: a batch split into chunks ends with a smaller one).
+    private var inferenceCache: (versions: String, entries: [String: (weight: Tensor, bias: Tensor?)]) = ("", [:])
 
     /// Kaiming-normal init (fan_out, ReLU gain) as torchvision's ResNet, bias zero.
     public init(_ g: ConvGeometry, bias: Bool = false, rng: inout SeededGenerator) {
@@ -53,8 +55,12 @@ public final class Conv2d: Layer, @unchecked Sendable {
     public func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps,
                              residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
         let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
-        let key = "\(Layout.dims(x.shape))|\(post.key)|\(versions)"
-        if inferenceCache?.key != key {
+        let key = "\(Layout.dims(x.shape))|\(post.key)"
+        if inferenceCache.versions != versions || inferenceCache.entries.count > 8 { inferenceCache = (versions, [:]) }
+        let entry: (weight: Tensor, bias: Tensor?)
+        if let cached = inferenceCache.entries[key] {
+            entry = cached
+        } else {
             var w = weight.value
             var b = bias?.value
             if let bn {
@@ -62,11 +68,12 @@ public final class Conv2d: Layer, @unchecked Sendable {
             }
             let prepared = try ConvolutionOps.preparedInferenceWeight(w, bias: b != nil, x: x.shape, geometry,
                                                                       transposed: false, post: post)
-            inferenceCache = (key, prepared, b)
+            entry = (prepared, b)
+            inferenceCache.entries[key] = entry
         }
-        return try ConvolutionOps.forward(x, weight: weight.value, bias: inferenceCache!.bias, geometry, training: false,
+        return try ConvolutionOps.forward(x, weight: weight.value, bias: entry.bias, geometry, training: false,
                                           post: post, residual: residual, consumeResidual: consumeResidual,
-                                          preparedWeight: inferenceCache!.weight)
+                                          preparedWeight: entry.weight)
     }
 }
 
