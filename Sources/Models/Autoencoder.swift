@@ -62,8 +62,9 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     let mu: Linear?, logVar: Linear?, expand: Linear?
     let expandReLU = ActivationLayer(.relu)
     private var vaeSaved: (mu: [Float], logVar: [Float], eps: [Float], trunkShape: [Int])?
-    private var flatShape: [Int]?
-    private var featureViews = (1, 0)
+    /// What the last `features` call computed, for `backwardFeatures`.
+    private struct FeaturePass { var mode: FeatureMode; var views: Int; var n: Int; var map: [Int] }
+    private var featurePass: FeaturePass?
 
     public init(_ spec: AutoencoderSpec, seed: UInt64 = 0) {
         self.spec = spec
@@ -161,12 +162,13 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     /// Encoder features `[N, D]` in the current mode (training mode keeps what `backwardFeatures` needs).
     ///
     /// With `views` > 1 the batch is run once as `views`·N images (see `DihedralViews`) and each image's
-    /// features are the average over its views; for `.flat` every view's map is first turned back to the
-    /// image's own orientation.
+    /// features are the mean of its views' features, which does not depend on how the cell was turned.
     public func features(_ x: Tensor, mode: FeatureMode, views: Int = 1) throws -> Tensor {
         guard DihedralViews.allowed.contains(views) else { throw ComputeError("features: views must be one of \(DihedralViews.allowed), got \(views)") }
+        guard x.shape.count == 4, x.shape[2] == x.shape[3] || views == 1 else {
+            throw ComputeError("features: views need square images [N, 3, S, S], got \(x.shape)")
+        }
         let n = x.shape[0]
-        featureViews = (views, n)
         let input = views == 1 ? x : try Tensor(shape: [views * n] + x.shape.dropFirst(),
                                                  values: DihedralViews.stack(x.toArray(), n: n, channels: x.shape[1], side: x.shape[2], views: views))
         let map = try encoder.trunk(input)
@@ -175,30 +177,27 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         case .pooled:
             all = try gap.forward(map)
         case .flat:
-            flatShape = map.shape
             all = try map.plain().reshaped([map.shape[0], map.count / map.shape[0]])
         }
+        featurePass = FeaturePass(mode: mode, views: views, n: n, map: map.shape)
         guard views > 1 else { return all }
-        let (c, side) = mode == .pooled ? (map.shape[1], 1) : (map.shape[1], map.shape[2])
-        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.alignAndAverage(all.toArray(), n: n, channels: c, side: side, views: views))
+        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.average(all.toArray(), n: n, views: views))
     }
 
-    /// Backpropagates a gradient of `features` into the encoder's parameters.
+    /// Backpropagates a gradient of the last `features` call's output into the encoder's parameters.
     public func backwardFeatures(_ dFeatures: Tensor, mode: FeatureMode) throws {
-        let (views, n) = featureViews
+        guard let pass = featurePass, pass.mode == mode, dFeatures.shape.first == pass.n else {
+            throw ComputeError("backwardFeatures(\(mode), \(dFeatures.shape)) does not follow a features() call with that mode and batch")
+        }
         var d = dFeatures
-        if views > 1 {
-            let c = encoder.depth.featureChannels
-            let side = mode == .pooled ? 1 : (flatShape?[2] ?? 1)
-            d = try Tensor(shape: [views * n, dFeatures.shape[1]],
-                           values: DihedralViews.alignAndAverageBackward(dFeatures.toArray(), n: n, channels: c, side: side, views: views))
+        if pass.views > 1 {
+            d = try Tensor(shape: [pass.views * pass.n, dFeatures.shape[1]], values: DihedralViews.averageBackward(dFeatures.toArray(), views: pass.views))
         }
         switch mode {
         case .pooled:
             _ = try encoder.backwardTrunk(gap.backward(d))
         case .flat:
-            guard let s = flatShape else { throw ComputeError("backwardFeatures without features()") }
-            _ = try encoder.backwardTrunk(d.reshaped(s))
+            _ = try encoder.backwardTrunk(d.reshaped(pass.map))
         }
     }
 }

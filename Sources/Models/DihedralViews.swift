@@ -1,13 +1,14 @@
 import Compute
 
 /// The symmetries of a square image that a blood-smear cell has no preference for: the 90° rotations and
-/// the mirror images (the dihedral group of order 8). Averaging the encoder's features over several of them
-/// makes a cell's feature vector independent of how it happened to lie on the slide.
+/// the mirror images (the dihedral group of order 8). Averaging the encoder's features over a subgroup of them
+/// makes a cell's feature vector exactly independent of how it lay on the slide, for the turns in the subgroup:
+/// the views of a turned image are the same set of images, in another order.
 ///
 /// View `t` (0..<8) mirrors left-right when `t >= 4`, then rotates by `t % 4` quarter turns. `views` = 1 is the
-/// plain image; 2 adds the mirror image; 4 the four rotations; 8 all eight.
+/// plain image; 2 adds the mirror image; 4 the four quarter turns; 8 all eight.
 public enum DihedralViews {
-    /// The view counts a run may ask for.
+    /// The view counts a run may ask for (each a subgroup, so the average is invariant under it).
     public static let allowed = [1, 2, 4, 8]
 
     /// The transforms used for `views` views.
@@ -29,12 +30,7 @@ public enum DihedralViews {
         return sy * side + sx
     }
 
-    /// Index tables, one per transform: `table[o]` = source pixel of output pixel `o`.
-    static func tables(_ transforms: [Int], side: Int) -> [[Int]] {
-        transforms.map { t in (0..<(side * side)).map { o in source(t, o / side, o % side, side) } }
-    }
-
-    /// `[N, C, S, S]` → `[V·N, C, S, S]`: view-major stack of the transformed images (gather).
+    /// `[N, C, S, S]` → `[V·N, C, S, S]`: view-major stack of the transformed images.
     public static func stack(_ x: [Float], n: Int, channels: Int, side: Int, views: Int) -> [Float] {
         stack(x, n: n, channels: channels, side: side, transforms: transforms(views))
     }
@@ -42,7 +38,7 @@ public enum DihedralViews {
     /// `[N, C, S, S]` → `[T·N, C, S, S]` for the given transforms.
     static func stack(_ x: [Float], n: Int, channels: Int, side: Int, transforms: [Int]) -> [Float] {
         let plane = side * side, count = n * channels
-        let maps = tables(transforms, side: side)
+        let maps = transforms.map { t in (0..<plane).map { o in source(t, o / side, o % side, side) } }
         var out = [Float](repeating: 0, count: maps.count * x.count)
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -57,42 +53,21 @@ public enum DihedralViews {
         return out
     }
 
-    /// `[V·N, C, S, S]` (maps computed from the views) → `[N, C, S, S]`: each view's map turned back to the
-    /// original orientation (scatter), then averaged.
-    public static func alignAndAverage(_ y: [Float], n: Int, channels: Int, side: Int, views: Int) -> [Float] {
-        let plane = side * side, count = n * channels, per = count * plane
-        let maps = tables(transforms(views), side: side)
+    /// `[V·N, D]` (features of the stacked views) → `[N, D]`: each image's mean over its views.
+    public static func average(_ y: [Float], n: Int, views: Int) -> [Float] {
+        let per = y.count / views
+        let scale = 1 / Float(views)
         var out = [Float](repeating: 0, count: per)
-        let scale = 1 / Float(maps.count)
         y.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for (v, map) in maps.enumerated() {
-                    for p in 0..<count {
-                        let s = v * per + p * plane, d = p * plane
-                        for o in 0..<plane { dst[d + map[o]] += scale * src[s + o] }
-                    }
-                }
-            }
+            for v in 0..<views { for i in 0..<per { out[i] += scale * src[v * per + i] } }
         }
         return out
     }
 
-    /// The adjoint of `alignAndAverage`: a gradient `[N, C, S, S]` → `[V·N, C, S, S]`.
-    public static func alignAndAverageBackward(_ dy: [Float], n: Int, channels: Int, side: Int, views: Int) -> [Float] {
-        let plane = side * side, count = n * channels
-        let maps = tables(transforms(views), side: side)
-        let scale = 1 / Float(maps.count)
-        var out = [Float](repeating: 0, count: maps.count * dy.count)
-        dy.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for (v, map) in maps.enumerated() {
-                    for p in 0..<count {
-                        let s = p * plane, d = v * dy.count + p * plane
-                        for o in 0..<plane { dst[d + o] = scale * src[s + map[o]] }
-                    }
-                }
-            }
-        }
-        return out
+    /// The adjoint of `average`: a gradient `[N, D]` → `[V·N, D]`, each view getting 1/V of it.
+    public static func averageBackward(_ dy: [Float], views: Int) -> [Float] {
+        let scale = 1 / Float(views)
+        let one = dy.map { scale * $0 }
+        return Array([[Float]](repeating: one, count: views).joined())
     }
 }

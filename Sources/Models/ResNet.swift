@@ -183,11 +183,12 @@ public final class ResNet: Layer, @unchecked Sendable {
     /// 224² ran at 23.3 img/s with batch 16 in one piece and 24.9 in chunks of 2 (README, "Speed").
     public static let inferenceChunkBytes = 8 << 20
 
-    /// Images per inference chunk for `side`×`side` inputs.
+    /// Images per inference chunk for `side`×`side` inputs: what fits `inferenceChunkBytes`, and at least one
+    /// image per oneDNN thread so that the small late stages still feed every core.
     public func inferenceChunk(side: Int) -> Int {
         let stem = 64 * ((side + 1) / 2) * ((side + 1) / 2)
         let first = (depth.usesBottleneck ? 256 : 64) * ((side + 3) / 4) * ((side + 3) / 4)
-        return max(1, Self.inferenceChunkBytes / (4 * max(stem, first)))
+        return max(Engine.threads, Self.inferenceChunkBytes / (4 * max(stem, first)))
     }
 
     /// The feature map before global pooling, `[N, C, H/32, W/32]`.

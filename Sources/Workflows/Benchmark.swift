@@ -64,12 +64,13 @@ public func peakResidentBytes() -> Int {
 public enum ModelBenchmark {
     /// Runs the forward (eval mode, fused) or training-step (forward + backward + SGD) benchmark.
     public static func run(_ c: BenchmarkConfiguration, progress: (Int, Double) -> Void = { _, _ in }) throws -> BenchmarkResult {
+        // The FMA loop runs its own threads: leave oneDNN's pool as it is.
+        if c.mode == .peak { return peak(c) }
         if c.threads > 0 { Engine.setThreads(c.threads) }
         guard c.batch > 0, c.size >= 32, c.repeats > 0 else {
             throw ComputeError("bench: --batch must be ≥ 1, --size ≥ 32 and --repeat ≥ 1")
         }
         if c.mode == .conv { return try convolution(c) }
-        if c.mode == .peak { return peak(c) }
         let net = ResNet(c.model, classes: 1000, seed: 0)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
@@ -123,7 +124,7 @@ public enum ModelBenchmark {
     /// The CPU's fp32 FMA peak on `threads` threads (all cores by default): the best of `repeats` half-second runs.
     /// `images_per_second` is meaningless here (0); `gflops_per_second` is the peak.
     static func peak(_ c: BenchmarkConfiguration) -> BenchmarkResult {
-        let threads = c.threads > 0 ? c.threads : Engine.threads
+        let threads = min(c.threads > 0 ? c.threads : Engine.threads, 256)
         var best = 0.0
         for _ in 0..<c.repeats { best = max(best, wbc_fma_peak_gflops(Int32(threads), 0.5)) }
         return BenchmarkResult(configuration: c, imagesPerSecond: 0, medianSeconds: 0, minSeconds: 0, maxSeconds: 0,

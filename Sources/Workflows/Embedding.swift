@@ -28,6 +28,7 @@ public enum Embedding {
     }
 
     public static func run(inputs: [String], out: String, options o: Options, progress: any ProgressSink) throws -> Result {
+        guard DihedralViews.allowed.contains(o.views) else { throw WorkflowError("embed: --views must be 1, 2, 4 or 8 (got \(o.views))") }
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let dataset: ImageDataset
         do {
@@ -64,8 +65,7 @@ public enum Embedding {
             } else {
                 let stacked = try Tensor(shape: [o.views * b.count, 3, b.side, b.side],
                                          values: DihedralViews.stack(b.data, n: b.count, channels: 3, side: b.side, views: o.views))
-                features += DihedralViews.alignAndAverage(try net.pooled(stacked).toArray(), n: b.count,
-                                                          channels: o.backbone.featureChannels, side: 1, views: o.views)
+                features += DihedralViews.average(try net.pooled(stacked).toArray(), n: b.count, views: o.views)
             }
             for i in 0..<b.count {
                 let label = b.labels[i].map { dataset.classNames[$0] } ?? ""

@@ -190,7 +190,7 @@ public enum Preset: String, Sendable, CaseIterable {
             s.optimizer = .sgd
             // Measured on synthetic sets (README, "Clustering quality"): Adam at the reference's lr 1e-3 moved the
             // random encoder, within 3 epochs of 256 images, to features on which k-means scored 0.63–0.90; at
-            // 1e-4 it scored 0.94–1.0. The paper's DEC lr 0.01 pulled good starts down to 0.80–0.83; 0.001 did not.
+            // 1e-4 it scored 0.93–1.0. The paper's DEC lr 0.01 pulled good starts down to 0.80–0.83; 0.001 did not.
             // Eight views make the features independent of the cell's orientation.
             s.pretrainLearningRate = 1e-4
             s.clusterLearningRate = 0.001

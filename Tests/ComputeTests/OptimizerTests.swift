@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Compute
 
@@ -28,6 +29,43 @@ struct OptimizerTests {
         }
         expectClose(p.value.toArray(), try Fixtures.values("opt.\(kind.rawValue)"), tolerance: 1e-5, kind.rawValue)
         #expect(p.version == 5)
+    }
+
+    /// The branch-free loops (SGD with momentum and no weight decay, with dampening; Adam without weight decay)
+    /// against PyTorch's update rules written out in Float64 here.
+    @Test func fastPathsFollowTheUpdateRules() throws {
+        let w0 = try Fixtures.values("opt.w0").map(Double.init)
+        let grads = try Fixtures.values("opt.grads").map(Double.init)
+        func g(_ s: Int) -> ArraySlice<Double> { grads[(s * 12)..<(s * 12 + 12)] }
+
+        let p = Parameter(try Fixtures.tensor("opt.w0"))
+        let sgd = SGD([p], lr: 0.1, momentum: 0.9, dampening: 0.25)
+        var w = w0, buf = [Double](repeating: 0, count: 12)
+        for s in 0..<5 {
+            p.grad = try Tensor(shape: [12], values: g(s).map(Float.init))
+            try sgd.step()
+            for (i, d) in g(s).enumerated() {
+                buf[i] = s == 0 ? d : 0.9 * buf[i] + 0.75 * d
+                w[i] -= 0.1 * buf[i]
+            }
+        }
+        expectClose(p.value.toArray(), w.map(Float.init), tolerance: 1e-5, "sgd dampening")
+
+        let q = Parameter(try Fixtures.tensor("opt.w0"))
+        let adam = Adam([q], lr: 1e-2)
+        var v = w0, m = [Double](repeating: 0, count: 12), sq = m
+        for s in 0..<5 {
+            q.grad = try Tensor(shape: [12], values: g(s).map(Float.init))
+            try adam.step()
+            let t = Double(s + 1)
+            for (i, d) in g(s).enumerated() {
+                m[i] = 0.9 * m[i] + 0.1 * d
+                sq[i] = 0.999 * sq[i] + 0.001 * d * d
+                let denom = sq[i].squareRoot() / (1 - pow(0.999, t)).squareRoot() + 1e-8
+                v[i] -= 1e-2 / (1 - pow(0.9, t)) * m[i] / denom
+            }
+        }
+        expectClose(q.value.toArray(), v.map(Float.init), tolerance: 1e-5, "adam")
     }
 
     @Test func stateRoundTripsAndResumesIdentically() throws {

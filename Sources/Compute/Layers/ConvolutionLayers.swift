@@ -10,7 +10,7 @@ public final class Conv2d: Layer, @unchecked Sendable {
     /// The weight in the training forward's layout, kept for the backward-data pass of the same step.
     private var savedWeight: Tensor?
     /// Folded and reordered inference weights by input shape and post-ops, for the current parameter versions
-    /// (a few shapes: a batch split into chunks ends with a smaller one).
+    /// (at most 3 shapes: a batch split into chunks ends with a smaller one).
     private var inferenceCache: (versions: String, entries: [String: (weight: Tensor, bias: Tensor?)]) = ("", [:])
 
     /// Kaiming-normal init (fan_out, ReLU gain) as torchvision's ResNet, bias zero.
@@ -56,7 +56,7 @@ public final class Conv2d: Layer, @unchecked Sendable {
                              residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
         let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
         let key = "\(Layout.dims(x.shape))|\(post.key)"
-        if inferenceCache.versions != versions || inferenceCache.entries.count > 8 { inferenceCache = (versions, [:]) }
+        if inferenceCache.versions != versions || inferenceCache.entries.count >= 3 { inferenceCache = (versions, [:]) }
         let entry: (weight: Tensor, bias: Tensor?)
         if let cached = inferenceCache.entries[key] {
             entry = cached
