@@ -6,9 +6,7 @@ public final class Conv2d: Layer, @unchecked Sendable {
     public let weight: Parameter
     public let bias: Parameter?
     public var isTraining = true
-    private var savedInput: Tensor?
-    /// The weight in the training forward's layout, kept for the backward-data pass of the same step.
-    private var savedWeight: Tensor?
+    private var pass = ConvTrainingPass(transposed: false, name: "Conv2d")
     /// Folded and reordered inference weights by input shape and post-ops, for the current parameter versions
     /// (at most 3 shapes: a batch split into chunks ends with a smaller one).
     private var inferenceCache: (versions: String, entries: [String: (weight: Tensor, bias: Tensor?)]) = ("", [:])
@@ -29,25 +27,11 @@ public final class Conv2d: Layer, @unchecked Sendable {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        if isTraining {
-            savedInput = x
-            savedWeight = try ConvolutionOps.preparedTrainingWeight(weight.value, bias: bias != nil, x: x.shape, geometry, transposed: false)
-            return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, training: true, preparedWeight: savedWeight)
-        }
+        if isTraining { return try pass.forward(x, weight: weight, bias: bias, geometry) }
         return try forwardFused(x, post: ConvPostOps())
     }
 
-    public func backward(_ dy: Tensor) throws -> Tensor {
-        guard let x = savedInput else { throw missingForward("Conv2d") }
-        let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, geometry, bias: bias != nil, transposed: false)
-        try weight.accumulate(gw)
-        if let gb { try bias?.accumulate(gb) }
-        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: false,
-                                                 prepared: savedWeight)
-        savedInput = nil
-        savedWeight = nil
-        return dx
-    }
+    public func backward(_ dy: Tensor) throws -> Tensor { try pass.backward(dy, weight: weight, bias: bias, geometry) }
 
     /// Inference with an optionally folded batch norm and fused post-ops (ReLU, residual add).
     /// The folded/reordered weights are cached until a parameter changes.
@@ -84,8 +68,7 @@ public final class ConvTranspose2d: Layer, @unchecked Sendable {
     public let weight: Parameter
     public let bias: Parameter?
     public var isTraining = true
-    private var savedInput: Tensor?
-    private var savedWeight: Tensor?
+    private var pass = ConvTrainingPass(transposed: true, name: "ConvTranspose2d")
 
     /// PyTorch's default init: U(-1/√fan_in, 1/√fan_in) with fan_in = weight.size(1)·kH·kW.
     public init(_ g: ConvGeometry, bias: Bool = true, rng: inout SeededGenerator) {
@@ -103,23 +86,39 @@ public final class ConvTranspose2d: Layer, @unchecked Sendable {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        if isTraining {
-            savedInput = x
-            savedWeight = try ConvolutionOps.preparedTrainingWeight(weight.value, bias: bias != nil, x: x.shape, geometry, transposed: true)
-        }
-        return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, transposed: true,
-                                          training: isTraining, preparedWeight: isTraining ? savedWeight : nil)
+        if isTraining { return try pass.forward(x, weight: weight, bias: bias, geometry) }
+        return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, transposed: true, training: false)
     }
 
-    public func backward(_ dy: Tensor) throws -> Tensor {
-        guard let x = savedInput else { throw missingForward("ConvTranspose2d") }
-        let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, geometry, bias: bias != nil, transposed: true)
+    public func backward(_ dy: Tensor) throws -> Tensor { try pass.backward(dy, weight: weight, bias: bias, geometry) }
+}
+
+/// The training forward and backward of a (transposed) convolution: what the forward keeps (its input, and the
+/// weight in the forward primitive's layout, reused by backward-data when it wants the same layout).
+struct ConvTrainingPass {
+    let transposed: Bool
+    let name: String
+    private var input: Tensor?
+    private var preparedWeight: Tensor?
+
+    init(transposed: Bool, name: String) { self.transposed = transposed; self.name = name }
+
+    mutating func forward(_ x: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry) throws -> Tensor {
+        input = x
+        preparedWeight = try ConvolutionOps.preparedTrainingWeight(weight.value, bias: bias != nil, x: x.shape, g, transposed: transposed)
+        return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, g, transposed: transposed, training: true,
+                                          preparedWeight: preparedWeight)
+    }
+
+    mutating func backward(_ dy: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry) throws -> Tensor {
+        guard let x = input else { throw missingForward(name) }
+        let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, g, bias: bias != nil, transposed: transposed)
         try weight.accumulate(gw)
         if let gb { try bias?.accumulate(gb) }
-        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, geometry, transposed: true,
-                                                 prepared: savedWeight)
-        savedInput = nil
-        savedWeight = nil
+        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, g, transposed: transposed,
+                                                 prepared: preparedWeight)
+        input = nil
+        preparedWeight = nil
         return dx
     }
 }

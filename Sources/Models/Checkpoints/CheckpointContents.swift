@@ -44,12 +44,7 @@ public struct CheckpointContents: Sendable {
     /// followed by `{` → safetensors).
     /// - Throws: `CheckpointError` or `SafeTensorsError` naming the file; `.notACheckpoint` for other files.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw CheckpointError(file: url.path, reason: .archiveMalformed("cannot read the file (\(error.localizedDescription))"))
-        }
+        let data = try CheckpointError.readFile(url)
         switch Self.sniff(data) {
         case .pytorch?:
             let checkpoint = try PyTorchCheckpoint(data: data, file: url.path)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A PyTorch checkpoint that cannot be read, naming the file and, where known, the tensor.
 public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong.
@@ -62,6 +64,17 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
             return "\(subject): \(detail)"
         case let .notAStateDict(detail):
             return "\(subject): \(detail); save the weights with torch.save(model.state_dict(), path)"
+        }
+    }
+}
+
+extension CheckpointError {
+    /// The bytes of the checkpoint at `url` (memory-mapped where safe), or an error naming the file.
+    static func readFile(_ url: URL) throws(CheckpointError) -> Data {
+        do {
+            return try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw CheckpointError(file: url.path, reason: .archiveMalformed("cannot read the file (\(error.localizedDescription))"))
         }
     }
 }

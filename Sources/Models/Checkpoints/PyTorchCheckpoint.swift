@@ -31,12 +31,7 @@ public struct PyTorchCheckpoint: Sendable {
     /// - Throws: `CheckpointError` naming the file (and tensor): legacy format (with the conversion command),
     ///   forbidden globals, damaged archives, views outside their storage, …
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw CheckpointError(file: url.path, reason: .archiveMalformed("cannot read the file (\(error.localizedDescription))"))
-        }
+        let data = try CheckpointError.readFile(url)
         try self.init(data: data, file: url.path)
     }
 
