@@ -165,13 +165,8 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     /// features are the mean of its views' features, which does not depend on how the cell was turned.
     public func features(_ x: Tensor, mode: FeatureMode, views: Int = 1) throws -> Tensor {
         guard DihedralViews.allowed.contains(views) else { throw ComputeError("features: views must be one of \(DihedralViews.allowed), got \(views)") }
-        guard x.shape.count == 4, x.shape[2] == x.shape[3] || views == 1 else {
-            throw ComputeError("features: views need square images [N, 3, S, S], got \(x.shape)")
-        }
         let n = x.shape[0]
-        let input = views == 1 ? x : try Tensor(shape: [views * n] + x.shape.dropFirst(),
-                                                 values: DihedralViews.stack(x.toArray(), n: n, channels: x.shape[1], side: x.shape[2], views: views))
-        let map = try encoder.trunk(input)
+        let map = try encoder.trunk(DihedralViews.stack(x, views: views))
         let all: Tensor
         switch mode {
         case .pooled:
@@ -181,7 +176,7 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         }
         featurePass = FeaturePass(mode: mode, views: views, n: n, map: map.shape)
         guard views > 1 else { return all }
-        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.average(all.toArray(), n: n, views: views))
+        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.average(all.toArray(), views: views))
     }
 
     /// Backpropagates a gradient of the last `features` call's output into the encoder's parameters.

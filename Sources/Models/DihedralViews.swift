@@ -35,6 +35,14 @@ public enum DihedralViews {
         stack(x, n: n, channels: channels, side: side, transforms: transforms(views))
     }
 
+    /// A batch tensor `[N, C, S, S]` → its views `[V·N, C, S, S]` (the tensor itself for one view).
+    public static func stack(_ x: Tensor, views: Int) throws -> Tensor {
+        guard views > 1 else { return x }
+        guard x.shape.count == 4, x.shape[2] == x.shape[3] else { throw ComputeError("views need square images [N, C, S, S], got \(x.shape)") }
+        return try Tensor(shape: [views * x.shape[0]] + x.shape.dropFirst(),
+                          values: stack(x.toArray(), n: x.shape[0], channels: x.shape[1], side: x.shape[2], views: views))
+    }
+
     /// `[N, C, S, S]` → `[T·N, C, S, S]` for the given transforms.
     static func stack(_ x: [Float], n: Int, channels: Int, side: Int, transforms: [Int]) -> [Float] {
         let plane = side * side, count = n * channels
@@ -54,7 +62,7 @@ public enum DihedralViews {
     }
 
     /// `[V·N, D]` (features of the stacked views) → `[N, D]`: each image's mean over its views.
-    public static func average(_ y: [Float], n: Int, views: Int) -> [Float] {
+    public static func average(_ y: [Float], views: Int) -> [Float] {
         let per = y.count / views
         let scale = 1 / Float(views)
         var out = [Float](repeating: 0, count: per)

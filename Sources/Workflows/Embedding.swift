@@ -60,13 +60,8 @@ public enum Embedding {
         while let b = try { () throws -> ImageBatch? in
             do { return try epoch.next() } catch { throw WorkflowError("embed: \(error)") }
         }() {
-            if o.views == 1 {
-                features += try net.pooled(b.tensor()).toArray()
-            } else {
-                let stacked = try Tensor(shape: [o.views * b.count, 3, b.side, b.side],
-                                         values: DihedralViews.stack(b.data, n: b.count, channels: 3, side: b.side, views: o.views))
-                features += DihedralViews.average(try net.pooled(stacked).toArray(), n: b.count, views: o.views)
-            }
+            let pooled = try net.pooled(DihedralViews.stack(b.tensor(), views: o.views)).toArray()
+            features += o.views == 1 ? pooled : DihedralViews.average(pooled, views: o.views)
             for i in 0..<b.count {
                 let label = b.labels[i].map { dataset.classNames[$0] } ?? ""
                 rows.append("\(n),\(Evaluation.csvField(b.paths[i].path)),\(Evaluation.csvField(label))")

@@ -39,7 +39,7 @@ struct DihedralViewsTests {
         let (n, d, v) = (3, 5, 8)
         let y = (0..<(v * n * d)).map { _ in Double(rng.nextGaussian()) }
         let g = (0..<(n * d)).map { _ in Double(rng.nextGaussian()) }
-        let forward = DihedralViews.average(y.map(Float.init), n: n, views: v)
+        let forward = DihedralViews.average(y.map(Float.init), views: v)
         let backward = DihedralViews.averageBackward(g.map(Float.init), views: v)
         #expect(forward.count == n * d && backward.count == v * n * d)
         let lhs = zip(forward, g).reduce(0.0) { $0 + Double($1.0) * $1.1 }
