@@ -166,5 +166,9 @@ y.backward(gy)
 put("block", x=x, y=y, gy=gy, gx=x.grad, **{f"init.{k}": v for k, v in init.items()},
     **{f"grad.{k}": p.grad for k, p in blk.named_parameters()})
 
+# A 3×3 stride-1 convolution on maps large enough for oneDNN's Winograd kernel (added last, so the
+# random values of every case above stay as they were).
+conv_case("conv_3x3_winograd", (2, 16, 12, 12), (32, 16, 3, 3), True, stride=1, padding=1)
+
 save_file(out, "Tests/ComputeTests/Fixtures/ops.safetensors")
 print(f"wrote {len(out)} tensors")

@@ -147,7 +147,7 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         } else {
             dMap = dy
         }
-        _ = try encoder.backwardTrunk(dMap)
+        try encoder.backwardTrunkParameters(dMap)
         let total = mse.value + spec.beta * klValue
         guard total.isFinite else { throw ComputeError("pretraining loss is \(total): training diverged; lower the learning rate") }
         return ReconstructionLoss(total: total, reconstruction: mse.value, kl: klValue)
@@ -190,9 +190,9 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         }
         switch mode {
         case .pooled:
-            _ = try encoder.backwardTrunk(gap.backward(d))
+            try encoder.backwardTrunkParameters(gap.backward(d))
         case .flat:
-            _ = try encoder.backwardTrunk(d.reshaped(pass.map))
+            try encoder.backwardTrunkParameters(d.reshaped(pass.map))
         }
     }
 }

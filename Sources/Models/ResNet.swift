@@ -230,11 +230,19 @@ public final class ResNet: Layer, @unchecked Sendable {
     }
 
     /// Gradient of the input given the gradient of `trunk`'s output (training mode).
-    public func backwardTrunk(_ dy: Tensor) throws -> Tensor {
+    public func backwardTrunk(_ dy: Tensor) throws -> Tensor { try conv1.backward(stemOutputGradient(dy)) }
+
+    /// `backwardTrunk` for the parameter gradients only: the gradient with respect to the images is not
+    /// computed (training never needs it; PyTorch skips it too for inputs without `requires_grad`).
+    /// This saves the stem's backward-data pass, the most expensive one (7×7 over the full image).
+    public func backwardTrunkParameters(_ dy: Tensor) throws { try conv1.backwardParameters(stemOutputGradient(dy)) }
+
+    /// The gradient at the stem convolution's output, from the gradient at the trunk's output.
+    private func stemOutputGradient(_ dy: Tensor) throws -> Tensor {
         var g = dy
         for s in stages.reversed() { g = try s.backward(g) }
         g = try maxpool.backward(g)
-        return try conv1.backward(bn1.backward(relu.backward(g)))
+        return try bn1.backward(relu.backward(g))
     }
 
     /// The globally pooled features, `[N, C]`.
@@ -251,5 +259,11 @@ public final class ResNet: Layer, @unchecked Sendable {
     public func backward(_ dy: Tensor) throws -> Tensor {
         guard let fc else { throw ComputeError("this ResNet was built without the fc head") }
         return try backwardPooled(fc.backward(dy))
+    }
+
+    /// `backward` for the parameter gradients only (see `backwardTrunkParameters`).
+    public func backwardParameters(_ dy: Tensor) throws {
+        guard let fc else { throw ComputeError("this ResNet was built without the fc head") }
+        try backwardTrunkParameters(avgpool.backward(fc.backward(dy)))
     }
 }

@@ -86,7 +86,7 @@ public enum ModelBenchmark {
                 net.zeroGrad()
                 let logits = try net.forward(x)
                 let loss = try Loss.crossEntropy(logits: logits, labels: labels)
-                _ = try net.backward(loss.gradient)
+                try net.backwardParameters(loss.gradient)
                 try optimizer.step()
             case .decode, .conv, .peak:
                 throw ComputeError("bench: --mode \(c.mode.rawValue) is measured elsewhere")

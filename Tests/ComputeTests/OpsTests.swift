@@ -47,6 +47,59 @@ struct OpsTests {
         try checkConv("conv_7x7", geometry("conv_7x7", stride: 2, padding: 3), bias: false, transposed: false)
     }
 
+    /// A 3×3 stride-1 convolution on 12² maps: under the default algorithm (where this CPU has the kernel)
+    /// inference and both backward passes run oneDNN's Winograd, the training forward runs direct, and
+    /// every result still matches PyTorch's float64 reference.
+    @Test func winogradConvolution() throws {
+        let key = "conv_3x3_winograd"
+        let g = try geometry(key, stride: 1, padding: 1)
+        let x = try #require(Fixtures.ops["\(key).x"]).shape
+        let y = try ConvolutionOps.outputShape(x, g, transposed: false)
+        for pass in [ConvPass.inference, .backwardData, .backwardWeights] {
+            #expect(ConvolutionOps.prefersWinograd(g, transposed: false, output: y, pass: pass, algorithm: .auto))
+            #expect(!ConvolutionOps.prefersWinograd(g, transposed: false, output: y, pass: pass, algorithm: .direct))
+        }
+        #expect(!ConvolutionOps.prefersWinograd(g, transposed: false, output: y, pass: .trainingForward, algorithm: .auto))
+        let impl = try ConvolutionOps.trainingImplementations(x: x, g, bias: true)
+        if Engine.convolutionAlgorithm == .auto && Engine.hasAVX512 {
+            #expect(!impl.forward.contains("wino"), "training forward ran \(impl.forward)")
+            #expect(impl.backwardData.contains("wino"), "backward-data ran \(impl.backwardData)")
+            #expect(impl.backwardWeights.contains("wino"), "backward-weights ran \(impl.backwardWeights)")
+            let inference = try ConvolutionOps.forwardPrimitive(x: x, y: y, g: g, bias: true, transposed: false,
+                                                                training: false, post: ConvPostOps()).implementation
+            #expect(inference.contains("wino"), "inference ran \(inference)")
+        }
+        try checkConv(key, g, bias: true, transposed: false)
+        // Inference (the Winograd forward) against the same reference.
+        var rng = SeededGenerator(seed: 1)
+        let conv = Conv2d(g, bias: true, rng: &rng)
+        try conv.weight.assign(Fixtures.tensor("\(key).w"))
+        try conv.bias!.assign(Fixtures.tensor("\(key).b"))
+        conv.isTraining = false
+        try expectClose(try conv.forward(Fixtures.tensor("\(key).x")), "\(key).y")
+    }
+
+    /// Which convolutions may use Winograd: 3×3, stride 1, undilated, ungrouped, not transposed, on maps at
+    /// least the measured minimum side for the pass.
+    @Test func winogradEligibility() {
+        let base = ConvGeometry(inChannels: 64, outChannels: 64, kernel: 3, padding: 1)
+        func prefers(_ g: ConvGeometry, side: Int, _ pass: ConvPass = .inference, transposed: Bool = false) -> Bool {
+            ConvolutionOps.prefersWinograd(g, transposed: transposed, output: [16, 64, side, side], pass: pass, algorithm: .auto)
+        }
+        #expect(prefers(base, side: 7))
+        #expect(!prefers(base, side: 6))
+        #expect(prefers(base, side: 7, .backwardData))
+        #expect(!prefers(base, side: 6, .backwardData))
+        #expect(!prefers(base, side: 56, .trainingForward))
+        #expect(prefers(base, side: 4, .backwardWeights))
+        #expect(!prefers(base, side: 3, .backwardWeights))
+        #expect(!prefers(base, side: 56, transposed: true))
+        #expect(!prefers(ConvGeometry(inChannels: 64, outChannels: 64, kernel: 3, stride: 2, padding: 1), side: 56))
+        #expect(!prefers(ConvGeometry(inChannels: 64, outChannels: 64, kernel: 3, padding: 2, dilation: 2), side: 56))
+        #expect(!prefers(ConvGeometry(inChannels: 64, outChannels: 64, kernel: 3, padding: 1, groups: 2), side: 56))
+        #expect(!prefers(ConvGeometry(inChannels: 64, outChannels: 64, kernel: 1), side: 56))
+    }
+
     @Test func transposedConvolutionWithOutputPadding() throws {
         try checkConv("deconv", geometry("deconv", stride: 2, padding: 1, outputPadding: 1, transposed: true),
                       bias: true, transposed: true)

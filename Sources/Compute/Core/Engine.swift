@@ -47,6 +47,16 @@ public final class Engine: @unchecked Sendable {
     /// Guards the lazy creation of tensors' oneDNN memory objects.
     let memoryLock = NSLockShim()
     private var primitives: [String: Primitive] = [:]
+    private var algorithm: ConvolutionAlgorithm = Engine.algorithmFromEnvironment()
+
+    /// `WBC_CONV_ALGORITHM` (auto or direct); anything else is reported once and ignored.
+    private static func algorithmFromEnvironment() -> ConvolutionAlgorithm {
+        guard let raw = getenv("WBC_CONV_ALGORITHM").map({ String(cString: $0) }), !raw.isEmpty else { return .auto }
+        if let a = ConvolutionAlgorithm(rawValue: raw.lowercased()) { return a }
+        let message = "wbc: WBC_CONV_ALGORITHM=\(raw) is not one of \(ConvolutionAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")); using auto\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        return .auto
+    }
 
     private init() {
         var e: dnnl_engine_t? = nil
@@ -82,6 +92,20 @@ public final class Engine: @unchecked Sendable {
         if let sym = dlsym(nil /* RTLD_DEFAULT */, "omp_set_num_threads") {
             unsafeBitCast(sym, to: SetFn.self)(Int32(n))
         }
+    }
+
+    /// How 3×3 convolutions are computed (default `.auto`: Winograd where it is faster).
+    /// The environment variable `WBC_CONV_ALGORITHM=direct` sets `.direct` at start-up.
+    /// Set it before the first convolution: primitives already built keep their algorithm.
+    public static var convolutionAlgorithm: ConvolutionAlgorithm {
+        get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.algorithm }
+        set { shared.lock.lock(); shared.algorithm = newValue; shared.lock.unlock() }
+    }
+
+    /// Whether oneDNN runs AVX-512 kernels on this CPU (its Winograd convolution needs them).
+    static var hasAVX512: Bool {
+        let want = dnnl_cpu_isa_avx512_core.rawValue
+        return dnnl_get_effective_cpu_isa().rawValue & want == want
     }
 
     /// The number of threads oneDNN will use.

@@ -31,7 +31,15 @@ public final class Conv2d: Layer, @unchecked Sendable {
         return try forwardFused(x, post: ConvPostOps())
     }
 
-    public func backward(_ dy: Tensor) throws -> Tensor { try pass.backward(dy, weight: weight, bias: bias, geometry) }
+    public func backward(_ dy: Tensor) throws -> Tensor {
+        try pass.backward(dy, weight: weight, bias: bias, geometry, inputGradient: true)!
+    }
+
+    /// Backward for the parameter gradients only, without the input gradient: for a first layer, whose
+    /// input (an image) needs none. Saves the backward-data pass.
+    public func backwardParameters(_ dy: Tensor) throws {
+        _ = try pass.backward(dy, weight: weight, bias: bias, geometry, inputGradient: false)
+    }
 
     /// Inference with an optionally folded batch norm and fused post-ops (ReLU, residual add).
     /// The folded/reordered weights are cached until a parameter changes.
@@ -90,7 +98,9 @@ public final class ConvTranspose2d: Layer, @unchecked Sendable {
         return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, geometry, transposed: true, training: false)
     }
 
-    public func backward(_ dy: Tensor) throws -> Tensor { try pass.backward(dy, weight: weight, bias: bias, geometry) }
+    public func backward(_ dy: Tensor) throws -> Tensor {
+        try pass.backward(dy, weight: weight, bias: bias, geometry, inputGradient: true)!
+    }
 }
 
 /// The training forward and backward of a (transposed) convolution: what the forward keeps (its input, and the
@@ -110,13 +120,15 @@ struct ConvTrainingPass {
                                           preparedWeight: preparedWeight)
     }
 
-    mutating func backward(_ dy: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry) throws -> Tensor {
+    /// Accumulates the parameter gradients and returns the input gradient when `inputGradient` is set (nil otherwise).
+    mutating func backward(_ dy: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry,
+                           inputGradient: Bool) throws -> Tensor? {
         guard let x = input else { throw missingForward(name) }
         let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, g, bias: bias != nil, transposed: transposed)
         try weight.accumulate(gw)
         if let gb { try bias?.accumulate(gb) }
-        let dx = try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, g, transposed: transposed,
-                                                 prepared: preparedWeight)
+        let dx = inputGradient ? try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, g,
+                                                                 transposed: transposed, prepared: preparedWeight) : nil
         input = nil
         preparedWeight = nil
         return dx

@@ -82,6 +82,19 @@ public struct ConvPostOps: Hashable, Sendable {
     }
 }
 
+/// How oneDNN computes the 3×3 convolutions.
+public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
+    /// Winograd F(4×4, 3×3) for stride-1, undilated, ungrouped 3×3 convolutions on maps large enough
+    /// that it is faster on this CPU (see `ConvolutionOps.winogradMinimumSide`); direct everywhere else.
+    /// Results differ from direct convolution by rounding only (about 1e-6 relative).
+    case auto
+    /// Direct convolution everywhere: the summation PyTorch's CPU convolution does.
+    case direct
+}
+
+/// The pass of a convolution a primitive computes.
+enum ConvPass { case inference, trainingForward, backwardData, backwardWeights }
+
 /// Convolution and transposed convolution through oneDNN, with PyTorch weight layouts:
 /// convolution weights `[O, I/groups, kH, kW]`, transposed-convolution weights `[I, O/groups, kH, kW]`.
 enum ConvolutionOps {
@@ -137,11 +150,49 @@ enum ConvolutionOps {
                 Int64((outW - 1) * g.strideW + extW - inW - g.padW)]
     }
 
+    /// The smallest output side (rows and columns) at which Winograd is used for a pass, nil for never.
+    /// Speed, measured with oneDNN 2.6.3 on AVX-512 (batch 16, 64–512 channels): the forward and
+    /// backward-data passes win from 7×7 maps (1.4× at 7², 2.6× at 56²) and lose at 6² and below;
+    /// backward-weights wins from 4×4 (1.9× at 6²) and loses at 3².
+    /// Accuracy: the training forward stays direct. With a Winograd training forward, batch-norm statistics
+    /// moved enough that one gradient norm of a random-init ResNet-50 differed from float64 by 1e-2
+    /// (direct: 3.4e-3; `Benchmarks/resnet-parity.sh`); the backward passes and the inference forward
+    /// match direct convolution's error there.
+    static func winogradMinimumSide(_ pass: ConvPass) -> Int? {
+        switch pass {
+        case .inference, .backwardData: return 7
+        case .backwardWeights: return 4
+        case .trainingForward: return nil
+        }
+    }
+
+    /// Whether `pass` of this convolution is worth trying with Winograd (oneDNN may still decline it,
+    /// e.g. for channel counts its kernel does not block; then direct is used).
+    static func prefersWinograd(_ g: ConvGeometry, transposed: Bool, output y: [Int], pass: ConvPass,
+                                algorithm: ConvolutionAlgorithm = Engine.convolutionAlgorithm) -> Bool {
+        guard algorithm == .auto, !transposed, g.groups == 1,
+              g.kernelH == 3, g.kernelW == 3, g.strideH == 1, g.strideW == 1,
+              g.dilationH == 1, g.dilationW == 1, y.count == 4 else { return false }
+        guard let side = winogradMinimumSide(pass) else { return false }
+        return min(y[2], y[3]) >= side
+    }
+
+    /// Builds a primitive descriptor with Winograd when `winograd` is set and oneDNN implements it for
+    /// these shapes and attributes, and with direct convolution otherwise.
+    static func convolutionPD(winograd: Bool, _ make: (dnnl_alg_kind_t) throws -> dnnl_primitive_desc_t) throws -> dnnl_primitive_desc_t {
+        if winograd, let pd = try? make(dnnl_convolution_winograd) { return pd }
+        return try make(dnnl_convolution_direct)
+    }
+
+    /// The part of a primitive-cache key that records the algorithm choice.
+    static func algorithmKey(_ winograd: Bool) -> String { winograd ? "|wino" : "" }
+
     // MARK: Forward
 
     static func forwardPrimitive(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool,
                                  training: Bool, post: ConvPostOps) throws -> Primitive {
-        let key = "\(transposed ? "deconv" : "conv")F|\(Layout.dims(x))|\(g.key)|b\(bias)|t\(training)|\(post.key)"
+        let wino = prefersWinograd(g, transposed: transposed, output: y, pass: training ? .trainingForward : .inference)
+        let key = "\(transposed ? "deconv" : "conv")F|\(Layout.dims(x))|\(g.key)|b\(bias)|t\(training)|\(post.key)\(algorithmKey(wino))"
         return try Engine.shared.primitive(key) {
             var src = Layout.any(x), dst = Layout.any(y)
             var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
@@ -157,11 +208,13 @@ enum ConvolutionOps {
                                                                  g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d \(g) on \(x)")
                 return try makePD(&d, attr: attr, "conv_transpose2d \(g) on \(x)")
             } else {
-                var d = dnnl_convolution_desc_t()
-                try dnnlCheck(withBias(bias, &b) { bp in
-                    dnnl_dilated_convolution_forward_desc_init(&d, prop, dnnl_convolution_direct, &src, &wt, bp, &dst,
-                                                               g.strides, g.dilates, g.padL, pr) }, "conv2d \(g) on \(x)")
-                return try makePD(&d, attr: attr, "conv2d \(g) on \(x)")
+                return try convolutionPD(winograd: wino) { alg in
+                    var d = dnnl_convolution_desc_t()
+                    try dnnlCheck(withBias(bias, &b) { bp in
+                        dnnl_dilated_convolution_forward_desc_init(&d, prop, alg, &src, &wt, bp, &dst,
+                                                                   g.strides, g.dilates, g.padL, pr) }, "conv2d \(g) on \(x)")
+                    return try makePD(&d, attr: attr, "conv2d \(g) on \(x)")
+                }
             }
         }
     }
@@ -230,10 +283,20 @@ enum ConvolutionOps {
     /// wants that layout (the usual case), which saves a reorder of the plain weight.
     static func backwardData(_ dy: Tensor, weight: Tensor, inputShape x: [Int], _ g: ConvGeometry,
                              transposed: Bool, prepared: Tensor? = nil) throws -> Tensor {
-        let y = dy.shape
+        let p = try backwardDataPrimitive(x: x, y: dy.shape, g: g, transposed: transposed)
+        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
+        let wantedWeight = p.md(dnnl_query_weights_md)
+        let w = try prepared.flatMap { Layout.equal($0.desc, wantedWeight) ? $0 : nil } ?? prepareWeight(weight, g, transposed: transposed, for: p)
+        let dx = Tensor(shape: x, desc: p.md(dnnl_query_diff_src_md))
+        try p.execute([(DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DIFF_SRC, dx)])
+        return dx
+    }
+
+    static func backwardDataPrimitive(x: [Int], y: [Int], g: ConvGeometry, transposed: Bool) throws -> Primitive {
         let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: false, transposed: transposed, training: true, post: ConvPostOps())
-        let key = "\(transposed ? "deconv" : "conv")BD|\(Layout.dims(x))|\(g.key)"
-        let p = try Engine.shared.primitive(key) {
+        let wino = prefersWinograd(g, transposed: transposed, output: y, pass: .backwardData)
+        let key = "\(transposed ? "deconv" : "conv")BD|\(Layout.dims(x))|\(g.key)\(algorithmKey(wino))"
+        return try Engine.shared.primitive(key) {
             var dsrc = Layout.any(x), ddst = Layout.any(y)
             var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
             let pr = padR(g, transposed: transposed, x: x, y: y)
@@ -243,43 +306,21 @@ enum ConvolutionOps {
                     g.strides, g.dilates, g.padL, pr), "conv_transpose2d backward-data \(g)")
                 return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-data \(g) on \(x)")
             } else {
-                var d = dnnl_convolution_desc_t()
-                try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &dsrc, &wt, &ddst,
-                    g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
-                return try makePD(&d, hint: fwd.pd, "conv2d backward-data \(g) on \(x)")
+                return try convolutionPD(winograd: wino) { alg in
+                    var d = dnnl_convolution_desc_t()
+                    try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &dsrc, &wt, &ddst,
+                        g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
+                    return try makePD(&d, hint: fwd.pd, "conv2d backward-data \(g) on \(x)")
+                }
             }
         }
-        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
-        let wantedWeight = p.md(dnnl_query_weights_md)
-        let w = try prepared.flatMap { Layout.equal($0.desc, wantedWeight) ? $0 : nil } ?? prepareWeight(weight, g, transposed: transposed, for: p)
-        let dx = Tensor(shape: x, desc: p.md(dnnl_query_diff_src_md))
-        try p.execute([(DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_WEIGHTS, w), (DNNL_ARG_DIFF_SRC, dx)])
-        return dx
     }
 
     /// Gradients with respect to the weight (PyTorch layout, plain) and the bias.
     static func backwardWeights(_ dy: Tensor, input xT: Tensor, _ g: ConvGeometry, bias: Bool,
                                 transposed: Bool) throws -> (weight: Tensor, bias: Tensor?) {
-        let x = xT.shape, y = dy.shape
-        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
-        let key = "\(transposed ? "deconv" : "conv")BW|\(Layout.dims(x))|\(g.key)|b\(bias)"
-        let p = try Engine.shared.primitive(key) {
-            var src = Layout.any(x), ddst = Layout.any(y)
-            var dw = Layout.any(weightDesc(g, transposed: transposed).dims)
-            var db = Layout.tagged([g.outChannels], dnnl_a)
-            let pr = padR(g, transposed: transposed, x: x, y: y)
-            if transposed {
-                var d = dnnl_deconvolution_desc_t()
-                try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct,
-                    &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d backward-weights \(g)")
-                return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-weights \(g) on \(x)")
-            } else {
-                var d = dnnl_convolution_desc_t()
-                try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct,
-                    &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv2d backward-weights \(g)")
-                return try makePD(&d, hint: fwd.pd, "conv2d backward-weights \(g) on \(x)")
-            }
-        }
+        let x = xT.shape
+        let p = try backwardWeightsPrimitive(x: x, y: dy.shape, g: g, bias: bias, transposed: transposed)
         let src = try xT.reordered(to: p.md(dnnl_query_src_md))
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
         let (wdims, wtag) = weightDesc(g, transposed: transposed)
@@ -296,6 +337,41 @@ enum ConvolutionOps {
         try Reorder.run(from: dw, to: torchLayout)
         let tshape = torchWeightShape(g, transposed: transposed)
         return (Tensor(shape: tshape, desc: Layout.plain(tshape), storage: torchLayout.storage), db)
+    }
+
+    static func backwardWeightsPrimitive(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool) throws -> Primitive {
+        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
+        let wino = prefersWinograd(g, transposed: transposed, output: y, pass: .backwardWeights)
+        let key = "\(transposed ? "deconv" : "conv")BW|\(Layout.dims(x))|\(g.key)|b\(bias)\(algorithmKey(wino))"
+        return try Engine.shared.primitive(key) {
+            var src = Layout.any(x), ddst = Layout.any(y)
+            var dw = Layout.any(weightDesc(g, transposed: transposed).dims)
+            var db = Layout.tagged([g.outChannels], dnnl_a)
+            let pr = padR(g, transposed: transposed, x: x, y: y)
+            if transposed {
+                var d = dnnl_deconvolution_desc_t()
+                try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct,
+                    &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d backward-weights \(g)")
+                return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-weights \(g) on \(x)")
+            } else {
+                return try convolutionPD(winograd: wino) { alg in
+                    var d = dnnl_convolution_desc_t()
+                    try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_convolution_backward_weights_desc_init(&d, alg,
+                        &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv2d backward-weights \(g)")
+                    return try makePD(&d, hint: fwd.pd, "conv2d backward-weights \(g) on \(x)")
+                }
+            }
+        }
+    }
+
+    /// The oneDNN implementations a training step of this convolution runs (e.g. "jit_wino_4x3:avx512_core"),
+    /// for tests and diagnostics.
+    static func trainingImplementations(x: [Int], _ g: ConvGeometry, bias: Bool, transposed: Bool = false) throws
+        -> (forward: String, backwardData: String, backwardWeights: String) {
+        let y = try outputShape(x, g, transposed: transposed)
+        return (try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps()).implementation,
+                try backwardDataPrimitive(x: x, y: y, g: g, transposed: transposed).implementation,
+                try backwardWeightsPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed).implementation)
     }
 }
 
