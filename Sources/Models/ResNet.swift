@@ -49,8 +49,8 @@ public enum ResNetDepth: String, Sendable, Codable, CaseIterable {
 public final class ResidualBlock: Layer, @unchecked Sendable {
     public var isTraining = true
     let convs: [Conv2d]
+    /// Batch norms; each one a ReLU follows (all but the last) applies it itself (`appliesReLU`).
     let bns: [BatchNorm2d]
-    let relus: [ActivationLayer]
     let downsample: Sequential?
     private let finalReLU = ActivationLayer(.relu)
 
@@ -66,7 +66,7 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
                      Conv2d(ConvGeometry(inChannels: width, outChannels: width, kernel: 3, padding: 1), rng: &rng)]
             bns = [BatchNorm2d(width), BatchNorm2d(width)]
         }
-        relus = (0..<(convs.count - 1)).map { _ in ActivationLayer(.relu) }
+        for bn in bns.dropLast() { bn.appliesReLU = true }
         if stride != 1 || inChannels != out {
             downsample = Sequential([Conv2d(ConvGeometry(inChannels: inChannels, outChannels: out, kernel: 1, stride: stride), rng: &rng),
                                      BatchNorm2d(out)])
@@ -80,7 +80,6 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
         var c: [(String, any Layer)] = []
         for i in convs.indices { c.append(("conv\(i + 1)", convs[i])); c.append(("bn\(i + 1)", bns[i])) }
         if let downsample { c.append(("downsample", downsample)) }
-        for (i, r) in relus.enumerated() { c.append(("relu\(i + 1)", r)) }
         c.append(("relu", finalReLU))
         return c
     }
@@ -88,10 +87,7 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
     public func forward(_ x: Tensor) throws -> Tensor {
         if !isTraining { return try forwardInference(x) }
         var h = x
-        for i in convs.indices {
-            h = try bns[i].forward(convs[i].forward(h))
-            if i < relus.count { h = try relus[i].forward(h) }
-        }
+        for i in convs.indices { h = try bns[i].forward(convs[i].forward(h)) }
         let shortcut = try downsample?.forward(x) ?? x
         return try finalReLU.forward(Functional.add(h, shortcut))
     }
@@ -119,10 +115,7 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
     public func backward(_ dy: Tensor) throws -> Tensor {
         let g = try finalReLU.backward(dy)
         var h = g
-        for i in convs.indices.reversed() {
-            if i < relus.count { h = try relus[i].backward(h) }
-            h = try convs[i].backward(bns[i].backward(h))
-        }
+        for i in convs.indices.reversed() { h = try convs[i].backward(bns[i].backward(h)) }
         let gShortcut = try downsample?.backward(g) ?? g
         return try Functional.add(h, gShortcut)
     }
@@ -139,8 +132,8 @@ public final class ResNet: Layer, @unchecked Sendable {
     public let depth: ResNetDepth
     public var isTraining = true
     public let conv1: Conv2d
+    /// The stem's batch norm, which applies the stem's ReLU itself (`appliesReLU`).
     public let bn1 = BatchNorm2d(64)
-    private let relu = ActivationLayer(.relu)
     private let maxpool = Pool2d(PoolGeometry(.max, kernel: 3, stride: 2, padding: 1))
     public let stages: [Sequential]
     private let avgpool = GlobalAveragePool()
@@ -153,6 +146,7 @@ public final class ResNet: Layer, @unchecked Sendable {
         self.depth = depth
         var rng = SeededGenerator(seed: seed)
         conv1 = Conv2d(ConvGeometry(inChannels: 3, outChannels: 64, kernel: 7, stride: 2, padding: 3), rng: &rng)
+        bn1.appliesReLU = true
         var inC = 64
         var stages: [Sequential] = []
         for (s, blocks) in depth.stageBlocks.enumerated() {
@@ -171,7 +165,7 @@ public final class ResNet: Layer, @unchecked Sendable {
     }
 
     public var children: [(String, any Layer)] {
-        var c: [(String, any Layer)] = [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("maxpool", maxpool)]
+        var c: [(String, any Layer)] = [("conv1", conv1), ("bn1", bn1), ("maxpool", maxpool)]
         for (i, s) in stages.enumerated() { c.append(("layer\(i + 1)", s)) }
         c.append(("avgpool", avgpool))
         if let fc { c.append(("fc", fc)) }
@@ -213,7 +207,7 @@ public final class ResNet: Layer, @unchecked Sendable {
         }
         var h: Tensor
         if isTraining {
-            h = try relu.forward(bn1.forward(conv1.forward(x)))
+            h = try bn1.forward(conv1.forward(x))
         } else {
             h = try conv1.forwardFused(x, foldedBN: bn1, post: ConvPostOps(relu: true))
         }
@@ -242,7 +236,7 @@ public final class ResNet: Layer, @unchecked Sendable {
         var g = dy
         for s in stages.reversed() { g = try s.backward(g) }
         g = try maxpool.backward(g)
-        return try bn1.backward(relu.backward(g))
+        return try bn1.backward(g)
     }
 
     /// The globally pooled features, `[N, C]`.

@@ -47,6 +47,16 @@ public final class Engine: @unchecked Sendable {
     /// Guards the lazy creation of tensors' oneDNN memory objects.
     let memoryLock = NSLockShim()
     private var primitives: [String: Primitive] = [:]
+    /// The one scratchpad buffer every primitive runs with (guarded by `executionLock`); it only grows.
+    private var scratch: Storage? = nil
+
+    /// The shared scratchpad, at least `bytes` long. Call with `executionLock` held.
+    func scratchpad(bytes: Int) -> UnsafeMutableRawPointer {
+        if let scratch, scratch.byteCount >= bytes { return scratch.pointer }
+        let grown = Storage(byteCount: bytes)
+        scratch = grown
+        return grown.pointer
+    }
     private var algorithm: ConvolutionAlgorithm = Engine.algorithmFromEnvironment()
 
     /// `WBC_CONV_ALGORITHM` (auto or direct); anything else is reported once and ignored.
@@ -134,12 +144,18 @@ final class Primitive: @unchecked Sendable {
     let primitive: dnnl_primitive_t
     let name: String
 
+    /// The scratchpad this primitive needs from the caller (user-managed mode; see `withUserScratchpad`).
+    let scratchpadDesc: dnnl_memory_desc_t
+    let scratchpadBytes: Int
+
     init(pd: dnnl_primitive_desc_t, name: String) throws {
         var p: dnnl_primitive_t? = nil
         try dnnlCheck(dnnl_primitive_create(&p, pd), "creating primitive \(name)")
         self.pd = pd
         self.primitive = p!
         self.name = name
+        scratchpadDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
+        scratchpadBytes = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0).map { Int(dnnl_memory_desc_get_size($0)) } ?? 0
     }
 
     /// The memory descriptor the primitive chose for `query` (e.g. `dnnl_query_src_md`).
@@ -159,6 +175,14 @@ final class Primitive: @unchecked Sendable {
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
         Engine.shared.executionLock.lock()
         defer { Engine.shared.executionLock.unlock() }
+        var scratchpadMemory: dnnl_memory_t? = nil
+        defer { if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) } }
+        if scratchpadBytes > 0 {
+            var md = scratchpadDesc
+            try dnnlCheck(dnnl_memory_create(&scratchpadMemory, &md, Engine.shared.engine,
+                                             Engine.shared.scratchpad(bytes: scratchpadBytes)), "scratchpad for \(name)")
+            execArgs.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpadMemory))
+        }
         let status = execArgs.withUnsafeMutableBufferPointer {
             dnnl_primitive_execute(primitive, Engine.shared.stream, Int32($0.count), $0.baseAddress)
         }
@@ -168,12 +192,34 @@ final class Primitive: @unchecked Sendable {
 }
 
 /// Creates a primitive descriptor from an op descriptor, with optional attributes and forward hint.
+/// Every primitive takes its scratchpad from the caller (`withUserScratchpad`).
 func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
                _ what: String) throws -> dnnl_primitive_desc_t {
-    var pd: dnnl_primitive_desc_t? = nil
-    let status = withUnsafePointer(to: &desc) { ptr in
-        dnnl_primitive_desc_create(&pd, UnsafeRawPointer(ptr), attr, Engine.shared.engine, hint)
+    try withUserScratchpad(attr, what) { attr in
+        var pd: dnnl_primitive_desc_t? = nil
+        let status = withUnsafePointer(to: &desc) { ptr in
+            dnnl_primitive_desc_create(&pd, UnsafeRawPointer(ptr), attr, Engine.shared.engine, hint)
+        }
+        try dnnlCheck(status, what)
+        return pd!
     }
-    try dnnlCheck(status, what)
-    return pd!
+}
+
+/// Calls `body` with `attr` (or a fresh attribute) set to the user-managed scratchpad mode.
+///
+/// Why: with oneDNN's default ("library") mode, a primitive's scratchpad is a thread-local buffer sized
+/// on the thread that created the primitive. A primitive created on one thread and run on another (Swift
+/// tasks move between threads; tests run in parallel) then reads another thread's buffer, which may be
+/// missing or too small: Winograd convolutions crashed that way. With the user mode, `Primitive.execute`
+/// passes one engine-wide buffer, which the execution lock already serialises.
+func withUserScratchpad<R>(_ attr: dnnl_primitive_attr_t?, _ what: String, _ body: (dnnl_primitive_attr_t) throws -> R) throws -> R {
+    if let attr {
+        try dnnlCheck(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode for \(what)")
+        return try body(attr)
+    }
+    var fresh: dnnl_primitive_attr_t? = nil
+    try dnnlCheck(dnnl_primitive_attr_create(&fresh), "attribute for \(what)")
+    defer { dnnl_primitive_attr_destroy(fresh) }
+    try dnnlCheck(dnnl_primitive_attr_set_scratchpad_mode(fresh, dnnl_scratchpad_mode_user), "scratchpad mode for \(what)")
+    return try body(fresh!)
 }

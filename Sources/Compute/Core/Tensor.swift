@@ -173,14 +173,32 @@ public final class Tensor: @unchecked Sendable {
         return try body(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self), count: count))
     }
 
-    /// Copies `other`'s values into this plain tensor (shapes must match).
+    /// Copies `other`'s values into this tensor, in this tensor's layout (shapes must match).
     public func assign(_ other: Tensor) throws {
         guard other.shape == shape else {
             throw ComputeError("cannot assign a tensor of shape \(other.shape) to one of shape \(shape)")
         }
-        let p = other.plain()
-        storage.pointer.copyMemory(from: p.storage.pointer, byteCount: count * 4)
+        try Reorder.run(from: other, to: self)
     }
+
+    // MARK: Layout-agnostic element access (parameters, gradients and optimizer state)
+
+    /// A zero-filled tensor with this tensor's shape and layout.
+    func zerosLike() -> Tensor { Tensor(shape: shape, desc: desc, zeroed: true) }
+
+    /// Every float of the storage in physical order, padding included (zeros in a blocked layout whose
+    /// channels are padded). For elementwise math over tensors that share one layout.
+    func withStorage<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self), count: Layout.byteCount(desc) / 4))
+    }
+
+    /// In-place `withStorage`.
+    func withMutableStorage<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self), count: Layout.byteCount(desc) / 4))
+    }
+
+    /// Whether `other` has this tensor's shape and physical layout (so storage-order math lines up).
+    func sharesLayout(with other: Tensor) -> Bool { shape == other.shape && Layout.equal(desc, other.desc) }
 
     /// The first non-finite value's index, if any.
     public func firstNonFinite() -> Int? {
@@ -201,11 +219,13 @@ enum Reorder {
         }
         let key = "reorder|\(Layout.dims(src.shape))|\(Layout.fingerprint(src.desc))>\(Layout.fingerprint(dst.desc))"
         let p = try Engine.shared.primitive(key) {
-            var pd: dnnl_primitive_desc_t? = nil
-            var s = src.desc, d = dst.desc
-            try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, Engine.shared.engine, &d, Engine.shared.engine, nil),
-                          "reorder of tensor \(src.shape)")
-            return pd!
+            try withUserScratchpad(nil, "reorder of tensor \(src.shape)") { attr in
+                var pd: dnnl_primitive_desc_t? = nil
+                var s = src.desc, d = dst.desc
+                try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, Engine.shared.engine, &d, Engine.shared.engine, attr),
+                              "reorder of tensor \(src.shape)")
+                return pd!
+            }
         }
         try p.execute([(DNNL_ARG_FROM, src), (DNNL_ARG_TO, dst)])
     }

@@ -1,9 +1,12 @@
+import CDNNL
 /// A trainable tensor: its value, its accumulated gradient, and a version that changes on every update
 /// (so layers can cache derived forms such as reordered or BN-folded weights).
 public final class Parameter: @unchecked Sendable {
-    /// The value, plain layout.
-    public let value: Tensor
-    /// The gradient accumulated since the last `zeroGrad()`, plain layout; nil when none.
+    /// The value. Plain, except for a convolution weight that training moved into its primitive's blocked
+    /// layout (`adoptLayout`), which saves two weight reorders per step. Read it with `toArray()`,
+    /// `toHost()` or `plain()`; `assign` writes into whatever layout it has.
+    public private(set) var value: Tensor
+    /// The gradient accumulated since the last `zeroGrad()`, in the value's layout; nil when none.
     public var grad: Tensor?
     public private(set) var version = 0
 
@@ -17,14 +20,24 @@ public final class Parameter: @unchecked Sendable {
     /// Replaces the value's contents (shapes must match).
     public func assign(_ t: Tensor) throws { try value.assign(t); markUpdated() }
 
-    /// Adds `g` to the accumulated gradient.
+    /// Keeps the value (and any gradient) in the physical layout `desc` from now on; the values are unchanged.
+    /// The layout's logical dims must be the parameter's shape.
+    func adoptLayout(_ desc: dnnl_memory_desc_t) throws {
+        guard !Layout.equal(value.desc, desc) else { return }
+        value = try value.reordered(to: desc)
+        if let g = grad { grad = try g.reordered(to: desc) }
+    }
+
+    /// Adds `g` to the accumulated gradient (reordered to the value's layout when it differs).
     public func accumulate(_ g: Tensor) throws {
         guard g.shape == value.shape else {
             throw ComputeError("gradient of shape \(g.shape) for a parameter of shape \(value.shape)")
         }
-        guard let grad else { self.grad = g.isPlain ? g : g.plain(); return }
-        let gp = g.plain()
-        grad.withMutableValues { acc in gp.withValues { v in for i in acc.indices { acc[i] += v[i] } } }
+        let gl = try g.reordered(to: value.desc)
+        guard let grad else { self.grad = gl; return }
+        let acc = grad.sharesLayout(with: value) ? grad : try grad.reordered(to: value.desc)
+        acc.withMutableStorage { a in gl.withStorage { v in for i in a.indices { a[i] += v[i] } } }
+        self.grad = acc
     }
 
     public func zeroGrad() { grad = nil }

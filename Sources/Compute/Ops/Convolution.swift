@@ -113,12 +113,18 @@ enum ConvolutionOps {
                    : [g.outChannels, g.inChannels / g.groups, g.kernelH, g.kernelW]
     }
 
-    /// A view of a plain PyTorch-layout weight tensor with oneDNN's logical dims.
+    /// Whether oneDNN's logical weight dims are PyTorch's weight shape (ungrouped convolution), so a weight
+    /// can live in the primitive's blocked layout and still be the parameter (see `Parameter.adoptLayout`).
+    static func weightDimsAreTorchShape(_ g: ConvGeometry, transposed: Bool) -> Bool { !transposed && g.groups == 1 }
+
+    /// A view of a PyTorch weight tensor with oneDNN's logical dims. Plain weights are relabelled;
+    /// a weight already in a oneDNN layout (ungrouped convolutions only) is returned as it is.
     static func weightView(_ w: Tensor, _ g: ConvGeometry, transposed: Bool) throws -> Tensor {
         let expected = torchWeightShape(g, transposed: transposed)
         guard w.shape == expected else {
             throw ComputeError("\(transposed ? "conv_transpose2d" : "conv2d") \(g): weight has shape \(w.shape), expected \(expected)")
         }
+        if weightDimsAreTorchShape(g, transposed: transposed) { return w }
         let (dims, tag) = weightDesc(g, transposed: transposed)
         let p = w.plain()
         return Tensor(shape: dims, desc: Layout.tagged(dims, tag), storage: p.storage)
@@ -269,6 +275,13 @@ enum ConvolutionOps {
         return try prepareWeight(weight, g, transposed: transposed, for: p)
     }
 
+    /// The weight layout of the training forward primitive for input shape `x`.
+    static func trainingWeightLayout(bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> dnnl_memory_desc_t {
+        let y = try outputShape(x, g, transposed: transposed)
+        return try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
+            .md(dnnl_query_weights_md)
+    }
+
     /// Weight prepared for the training forward primitive of input shape `x` (reused by backward-data).
     static func preparedTrainingWeight(_ weight: Tensor, bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> Tensor {
         let y = try outputShape(x, g, transposed: transposed)
@@ -316,7 +329,8 @@ enum ConvolutionOps {
         }
     }
 
-    /// Gradients with respect to the weight (PyTorch layout, plain) and the bias.
+    /// Gradients with respect to the weight (PyTorch's shape; the primitive's layout for ungrouped
+    /// convolutions, plain otherwise) and the bias.
     static func backwardWeights(_ dy: Tensor, input xT: Tensor, _ g: ConvGeometry, bias: Bool,
                                 transposed: Bool) throws -> (weight: Tensor, bias: Tensor?) {
         let x = xT.shape
@@ -332,7 +346,9 @@ enum ConvolutionOps {
             args.append((DNNL_ARG_DIFF_BIAS, db!))
         }
         try p.execute(args)
-        // Back to PyTorch's memory order, then relabel with PyTorch's shape.
+        // Ungrouped convolutions: the gradient stays in the primitive's layout, which is the forward's, so it
+        // adds straight into a weight kept in that layout. Otherwise back to PyTorch's memory order, relabelled.
+        if weightDimsAreTorchShape(g, transposed: transposed) { return (dw, db) }
         let torchLayout = Tensor(shape: wdims, desc: Layout.tagged(wdims, wtag))
         try Reorder.run(from: dw, to: torchLayout)
         let tshape = torchWeightShape(g, transposed: transposed)

@@ -4,34 +4,50 @@ import CDNNL
 enum BatchNormOps {
     static let flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
 
-    static func forwardPrimitive(_ x: Tensor, training: Bool, eps: Float) throws -> Primitive {
-        let key = "bnF|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|t\(training)|\(eps)"
+    /// The primitive flags: scale and shift, plus global statistics (inference, frozen) and a fused ReLU.
+    static func flags(globalStats: Bool, relu: Bool) -> UInt32 {
+        flags | (globalStats ? dnnl_use_global_stats.rawValue : 0) | (relu ? dnnl_fuse_norm_relu.rawValue : 0)
+    }
+
+    static func forwardPrimitive(_ x: Tensor, training: Bool, eps: Float, relu: Bool = false) throws -> Primitive {
+        let key = "bnF|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|t\(training)|\(eps)|r\(relu)"
         return try Engine.shared.primitive(key) {
             var d = dnnl_batch_normalization_desc_t()
             var data = x.desc
-            let f = training ? flags : flags | dnnl_use_global_stats.rawValue
             try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
-                                                                     &data, eps, f), "batch_norm on \(x.shape)")
+                                                                     &data, eps, flags(globalStats: !training, relu: relu)),
+                          "batch_norm on \(x.shape)")
             return try makePD(&d, "batch_norm on \(x.shape)")
         }
     }
 
-    /// Training: normalizes with the batch statistics and returns them (mean, biased variance).
-    static func forwardTraining(_ x: Tensor, scale: Tensor, shift: Tensor, eps: Float) throws
-        -> (y: Tensor, mean: Tensor, variance: Tensor) {
+    /// The ReLU mask a fused-ReLU training forward writes for its backward (nil without ReLU).
+    static func workspace(_ p: Primitive, relu: Bool) -> Tensor? {
+        guard relu else { return nil }
+        let md = p.md(dnnl_query_workspace_md)
+        return Tensor(shape: [Layout.byteCount(md)], desc: md)
+    }
+
+    /// Training: normalizes with the batch statistics and returns them (mean, biased variance), and the
+    /// workspace of a fused ReLU.
+    static func forwardTraining(_ x: Tensor, scale: Tensor, shift: Tensor, eps: Float, relu: Bool = false) throws
+        -> (y: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?) {
         let c = x.shape[1]
-        let p = try forwardPrimitive(x, training: true, eps: eps)
+        let p = try forwardPrimitive(x, training: true, eps: eps, relu: relu)
         let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
         let mean = Tensor.zeros([c]), variance = Tensor.zeros([c])
-        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
-        return (y, mean, variance)
+        let ws = workspace(p, relu: relu)
+        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)]
+        if let ws { args.append((DNNL_ARG_WORKSPACE, ws)) }
+        try p.execute(args)
+        return (y, mean, variance, ws)
     }
 
     /// Inference: normalizes with the given (running) statistics.
     static func forwardInference(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
-                                 eps: Float) throws -> Tensor {
-        let p = try forwardPrimitive(x, training: false, eps: eps)
+                                 eps: Float, relu: Bool = false) throws -> Tensor {
+        let p = try forwardPrimitive(x, training: false, eps: eps, relu: relu)
         let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
         try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
                        (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
@@ -39,35 +55,41 @@ enum BatchNormOps {
     }
 
     /// Forward with fixed (running) statistics whose backward is still available (frozen batch norm).
-    static func forwardFrozen(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float) throws -> Tensor {
-        let p = try frozenPrimitive(x, eps: eps)
+    static func forwardFrozen(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+                              relu: Bool = false) throws -> (y: Tensor, workspace: Tensor?) {
+        let p = try frozenPrimitive(x, eps: eps, relu: relu)
         let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
-        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
-        return y
+        let ws = workspace(p, relu: relu)
+        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)]
+        if let ws { args.append((DNNL_ARG_WORKSPACE, ws)) }
+        try p.execute(args)
+        return (y, ws)
     }
 
-    static func frozenPrimitive(_ x: Tensor, eps: Float) throws -> Primitive {
-        try Engine.shared.primitive("bnFz|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)") {
+    static func frozenPrimitive(_ x: Tensor, eps: Float, relu: Bool = false) throws -> Primitive {
+        try Engine.shared.primitive("bnFz|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)|r\(relu)") {
             var d = dnnl_batch_normalization_desc_t()
             var data = x.desc
             try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, dnnl_forward_training, &data, eps,
-                                                                     flags | dnnl_use_global_stats.rawValue), "frozen batch_norm on \(x.shape)")
+                                                                     flags(globalStats: true, relu: relu)), "frozen batch_norm on \(x.shape)")
             return try makePD(&d, "frozen batch_norm on \(x.shape)")
         }
     }
 
     /// Gradients with respect to the input, scale (gamma) and shift (beta), given the statistics the forward
-    /// pass used (batch statistics, or the running ones when `frozen`).
+    /// pass used (batch statistics, or the running ones when `frozen`). With a fused ReLU, `workspace` is the
+    /// forward's ReLU mask and the gradient goes back through the ReLU too.
     static func backward(_ dy: Tensor, x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
-                         frozen: Bool = false) throws -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
-        let fwd = frozen ? try frozenPrimitive(x, eps: eps) : try forwardPrimitive(x, training: true, eps: eps)
-        let key = "bnB|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)|\(frozen)"
+                         frozen: Bool = false, workspace: Tensor? = nil) throws -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
+        let relu = workspace != nil
+        let fwd = frozen ? try frozenPrimitive(x, eps: eps, relu: relu) : try forwardPrimitive(x, training: true, eps: eps, relu: relu)
+        let key = "bnB|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)|\(frozen)|r\(relu)"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_batch_normalization_desc_t()
             var data = x.desc, diff = x.desc
-            let f = frozen ? flags | dnnl_use_global_stats.rawValue : flags
-            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &diff, &data, eps, f),
+            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &diff, &data, eps,
+                                                                      flags(globalStats: frozen, relu: relu)),
                           "batch_norm backward on \(x.shape)")
             return try makePD(&d, hint: fwd.pd, "batch_norm backward on \(x.shape)")
         }
@@ -75,9 +97,11 @@ enum BatchNormOps {
         let dx = Tensor(shape: x.shape, desc: p.md(dnnl_query_diff_src_md))
         let c = x.shape[1]
         let dscale = Tensor.zeros([c]), dshift = Tensor.zeros([c])
-        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift), (DNNL_ARG_MEAN, mean),
-                       (DNNL_ARG_VARIANCE, variance), (DNNL_ARG_DIFF_SRC, dx), (DNNL_ARG_DIFF_SCALE, dscale),
-                       (DNNL_ARG_DIFF_SHIFT, dshift)])
+        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance), (DNNL_ARG_DIFF_SRC, dx),
+                                       (DNNL_ARG_DIFF_SCALE, dscale), (DNNL_ARG_DIFF_SHIFT, dshift)]
+        if let workspace { args.append((DNNL_ARG_WORKSPACE, workspace)) }
+        try p.execute(args)
         return (dx, dscale, dshift)
     }
 }

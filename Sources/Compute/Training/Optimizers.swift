@@ -20,19 +20,31 @@ extension Optimizer {
 func checkGradients(_ params: [Parameter]) throws {
     for (index, p) in params.enumerated() {
         guard let g = p.grad else { continue }
-        if let v = g.withValues({ $0.first { !$0.isFinite } }) {
+        if let v = g.withStorage({ $0.first { !$0.isFinite } }) {
             throw ComputeError("gradient of parameter #\(index) (shape \(p.shape)) contains \(v): training diverged; lower the learning rate")
         }
     }
 }
 
-/// State buffers keyed by parameter index, created lazily as zeros.
+/// The parameter's gradient in the value's layout, so the update loops can run over raw storage.
+func alignedGradient(_ p: Parameter) throws -> Tensor? {
+    guard let g = p.grad else { return nil }
+    return g.sharesLayout(with: p.value) ? g : try g.reordered(to: p.value.desc)
+}
+
+/// State buffers keyed by parameter index, created lazily as zeros, kept in their parameter's layout
+/// (state loaded from a checkpoint is plain and moves to the parameter's layout on first use).
 final class SlotStore: @unchecked Sendable {
     var slots: [String: Tensor] = [:]
-    func slot(_ name: String, _ i: Int, like p: Parameter) -> Tensor {
+    func slot(_ name: String, _ i: Int, like p: Parameter) throws -> Tensor {
         let key = "\(i).\(name)"
-        if let t = slots[key] { return t }
-        let t = Tensor.zeros(p.shape)
+        if let t = slots[key] {
+            if t.sharesLayout(with: p.value) { return t }
+            let moved = try t.reordered(to: p.value.desc)
+            slots[key] = moved
+            return moved
+        }
+        let t = p.value.zerosLike()
         slots[key] = t
         return t
     }
@@ -45,7 +57,8 @@ final class SlotStore: @unchecked Sendable {
             slots[k] = t.copy()
         }
     }
-    var sorted: [(String, Tensor)] { slots.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    /// The state in plain layout, sorted by name (for checkpoints).
+    var sorted: [(String, Tensor)] { slots.sorted { $0.key < $1.key }.map { ($0.key, $0.value.plain()) } }
 }
 
 /// `torch.optim.SGD`: momentum (with dampening), Nesterov, weight decay.
@@ -66,12 +79,12 @@ public final class SGD: Optimizer, @unchecked Sendable {
         try checkGradients(params)
         steps += 1
         for (i, p) in params.enumerated() {
-            guard let grad = p.grad else { continue }
+            guard let grad = try alignedGradient(p) else { continue }
             let hadBuffer = state.slots["\(i).momentum_buffer"] != nil
-            let buf = momentum != 0 ? state.slot("momentum_buffer", i, like: p) : nil
-            grad.withValues { g in
-                p.value.withMutableValues { w in
-                    let bv = buf.map { UnsafeMutableBufferPointer(start: $0.storage.pointer.assumingMemoryBound(to: Float.self), count: $0.count) }
+            let buf = momentum != 0 ? try state.slot("momentum_buffer", i, like: p) : nil
+            grad.withStorage { g in
+                p.value.withMutableStorage { w in
+                    let bv = buf?.withMutableStorage { $0 }
                     // The common case (momentum after the first step, no Nesterov) as branch-free loops the compiler
                     // vectorises; the arithmetic is the general loop's, operation for operation.
                     if let bv, hadBuffer, !nesterov {
@@ -132,10 +145,10 @@ public final class Adam: Optimizer, @unchecked Sendable {
         let stepSize = learningRate / bc1
         let bc2Sqrt = bc2.squareRoot()
         for (i, p) in params.enumerated() {
-            guard let grad = p.grad else { continue }
-            let m = state.slot("exp_avg", i, like: p), v = state.slot("exp_avg_sq", i, like: p)
-            grad.withValues { g in
-                p.value.withMutableValues { w in m.withMutableValues { mv in v.withMutableValues { vv in
+            guard let grad = try alignedGradient(p) else { continue }
+            let m = try state.slot("exp_avg", i, like: p), v = try state.slot("exp_avg_sq", i, like: p)
+            grad.withStorage { g in
+                p.value.withMutableStorage { w in m.withMutableStorage { mv in v.withMutableStorage { vv in
                     // Branch-free loop for Adam without weight decay in the gradient (the same arithmetic, vectorised).
                     if !decoupled {
                         let (b1, b2, c1, c2, wd) = (beta1, beta2, 1 - beta1, 1 - beta2, weightDecay)
@@ -192,10 +205,10 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
         try checkGradients(params)
         steps += 1
         for (i, p) in params.enumerated() {
-            guard let grad = p.grad else { continue }
-            let sq = state.slot("square_avg", i, like: p), acc = state.slot("acc_delta", i, like: p)
-            grad.withValues { g in
-                p.value.withMutableValues { w in sq.withMutableValues { s in acc.withMutableValues { a in
+            guard let grad = try alignedGradient(p) else { continue }
+            let sq = try state.slot("square_avg", i, like: p), acc = try state.slot("acc_delta", i, like: p)
+            grad.withStorage { g in
+                p.value.withMutableStorage { w in sq.withMutableStorage { s in acc.withMutableStorage { a in
                     for j in w.indices {
                         var d = g[j]
                         if weightDecay != 0 { d += weightDecay * w[j] }
