@@ -170,5 +170,12 @@ put("block", x=x, y=y, gy=gy, gx=x.grad, **{f"init.{k}": v for k, v in init.item
 # random values of every case above stay as they were).
 conv_case("conv_3x3_winograd", (2, 16, 12, 12), (32, 16, 3, 3), True, stride=1, padding=1)
 
+# Halving resize (the decoder's last step), which the Swift side computes as a 2×2 average pool.
+x = leaf(2, 3, 8, 12)
+y = F.interpolate(x, size=(4, 6), mode="bilinear", align_corners=False)
+gy = rnd(*y.shape)
+y.backward(gy)
+put("resize_half", x=x, y=y, gy=gy, gx=x.grad)
+
 save_file(out, "Tests/ComputeTests/Fixtures/ops.safetensors")
 print(f"wrote {len(out)} tensors")

@@ -52,7 +52,8 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
     /// Batch norms; each one a ReLU follows (all but the last) applies it itself (`appliesReLU`).
     let bns: [BatchNorm2d]
     let downsample: Sequential?
-    private let finalReLU = ActivationLayer(.relu)
+    /// The block's output in training mode (relu(main + shortcut)), for the final ReLU's backward.
+    private var output: Tensor?
 
     init(inChannels: Int, width: Int, stride: Int, bottleneck: Bool, rng: inout SeededGenerator) {
         let out = bottleneck ? width * 4 : width
@@ -80,7 +81,6 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
         var c: [(String, any Layer)] = []
         for i in convs.indices { c.append(("conv\(i + 1)", convs[i])); c.append(("bn\(i + 1)", bns[i])) }
         if let downsample { c.append(("downsample", downsample)) }
-        c.append(("relu", finalReLU))
         return c
     }
 
@@ -89,7 +89,10 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
         var h = x
         for i in convs.indices { h = try bns[i].forward(convs[i].forward(h)) }
         let shortcut = try downsample?.forward(x) ?? x
-        return try finalReLU.forward(Functional.add(h, shortcut))
+        // The last batch norm's output is read by nothing else: the sum and its ReLU go into its bytes.
+        let y = try Functional.addReLU(h, shortcut, reuseFirst: true)
+        output = y
+        return y
     }
 
     /// BN folded into each convolution, ReLU and the residual add fused as oneDNN post-ops.
@@ -113,7 +116,9 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
     }
 
     public func backward(_ dy: Tensor) throws -> Tensor {
-        let g = try finalReLU.backward(dy)
+        guard let y = output else { throw ComputeError("ResidualBlock.backward called without a training-mode forward pass first") }
+        output = nil
+        let g = try Functional.reluBackward(dy, output: y)
         var h = g
         for i in convs.indices.reversed() { h = try convs[i].backward(bns[i].backward(h)) }
         let gShortcut = try downsample?.backward(g) ?? g

@@ -177,7 +177,8 @@ struct OpsTests {
         try expectClose(try #require(layer.bias?.grad), "linear.gb")
     }
 
-    @Test(arguments: ["resize_up", "resize_down", "resize_2x"])
+    /// `resize_half` takes the 2×2 average-pool path (`ResampleOps.halves`).
+    @Test(arguments: ["resize_up", "resize_down", "resize_2x", "resize_half"])
     func bilinearResize(_ key: String) throws {
         let y = try #require(Fixtures.ops["\(key).y"]).shape
         let layer = BilinearResize(height: y[2], width: y[3])

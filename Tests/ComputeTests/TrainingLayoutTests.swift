@@ -116,6 +116,42 @@ struct TrainingLayoutTests {
         }
     }
 
+    /// relu(a + b) in one primitive, written over `a`, and its backward from the output, against add then ReLU.
+    @Test func addReLUMatchesAddThenReLU() throws {
+        var rng = SeededGenerator(seed: 7)
+        let a = Tensor.randomNormal([2, 32, 5, 5], using: &rng), b = Tensor.randomNormal([2, 32, 5, 5], using: &rng)
+        let gy = Tensor.randomNormal([2, 32, 5, 5], using: &rng)
+        let relu = ActivationLayer(.relu)
+        let expected = try relu.forward(Functional.add(a, b))
+        let expectedDx = try relu.backward(gy).toArray()
+        let aCopy = a.copy()
+        let y = try Functional.addReLU(aCopy, b, reuseFirst: true)
+        #expect(y.toArray() == expected.toArray())
+        #expect(y.toArray().contains(0) && y.toArray().contains { $0 > 0 })
+        #expect(aCopy.toArray() == y.toArray(), "reuseFirst writes the result over the first operand")
+        #expect(try Functional.reluBackward(gy, output: y).toArray() == expectedDx)
+        let fresh = try Functional.addReLU(a, b)
+        #expect(fresh.toArray() == expected.toArray())
+        #expect(a.toArray() != fresh.toArray(), "without reuseFirst the operand is left alone")
+    }
+
+    /// Convolutions with fewer than 16 output channels (an image head) keep their output and its gradient
+    /// plain instead of padding the channels to a 16-wide block.
+    @Test func smallChannelOutputsStayPlain() throws {
+        var rng = SeededGenerator(seed: 8)
+        let head = ConvTranspose2d(ConvGeometry(inChannels: 16, outChannels: 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1), rng: &rng)
+        let wide = Conv2d(ConvGeometry(inChannels: 16, outChannels: 32, kernel: 3, padding: 1), rng: &rng)
+        let x = Tensor.randomNormal([2, 16, 8, 8], using: &rng)
+        let y = try head.forward(x)
+        #expect(y.shape == [2, 3, 16, 16])
+        #expect(y.isPlain)
+        let dx = try head.backward(Tensor.randomNormal(y.shape, using: &rng))
+        #expect(dx.shape == x.shape)
+        if Engine.hasAVX512 {
+            #expect(!(try wide.forward(x)).isPlain, "32 channels should still get a blocked layout")
+        }
+    }
+
     /// Batch norm with its ReLU fused (`appliesReLU`) against batch norm then ReLU, in training (batch and
     /// frozen statistics) and evaluation, with every gradient.
     @Test(arguments: ["train", "frozen", "eval"])

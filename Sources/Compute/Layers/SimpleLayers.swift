@@ -199,6 +199,16 @@ public enum Functional {
     /// Element-wise sum of two same-shape tensors (the residual shortcut); keeps `a`'s layout.
     public static func add(_ a: Tensor, _ b: Tensor) throws -> Tensor { try BinaryOps.add(a, b) }
 
+    /// relu(a + b) in one oneDNN primitive (a residual block's end). With `reuseFirst` the result is written
+    /// over `a`'s bytes: pass it only when nothing reads `a` afterwards.
+    public static func addReLU(_ a: Tensor, _ b: Tensor, reuseFirst: Bool = false) throws -> Tensor {
+        try BinaryOps.add(a, b, relu: true, intoFirst: reuseFirst)
+    }
+
+    /// The gradient at a ReLU's input from the gradient at its output and the output `y` itself
+    /// (the backward of `addReLU`'s ReLU).
+    public static func reluBackward(_ dy: Tensor, output y: Tensor) throws -> Tensor { try EltwiseOps.reluBackward(dy, output: y) }
+
     /// Bilinear resize, `align_corners=False`.
     public static func resize(_ x: Tensor, height: Int, width: Int) throws -> Tensor {
         try ResampleOps.forward(x, to: (height, width), training: false)

@@ -183,6 +183,15 @@ enum ConvolutionOps {
         return min(y[2], y[3]) >= side
     }
 
+    /// The layout asked for the output (and its gradient): whatever the primitive prefers, except for outputs
+    /// of fewer than 16 channels (an image-producing head), which stay plain. A 16-channel blocked layout
+    /// would pad 3 channels to 16 and make the convolution and everything after it (Tanh, the final resize,
+    /// the loss, their backward passes) handle 5× the data: the decoder's head, its Tanh and resize took 17 %
+    /// of a pretraining step that way.
+    static func outputLayout(_ y: [Int], _ g: ConvGeometry) -> dnnl_memory_desc_t {
+        g.outChannels < 16 ? Layout.plain(y) : Layout.any(y)
+    }
+
     /// Builds a primitive descriptor with Winograd when `winograd` is set and oneDNN implements it for
     /// these shapes and attributes, and with direct convolution otherwise.
     static func convolutionPD(winograd: Bool, _ make: (dnnl_alg_kind_t) throws -> dnnl_primitive_desc_t) throws -> dnnl_primitive_desc_t {
@@ -200,7 +209,7 @@ enum ConvolutionOps {
         let wino = prefersWinograd(g, transposed: transposed, output: y, pass: training ? .trainingForward : .inference)
         let key = "\(transposed ? "deconv" : "conv")F|\(Layout.dims(x))|\(g.key)|b\(bias)|t\(training)|\(post.key)\(algorithmKey(wino))"
         return try Engine.shared.primitive(key) {
-            var src = Layout.any(x), dst = Layout.any(y)
+            var src = Layout.any(x), dst = outputLayout(y, g)
             var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
             var b = Layout.tagged([g.outChannels], dnnl_a)
             let pr = padR(g, transposed: transposed, x: x, y: y)
@@ -310,7 +319,7 @@ enum ConvolutionOps {
         let wino = prefersWinograd(g, transposed: transposed, output: y, pass: .backwardData)
         let key = "\(transposed ? "deconv" : "conv")BD|\(Layout.dims(x))|\(g.key)\(algorithmKey(wino))"
         return try Engine.shared.primitive(key) {
-            var dsrc = Layout.any(x), ddst = Layout.any(y)
+            var dsrc = Layout.any(x), ddst = outputLayout(y, g)
             var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
             let pr = padR(g, transposed: transposed, x: x, y: y)
             if transposed {
@@ -360,7 +369,7 @@ enum ConvolutionOps {
         let wino = prefersWinograd(g, transposed: transposed, output: y, pass: .backwardWeights)
         let key = "\(transposed ? "deconv" : "conv")BW|\(Layout.dims(x))|\(g.key)|b\(bias)\(algorithmKey(wino))"
         return try Engine.shared.primitive(key) {
-            var src = Layout.any(x), ddst = Layout.any(y)
+            var src = Layout.any(x), ddst = outputLayout(y, g)
             var dw = Layout.any(weightDesc(g, transposed: transposed).dims)
             var db = Layout.tagged([g.outChannels], dnnl_a)
             let pr = padR(g, transposed: transposed, x: x, y: y)

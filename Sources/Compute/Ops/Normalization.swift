@@ -140,6 +140,27 @@ enum EltwiseOps {
         return y
     }
 
+    /// The gradient through a ReLU from its output `y` (y > 0 exactly where the input was), for a ReLU that
+    /// ran fused into another primitive and left only its output.
+    static func reluBackward(_ dy: Tensor, output y: Tensor) throws -> Tensor {
+        let key = "eltB|relu_dst|\(Layout.dims(y.shape))|\(Layout.fingerprint(y.desc))"
+        let p = try Engine.shared.primitive(key) {
+            var data = y.desc, diff = y.desc
+            var f = dnnl_eltwise_desc_t()
+            try dnnlCheck(dnnl_eltwise_forward_desc_init(&f, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                                                         &data, 0, 0), "relu on \(y.shape)")
+            let hint = try makePD(&f, "relu on \(y.shape)")
+            defer { dnnl_primitive_desc_destroy(hint) }
+            var d = dnnl_eltwise_desc_t()
+            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu_use_dst_for_bwd, &diff, &data, 0, 0), "relu backward")
+            return try makePD(&d, hint: hint, "relu backward on \(y.shape)")
+        }
+        let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
+        let dx = Tensor(shape: y.shape, desc: p.md(dnnl_query_diff_src_md))
+        try p.execute([(DNNL_ARG_DST, y), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_DIFF_SRC, dx)])
+        return dx
+    }
+
     /// `saved` is the forward input for ReLU and the forward output for Tanh/Sigmoid.
     static func backward(_ a: Activation, _ dy: Tensor, saved: Tensor) throws -> Tensor {
         let fwd = try forwardPrimitive(a, saved, training: true)
