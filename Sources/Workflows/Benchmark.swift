@@ -28,11 +28,16 @@ public struct BenchmarkResult: Sendable, Codable {
     public var peakRSSBytes: Int
     public var threads: Int
     /// Arithmetic rate: convolution FLOPs per second (forward: the trunk; train: ≈3× the trunk, forward +
-    /// data and weight gradients; conv: the one convolution; peak: the FMA loop).
+    /// data and weight gradients, which overstates it by the stem's skipped input gradient, about 1 %;
+    /// conv: the one convolution; peak: the FMA loop). FLOPs are direct convolution's.
     public var gflopsPerSecond: Double
+    /// How the 3×3 convolutions ran (`auto`: Winograd where faster, so `gflopsPerSecond`, which counts direct
+    /// convolution's FLOPs, is an effective rate; `direct`: set by `WBC_CONV_ALGORITHM=direct`).
+    public var convolutionAlgorithm: String? = Engine.convolutionAlgorithm.rawValue
 
     enum CodingKeys: String, CodingKey {
         case configuration, threads
+        case convolutionAlgorithm = "convolution_algorithm"
         case gflopsPerSecond = "gflops_per_second"
         case imagesPerSecond = "images_per_second", medianSeconds = "median_seconds"
         case minSeconds = "min_seconds", maxSeconds = "max_seconds", peakRSSBytes = "peak_rss_bytes"

@@ -51,12 +51,12 @@ struct Bench: ParsableCommand {
                 print(String(format: "fp32 FMA peak, %d-bit vectors, %d threads: %.1f GFLOP/s", ModelBenchmark.peakVectorBits,
                              result.threads, result.gflopsPerSecond))
             case .conv:
-                print(String(format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s)", batch, result.threads,
-                             result.gflopsPerSecond, result.medianSeconds))
+                print(String(format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s; convolutions: %@)", batch,
+                             result.threads, result.gflopsPerSecond, result.medianSeconds, result.convolutionAlgorithm ?? "?"))
             default:
-                print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB",
+                print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB; convolutions: %@",
                              model, mode, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
-                             result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6))
+                             result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, result.convolutionAlgorithm ?? "?"))
             }
         }
     }

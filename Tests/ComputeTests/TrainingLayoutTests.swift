@@ -11,6 +11,7 @@ struct TrainingLayoutTests {
     /// One training step of a convolution: forward, backward, optimizer step.
     func step(_ conv: Conv2d, _ x: Tensor, _ gy: Tensor, _ opt: any Optimizer) throws -> (y: [Float], dx: [Float]) {
         conv.weight.zeroGrad()
+        conv.bias?.zeroGrad()
         let y = try conv.forward(x)
         let dx = try conv.backward(gy)
         try opt.step()
@@ -34,7 +35,7 @@ struct TrainingLayoutTests {
         #expect(conv.weight.value.toArray() == w0, "adopting a layout must not change the values")
         _ = try conv.backward(gy)
         let g1 = try #require(conv.weight.grad).toArray()
-        // The gradient against the plain-weight computation.
+        // The accumulated gradient reads back as the backward-weights primitive's result.
         let reference = try ConvolutionOps.backwardWeights(gy, input: x, geometry, bias: false, transposed: false).weight.toArray()
         #expect(g1 == reference)
         try opt.step()
@@ -54,6 +55,53 @@ struct TrainingLayoutTests {
         let state = try #require(opt.stateDict().tensors.first?.1)
         #expect(state.isPlain)
         #expect(state.toArray() == buf)
+    }
+
+    /// Channel counts that are not multiples of 16 (20 → 40) pad the blocked weight; Adam with weight decay
+    /// over the padded storage must give each real weight exactly the update of the rule written out here.
+    @Test func paddedBlockedWeightFollowsAdamWithWeightDecay() throws {
+        var rng = SeededGenerator(seed: 9)
+        let g = ConvGeometry(inChannels: 20, outChannels: 40, kernel: 3, padding: 1)
+        let conv = Conv2d(g, rng: &rng)
+        let x = Tensor.randomNormal([2, 20, 6, 6], using: &rng)
+        let gy = Tensor.randomNormal([2, 40, 6, 6], using: &rng)
+        let (lr, wd, b1, b2, eps): (Double, Double, Double, Double, Double) = (1e-2, 1e-2, 0.9, 0.999, 1e-8)
+        let opt = Adam([conv.weight], lr: Float(lr), weightDecay: Float(wd))
+        var w = conv.weight.value.toArray().map(Double.init)
+        var m = [Double](repeating: 0, count: w.count), v = m
+        for t in 1...3 {
+            conv.weight.zeroGrad()
+            _ = try conv.forward(x)
+            _ = try conv.backward(gy)
+            let grad = try #require(conv.weight.grad).toArray().map(Double.init)
+            try opt.step()
+            for i in w.indices {
+                let d = grad[i] + wd * w[i]
+                m[i] = b1 * m[i] + (1 - b1) * d
+                v[i] = b2 * v[i] + (1 - b2) * d * d
+                let mHat = m[i] / (1 - pow(b1, Double(t))), vHat = v[i] / (1 - pow(b2, Double(t)))
+                w[i] -= lr * mHat / (vHat.squareRoot() + eps)
+            }
+            expectClose(conv.weight.value.toArray(), w.map(Float.init), tolerance: 1e-5, "Adam step \(t)")
+        }
+        if Engine.hasAVX512 { #expect(!conv.weight.value.isPlain) }
+    }
+
+    /// After training, evaluation mode prepares its own weights: for a Winograd inference primitive that
+    /// means reordering a blocked weight into oneDNN's Winograd format (via plain: oneDNN has no direct path).
+    @Test func trainedConvolutionRunsInEvaluationMode() throws {
+        var rng = SeededGenerator(seed: 10)
+        let conv = Conv2d(geometry, bias: true, rng: &rng)
+        let x = Tensor.randomNormal([2, 16, 8, 8], using: &rng)
+        let opt = SGD(conv.parameters, lr: 0.1)
+        _ = try step(conv, x, Tensor.randomNormal([2, 32, 8, 8], using: &rng), opt)
+        conv.isTraining = false
+        let y = try conv.forward(x)
+        let direct = try ConvolutionOps.forward(x, weight: conv.weight.value, bias: conv.bias!.value, geometry, training: true)
+        expectClose(y.toArray(), direct.toArray(), tolerance: 1e-5, "evaluation after training")
+        let inference = try ConvolutionOps.forwardPrimitive(x: x.shape, y: y.shape, g: geometry, bias: true, transposed: false,
+                                                            training: false, post: ConvPostOps()).implementation
+        if Engine.convolutionAlgorithm == .auto && Engine.hasAVX512 { #expect(inference.contains("wino"), "inference ran \(inference)") }
     }
 
     /// Adam state saved from a blocked-layout weight and loaded (plain, as from a checkpoint) into a fresh

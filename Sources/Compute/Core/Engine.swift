@@ -105,8 +105,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// How 3×3 convolutions are computed (default `.auto`: Winograd where it is faster).
-    /// The environment variable `WBC_CONV_ALGORITHM=direct` sets `.direct` at start-up.
-    /// Set it before the first convolution: primitives already built keep their algorithm.
+    /// The environment variable `WBC_CONV_ALGORITHM=direct` sets `.direct` at start-up. A change applies to the
+    /// primitives looked up afterwards (the algorithm is part of the cache key); weights prepared for the
+    /// other algorithm are prepared again.
     public static var convolutionAlgorithm: ConvolutionAlgorithm {
         get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.algorithm }
         set { shared.lock.lock(); shared.algorithm = newValue; shared.lock.unlock() }

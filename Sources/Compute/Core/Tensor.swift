@@ -25,11 +25,13 @@ final class Storage: @unchecked Sendable {
 ///
 /// Its logical order is row-major (NCHW for images). Its physical layout is the oneDNN memory descriptor
 /// in `desc`: either plain row-major, or the blocked layout a primitive chose with `format_tag_any`
-/// (e.g. `nChw16c`), which then flows unchanged to the next primitive. Swift-side math and I/O reorder to
-/// the plain layout first (`plain()`).
+/// (e.g. `nChw16c`), which then flows unchanged to the next primitive. Swift-side math and I/O read the
+/// plain layout (`plain()`, `toArray()`); elementwise updates of tensors that share one layout (parameters,
+/// gradients, optimizer state) run over the raw storage (`withMutableStorage`).
 ///
-/// Tensors are treated as immutable once a primitive has written them, except parameters and optimizer
-/// state, which are updated in place (see `Parameter`).
+/// Tensors are treated as immutable once a primitive has written them, except parameters, gradients and
+/// optimizer state, which are updated in place (see `Parameter`), and a dead operand that a fused op is told
+/// it may overwrite (`Functional.addReLU(reuseFirst:)`).
 public final class Tensor: @unchecked Sendable {
     /// Logical shape, e.g. `[N, C, H, W]`.
     public let shape: [Int]
@@ -167,9 +169,10 @@ public final class Tensor: @unchecked Sendable {
         return try body(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count))
     }
 
-    /// In-place access to the values. The tensor must be plain (parameters, gradients, host-made tensors).
+    /// In-place access to the values. The tensor must be plain (host-made tensors, most parameters); a trained
+    /// convolution weight may be blocked: change it with `Parameter.assign` instead.
     public func withMutableValues<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        precondition(isPlain, "in-place access needs a plain tensor (internal error)")
+        precondition(isPlain, "in-place access to the values of tensor \(shape) needs a plain layout, but it is \(layoutDescription); write it with assign(_:) (or Parameter.assign)")
         return try body(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self), count: count))
     }
 

@@ -28,7 +28,8 @@ public final class Parameter: @unchecked Sendable {
         if let g = grad { grad = try g.reordered(to: desc) }
     }
 
-    /// Adds `g` to the accumulated gradient (reordered to the value's layout when it differs).
+    /// Adds `g` to the accumulated gradient (reordered to the value's layout when it differs). The first
+    /// gradient is kept by reference and later ones are added into it: pass a tensor nothing else holds.
     public func accumulate(_ g: Tensor) throws {
         guard g.shape == value.shape else {
             throw ComputeError("gradient of shape \(g.shape) for a parameter of shape \(value.shape)")

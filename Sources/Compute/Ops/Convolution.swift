@@ -86,7 +86,8 @@ public struct ConvPostOps: Hashable, Sendable {
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// Winograd F(4×4, 3×3) for stride-1, undilated, ungrouped 3×3 convolutions on maps large enough
     /// that it is faster on this CPU (see `ConvolutionOps.winogradMinimumSide`); direct everywhere else.
-    /// Results differ from direct convolution by rounding only (about 1e-6 relative).
+    /// Results differ from direct convolution by rounding only: ResNet-50's logits by 5.7e-7 relative (direct:
+    /// 5.5e-7) against float64 PyTorch, in `Benchmarks/resnet-parity.sh`.
     case auto
     /// Direct convolution everywhere: the summation PyTorch's CPU convolution does.
     case direct
@@ -243,7 +244,10 @@ enum ConvolutionOps {
         let p = try forwardPrimitive(x: x.shape, y: yShape, g: g, bias: bias != nil, transposed: transposed,
                                      training: training, post: post)
         let src = try x.reordered(to: p.md(dnnl_query_src_md))
-        let w = try preparedWeight ?? prepareWeight(weight, g, transposed: transposed, for: p)
+        // A weight prepared earlier is used only in the layout this primitive wants (it may have been prepared
+        // for another primitive, e.g. before `Engine.convolutionAlgorithm` changed).
+        let wanted = p.md(dnnl_query_weights_md)
+        let w = try preparedWeight.flatMap { Layout.equal($0.desc, wanted) ? $0 : nil } ?? prepareWeight(weight, g, transposed: transposed, for: p)
         let y: Tensor
         if post.sum {
             guard let residual, residual.shape == yShape else {
@@ -273,7 +277,12 @@ enum ConvolutionOps {
     /// The weight reordered to the layout primitive `p` wants.
     static func prepareWeight(_ weight: Tensor, _ g: ConvGeometry, transposed: Bool, for p: Primitive,
                               query: dnnl_query_t = dnnl_query_weights_md) throws -> Tensor {
-        try weightView(weight, g, transposed: transposed).reordered(to: p.md(query))
+        let target = p.md(query)
+        let view = try weightView(weight, g, transposed: transposed)
+        // oneDNN reorders into its Winograd weight format only from a plain layout; a weight that training
+        // moved into a blocked layout goes through plain first.
+        if target.format_kind == dnnl_format_kind_wino && !view.isPlain { return try view.plain().reordered(to: target) }
+        return try view.reordered(to: target)
     }
 
     /// Weight prepared for the inference primitive of input shape `x` (to cache across calls).
@@ -355,8 +364,9 @@ enum ConvolutionOps {
             args.append((DNNL_ARG_DIFF_BIAS, db!))
         }
         try p.execute(args)
-        // Ungrouped convolutions: the gradient stays in the primitive's layout, which is the forward's, so it
-        // adds straight into a weight kept in that layout. Otherwise back to PyTorch's memory order, relabelled.
+        // Ungrouped convolutions: the gradient stays in the primitive's layout (in practice the forward's, so it
+        // adds straight into a weight kept in that layout; `Parameter.accumulate` reorders when it is not).
+        // Otherwise back to PyTorch's memory order, relabelled.
         if weightDimsAreTorchShape(g, transposed: transposed) { return (dw, db) }
         let torchLayout = Tensor(shape: wdims, desc: Layout.tagged(wdims, wtag))
         try Reorder.run(from: dw, to: torchLayout)

@@ -152,7 +152,8 @@ enum EltwiseOps {
             let hint = try makePD(&f, "relu on \(y.shape)")
             defer { dnnl_primitive_desc_destroy(hint) }
             var d = dnnl_eltwise_desc_t()
-            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu_use_dst_for_bwd, &diff, &data, 0, 0), "relu backward")
+            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu_use_dst_for_bwd, &diff, &data, 0, 0),
+                          "relu backward on \(y.shape)")
             return try makePD(&d, hint: hint, "relu backward on \(y.shape)")
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
