@@ -34,7 +34,9 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         let width = 24
         let filled = total > 0 ? min(width, width * done / total) : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let text = String(format: "\r%@ %@ %d/%d  %.1f/s  ETA %@  %@", label, bar, done, total, rate, Self.clock(eta), detail)
+        // A loop that finishes in its first report (one batch) has no measured rate: say so rather than "0.0/s".
+        let rateText = rate > 0 ? String(format: "%.1f/s", rate) : "–/s"
+        let text = String(format: "\r%@ %@ %d/%d  %@  ETA %@  %@", label, bar, done, total, rateText, Self.clock(eta), detail)
         FileHandle.standardError.write(Data((text + "\u{1B}[K" + (done == total && interactive ? "\r\u{1B}[K" : "")).utf8))
         if done == total { started[label] = nil }
     }
