@@ -323,11 +323,18 @@ enum ConvolutionOps {
         return dx
     }
 
+    /// The cached primitive of one backward pass: keyed by pass, shapes, geometry, bias and algorithm, built by
+    /// `make` with the training forward as its hint and whether to try Winograd.
+    static func backwardPrimitive(_ pass: ConvPass, x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool,
+                                  make: (_ hint: dnnl_primitive_desc_t, _ winograd: Bool) throws -> dnnl_primitive_desc_t) throws -> Primitive {
+        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
+        let wino = prefersWinograd(g, transposed: transposed, output: y, pass: pass)
+        let key = "\(transposed ? "deconv" : "conv")\(pass == .backwardData ? "BD" : "BW")|\(Layout.dims(x))|\(g.key)|b\(bias)\(algorithmKey(wino))"
+        return try Engine.shared.primitive(key) { try make(fwd.pd, wino) }
+    }
+
     static func backwardDataPrimitive(x: [Int], y: [Int], g: ConvGeometry, transposed: Bool) throws -> Primitive {
-        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: false, transposed: transposed, training: true, post: ConvPostOps())
-        let wino = prefersWinograd(g, transposed: transposed, output: y, pass: .backwardData)
-        let key = "\(transposed ? "deconv" : "conv")BD|\(Layout.dims(x))|\(g.key)\(algorithmKey(wino))"
-        return try Engine.shared.primitive(key) {
+        try backwardPrimitive(.backwardData, x: x, y: y, g: g, bias: false, transposed: transposed) { hint, wino in
             var dsrc = Layout.any(x), ddst = outputLayout(y, g)
             var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
             let pr = padR(g, transposed: transposed, x: x, y: y)
@@ -335,13 +342,13 @@ enum ConvolutionOps {
                 var d = dnnl_deconvolution_desc_t()
                 try dnnlCheck(dnnl_dilated_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &dsrc, &wt, &ddst,
                     g.strides, g.dilates, g.padL, pr), "conv_transpose2d backward-data \(g)")
-                return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-data \(g) on \(x)")
+                return try makePD(&d, hint: hint, "conv_transpose2d backward-data \(g) on \(x)")
             } else {
                 return try convolutionPD(winograd: wino) { alg in
                     var d = dnnl_convolution_desc_t()
                     try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &dsrc, &wt, &ddst,
                         g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
-                    return try makePD(&d, hint: fwd.pd, "conv2d backward-data \(g) on \(x)")
+                    return try makePD(&d, hint: hint, "conv2d backward-data \(g) on \(x)")
                 }
             }
         }
@@ -375,10 +382,7 @@ enum ConvolutionOps {
     }
 
     static func backwardWeightsPrimitive(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool) throws -> Primitive {
-        let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
-        let wino = prefersWinograd(g, transposed: transposed, output: y, pass: .backwardWeights)
-        let key = "\(transposed ? "deconv" : "conv")BW|\(Layout.dims(x))|\(g.key)|b\(bias)\(algorithmKey(wino))"
-        return try Engine.shared.primitive(key) {
+        try backwardPrimitive(.backwardWeights, x: x, y: y, g: g, bias: bias, transposed: transposed) { hint, wino in
             var src = Layout.any(x), ddst = outputLayout(y, g)
             var dw = Layout.any(weightDesc(g, transposed: transposed).dims)
             var db = Layout.tagged([g.outChannels], dnnl_a)
@@ -387,13 +391,13 @@ enum ConvolutionOps {
                 var d = dnnl_deconvolution_desc_t()
                 try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct,
                     &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d backward-weights \(g)")
-                return try makePD(&d, hint: fwd.pd, "conv_transpose2d backward-weights \(g) on \(x)")
+                return try makePD(&d, hint: hint, "conv_transpose2d backward-weights \(g) on \(x)")
             } else {
                 return try convolutionPD(winograd: wino) { alg in
                     var d = dnnl_convolution_desc_t()
                     try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_convolution_backward_weights_desc_init(&d, alg,
                         &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv2d backward-weights \(g)")
-                    return try makePD(&d, hint: fwd.pd, "conv2d backward-weights \(g) on \(x)")
+                    return try makePD(&d, hint: hint, "conv2d backward-weights \(g) on \(x)")
                 }
             }
         }
