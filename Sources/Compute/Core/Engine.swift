@@ -151,7 +151,9 @@ final class Primitive: @unchecked Sendable {
 
     init(pd: dnnl_primitive_desc_t, name: String) throws {
         var p: dnnl_primitive_t? = nil
-        try dnnlCheck(dnnl_primitive_create(&p, pd), "creating primitive \(name)")
+        let status = dnnl_primitive_create(&p, pd)
+        if status != dnnl_success { dnnl_primitive_desc_destroy(pd) }
+        try dnnlCheck(status, "creating primitive \(name)")
         self.pd = pd
         self.primitive = p!
         self.name = name
