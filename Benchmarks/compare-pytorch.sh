@@ -37,5 +37,5 @@ print(f"{c:<52} {mw:10.2f} {mp:10.2f} {mq:10.2f} {mw / max(mp, mq):7.2f}x {100 *
 PY
 done
 echo "images/s, medians of $rounds alternated rounds; ratio* = wbc / the faster PyTorch layout;"
-echo "% peak = wbc's convolution GFLOP/s (train: 3x the forward's) / the FMA peak; the FLOPs are direct"
+echo "% peak = wbc's convolution GFLOP/s (train: 3x the forward's less the stem's input gradient) / the FMA peak; the FLOPs are direct"
 echo "convolution's, so where Winograd runs (3x3 stride-1 layers) this is an effective rate and may pass 100%"

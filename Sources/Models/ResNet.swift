@@ -15,13 +15,20 @@ public enum ResNetDepth: String, Sendable, Codable, CaseIterable {
     /// Channels of the trunk's output (and of the pooled feature vector).
     public var featureChannels: Int { usesBottleneck ? 2048 : 512 }
 
+    /// Multiply-add FLOPs of the stem's 7×7 convolution for one `size`×`size` image (the same for every depth).
+    /// Training skips its input gradient, so a training step costs 3× the trunk less this.
+    public func stemFLOPs(size: Int) -> Double {
+        let side = (size + 2 * 3 - 7) / 2 + 1
+        return 2 * Double(3 * 64 * 7 * 7) * Double(side * side)
+    }
+
     /// Multiply-add FLOPs (2 per MAC) of the trunk's convolutions for one `size`×`size` image: what a forward
     /// pass to the pooled features costs (batch norm, ReLU, pooling and adds are not counted).
     public func trunkFLOPs(size: Int) -> Double {
         func out(_ s: Int, kernel: Int, stride: Int, padding: Int) -> Int { (s + 2 * padding - kernel) / stride + 1 }
         func conv(_ cin: Int, _ cout: Int, _ k: Int, _ side: Int) -> Double { 2 * Double(cin * cout * k * k) * Double(side * side) }
         var side = out(size, kernel: 7, stride: 2, padding: 3)
-        var flops = conv(3, 64, 7, side)
+        var flops = stemFLOPs(size: size)
         side = out(side, kernel: 3, stride: 2, padding: 1)
         var channels = 64
         for (stage, blocks) in stageBlocks.enumerated() {

@@ -27,9 +27,9 @@ public struct BenchmarkResult: Sendable, Codable {
     public var maxSeconds: Double
     public var peakRSSBytes: Int
     public var threads: Int
-    /// Arithmetic rate: convolution FLOPs per second (forward: the trunk; train: ≈3× the trunk, forward +
-    /// data and weight gradients, which overstates it by the stem's skipped input gradient, about 1 %;
-    /// conv: the one convolution; peak: the FMA loop). FLOPs are direct convolution's.
+    /// Arithmetic rate: convolution FLOPs per second (forward: the trunk; train: 3× the trunk, forward +
+    /// data and weight gradients, less the stem's input gradient, which training skips; conv: the one
+    /// convolution; peak: the FMA loop). FLOPs are direct convolution's.
     public var gflopsPerSecond: Double
     /// How the 3×3 convolutions ran (`auto`: Winograd where faster, so `gflopsPerSecond`, which counts direct
     /// convolution's FLOPs, is an effective rate; `direct`: set by `WBC_CONV_ALGORITHM=direct`).
@@ -143,7 +143,7 @@ public enum ModelBenchmark {
     static func flopsPerImage(_ c: BenchmarkConfiguration) -> Double {
         switch c.mode {
         case .forward: return c.model.trunkFLOPs(size: c.size)
-        case .train: return 3 * c.model.trunkFLOPs(size: c.size)
+        case .train: return 3 * c.model.trunkFLOPs(size: c.size) - c.model.stemFLOPs(size: c.size)  // no image gradient
         case .conv: return 2.0 * 256 * 256 * 9 * 56 * 56
         case .decode, .peak: return 0
         }

@@ -25,6 +25,9 @@ struct ResNetTests {
                       (.resnet50, 224, 8_174_272_512), (.resnet50, 96, 1_501_396_992), (.resnet50, 64, 667_287_552)])
     func trunkFLOPsMatchTorchvisionsConvolutions(_ depth: ResNetDepth, _ size: Int, _ flops: Double) {
         #expect(depth.trunkFLOPs(size: size) == flops)
+        let stemSide = (size - 1) / 2 + 1  // 7×7, stride 2, padding 3
+        #expect(depth.stemFLOPs(size: size) == 2 * 3 * 64 * 49 * Double(stemSide * stemSide))
+        #expect(depth.stemFLOPs(size: 224) == 236_027_904)
     }
 
     @Test func evaluationInChunksEqualsImageByImage() throws {

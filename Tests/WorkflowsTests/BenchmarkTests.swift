@@ -19,9 +19,14 @@ struct BenchmarkTests {
         #expect(abs(r.gflopsPerSecond - expected) <= 1e-9 * expected)
         #expect(r.peakRSSBytes > 0)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any]
-        for key in ["images_per_second", "median_seconds", "peak_rss_bytes", "gflops_per_second"] {
+        for key in ["images_per_second", "median_seconds", "peak_rss_bytes", "gflops_per_second", "convolution_algorithm"] {
             #expect(json?[key] != nil, "JSON lacks \(key)")
         }
+        // A training step: forward, both gradients, less the stem's input gradient that training skips.
+        var t = c
+        t.mode = .train
+        let trunk = ResNetDepth.resnet18.trunkFLOPs(size: 64), stem = ResNetDepth.resnet18.stemFLOPs(size: 64)
+        #expect(ModelBenchmark.flopsPerImage(t) == 3 * trunk - stem)
     }
 
     @Test func peakMeasuresTheFMARate() throws {
