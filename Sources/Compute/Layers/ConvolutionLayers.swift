@@ -115,12 +115,13 @@ struct ConvTrainingPass {
 
     mutating func forward(_ x: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry) throws -> Tensor {
         input = x
+        let p = try ConvolutionOps.trainingForwardPrimitive(bias: bias != nil, x: x.shape, g, transposed: transposed)
         if ConvolutionOps.weightDimsAreTorchShape(g, transposed: transposed) {
             // Keep the weight in the forward's layout: no reorder here, none for its gradient, and the
             // optimizer updates it in place.
-            try weight.adoptLayout(ConvolutionOps.trainingWeightLayout(bias: bias != nil, x: x.shape, g, transposed: transposed))
+            try weight.adoptLayout(p.md(dnnl_query_weights_md))
         }
-        preparedWeight = try ConvolutionOps.preparedTrainingWeight(weight.value, bias: bias != nil, x: x.shape, g, transposed: transposed)
+        preparedWeight = try ConvolutionOps.prepareWeight(weight.value, g, transposed: transposed, for: p)
         return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, g, transposed: transposed, training: true,
                                           preparedWeight: preparedWeight)
     }

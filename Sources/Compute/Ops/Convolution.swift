@@ -158,9 +158,9 @@ enum ConvolutionOps {
     }
 
     /// The smallest output side (rows and columns) at which Winograd is used for a pass, nil for never.
-    /// Speed, measured with oneDNN 2.6.3 on AVX-512 (batch 16, 64–512 channels): the forward and
-    /// backward-data passes win from 7×7 maps (1.4× at 7², 2.6× at 56²) and lose at 6² and below;
-    /// backward-weights wins from 4×4 (1.9× at 6²) and loses at 3².
+    /// Speed, measured with oneDNN 2.6.3 on AVX-512 by `Benchmarks/conv-algorithms.sh` (batch 16, 64–512
+    /// channels): the forward and backward-data passes win from 7×7 maps (1.4× at 7², 2.7× at 56²), are a toss-up
+    /// at 6² and lose below; backward-weights wins from 4×4 (1.4×) and loses at 3² (0.5×).
     /// Accuracy: the training forward stays direct. With a Winograd training forward, batch-norm statistics
     /// moved enough that one gradient norm of a random-init ResNet-50 differed from float64 by 1e-2
     /// (direct: 3.4e-3; `Benchmarks/resnet-parity.sh`); the backward passes and the inference forward
@@ -293,18 +293,10 @@ enum ConvolutionOps {
         return try prepareWeight(weight, g, transposed: transposed, for: p)
     }
 
-    /// The weight layout of the training forward primitive for input shape `x`.
-    static func trainingWeightLayout(bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> dnnl_memory_desc_t {
+    /// The training forward primitive for input shape `x` (its weight layout is the one training keeps).
+    static func trainingForwardPrimitive(bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> Primitive {
         let y = try outputShape(x, g, transposed: transposed)
         return try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
-            .md(dnnl_query_weights_md)
-    }
-
-    /// Weight prepared for the training forward primitive of input shape `x` (reused by backward-data).
-    static func preparedTrainingWeight(_ weight: Tensor, bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool) throws -> Tensor {
-        let y = try outputShape(x, g, transposed: transposed)
-        let p = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
-        return try prepareWeight(weight, g, transposed: transposed, for: p)
     }
 
     // MARK: Backward

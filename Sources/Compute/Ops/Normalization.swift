@@ -2,11 +2,9 @@ import CDNNL
 
 /// Batch normalization over the channel axis of an `[N, C, H, W]` tensor in any layout (oneDNN).
 enum BatchNormOps {
-    static let flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
-
     /// The primitive flags: scale and shift, plus global statistics (inference, frozen) and a fused ReLU.
     static func flags(globalStats: Bool, relu: Bool) -> UInt32 {
-        flags | (globalStats ? dnnl_use_global_stats.rawValue : 0) | (relu ? dnnl_fuse_norm_relu.rawValue : 0)
+        dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | (globalStats ? dnnl_use_global_stats.rawValue : 0) | (relu ? dnnl_fuse_norm_relu.rawValue : 0)
     }
 
     static func forwardPrimitive(_ x: Tensor, training: Bool, eps: Float, relu: Bool = false) throws -> Primitive {
