@@ -15,9 +15,9 @@ configs=(
   "--model resnet50 --mode forward --batch 16 --size 224"
   "--model resnet50 --mode train --batch 16 --size 96"
 )
-# The peak is a best case: take the best of three measurements (one run can land in a noisy moment).
-peak=$(for _ in 1 2 3; do $wbc bench --mode peak --threads "$threads" --repeat 5 --json; echo; done |
-  python3 -c 'import json,sys; print(max(json.loads(l)["gflops_per_second"] for l in sys.stdin if l.strip()))')
+# The peak is a best case (wbc reports the best repetition); 15 half-second repetitions, because 5 once all
+# landed in a noisy moment and halved it.
+peak=$($wbc bench --mode peak --threads "$threads" --repeat 15 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["gflops_per_second"])')
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); fp32 FMA peak on $threads threads: $peak GFLOP/s"
 printf '%-52s %10s %10s %10s %8s %8s\n' "configuration ($threads threads)" "wbc" "torch" "torch CL" "ratio*" "% peak"
 for c in "${configs[@]}"; do

@@ -164,7 +164,6 @@ public final class Autoencoder: Layer, @unchecked Sendable {
     /// With `views` > 1 the batch is run once as `views`·N images (see `DihedralViews`) and each image's
     /// features are the mean of its views' features, which does not depend on how the cell was turned.
     public func features(_ x: Tensor, mode: FeatureMode, views: Int = 1) throws -> Tensor {
-        guard DihedralViews.allowed.contains(views) else { throw ComputeError("features: views must be one of \(DihedralViews.allowed), got \(views)") }
         let n = x.shape[0]
         let map = try encoder.trunk(DihedralViews.stack(x, views: views))
         let all: Tensor

@@ -11,6 +11,12 @@ public enum DihedralViews {
     /// The view counts a run may ask for (each a subgroup, so the average is invariant under it).
     public static let allowed = [1, 2, 4, 8]
 
+    /// Throws unless `views` is one of `allowed` (each a subgroup; other counts would not make the average
+    /// invariant).
+    public static func validate(_ views: Int) throws {
+        guard allowed.contains(views) else { throw ComputeError("views must be 1, 2, 4 or 8, got \(views)") }
+    }
+
     /// The transforms used for `views` views.
     public static func transforms(_ views: Int) -> [Int] {
         switch views {
@@ -37,6 +43,7 @@ public enum DihedralViews {
 
     /// A batch tensor `[N, C, S, S]` → its views `[V·N, C, S, S]` (the tensor itself for one view).
     public static func stack(_ x: Tensor, views: Int) throws -> Tensor {
+        try validate(views)
         guard views > 1 else { return x }
         guard x.shape.count == 4, x.shape[2] == x.shape[3] else { throw ComputeError("views need square images [N, C, S, S], got \(x.shape)") }
         return try Tensor(shape: [views * x.shape[0]] + x.shape.dropFirst(),

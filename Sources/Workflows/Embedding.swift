@@ -28,7 +28,7 @@ public enum Embedding {
     }
 
     public static func run(inputs: [String], out: String, options o: Options, progress: any ProgressSink) throws -> Result {
-        guard DihedralViews.allowed.contains(o.views) else { throw WorkflowError("embed: --views must be 1, 2, 4 or 8 (got \(o.views))") }
+        do { try DihedralViews.validate(o.views) } catch { throw WorkflowError("embed: --\(error)") }
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let dataset: ImageDataset
         do {
