@@ -34,10 +34,12 @@ public struct BenchmarkResult: Sendable, Codable {
     /// How the 3×3 convolutions ran (`auto`: Winograd where faster, so `gflopsPerSecond`, which counts direct
     /// convolution's FLOPs, is an effective rate; `direct`: set by `WBC_CONV_ALGORITHM=direct`).
     public var convolutionAlgorithm: String? = Engine.convolutionAlgorithm.rawValue
+    /// Which of oneDNN's implementations the inference convolutions ran (`jit` or `onednn`; `WBC_CONV_IMPL`).
+    public var convolutionImplementation: String? = Engine.convolutionImplementation.rawValue
 
     enum CodingKeys: String, CodingKey {
         case configuration, threads
-        case convolutionAlgorithm = "convolution_algorithm"
+        case convolutionAlgorithm = "convolution_algorithm", convolutionImplementation = "convolution_implementation"
         case gflopsPerSecond = "gflops_per_second"
         case imagesPerSecond = "images_per_second", medianSeconds = "median_seconds"
         case minSeconds = "min_seconds", maxSeconds = "max_seconds", peakRSSBytes = "peak_rss_bytes"

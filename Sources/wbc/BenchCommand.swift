@@ -52,13 +52,18 @@ struct Bench: ParsableCommand {
                              result.threads, result.gflopsPerSecond))
             case .conv:
                 print(String(format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s; convolutions: %@)", batch,
-                             result.threads, result.gflopsPerSecond, result.medianSeconds, result.convolutionAlgorithm ?? "?"))
+                             result.threads, result.gflopsPerSecond, result.medianSeconds, convolutions(result)))
             default:
                 print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB; convolutions: %@",
                              model, mode, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
-                             result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, result.convolutionAlgorithm ?? "?"))
+                             result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, convolutions(result)))
             }
         }
+    }
+
+    /// "auto, jit": the 3×3 algorithm and the inference convolutions' implementation policy.
+    private func convolutions(_ r: BenchmarkResult) -> String {
+        "\(r.convolutionAlgorithm ?? "?"), \(r.convolutionImplementation ?? "?") implementations"
     }
 
     /// Decode + crop + resize throughput of the images in --data (one thread, then all cores).

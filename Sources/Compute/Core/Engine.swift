@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,16 +58,35 @@ public final class Engine: @unchecked Sendable {
         scratch = grown
         return grown.pointer
     }
-    private var algorithm: ConvolutionAlgorithm = Engine.algorithmFromEnvironment()
+    private var algorithm: ConvolutionAlgorithm = Engine.fromEnvironment("WBC_CONV_ALGORITHM", default: .auto)
+    private var implementation: ConvolutionImplementation =
+        Engine.fromEnvironment("WBC_CONV_IMPL", default: Engine.cpuVendor == "AuthenticAMD" ? .jit : .onednn)
 
-    /// `WBC_CONV_ALGORITHM` (auto or direct); anything else is reported once and ignored.
-    private static func algorithmFromEnvironment() -> ConvolutionAlgorithm {
-        guard let raw = getenv("WBC_CONV_ALGORITHM").map({ String(cString: $0) }), !raw.isEmpty else { return .auto }
-        if let a = ConvolutionAlgorithm(rawValue: raw.lowercased()) { return a }
-        let message = "wbc: WBC_CONV_ALGORITHM=\(raw) is not one of \(ConvolutionAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")); using auto\n"
-        _ = message.withCString { write(2, $0, strlen($0)) }
-        return .auto
+    /// The setting named by environment variable `name`, or `fallback` when it is unset or empty; a value that
+    /// is not one of the choices is reported on stderr once and ignored.
+    private static func fromEnvironment<E: RawRepresentable & CaseIterable>(_ name: String, default fallback: E) -> E
+    where E.RawValue == String {
+        let (value, warning) = parseSetting(name, getenv(name).map { String(cString: $0) }, default: fallback)
+        if let warning { _ = "\(warning)\n".withCString { write(2, $0, strlen($0)) } }
+        return value
     }
+
+    /// `fromEnvironment`'s parsing: the choice `raw` names (case-insensitive), or `fallback` with a warning.
+    static func parseSetting<E: RawRepresentable & CaseIterable>(_ name: String, _ raw: String?, default fallback: E)
+        -> (E, warning: String?) where E.RawValue == String {
+        guard let raw, !raw.isEmpty else { return (fallback, nil) }
+        if let value = E(rawValue: raw.lowercased()) { return (value, nil) }
+        let choices = E.allCases.map(\.rawValue).joined(separator: ", ")
+        return (fallback, "wbc: \(name)=\(raw) is not one of \(choices); using \(fallback.rawValue)")
+    }
+
+    /// The CPU's vendor string from /proc/cpuinfo (e.g. "AuthenticAMD", "GenuineIntel"), "" if unknown.
+    static let cpuVendor: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("vendor_id") }),
+              let colon = line.firstIndex(of: ":") else { return "" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }()
 
     private init() {
         var e: dnnl_engine_t? = nil
@@ -111,6 +131,14 @@ public final class Engine: @unchecked Sendable {
     public static var convolutionAlgorithm: ConvolutionAlgorithm {
         get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.algorithm }
         set { shared.lock.lock(); shared.algorithm = newValue; shared.lock.unlock() }
+    }
+
+    /// Which of oneDNN's implementations inference convolutions run (default `.jit` on AMD CPUs, where it was
+    /// measured faster, `.onednn` elsewhere). The environment variable `WBC_CONV_IMPL=onednn|jit` sets it at
+    /// start-up. Like `convolutionAlgorithm`, a change applies to the primitives looked up afterwards.
+    public static var convolutionImplementation: ConvolutionImplementation {
+        get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.implementation }
+        set { shared.lock.lock(); shared.implementation = newValue; shared.lock.unlock() }
     }
 
     /// Whether oneDNN runs AVX-512 kernels on this CPU (its Winograd convolution needs them).
@@ -167,11 +195,7 @@ final class Primitive: @unchecked Sendable {
     }
 
     /// The implementation oneDNN picked (e.g. "brgconv:avx512_core").
-    var implementation: String {
-        var s: UnsafePointer<CChar>? = nil
-        _ = withUnsafeMutablePointer(to: &s) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
-        return s.map { String(cString: $0) } ?? "?"
-    }
+    var implementation: String { implementationName(pd) }
 
     /// Executes with the given (argument, tensor) pairs and waits for completion.
     func execute(_ args: [(Int32, Tensor)]) throws {
@@ -206,6 +230,38 @@ func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_p
         try dnnlCheck(status, what)
         return pd!
     }
+}
+
+/// Like `makePD`, but walks oneDNN's implementations in its own order and takes the first that `prefer`
+/// accepts; oneDNN's first choice when none does.
+func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
+               prefer: (String) -> Bool, _ what: String) throws -> dnnl_primitive_desc_t {
+    try withUserScratchpad(attr, what) { attr in
+        var it: dnnl_primitive_desc_iterator_t? = nil
+        let status = withUnsafePointer(to: &desc) { ptr in
+            dnnl_primitive_desc_iterator_create(&it, UnsafeRawPointer(ptr), attr, Engine.shared.engine, hint)
+        }
+        try dnnlCheck(status, what)
+        defer { dnnl_primitive_desc_iterator_destroy(it) }
+        var first: dnnl_primitive_desc_t? = nil
+        repeat {
+            guard let pd = dnnl_primitive_desc_iterator_fetch(it) else { break }
+            if prefer(implementationName(pd)) {
+                if let first { dnnl_primitive_desc_destroy(first) }
+                return pd
+            }
+            if first == nil { first = pd } else { dnnl_primitive_desc_destroy(pd) }
+        } while dnnl_primitive_desc_iterator_next(it) == dnnl_success
+        guard let first else { throw ComputeError("\(what): oneDNN has no implementation") }
+        return first
+    }
+}
+
+/// The implementation a primitive descriptor stands for (e.g. "brgconv:avx512_core").
+func implementationName(_ pd: dnnl_primitive_desc_t) -> String {
+    var s: UnsafePointer<CChar>? = nil
+    _ = withUnsafeMutablePointer(to: &s) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
+    return s.map { String(cString: $0) } ?? "?"
 }
 
 /// Calls `body` with `attr` (or a fresh attribute) set to the user-managed scratchpad mode.
