@@ -42,7 +42,10 @@ public enum Pipeline {
         guard let dataPath = settings.data else { throw WorkflowError("no --data given") }
         let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run, progress: progress)
         _ = try Pretraining.run(settings: settings, run: run, train: train, progress: progress)
+        // Each stage runs other tensor sizes: the buffers pooled for the last one would only sit in memory.
+        Engine.releasePooledBuffers()
         let (model, _) = try DECTraining.run(settings: settings, run: run, train: train, progress: progress)
+        Engine.releasePooledBuffers()
         var metrics: [String: SplitMetrics] = [:]
         let (mTrain, _) = try Evaluation.run(model: model, source: train, split: "train", run: run, progress: progress)
         metrics["train"] = mTrain

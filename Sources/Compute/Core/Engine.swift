@@ -141,6 +141,19 @@ public final class Engine: @unchecked Sendable {
         set { shared.lock.lock(); shared.implementation = newValue; shared.lock.unlock() }
     }
 
+    /// The most bytes of dead tensors' buffers kept for reuse by tensors of the same size (default 1 GiB;
+    /// see `BufferPool`). Lowering it releases buffers at once; 0 turns the reuse off.
+    public static var bufferPoolLimit: Int {
+        get { BufferPool.shared.limitBytes }
+        set { BufferPool.shared.limitBytes = newValue }
+    }
+
+    /// Bytes currently kept for reuse.
+    public static var pooledBufferBytes: Int { BufferPool.shared.pooledBytes }
+
+    /// Gives every kept buffer back to the system, e.g. between stages that use different tensor sizes.
+    public static func releasePooledBuffers() { BufferPool.shared.trim() }
+
     /// Whether oneDNN runs AVX-512 kernels on this CPU (its Winograd convolution needs them).
     static var hasAVX512: Bool {
         let want = dnnl_cpu_isa_avx512_core.rawValue

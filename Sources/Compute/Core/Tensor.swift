@@ -9,16 +9,12 @@ final class Storage: @unchecked Sendable {
     let byteCount: Int
 
     init(byteCount: Int, zeroed: Bool = false) {
-        let n = max(byteCount, 64)
-        var p: UnsafeMutableRawPointer? = nil
-        let rc = posix_memalign(&p, 64, (n + 63) & ~63)
-        precondition(rc == 0 && p != nil, "out of memory allocating \(n) bytes for a tensor")
-        pointer = p!
+        pointer = BufferPool.shared.allocate(byteCount)
         self.byteCount = byteCount
-        if zeroed { memset(pointer, 0, n) }
+        if zeroed { memset(pointer, 0, max(byteCount, 64)) }
     }
 
-    deinit { free(pointer) }
+    deinit { BufferPool.shared.release(pointer, bytes: byteCount) }
 }
 
 /// An N-dimensional float32 tensor on the CPU.
