@@ -86,6 +86,39 @@ struct OptimizerTests {
         #expect(c.value.toArray() == a.value.toArray())
     }
 
+    /// Large parameters are updated on several threads (`ParallelFor`); every update is elementwise, so one
+    /// large parameter ends bit-identical to the same values split into small parameters updated serially.
+    /// Each kind runs its first step and three more (where momentum and Adam's fast paths take over).
+    /// The fixture's optimizers and the fast paths' other branches (no weight decay).
+    static let threadedKinds: [String] = Kind.allCases.map(\.rawValue) + ["sgd_plain_momentum", "adam_plain"]
+
+    func make(_ name: String, _ p: [Parameter]) -> any Optimizer {
+        switch name {
+        case "sgd_plain_momentum": return SGD(p, lr: 0.1, momentum: 0.9, dampening: 0.25)
+        case "adam_plain": return Adam(p, lr: 1e-2)
+        default: return make(Kind(rawValue: name)!, p)
+        }
+    }
+
+    @Test(arguments: threadedKinds)
+    func largeParametersUpdateOnThreadsAsSerially(_ kind: String) throws {
+        let pieces = 8, pieceSize = 3 * ParallelFor.grain / 4 + 5  // each piece below the grain: serial
+        let n = pieces * pieceSize                                 // the whole: several slices where there are threads
+        var rng = SeededGenerator(seed: 31)
+        let w0 = Tensor.randomNormal([n], using: &rng).toArray()
+        let large = Parameter(try Tensor(shape: [n], values: w0))
+        let small = try (0..<pieces).map { Parameter(try Tensor(shape: [pieceSize], values: Array(w0[($0 * pieceSize)..<(($0 + 1) * pieceSize)]))) }
+        let optLarge = make(kind, [large]), optSmall = make(kind, small)
+        for _ in 0..<4 {
+            let g = Tensor.randomNormal([n], using: &rng).toArray()
+            large.grad = try Tensor(shape: [n], values: g)
+            for (i, p) in small.enumerated() { p.grad = try Tensor(shape: [pieceSize], values: Array(g[(i * pieceSize)..<((i + 1) * pieceSize)])) }
+            try optLarge.step()
+            try optSmall.step()
+        }
+        #expect(large.value.toArray() == small.flatMap { $0.value.toArray() }, "\(kind)")
+    }
+
     @Test func nonFiniteGradientIsRefusedAndParameterUntouched() throws {
         let p = Parameter(try Tensor(shape: [3], values: [1, 2, 3]))
         p.grad = try Tensor(shape: [3], values: [0.1, .nan, 0.2])

@@ -20,10 +20,24 @@ extension Optimizer {
 func checkGradients(_ params: [Parameter]) throws {
     for (index, p) in params.enumerated() {
         guard let g = p.grad else { continue }
-        if let v = g.withStorage({ $0.first { !$0.isFinite } }) {
+        if let v = g.withStorage({ firstNonFinite($0) }) {
             throw ComputeError("gradient of parameter #\(index) (shape \(p.shape)) contains \(v): training diverged; lower the learning rate")
         }
     }
+}
+
+/// The first non-finite value in `values` (each thread scans its own slice; the first slice's find wins).
+func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Float? {
+    var found = [Float?](repeating: nil, count: ParallelFor.maximumSlices)
+    found.withUnsafeMutableBufferPointer { f in
+        ParallelFor.run(values.count) { slice, range in
+            // A branch-free scan the compiler vectorises: exactly the non-finite values have every exponent bit set.
+            var exponent: UInt32 = 0
+            for j in range { exponent = max(exponent, values[j].bitPattern & 0x7F80_0000) }
+            if exponent == 0x7F80_0000 { f[slice] = values[range].first { !$0.isFinite } }
+        }
+    }
+    return found.lazy.compactMap { $0 }.first
 }
 
 /// The parameter's gradient in the value's layout, so the update loops can run over raw storage.
@@ -90,13 +104,13 @@ public final class SGD: Optimizer, @unchecked Sendable {
                     if let bv, hadBuffer, !nesterov {
                         let (lr, mom, damp, wd) = (learningRate, momentum, 1 - dampening, weightDecay)
                         if wd == 0 {
-                            for j in w.indices { bv[j] = mom * bv[j] + damp * g[j]; w[j] -= lr * bv[j] }
+                            ParallelFor.run(w.count) { r in for j in r { bv[j] = mom * bv[j] + damp * g[j]; w[j] -= lr * bv[j] } }
                         } else {
-                            for j in w.indices { bv[j] = mom * bv[j] + damp * (g[j] + wd * w[j]); w[j] -= lr * bv[j] }
+                            ParallelFor.run(w.count) { r in for j in r { bv[j] = mom * bv[j] + damp * (g[j] + wd * w[j]); w[j] -= lr * bv[j] } }
                         }
                         return
                     }
-                    for j in w.indices {
+                    ParallelFor.run(w.count) { r in for j in r {
                         var d = g[j]
                         if weightDecay != 0 { d += weightDecay * w[j] }
                         if let bv {
@@ -104,7 +118,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
                             d = nesterov ? d + momentum * bv[j] : bv[j]
                         }
                         w[j] -= learningRate * d
-                    }
+                    } }
                 }
             }
             p.markUpdated()
@@ -154,23 +168,23 @@ public final class Adam: Optimizer, @unchecked Sendable {
                         let (b1, b2, c1, c2, wd) = (beta1, beta2, 1 - beta1, 1 - beta2, weightDecay)
                         let (step, bc, e) = (stepSize, bc2Sqrt, eps)
                         if wd == 0 {
-                            for j in w.indices {
+                            ParallelFor.run(w.count) { r in for j in r {
                                 let d = g[j]
                                 mv[j] = b1 * mv[j] + c1 * d
                                 vv[j] = b2 * vv[j] + c2 * d * d
                                 w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
-                            }
+                            } }
                         } else {
-                            for j in w.indices {
+                            ParallelFor.run(w.count) { r in for j in r {
                                 let d = g[j] + wd * w[j]
                                 mv[j] = b1 * mv[j] + c1 * d
                                 vv[j] = b2 * vv[j] + c2 * d * d
                                 w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
-                            }
+                            } }
                         }
                         return
                     }
-                    for j in w.indices {
+                    ParallelFor.run(w.count) { r in for j in r {
                         var d = g[j]
                         if decoupled { w[j] *= 1 - learningRate * weightDecay }
                         else if weightDecay != 0 { d += weightDecay * w[j] }
@@ -178,7 +192,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
                         vv[j] = beta2 * vv[j] + (1 - beta2) * d * d
                         let denom = vv[j].squareRoot() / bc2Sqrt + eps
                         w[j] -= stepSize * (mv[j] / denom)
-                    }
+                    } }
                 } } }
             }
             p.markUpdated()
@@ -209,7 +223,7 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
             let sq = try state.slot("square_avg", i, like: p), acc = try state.slot("acc_delta", i, like: p)
             grad.withStorage { g in
                 p.value.withMutableStorage { w in sq.withMutableStorage { s in acc.withMutableStorage { a in
-                    for j in w.indices {
+                    ParallelFor.run(w.count) { r in for j in r {
                         var d = g[j]
                         if weightDecay != 0 { d += weightDecay * w[j] }
                         s[j] = rho * s[j] + (1 - rho) * d * d
@@ -217,7 +231,7 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
                         let delta = (a[j] + eps).squareRoot() / std * d
                         a[j] = rho * a[j] + (1 - rho) * delta * delta
                         w[j] -= learningRate * delta
-                    }
+                    } }
                 } } }
             }
             p.markUpdated()

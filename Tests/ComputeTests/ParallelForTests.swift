@@ -1,0 +1,58 @@
+import Testing
+@testable import Compute
+
+/// Swift loops on oneDNN's OpenMP threads: contiguous slices that cover the range exactly once.
+@Suite("Parallel loops")
+struct ParallelForTests {
+    @Test(arguments: [1, 2, 3, 7, 16])
+    func slicesPartitionTheRange(_ threads: Int) {
+        for count in [0, 1, 5, 1000, 65_537] {
+            var next = 0
+            for t in 0..<threads {
+                let r = ParallelFor.slice(t, of: threads, count: count)
+                #expect(r.lowerBound == next)
+                next = r.upperBound
+            }
+            #expect(next == count)
+        }
+    }
+
+    @Test func everyIndexRunsOnce() {
+        let count = 5 * ParallelFor.grain + 3
+        var hits = [UInt8](repeating: 0, count: count)
+        var slicesSeen = [Int](repeating: 0, count: ParallelFor.maximumSlices)
+        hits.withUnsafeMutableBufferPointer { h in
+            slicesSeen.withUnsafeMutableBufferPointer { s in
+                ParallelFor.run(count) { slice, range in
+                    s[slice] += 1
+                    for i in range { h[i] &+= 1 }
+                }
+            }
+        }
+        #expect(hits.allSatisfy { $0 == 1 })
+        #expect(slicesSeen.allSatisfy { $0 <= 1 })
+        #expect(slicesSeen.reduce(0, +) == min(ParallelFor.maximumSlices, count / ParallelFor.grain))
+    }
+
+    @Test func smallLoopsRunOnTheCaller() {
+        var calls: [Range<Int>] = []
+        ParallelFor.run(100) { range in calls.append(range) }  // below the grain: no parallel region
+        #expect(calls == [0..<100])
+        ParallelFor.run(0) { range in calls.append(range) }
+        #expect(calls.count == 1)
+    }
+
+    /// The optimizers' gradient check finds the first non-finite value in slice order.
+    @Test func firstNonFiniteScansEverySlice() {
+        let count = 4 * ParallelFor.grain
+        var values = [Float](repeating: 1.5, count: count)
+        values.withUnsafeBufferPointer { #expect(firstNonFinite($0) == nil) }
+        values[count - 1] = .nan
+        values.withUnsafeBufferPointer { #expect(firstNonFinite($0)?.isNaN == true) }
+        values[10] = -.infinity
+        values.withUnsafeBufferPointer { #expect(firstNonFinite($0) == -.infinity) }
+        values[10] = .greatestFiniteMagnitude  // finite, with the largest exponent below the non-finite one
+        values[count - 1] = 0
+        values.withUnsafeBufferPointer { #expect(firstNonFinite($0) == nil) }
+    }
+}
