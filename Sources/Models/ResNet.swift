@@ -204,18 +204,8 @@ public final class ResNet: Layer, @unchecked Sendable {
         }
         let n = x.shape[0], chunk = inferenceChunk(side: x.shape[2])
         guard isTraining || n <= chunk else {
-            // Evaluation mode: images are independent, so run the batch in chunks and stack the maps.
-            let input = x.toArray(), per = input.count / n
-            var out: [Float] = []
-            var shape: [Int] = []
-            for start in stride(from: 0, to: n, by: chunk) {
-                let m = min(chunk, n - start)
-                let part = try Tensor(shape: [m] + x.shape.dropFirst(), values: Array(input[(start * per)..<((start + m) * per)]))
-                let y = try trunk(part)
-                shape = y.shape
-                out += y.toArray()
-            }
-            return try Tensor(shape: [n] + shape.dropFirst(), values: out)
+            // Evaluation mode: images are independent, so run the batch in chunks and stack the maps (plain).
+            return try x.mapChunks(of: chunk) { try trunk($0) }
         }
         var h: Tensor
         if isTraining {

@@ -3,18 +3,29 @@ import CDNNL
 import Glibc
 #endif
 
-/// 64-byte aligned float storage shared by tensors that view the same bytes (e.g. a reshape).
+/// 64-byte aligned float storage shared by tensors that view the same bytes (e.g. a reshape), or a range
+/// of another storage's bytes (which it keeps alive).
 final class Storage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
+    private let owner: Storage?
 
     init(byteCount: Int, zeroed: Bool = false) {
         pointer = BufferPool.shared.allocate(byteCount)
         self.byteCount = byteCount
+        owner = nil
         if zeroed { memset(pointer, 0, max(byteCount, 64)) }
     }
 
-    deinit { BufferPool.shared.release(pointer, bytes: byteCount) }
+    /// `byteCount` bytes of `owner` from `offset`.
+    init(viewing owner: Storage, offset: Int, byteCount: Int) {
+        precondition(offset >= 0 && offset + byteCount <= owner.byteCount, "storage view out of range (internal error)")
+        pointer = owner.pointer + offset
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { BufferPool.shared.release(pointer, bytes: byteCount) } }
 }
 
 /// An N-dimensional float32 tensor on the CPU.
@@ -117,6 +128,38 @@ public final class Tensor: @unchecked Sendable {
     // MARK: Layout conversions
 
     /// This tensor in the plain row-major layout (itself when already plain).
+    /// Items `range` of the first dimension (e.g. images of a batch), sharing this tensor's bytes. The tensor
+    /// must be plain (its items are then contiguous); writes through either show in both.
+    func items(_ range: Range<Int>) -> Tensor {
+        precondition(isPlain && !shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0],
+                     "items \(range) of tensor \(shape) (\(layoutDescription)) (internal error)")
+        let itemBytes = shape.dropFirst().reduce(4, *)
+        let sub = [range.count] + shape.dropFirst()
+        return Tensor(shape: sub, desc: Layout.plain(sub),
+                      storage: Storage(viewing: storage, offset: range.lowerBound * itemBytes, byteCount: range.count * itemBytes))
+    }
+
+    /// Runs `body` on chunks of at most `size` items of the first dimension and stacks its results (plain).
+    /// The chunks share this tensor's bytes when it is plain; each result's chunk is reordered straight into
+    /// its place in the output. `body` must give every chunk a result of the same shape past the first dimension.
+    public func mapChunks(of size: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+        precondition(size > 0 && !shape.isEmpty, "mapChunks(of: \(size)) on tensor \(shape)")
+        let input = plain(), n = shape[0]
+        var out: Tensor? = nil
+        for start in stride(from: 0, to: n, by: size) {
+            let range = start..<min(start + size, n)
+            let y = try body(input.items(range))
+            let itemShape = Array(y.shape.dropFirst())
+            guard y.shape.first == range.count, out.map({ Array($0.shape.dropFirst()) == itemShape }) ?? true else {
+                throw ComputeError("chunks of tensor \(shape): a chunk of \(range.count) gave \(y.shape), expected [\(range.count)] + \(out.map { Array($0.shape.dropFirst()) } ?? itemShape)")
+            }
+            if out == nil { out = Tensor(shape: [n] + itemShape, desc: Layout.plain([n] + itemShape)) }
+            try Reorder.run(from: y, to: out!.items(range))
+        }
+        guard let out else { throw ComputeError("mapChunks on an empty tensor \(shape)") }
+        return out
+    }
+
     public func plain() -> Tensor {
         if isPlain { return self }
         return try! reordered(to: Layout.plain(shape))
