@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Every oneDNN implementation of ResNet-50's inference convolutions at 224² (batch 2: one inference chunk),
-# timed in oneDNN's order of preference: the measurements behind ConvolutionImplementation. The first line of
-# each shape is what oneDNN takes by itself; `WBC_CONV_IMPL=jit` takes the first AVX-512 JIT kernel.
+# The AVX-512 implementations oneDNN offers for ResNet-50's inference convolutions at 224² (batch 2: one
+# inference chunk), timed in the order wbc considers them (Winograd's first on 3x3 stride-1 layers, then
+# direct's; each in oneDNN's order): the measurements behind ConvolutionImplementation. The first line of each
+# shape is what `WBC_CONV_IMPL=onednn` runs (where it is AVX-512; the slower AVX2/SSE4.1, gemm and reference
+# kernels are left out); `WBC_CONV_IMPL=jit` runs the first `jit_1x1`, `jit` or `jit_wino_4x3` line.
 # Developer-time; needs a C compiler and libdnnl-dev.
 #   Benchmarks/conv-implementations.sh [batch=2]
 set -euo pipefail

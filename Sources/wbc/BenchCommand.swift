@@ -61,9 +61,9 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// "auto, jit": the 3×3 algorithm and the inference convolutions' implementation policy.
+    /// The 3×3 algorithm and the inference convolutions' kernels, with the variables that set them.
     private func convolutions(_ r: BenchmarkResult) -> String {
-        "\(r.convolutionAlgorithm ?? "?"), \(r.convolutionImplementation ?? "?") implementations"
+        "3×3 algorithm \(r.convolutionAlgorithm ?? "?") (WBC_CONV_ALGORITHM), inference kernels \(r.convolutionImplementation ?? "?") (WBC_CONV_IMPL)"
     }
 
     /// Decode + crop + resize throughput of the images in --data (one thread, then all cores).

@@ -60,13 +60,19 @@ struct BufferPoolTests {
         #expect(pool.pooledBytes == 0)
     }
 
-    /// A reused buffer holds the dead tensor's bytes: a tensor asked to be zeroed still starts at zero.
-    @Test func zeroedTensorsStartAtZeroOnReusedBuffers() throws {
-        let shape = [4, 64, 32, 32]  // 1 MiB: pooled
-        for _ in 0..<3 {
-            do { _ = try Tensor(shape: shape, values: [Float](repeating: 7, count: shape.reduce(1, *))) }
-            let z = Tensor(shape: shape, desc: Layout.plain(shape), zeroed: true)
-            #expect(z.toArray().allSatisfy { $0 == 0 })
-        }
+    /// A reused buffer holds the dead tensor's bytes: storage asked to be zeroed still starts at zero.
+    @Test func zeroedStorageStartsAtZeroOnAReusedBuffer() {
+        let pool = BufferPool()
+        var dirty: Storage? = Storage(byteCount: Self.mb, pool: pool)
+        dirty!.pointer.initializeMemory(as: UInt8.self, repeating: 0x7F, count: Self.mb)
+        let address = dirty!.pointer
+        dirty = nil  // back to the pool
+        #expect(pool.pooledBytes == Self.mb)
+        let z = Storage(byteCount: Self.mb, zeroed: true, pool: pool)
+        #expect(z.pointer == address, "the dirty buffer was reused")
+        let bytes = UnsafeBufferPointer(start: z.pointer.assumingMemoryBound(to: UInt8.self), count: Self.mb)
+        #expect(bytes.allSatisfy { $0 == 0 })
+        let plain = Storage(byteCount: Self.mb, pool: pool)  // not zeroed, not reused (z holds the buffer)
+        #expect(plain.pointer != address)
     }
 }

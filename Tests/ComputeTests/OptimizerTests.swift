@@ -86,9 +86,6 @@ struct OptimizerTests {
         #expect(c.value.toArray() == a.value.toArray())
     }
 
-    /// Large parameters are updated on several threads (`ParallelFor`); every update is elementwise, so one
-    /// large parameter ends bit-identical to the same values split into small parameters updated serially.
-    /// Each kind runs its first step and three more (where momentum and Adam's fast paths take over).
     /// The fixture's optimizers and the fast paths' other branches (no weight decay).
     static let threadedKinds: [String] = Kind.allCases.map(\.rawValue) + ["sgd_plain_momentum", "adam_plain"]
 
@@ -100,6 +97,9 @@ struct OptimizerTests {
         }
     }
 
+    /// Large parameters are updated on several threads (`ParallelFor`); every update is elementwise, so one
+    /// large parameter ends bit-identical to the same values split into small parameters updated serially.
+    /// Four steps of each kind (SGD's momentum fast path starts at the second).
     @Test(arguments: threadedKinds)
     func largeParametersUpdateOnThreadsAsSerially(_ kind: String) throws {
         let pieces = 8, pieceSize = 3 * ParallelFor.grain / 4 + 5  // each piece below the grain: serial

@@ -31,7 +31,8 @@ struct ParallelForTests {
         }
         #expect(hits.allSatisfy { $0 == 1 })
         #expect(slicesSeen.allSatisfy { $0 <= 1 })
-        #expect(slicesSeen.reduce(0, +) == min(ParallelFor.maximumSlices, count / ParallelFor.grain))
+        // OpenMP may grant fewer threads than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC), never more.
+        #expect((1...min(ParallelFor.maximumSlices, count / ParallelFor.grain)).contains(slicesSeen.reduce(0, +)))
     }
 
     @Test func smallLoopsRunOnTheCaller() {
@@ -46,13 +47,13 @@ struct ParallelForTests {
     @Test func firstNonFiniteScansEverySlice() {
         let count = 4 * ParallelFor.grain
         var values = [Float](repeating: 1.5, count: count)
-        values.withUnsafeBufferPointer { #expect(firstNonFinite($0) == nil) }
+        values.withUnsafeBufferPointer { #expect(firstNonFiniteValue($0) == nil) }
         values[count - 1] = .nan
-        values.withUnsafeBufferPointer { #expect(firstNonFinite($0)?.isNaN == true) }
+        values.withUnsafeBufferPointer { #expect(firstNonFiniteValue($0)?.isNaN == true) }
         values[10] = -.infinity
-        values.withUnsafeBufferPointer { #expect(firstNonFinite($0) == -.infinity) }
+        values.withUnsafeBufferPointer { #expect(firstNonFiniteValue($0) == -.infinity) }
         values[10] = .greatestFiniteMagnitude  // finite, with the largest exponent below the non-finite one
         values[count - 1] = 0
-        values.withUnsafeBufferPointer { #expect(firstNonFinite($0) == nil) }
+        values.withUnsafeBufferPointer { #expect(firstNonFiniteValue($0) == nil) }
     }
 }

@@ -29,6 +29,8 @@ final class BufferPool: @unchecked Sendable {
 
     init() {}
 
+    deinit { trim() }
+
     /// Bytes currently kept.
     var pooledBytes: Int { lock.lock(); defer { lock.unlock() }; return cachedBytes }
 

@@ -1,5 +1,4 @@
 import CDNNL
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,7 +59,7 @@ public final class Engine: @unchecked Sendable {
     }
     private var algorithm: ConvolutionAlgorithm = Engine.fromEnvironment("WBC_CONV_ALGORITHM", default: .auto)
     private var implementation: ConvolutionImplementation =
-        Engine.fromEnvironment("WBC_CONV_IMPL", default: Engine.cpuVendor == "AuthenticAMD" ? .jit : .onednn)
+        Engine.fromEnvironment("WBC_CONV_IMPL", default: Engine.cpuVendor == "AuthenticAMD" && Engine.hasAVX512 ? .jit : .onednn)
 
     /// The setting named by environment variable `name`, or `fallback` when it is unset or empty; a value that
     /// is not one of the choices is reported on stderr once and ignored.
@@ -82,10 +81,15 @@ public final class Engine: @unchecked Sendable {
 
     /// The CPU's vendor string from /proc/cpuinfo (e.g. "AuthenticAMD", "GenuineIntel"), "" if unknown.
     static let cpuVendor: String = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("vendor_id") }),
-              let colon = line.firstIndex(of: ":") else { return "" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard let f = fopen("/proc/cpuinfo", "r") else { return "" }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 512)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(cString: line)
+            guard text.hasPrefix("vendor_id"), let colon = text.firstIndex(of: ":") else { continue }
+            return String(text[text.index(after: colon)...].filter { !$0.isWhitespace })
+        }
+        return ""
     }()
 
     private init() {
@@ -133,8 +137,8 @@ public final class Engine: @unchecked Sendable {
         set { shared.lock.lock(); shared.algorithm = newValue; shared.lock.unlock() }
     }
 
-    /// Which of oneDNN's implementations inference convolutions run (default `.jit` on AMD CPUs, where it was
-    /// measured faster, `.onednn` elsewhere). The environment variable `WBC_CONV_IMPL=onednn|jit` sets it at
+    /// Which of oneDNN's implementations inference convolutions run (default `.jit` on AMD CPUs with AVX-512,
+    /// where it was measured faster, `.onednn` elsewhere). The environment variable `WBC_CONV_IMPL=onednn|jit` sets it at
     /// start-up. Like `convolutionAlgorithm`, a change applies to the primitives looked up afterwards.
     public static var convolutionImplementation: ConvolutionImplementation {
         get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.implementation }

@@ -42,7 +42,8 @@ enum ParallelFor {
     }
 
     /// Runs `body` over `0..<count`, split into contiguous slices, one per thread. `body` must only write
-    /// what its slice owns, and must not run oneDNN primitives (the pool is busy running it).
+    /// what its slice owns. It must not run oneDNN primitives (reorders included) nor nest `run`: both take
+    /// `Engine.executionLock`, which `run` holds, and would deadlock.
     static func run(_ count: Int, _ body: (Range<Int>) -> Void) { run(count) { _, range in body(range) } }
 
     /// The most slices `run` cuts (so callers can size per-slice results).

@@ -3,16 +3,19 @@ import CDNNL
 import Glibc
 #endif
 
-/// 64-byte aligned float storage shared by tensors that view the same bytes (e.g. a reshape), or a range
-/// of another storage's bytes (which it keeps alive).
+/// Float storage shared by tensors that view the same bytes (e.g. a reshape): a 64-byte aligned buffer from
+/// a `BufferPool`, or a range of another storage's bytes (which it keeps alive).
 final class Storage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
+    /// Where the buffer goes back to (nil for a view).
+    private let pool: BufferPool?
     private let owner: Storage?
 
-    init(byteCount: Int, zeroed: Bool = false) {
-        pointer = BufferPool.shared.allocate(byteCount)
+    init(byteCount: Int, zeroed: Bool = false, pool: BufferPool = .shared) {
+        pointer = pool.allocate(byteCount)
         self.byteCount = byteCount
+        self.pool = pool
         owner = nil
         if zeroed { memset(pointer, 0, max(byteCount, 64)) }
     }
@@ -22,10 +25,11 @@ final class Storage: @unchecked Sendable {
         precondition(offset >= 0 && offset + byteCount <= owner.byteCount, "storage view out of range (internal error)")
         pointer = owner.pointer + offset
         self.byteCount = byteCount
+        pool = nil
         self.owner = owner
     }
 
-    deinit { if owner == nil { BufferPool.shared.release(pointer, bytes: byteCount) } }
+    deinit { pool?.release(pointer, bytes: byteCount) }
 }
 
 /// An N-dimensional float32 tensor on the CPU.
@@ -127,7 +131,6 @@ public final class Tensor: @unchecked Sendable {
 
     // MARK: Layout conversions
 
-    /// This tensor in the plain row-major layout (itself when already plain).
     /// Items `range` of the first dimension (e.g. images of a batch), sharing this tensor's bytes. The tensor
     /// must be plain (its items are then contiguous); writes through either show in both.
     func items(_ range: Range<Int>) -> Tensor {
@@ -151,7 +154,8 @@ public final class Tensor: @unchecked Sendable {
             let y = try body(input.items(range))
             let itemShape = Array(y.shape.dropFirst())
             guard y.shape.first == range.count, out.map({ Array($0.shape.dropFirst()) == itemShape }) ?? true else {
-                throw ComputeError("chunks of tensor \(shape): a chunk of \(range.count) gave \(y.shape), expected [\(range.count)] + \(out.map { Array($0.shape.dropFirst()) } ?? itemShape)")
+                let expected = [range.count] + (out.map { Array($0.shape.dropFirst()) } ?? itemShape)
+                throw ComputeError("chunks of tensor \(shape): the chunk of items \(range) gave shape \(y.shape), expected \(expected)")
             }
             if out == nil { out = Tensor(shape: [n] + itemShape, desc: Layout.plain([n] + itemShape)) }
             try Reorder.run(from: y, to: out!.items(range))
@@ -160,6 +164,7 @@ public final class Tensor: @unchecked Sendable {
         return out
     }
 
+    /// This tensor in the plain row-major layout (itself when already plain).
     public func plain() -> Tensor {
         if isPlain { return self }
         return try! reordered(to: Layout.plain(shape))
@@ -187,7 +192,8 @@ public final class Tensor: @unchecked Sendable {
     public func copy() -> Tensor {
         let p = plain()
         let out = Tensor(shape: shape, desc: Layout.plain(shape))
-        out.storage.pointer.copyMemory(from: p.storage.pointer, byteCount: count * 4)
+        // `p` must outlive the read: its buffer goes back to the pool (and to the next tensor) when it dies.
+        withExtendedLifetime(p) { out.storage.pointer.copyMemory(from: p.storage.pointer, byteCount: count * 4) }
         return out
     }
 
@@ -196,7 +202,7 @@ public final class Tensor: @unchecked Sendable {
     /// The values in row-major order.
     public func toArray() -> [Float] {
         let p = plain()
-        return Array(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count))
+        return withExtendedLifetime(p) { Array(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count)) }
     }
 
     /// This tensor as a host tensor.
@@ -205,7 +211,7 @@ public final class Tensor: @unchecked Sendable {
     /// Read-only access to the plain values.
     public func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         let p = plain()
-        return try body(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count))
+        return try withExtendedLifetime(p) { try body(UnsafeBufferPointer(start: p.storage.pointer.assumingMemoryBound(to: Float.self), count: count)) }
     }
 
     /// In-place access to the values. The tensor must be plain (host-made tensors, most parameters); a trained

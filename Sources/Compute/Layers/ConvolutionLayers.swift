@@ -46,8 +46,17 @@ public final class Conv2d: Layer, @unchecked Sendable {
     /// With `consumeResidual`, the result may be written into `residual`'s storage (the caller must not use it again).
     public func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps,
                              residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
+        try forwardFused(x, foldedBN: bn, post: post, residual: residual, consumeResidual: consumeResidual,
+                         implementation: Engine.convolutionImplementation)
+    }
+
+    /// `forwardFused` with the inference kernels chosen explicitly (tests).
+    func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps, residual: Tensor? = nil,
+                      consumeResidual: Bool = false, implementation: ConvolutionImplementation) throws -> Tensor {
         let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
-        let key = "\(Layout.dims(x.shape))|\(post.key)"
+        // The prepared weight is in the layout of one primitive: the key names everything that picks it. (A
+        // weight prepared for another primitive would not be used, and `forward` would prepare the unfolded one.)
+        let key = "\(Layout.dims(x.shape))|\(post.key)|\(Engine.convolutionAlgorithm.rawValue)|\(implementation.rawValue)"
         if inferenceCache.versions != versions || inferenceCache.entries.count >= 3 { inferenceCache = (versions, [:]) }
         let entry: (weight: Tensor, bias: Tensor?)
         if let cached = inferenceCache.entries[key] {
@@ -59,13 +68,13 @@ public final class Conv2d: Layer, @unchecked Sendable {
                 (w, b) = try bn.fold(intoWeight: w, bias: b)
             }
             let prepared = try ConvolutionOps.preparedInferenceWeight(w, bias: b != nil, x: x.shape, geometry,
-                                                                      transposed: false, post: post)
+                                                                      transposed: false, post: post, implementation: implementation)
             entry = (prepared, b)
             inferenceCache.entries[key] = entry
         }
         return try ConvolutionOps.forward(x, weight: weight.value, bias: entry.bias, geometry, training: false,
                                           post: post, residual: residual, consumeResidual: consumeResidual,
-                                          preparedWeight: entry.weight)
+                                          preparedWeight: entry.weight, implementation: implementation)
     }
 }
 

@@ -101,10 +101,11 @@ public enum ConvolutionImplementation: String, Sendable, CaseIterable {
     /// oneDNN's first choice.
     case onednn
     /// oneDNN's AVX-512 JIT kernels (`jit_1x1`, `jit`, Winograd `jit_wino_4x3`) ahead of its brgemm ones and of
-    /// its 2×3 Winograd kernel; oneDNN's first choice where none of those accepts the problem. The default on
-    /// AMD CPUs: measured on Zen 4 (README, "Speed"), the stride-2 1×1 512→1024 convolution ran in 0.92 ms per
-    /// image against 2.18 with `brgconv`, and the 3×3 64→64 on 56² in 0.36 ms against 0.62 with the 2×3 Winograd
-    /// kernel; ResNet-50's forward gained 8 %. The JIT kernels also keep every map in one blocked layout
+    /// its 2×3 Winograd kernel (`jit_fp32_wino_2x3`); oneDNN's first direct choice where none of those accepts the
+    /// problem. The default on AMD CPUs with AVX-512: measured on Zen 4 (`Benchmarks/conv-implementations.sh`,
+    /// README "Speed"), the stride-2 1×1 512→1024 convolution ran in 0.92–0.96 ms per image against 2.18–3.17 with
+    /// `brgconv_1x1`, and the 3×3 64→64 on 56² in 0.36 ms against 0.53–0.62 with the 2×3 Winograd kernel;
+    /// ResNet-50's forward gained 8–10 %. The JIT kernels also keep every map in one blocked layout
     /// (`nChw16c`), where `brgconv` wants `nhwc` and a reorder sat before each Winograd layer.
     case jit
 
@@ -219,8 +220,14 @@ enum ConvolutionOps {
 
     /// Builds a primitive descriptor with Winograd when `winograd` is set and oneDNN implements it for
     /// these shapes and attributes, and with direct convolution otherwise.
-    static func convolutionPD(winograd: Bool, _ make: (dnnl_alg_kind_t) throws -> dnnl_primitive_desc_t) throws -> dnnl_primitive_desc_t {
-        if winograd, let pd = try? make(dnnl_convolution_winograd) { return pd }
+    /// A Winograd descriptor whose implementation `accept` refuses (say the policy's kernel declined the problem
+    /// and oneDNN fell back to another) gives way to direct convolution.
+    static func convolutionPD(winograd: Bool, accept: (String) -> Bool = { _ in true },
+                              _ make: (dnnl_alg_kind_t) throws -> dnnl_primitive_desc_t) throws -> dnnl_primitive_desc_t {
+        if winograd, let pd = try? make(dnnl_convolution_winograd) {
+            if accept(implementationName(pd)) { return pd }
+            dnnl_primitive_desc_destroy(pd)
+        }
         return try make(dnnl_convolution_direct)
     }
 
@@ -243,21 +250,26 @@ enum ConvolutionOps {
         }
     }
 
-    /// The implementations oneDNN offers for this inference convolution, in its order of preference; the
-    /// primitive runs the first one its `ConvolutionImplementation` accepts (diagnostics and tests).
+    /// The implementations oneDNN offers for this inference convolution in the order they are considered:
+    /// Winograd's (where `prefersWinograd`), then direct convolution's, each in oneDNN's order. The primitive
+    /// runs the first one its `ConvolutionImplementation` accepts, or else oneDNN's first direct one
+    /// (diagnostics and tests).
     static func inferenceCandidates(x: [Int], g: ConvGeometry, bias: Bool, post: ConvPostOps = ConvPostOps()) throws -> [String] {
         let y = try outputShape(x, g, transposed: false)
         var names: [String] = []
         let pd = try forwardPD(x: x, y: y, g: g, bias: bias, transposed: false, training: false, post: post,
                                winograd: prefersWinograd(g, transposed: false, output: y, pass: .inference),
-                               prefer: { names.append($0); return false })
+                               prefer: { names.append($0); return false }, accept: { _ in false })
         dnnl_primitive_desc_destroy(pd)
         return names
     }
 
-    /// The forward primitive descriptor: the first implementation `prefer` accepts, else oneDNN's first.
+    /// The forward primitive descriptor: the first implementation `prefer` accepts (Winograd's first, where
+    /// asked for), else oneDNN's first direct one.
+    /// `accept` decides whether the Winograd descriptor found stands (default: `prefer`).
     private static func forwardPD(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool, training: Bool,
-                                  post: ConvPostOps, winograd: Bool, prefer: (String) -> Bool) throws -> dnnl_primitive_desc_t {
+                                  post: ConvPostOps, winograd: Bool, prefer: (String) -> Bool,
+                                  accept: ((String) -> Bool)? = nil) throws -> dnnl_primitive_desc_t {
         var src = Layout.any(x), dst = outputLayout(y, g)
         var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
         var b = Layout.tagged([g.outChannels], dnnl_a)
@@ -272,7 +284,7 @@ enum ConvolutionOps {
                                                              g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d \(g) on \(x)")
             return try makePD(&d, attr: attr, prefer: prefer, "conv_transpose2d \(g) on \(x)")
         }
-        return try convolutionPD(winograd: winograd) { alg in
+        return try convolutionPD(winograd: winograd, accept: { accept?($0) ?? prefer($0) }) { alg in
             var d = dnnl_convolution_desc_t()
             try dnnlCheck(withBias(bias, &b) { bp in
                 dnnl_dilated_convolution_forward_desc_init(&d, prop, alg, &src, &wt, bp, &dst,
@@ -334,9 +346,11 @@ enum ConvolutionOps {
 
     /// Weight prepared for the inference primitive of input shape `x` (to cache across calls).
     static func preparedInferenceWeight(_ weight: Tensor, bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool,
-                                        post: ConvPostOps) throws -> Tensor {
+                                        post: ConvPostOps,
+                                        implementation: ConvolutionImplementation = Engine.convolutionImplementation) throws -> Tensor {
         let y = try outputShape(x, g, transposed: transposed)
-        let p = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: false, post: post)
+        let p = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: false, post: post,
+                                     implementation: implementation)
         return try prepareWeight(weight, g, transposed: transposed, for: p)
     }
 

@@ -20,14 +20,14 @@ extension Optimizer {
 func checkGradients(_ params: [Parameter]) throws {
     for (index, p) in params.enumerated() {
         guard let g = p.grad else { continue }
-        if let v = g.withStorage({ firstNonFinite($0) }) {
+        if let v = g.withStorage({ firstNonFiniteValue($0) }) {
             throw ComputeError("gradient of parameter #\(index) (shape \(p.shape)) contains \(v): training diverged; lower the learning rate")
         }
     }
 }
 
 /// The first non-finite value in `values` (each thread scans its own slice; the first slice's find wins).
-func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Float? {
+func firstNonFiniteValue(_ values: UnsafeBufferPointer<Float>) -> Float? {
     var found = [Float?](repeating: nil, count: ParallelFor.maximumSlices)
     found.withUnsafeMutableBufferPointer { f in
         ParallelFor.run(values.count) { slice, range in
