@@ -1,4 +1,4 @@
-import Dispatch
+import Compute
 
 /// Splits row loops over worker threads.
 ///
@@ -13,20 +13,15 @@ enum Parallel {
         (chunk * count / chunks)..<((chunk + 1) * count / chunks)
     }
 
-    /// Runs `body(chunk, range)` for every chunk; with `threads > 1` chunks run concurrently. `body` must only write
-    /// memory owned by its chunk.
+    /// Runs `body(chunk, range)` for every chunk; with `threads > 1` chunks run concurrently on oneDNN's OpenMP
+    /// threads (`ThreadPool`). `body` must only write memory owned by its chunk.
     static func forEachChunk(count: Int, chunks: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
         guard count > 0 else { return }
         if threads <= 1 || chunks <= 1 {
             for c in 0..<chunks { body(c, range(c, of: chunks, count: count)) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
-            let box = UncheckedSendableBox(value: escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                box.value(c, range(c, of: chunks, count: count))
-            }
-        }
+        ThreadPool.forEach(tasks: chunks, threads: threads) { c in body(c, range(c, of: chunks, count: count)) }
     }
 
     /// The thread count to use for a requested value: 0 means every active core.
@@ -34,9 +29,6 @@ enum Parallel {
         requested > 0 ? requested : max(1, activeProcessorCount())
     }
 }
-
-/// Carries a non-Sendable closure into `concurrentPerform`; the chunk discipline above keeps writes disjoint.
-private struct UncheckedSendableBox<T>: @unchecked Sendable { let value: T }
 
 #if canImport(Glibc)
 import Glibc

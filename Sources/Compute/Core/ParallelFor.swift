@@ -30,10 +30,9 @@ enum ParallelFor {
     static let grain = 1 << 15
 
     private final class Context {
-        let count: Int
-        let body: (Int, Range<Int>) -> Void
+        let body: (_ thread: Int, _ threads: Int) -> Void
         let entry: Entry
-        init(count: Int, body: @escaping (Int, Range<Int>) -> Void, entry: Entry) { self.count = count; self.body = body; self.entry = entry }
+        init(body: @escaping (Int, Int) -> Void, entry: Entry) { self.body = body; self.entry = entry }
     }
 
     /// The slice of `0..<count` that thread `index` of `threads` takes.
@@ -52,23 +51,50 @@ enum ParallelFor {
     /// `run`, with each slice's index (below `maximumSlices`) for per-slice results.
     static func run(_ count: Int, _ body: (_ slice: Int, Range<Int>) -> Void) {
         let threads = min(maximumSlices, count / grain)
-        guard threads > 1, let entry else {
+        guard threads > 1 else {
             if count > 0 { body(0, 0..<count) }
             return
         }
+        region(threads: threads) { index, team in
+            let range = slice(index, of: team, count: count)
+            if !range.isEmpty { body(index, range) }
+        }
+    }
+
+    /// Runs `body(thread, team size)` on every thread of an OpenMP team of (at most) `threads` threads; on the
+    /// calling thread alone when there is no libgomp.
+    static func region(threads: Int, _ body: (_ thread: Int, _ threads: Int) -> Void) {
+        guard threads > 1, let entry else { body(0, 1); return }
         withoutActuallyEscaping(body) { escapable in
-            let context = Context(count: count, body: escapable, entry: entry)
+            let context = Context(body: escapable, entry: entry)
             let region: Region = { raw in
                 let c = Unmanaged<Context>.fromOpaque(raw!).takeUnretainedValue()
-                let index = Int(c.entry.threadNumber())
-                let range = ParallelFor.slice(index, of: Int(c.entry.threadCount()), count: c.count)
-                if !range.isEmpty { c.body(index, range) }
+                c.body(Int(c.entry.threadNumber()), Int(c.entry.threadCount()))
             }
             // One parallel region at a time, like the primitives (callers on several threads queue).
             Engine.shared.executionLock.lock()
             defer { Engine.shared.executionLock.unlock() }
             withExtendedLifetime(context) {
                 entry.parallel(region, Unmanaged.passUnretained(context).toOpaque(), UInt32(threads), 0)
+            }
+        }
+    }
+}
+
+/// Work outside oneDNN (k-means, t-SNE, PCA) on oneDNN's own OpenMP threads, so the whole program uses one
+/// thread pool.
+public enum ThreadPool {
+    /// Runs `body(task)` for every task in `0..<tasks` on up to `threads` threads (thread `t` of `T` takes tasks
+    /// `t`, `t + T`, …), and returns when all are done. Tasks must write disjoint memory and must not run
+    /// oneDNN primitives or nest `forEach` (both wait for the pool this call holds). Which thread runs a task
+    /// never changes a result that is reduced in task order.
+    public static func forEach(tasks: Int, threads: Int, _ body: (Int) -> Void) {
+        guard tasks > 0 else { return }
+        ParallelFor.region(threads: min(threads, tasks)) { thread, team in
+            var task = thread
+            while task < tasks {
+                body(task)
+                task += team
             }
         }
     }
