@@ -250,9 +250,9 @@ func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_p
 }
 
 /// Like `makePD`, but walks oneDNN's implementations in its own order and takes the first that `prefer`
-/// accepts; oneDNN's first choice when none does.
+/// accepts (`preferred`); oneDNN's first choice when none does.
 func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
-               prefer: (String) -> Bool, _ what: String) throws -> dnnl_primitive_desc_t {
+               prefer: (String) -> Bool, _ what: String) throws -> (pd: dnnl_primitive_desc_t, preferred: Bool) {
     try withUserScratchpad(attr, what) { attr in
         var it: dnnl_primitive_desc_iterator_t? = nil
         let status = withUnsafePointer(to: &desc) { ptr in
@@ -265,12 +265,12 @@ func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_p
             guard let pd = dnnl_primitive_desc_iterator_fetch(it) else { break }
             if prefer(implementationName(pd)) {
                 if let first { dnnl_primitive_desc_destroy(first) }
-                return pd
+                return (pd, true)
             }
             if first == nil { first = pd } else { dnnl_primitive_desc_destroy(pd) }
         } while dnnl_primitive_desc_iterator_next(it) == dnnl_success
         guard let first else { throw ComputeError("\(what): oneDNN has no implementation") }
-        return first
+        return (first, false)
     }
 }
 

@@ -9,7 +9,7 @@ public final class Conv2d: Layer, @unchecked Sendable {
     private var pass = ConvTrainingPass(transposed: false, name: "Conv2d")
     /// Folded and reordered inference weights by input shape and post-ops, for the current parameter versions
     /// (at most 3 shapes: a batch split into chunks ends with a smaller one).
-    private var inferenceCache: (versions: String, entries: [String: (weight: Tensor, bias: Tensor?)]) = ("", [:])
+    private var inferenceCache: (versions: String, entries: [ObjectIdentifier: (weight: Tensor, bias: Tensor?)]) = ("", [:])
 
     /// Kaiming-normal init (fan_out, ReLU gain) as torchvision's ResNet, bias zero.
     public init(_ g: ConvGeometry, bias: Bool = false, rng: inout SeededGenerator) {
@@ -54,9 +54,13 @@ public final class Conv2d: Layer, @unchecked Sendable {
     func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps, residual: Tensor? = nil,
                       consumeResidual: Bool = false, implementation: ConvolutionImplementation) throws -> Tensor {
         let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
-        // The prepared weight is in the layout of one primitive: the key names everything that picks it. (A
-        // weight prepared for another primitive would not be used, and `forward` would prepare the unfolded one.)
-        let key = "\(Layout.dims(x.shape))|\(post.key)|\(Engine.convolutionAlgorithm.rawValue)|\(implementation.rawValue)"
+        let hasBias = bias != nil || bn != nil  // folding a batch norm gives a bias
+        let p = try ConvolutionOps.forwardPrimitive(x: x.shape, y: ConvolutionOps.outputShape(x.shape, geometry, transposed: false),
+                                                    g: geometry, bias: hasBias, transposed: false, training: false, post: post,
+                                                    implementation: implementation)
+        // The prepared weight is in this primitive's layout, so it is cached per primitive (primitives live as
+        // long as the engine): whatever picks the primitive (input shape, post-ops, algorithm, kernels) picks it.
+        let key = ObjectIdentifier(p)
         if inferenceCache.versions != versions || inferenceCache.entries.count >= 3 { inferenceCache = (versions, [:]) }
         let entry: (weight: Tensor, bias: Tensor?)
         if let cached = inferenceCache.entries[key] {
@@ -67,14 +71,11 @@ public final class Conv2d: Layer, @unchecked Sendable {
             if let bn {
                 (w, b) = try bn.fold(intoWeight: w, bias: b)
             }
-            let prepared = try ConvolutionOps.preparedInferenceWeight(w, bias: b != nil, x: x.shape, geometry,
-                                                                      transposed: false, post: post, implementation: implementation)
-            entry = (prepared, b)
+            entry = (try ConvolutionOps.prepareWeight(w, geometry, transposed: false, for: p), b)
             inferenceCache.entries[key] = entry
         }
-        return try ConvolutionOps.forward(x, weight: weight.value, bias: entry.bias, geometry, training: false,
-                                          post: post, residual: residual, consumeResidual: consumeResidual,
-                                          preparedWeight: entry.weight, implementation: implementation)
+        return try ConvolutionOps.run(p, x, preparedWeight: entry.weight, bias: entry.bias, geometry, transposed: false,
+                                      post: post, residual: residual, consumeResidual: consumeResidual)
     }
 }
 
@@ -130,9 +131,9 @@ struct ConvTrainingPass {
             // optimizer updates it in place.
             try weight.adoptLayout(p.md(dnnl_query_weights_md))
         }
-        preparedWeight = try ConvolutionOps.prepareWeight(weight.value, g, transposed: transposed, for: p)
-        return try ConvolutionOps.forward(x, weight: weight.value, bias: bias?.value, g, transposed: transposed, training: true,
-                                          preparedWeight: preparedWeight)
+        let w = try ConvolutionOps.prepareWeight(weight.value, g, transposed: transposed, for: p)
+        preparedWeight = w
+        return try ConvolutionOps.run(p, x, preparedWeight: w, bias: bias?.value, g, transposed: transposed, post: ConvPostOps())
     }
 
     /// Accumulates the parameter gradients and returns the input gradient when `inputGradient` is set (nil otherwise).

@@ -219,16 +219,15 @@ enum ConvolutionOps {
     }
 
     /// Builds a primitive descriptor with Winograd when `winograd` is set and oneDNN implements it for
-    /// these shapes and attributes, and with direct convolution otherwise.
-    /// A Winograd descriptor whose implementation `accept` refuses (say the policy's kernel declined the problem
-    /// and oneDNN fell back to another) gives way to direct convolution.
-    static func convolutionPD(winograd: Bool, accept: (String) -> Bool = { _ in true },
-                              _ make: (dnnl_alg_kind_t) throws -> dnnl_primitive_desc_t) throws -> dnnl_primitive_desc_t {
-        if winograd, let pd = try? make(dnnl_convolution_winograd) {
-            if accept(implementationName(pd)) { return pd }
-            dnnl_primitive_desc_destroy(pd)
+    /// these shapes and attributes with an implementation the caller prefers, and with direct convolution
+    /// otherwise. `make` returns a descriptor and whether its implementation is preferred.
+    static func convolutionPD(winograd: Bool, _ make: (dnnl_alg_kind_t) throws -> (pd: dnnl_primitive_desc_t, preferred: Bool))
+        throws -> dnnl_primitive_desc_t {
+        if winograd, let made = try? make(dnnl_convolution_winograd) {
+            if made.preferred { return made.pd }
+            dnnl_primitive_desc_destroy(made.pd)
         }
-        return try make(dnnl_convolution_direct)
+        return try make(dnnl_convolution_direct).pd
     }
 
     /// The part of a primitive-cache key that records the algorithm choice.
@@ -259,17 +258,15 @@ enum ConvolutionOps {
         var names: [String] = []
         let pd = try forwardPD(x: x, y: y, g: g, bias: bias, transposed: false, training: false, post: post,
                                winograd: prefersWinograd(g, transposed: false, output: y, pass: .inference),
-                               prefer: { names.append($0); return false }, accept: { _ in false })
+                               prefer: { names.append($0); return false })
         dnnl_primitive_desc_destroy(pd)
         return names
     }
 
     /// The forward primitive descriptor: the first implementation `prefer` accepts (Winograd's first, where
     /// asked for), else oneDNN's first direct one.
-    /// `accept` decides whether the Winograd descriptor found stands (default: `prefer`).
     private static func forwardPD(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool, training: Bool,
-                                  post: ConvPostOps, winograd: Bool, prefer: (String) -> Bool,
-                                  accept: ((String) -> Bool)? = nil) throws -> dnnl_primitive_desc_t {
+                                  post: ConvPostOps, winograd: Bool, prefer: (String) -> Bool) throws -> dnnl_primitive_desc_t {
         var src = Layout.any(x), dst = outputLayout(y, g)
         var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
         var b = Layout.tagged([g.outChannels], dnnl_a)
@@ -282,9 +279,9 @@ enum ConvolutionOps {
             try dnnlCheck(withBias(bias, &b) { bp in
                 dnnl_dilated_deconvolution_forward_desc_init(&d, prop, dnnl_deconvolution_direct, &src, &wt, bp, &dst,
                                                              g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d \(g) on \(x)")
-            return try makePD(&d, attr: attr, prefer: prefer, "conv_transpose2d \(g) on \(x)")
+            return try makePD(&d, attr: attr, prefer: prefer, "conv_transpose2d \(g) on \(x)").pd
         }
-        return try convolutionPD(winograd: winograd, accept: { accept?($0) ?? prefer($0) }) { alg in
+        return try convolutionPD(winograd: winograd) { alg in
             var d = dnnl_convolution_desc_t()
             try dnnlCheck(withBias(bias, &b) { bp in
                 dnnl_dilated_convolution_forward_desc_init(&d, prop, alg, &src, &wt, bp, &dst,
@@ -297,16 +294,21 @@ enum ConvolutionOps {
     /// `post.sum` is set: it is copied into the output, then the convolution adds into it.
     static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool = false,
                         training: Bool, post: ConvPostOps = ConvPostOps(), residual: Tensor? = nil,
-                        consumeResidual: Bool = false, preparedWeight: Tensor? = nil,
                         implementation: ConvolutionImplementation = Engine.convolutionImplementation) throws -> Tensor {
+        let p = try forwardPrimitive(x: x.shape, y: outputShape(x.shape, g, transposed: transposed), g: g, bias: bias != nil,
+                                     transposed: transposed, training: training, post: post, implementation: implementation)
+        return try run(p, x, preparedWeight: prepareWeight(weight, g, transposed: transposed, for: p), bias: bias, g,
+                       transposed: transposed, post: post, residual: residual)
+    }
+
+    /// Runs the forward primitive `p` (from `forwardPrimitive`) with a weight already in its layout
+    /// (`prepareWeight(_:_:transposed:for: p)`; callers that keep it avoid a reorder per call). With
+    /// `consumeResidual`, the result may be written into `residual`'s bytes (the caller must not use it again).
+    static func run(_ p: Primitive, _ x: Tensor, preparedWeight w: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool,
+                    post: ConvPostOps, residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
+        precondition(Layout.equal(w.desc, p.md(dnnl_query_weights_md)), "conv \(g): weight prepared for another primitive (internal error)")
         let yShape = try outputShape(x.shape, g, transposed: transposed)
-        let p = try forwardPrimitive(x: x.shape, y: yShape, g: g, bias: bias != nil, transposed: transposed,
-                                     training: training, post: post, implementation: implementation)
         let src = try x.reordered(to: p.md(dnnl_query_src_md))
-        // A weight prepared earlier is used only in the layout this primitive wants (it may have been prepared
-        // for another primitive, e.g. before `Engine.convolutionAlgorithm` changed).
-        let wanted = p.md(dnnl_query_weights_md)
-        let w = try preparedWeight.flatMap { Layout.equal($0.desc, wanted) ? $0 : nil } ?? prepareWeight(weight, g, transposed: transposed, for: p)
         let y: Tensor
         if post.sum {
             guard let residual, residual.shape == yShape else {
@@ -342,16 +344,6 @@ enum ConvolutionOps {
         // moved into a blocked layout goes through plain first.
         if target.format_kind == dnnl_format_kind_wino && !view.isPlain { return try view.plain().reordered(to: target) }
         return try view.reordered(to: target)
-    }
-
-    /// Weight prepared for the inference primitive of input shape `x` (to cache across calls).
-    static func preparedInferenceWeight(_ weight: Tensor, bias: Bool, x: [Int], _ g: ConvGeometry, transposed: Bool,
-                                        post: ConvPostOps,
-                                        implementation: ConvolutionImplementation = Engine.convolutionImplementation) throws -> Tensor {
-        let y = try outputShape(x, g, transposed: transposed)
-        let p = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: false, post: post,
-                                     implementation: implementation)
-        return try prepareWeight(weight, g, transposed: transposed, for: p)
     }
 
     /// The training forward primitive for input shape `x` (its weight layout is the one training keeps).
@@ -401,7 +393,7 @@ enum ConvolutionOps {
                     var d = dnnl_convolution_desc_t()
                     try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &dsrc, &wt, &ddst,
                         g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
-                    return try makePD(&d, hint: hint, "conv2d backward-data \(g) on \(x)")
+                    return (try makePD(&d, hint: hint, "conv2d backward-data \(g) on \(x)"), true)
                 }
             }
         }
@@ -450,7 +442,7 @@ enum ConvolutionOps {
                     var d = dnnl_convolution_desc_t()
                     try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_convolution_backward_weights_desc_init(&d, alg,
                         &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv2d backward-weights \(g)")
-                    return try makePD(&d, hint: hint, "conv2d backward-weights \(g) on \(x)")
+                    return (try makePD(&d, hint: hint, "conv2d backward-weights \(g) on \(x)"), true)
                 }
             }
         }
