@@ -36,10 +36,13 @@ public struct BenchmarkResult: Sendable, Codable {
     public var convolutionAlgorithm: String? = Engine.convolutionAlgorithm.rawValue
     /// Which of oneDNN's implementations the inference convolutions ran (`jit` or `onednn`; `WBC_CONV_IMPL`).
     public var convolutionImplementation: String? = Engine.convolutionImplementation.rawValue
+    /// Train mode: the median seconds of each phase of a step ("forward" with the loss, "backward", "optimizer").
+    public var phaseSeconds: [String: Double]? = nil
 
     enum CodingKeys: String, CodingKey {
         case configuration, threads
         case convolutionAlgorithm = "convolution_algorithm", convolutionImplementation = "convolution_implementation"
+        case phaseSeconds = "phase_seconds"
         case gflopsPerSecond = "gflops_per_second"
         case imagesPerSecond = "images_per_second", medianSeconds = "median_seconds"
         case minSeconds = "min_seconds", maxSeconds = "max_seconds", peakRSSBytes = "peak_rss_bytes"
@@ -85,21 +88,31 @@ public enum ModelBenchmark {
         let optimizer = SGD(net.parameters, lr: 1e-4, momentum: 0.9)
         net.setTraining(c.mode == .train)
 
+        // Seconds of each training phase, per repetition (forward includes the loss).
+        var phases: [String: [Double]] = [:]
         func once() throws {
             switch c.mode {
             case .forward:
                 _ = try net.pooled(x).plain()
             case .train:
+                let t0 = monotonicSeconds()
                 net.zeroGrad()
                 let logits = try net.forward(x)
                 let loss = try Loss.crossEntropy(logits: logits, labels: labels)
+                let t1 = monotonicSeconds()
                 try net.backwardParameters(loss.gradient)
+                let t2 = monotonicSeconds()
                 try optimizer.step()
+                let t3 = monotonicSeconds()
+                for (name, seconds) in [("forward", t1 - t0), ("backward", t2 - t1), ("optimizer", t3 - t2)] {
+                    phases[name, default: []].append(seconds)
+                }
             case .decode, .conv, .peak:
                 throw ComputeError("bench: --mode \(c.mode.rawValue) is measured elsewhere")
             }
         }
         for _ in 0..<c.warmup { try once() }
+        phases = [:]
         var times: [Double] = []
         for r in 0..<c.repeats {
             let t0 = monotonicSeconds()
@@ -107,7 +120,9 @@ public enum ModelBenchmark {
             times.append(monotonicSeconds() - t0)
             progress(r + 1, times.last!)
         }
-        return summarize(c, times)
+        var result = summarize(c, times)
+        if !phases.isEmpty { result.phaseSeconds = phases.mapValues(median) }
+        return result
     }
 
     /// The platform check: one 3×3 convolution 256→256 on 56² at the given batch, in oneDNN's chosen layout.
@@ -151,12 +166,16 @@ public enum ModelBenchmark {
         }
     }
 
-    static func summarize(_ c: BenchmarkConfiguration, _ unsorted: [Double]) -> BenchmarkResult {
-        var times = unsorted
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / median, medianSeconds: median,
-                               minSeconds: times.first!, maxSeconds: times.last!, peakRSSBytes: peakResidentBytes(),
-                               threads: Engine.threads, gflopsPerSecond: Double(c.batch) / median * flopsPerImage(c) / 1e9)
+    static func summarize(_ c: BenchmarkConfiguration, _ times: [Double]) -> BenchmarkResult {
+        let m = median(times)
+        return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / m, medianSeconds: m,
+                               minSeconds: times.min()!, maxSeconds: times.max()!, peakRSSBytes: peakResidentBytes(),
+                               threads: Engine.threads, gflopsPerSecond: Double(c.batch) / m * flopsPerImage(c) / 1e9)
+    }
+
+    /// The median of a non-empty list (the mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let v = values.sorted()
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 }

@@ -57,6 +57,10 @@ struct Bench: ParsableCommand {
                 print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB; convolutions: %@",
                              model, mode, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
                              result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, convolutions(result)))
+                if let p = result.phaseSeconds {
+                    print(String(format: "  per step (medians): forward + loss %.4f s, backward %.4f s, optimizer %.4f s",
+                                 p["forward"] ?? 0, p["backward"] ?? 0, p["optimizer"] ?? 0))
+                }
             }
         }
     }

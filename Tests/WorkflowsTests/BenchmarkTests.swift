@@ -29,6 +29,25 @@ struct BenchmarkTests {
         #expect(ModelBenchmark.flopsPerImage(t) == 3 * trunk - stem)
     }
 
+    /// A training step reports its phases; each lies within a step, and the forward benchmark has none.
+    @Test func trainingReportsItsPhases() throws {
+        var c = BenchmarkConfiguration()
+        c.model = .resnet18
+        c.mode = .train
+        c.batch = 2
+        c.size = 64
+        c.repeats = 2
+        c.warmup = 1
+        let r = try ModelBenchmark.run(c)
+        let phases = try #require(r.phaseSeconds)
+        #expect(Set(phases.keys) == ["forward", "backward", "optimizer"])
+        for (name, seconds) in phases { #expect(seconds > 0 && seconds <= r.maxSeconds, "\(name): \(seconds) s") }
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any]
+        #expect(json?["phase_seconds"] != nil)
+        c.mode = .forward
+        #expect(try ModelBenchmark.run(c).phaseSeconds == nil)
+    }
+
     @Test func peakMeasuresTheFMARate() throws {
         var c = BenchmarkConfiguration()
         c.mode = .peak
