@@ -5,13 +5,20 @@ import Testing
 
 @Suite("wbc bench")
 struct BenchmarkTests {
-    @Test func forwardReportsImagesAndConvolutionRate() throws {
+    /// A ResNet-18 benchmark small enough for a test: batch 2 at 64², one warm-up.
+    func small(_ mode: BenchmarkConfiguration.Mode, repeats: Int) -> BenchmarkConfiguration {
         var c = BenchmarkConfiguration()
         c.model = .resnet18
+        c.mode = mode
         c.batch = 2
         c.size = 64
-        c.repeats = 3
+        c.repeats = repeats
         c.warmup = 1
+        return c
+    }
+
+    @Test func forwardReportsImagesAndConvolutionRate() throws {
+        let c = small(.forward, repeats: 3)
         let r = try ModelBenchmark.run(c)
         #expect(r.imagesPerSecond > 0 && r.minSeconds <= r.medianSeconds && r.medianSeconds <= r.maxSeconds)
         // GFLOP/s is images/s × the trunk's convolution FLOPs.
@@ -31,21 +38,13 @@ struct BenchmarkTests {
 
     /// A training step reports its phases; each lies within a step, and the forward benchmark has none.
     @Test func trainingReportsItsPhases() throws {
-        var c = BenchmarkConfiguration()
-        c.model = .resnet18
-        c.mode = .train
-        c.batch = 2
-        c.size = 64
-        c.repeats = 2
-        c.warmup = 1
-        let r = try ModelBenchmark.run(c)
+        let r = try ModelBenchmark.run(small(.train, repeats: 2))
         let phases = try #require(r.phaseSeconds)
         #expect(Set(phases.keys) == ["forward", "backward", "optimizer"])
         for (name, seconds) in phases { #expect(seconds > 0 && seconds <= r.maxSeconds, "\(name): \(seconds) s") }
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any]
         #expect(json?["phase_seconds"] != nil)
-        c.mode = .forward
-        #expect(try ModelBenchmark.run(c).phaseSeconds == nil)
+        #expect(try ModelBenchmark.run(small(.forward, repeats: 1)).phaseSeconds == nil)
     }
 
     @Test func peakMeasuresTheFMARate() throws {
