@@ -19,11 +19,18 @@ enum BatchNormOps {
         }
     }
 
-    /// The ReLU mask a fused-ReLU training forward writes for its backward (nil without ReLU).
-    static func workspace(_ p: Primitive, relu: Bool) -> Tensor? {
-        guard relu else { return nil }
-        let md = p.md(dnnl_query_workspace_md)
-        return Tensor(shape: [Layout.byteCount(md)], desc: md)
+    /// Runs forward primitive `p` on `x` with the statistics `mean` and `variance` (outputs of a training
+    /// forward, inputs otherwise). `keepsMask`: the primitive fuses a ReLU and its backward will run, so it
+    /// writes the ReLU mask into a workspace, returned for the backward.
+    private static func run(_ p: Primitive, _ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
+                            keepsMask: Bool) throws -> (y: Tensor, workspace: Tensor?) {
+        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
+        let ws = keepsMask ? Tensor(shape: [Layout.byteCount(p.md(dnnl_query_workspace_md))], desc: p.md(dnnl_query_workspace_md)) : nil
+        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)]
+        if let ws { args.append((DNNL_ARG_WORKSPACE, ws)) }
+        try p.execute(args)
+        return (y, ws)
     }
 
     /// Training: normalizes with the batch statistics and returns them (mean, biased variance), and the
@@ -31,38 +38,24 @@ enum BatchNormOps {
     static func forwardTraining(_ x: Tensor, scale: Tensor, shift: Tensor, eps: Float, relu: Bool = false) throws
         -> (y: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?) {
         let c = x.shape[1]
-        let p = try forwardPrimitive(x, training: true, eps: eps, relu: relu)
-        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
         let mean = Tensor.zeros([c]), variance = Tensor.zeros([c])
-        let ws = workspace(p, relu: relu)
-        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)]
-        if let ws { args.append((DNNL_ARG_WORKSPACE, ws)) }
-        try p.execute(args)
+        let (y, ws) = try run(forwardPrimitive(x, training: true, eps: eps, relu: relu), x, scale: scale, shift: shift,
+                              mean: mean, variance: variance, keepsMask: relu)
         return (y, mean, variance, ws)
     }
 
     /// Inference: normalizes with the given (running) statistics.
     static func forwardInference(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
                                  eps: Float, relu: Bool = false) throws -> Tensor {
-        let p = try forwardPrimitive(x, training: false, eps: eps, relu: relu)
-        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
-        try p.execute([(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)])
-        return y
+        try run(forwardPrimitive(x, training: false, eps: eps, relu: relu), x, scale: scale, shift: shift,
+                mean: mean, variance: variance, keepsMask: false).y
     }
 
     /// Forward with fixed (running) statistics whose backward is still available (frozen batch norm).
     static func forwardFrozen(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
                               relu: Bool = false) throws -> (y: Tensor, workspace: Tensor?) {
-        let p = try frozenPrimitive(x, eps: eps, relu: relu)
-        let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
-        let ws = workspace(p, relu: relu)
-        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)]
-        if let ws { args.append((DNNL_ARG_WORKSPACE, ws)) }
-        try p.execute(args)
-        return (y, ws)
+        try run(frozenPrimitive(x, eps: eps, relu: relu), x, scale: scale, shift: shift, mean: mean, variance: variance,
+                keepsMask: relu)
     }
 
     static func frozenPrimitive(_ x: Tensor, eps: Float, relu: Bool = false) throws -> Primitive {
