@@ -43,6 +43,15 @@ struct ParallelForTests {
         #expect(calls.count == 1)
     }
 
+    /// `ThreadPool.forEach` (clustering's loops) runs every task exactly once, for more tasks than threads,
+    /// fewer, and one thread.
+    @Test(arguments: [(tasks: 64, threads: 2), (tasks: 3, threads: 8), (tasks: 5, threads: 1)])
+    func threadPoolRunsEveryTaskOnce(_ c: (tasks: Int, threads: Int)) {
+        var hits = [Int](repeating: 0, count: c.tasks)
+        hits.withUnsafeMutableBufferPointer { h in ThreadPool.forEach(tasks: c.tasks, threads: c.threads) { h[$0] += 1 } }
+        #expect(hits == [Int](repeating: 1, count: c.tasks))
+    }
+
     /// The optimizers' gradient check finds the first non-finite value in slice order.
     @Test func firstNonFiniteScansEverySlice() {
         let count = 4 * ParallelFor.grain
