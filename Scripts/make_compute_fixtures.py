@@ -129,6 +129,10 @@ configs = {
     "adam": lambda p: torch.optim.Adam(p, lr=1e-2, weight_decay=1e-3),
     "adamw": lambda p: torch.optim.AdamW(p, lr=1e-2, weight_decay=1e-2),
     "adadelta": lambda p: torch.optim.Adadelta(p, lr=0.1, weight_decay=1e-3),
+    # Weight decay large enough that leaving it out, or applying Adam's decoupled (AdamW) instead of L2,
+    # moves the parameters by 1e-3 relative, 100x the tests' tolerance (at the settings above, 1e-6–2e-5).
+    "adadelta_wd": lambda p: torch.optim.Adadelta(p, lr=1.0, weight_decay=0.1),
+    "adam_l2": lambda p: torch.optim.Adam(p, lr=1e-2, weight_decay=0.1),
 }
 for name, make in configs.items():
     w = torch.nn.Parameter(w0.clone().float())
