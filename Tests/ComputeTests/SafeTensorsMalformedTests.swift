@@ -41,6 +41,22 @@ struct SafeTensorsMalformedTests {
         }
     }
 
+    @Test func aNameGivenTwiceIsRefused() throws {
+        // The format forbids it; JSON decoding alone would keep the second entry and hide the first.
+        let twice = #"{"w":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}, "w" :{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        let error = #expect(throws: SafeTensorsError.self) {
+            try SafeTensorsFile(data: Support.handMade(header: twice, data: [0, 0, 128, 63]), file: "twice.safetensors")
+        }
+        #expect(error?.tensor == "w")
+        #expect(error?.description.contains("more than once") == true)
+        // Escapes name the same key; names inside entries and metadata are not top-level names.
+        let escaped = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\u0077":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        #expect(SafeTensorsFile.firstDuplicateName(Data(escaped.utf8)) == "w")
+        let nested = #"{"__metadata__":{"dtype":"x","shape":"y"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b:\"":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        #expect(SafeTensorsFile.firstDuplicateName(Data(nested.utf8)) == nil)
+        #expect(throws: Never.self) { try SafeTensorsFile(data: Support.handMade(header: nested, data: [0, 0, 128, 63, 0, 0, 0, 64]), file: "ok") }
+    }
+
     @Test func headerThatIsNotAJSONObjectIsRefused() {
         if case .headerMalformed? = reason(Support.handMade(header: "{not json")) {} else { Issue.record("bad JSON accepted") }
         if case .headerMalformed? = reason(Support.handMade(header: "[1,2]")) {} else { Issue.record("array header accepted") }

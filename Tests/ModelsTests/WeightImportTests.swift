@@ -130,6 +130,37 @@ struct WeightImportTests {
         #expect(CheckpointContents.sniff(try CheckpointFixtures.data("tiny_f32")) == .pytorch)
     }
 
+    @Test func cutSafetensorsFilesAreReportedAsTruncatedNotAsForeign() throws {
+        let whole = try SafeTensorsWriter.encode(floats: ["w": try HostTensor(shape: [4], values: [1, 2, 3, 4])])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-cut-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Cut inside the header (whatever the name), and cut to nothing or to a few bytes (named .safetensors).
+        for (name, bytes) in [("header-cut.bin", whole.prefix(20)), ("empty.safetensors", Data()), ("three.safetensors", whole.prefix(3))] {
+            let url = dir.appendingPathComponent(name)
+            try bytes.write(to: url)
+            let error = #expect(throws: SafeTensorsError.self, "\(name)") { try CheckpointContents(contentsOf: url) }
+            #expect(error?.description.contains("truncated") == true, "\(name): \(error?.description ?? "")")
+            #expect(error?.description.contains(name) == true)
+        }
+    }
+
+    @Test func aFileForAnotherDepthIsNamed() throws {
+        let error = #expect(throws: WeightImportError.self) {
+            try WeightImport.importResNet(contents: try resnet18Contents(), source: "r18.safetensors", arch: .resnet50)
+        }
+        #expect(error?.description.contains("is this a resnet18 checkpoint? Then pass --arch resnet18") == true,
+                "\(error?.description ?? "")")
+        // A damaged file of the right depth gets no such guess.
+        var contents = try resnet18Contents()
+        contents.floatTensors.removeLast()
+        let damaged = #expect(throws: WeightImportError.self) {
+            try WeightImport.importResNet(contents: contents, source: "r18.safetensors", arch: .resnet18)
+        }
+        #expect(damaged?.description.contains("is this a") == false)
+        #expect(damaged?.description.contains("--partial") == true)
+    }
+
     @Test func otherFilesAreNotCheckpoints() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-notes-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: url) }

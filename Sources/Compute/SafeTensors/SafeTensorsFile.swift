@@ -72,6 +72,11 @@ public struct SafeTensorsFile: Sendable {
         guard case let .object(fields) = header else {
             throw SafeTensorsError(file: file, reason: .headerMalformed("the header must be a JSON object"))
         }
+        // JSON decoding keeps the last of two equal names; the format forbids them, and readers that keep the
+        // first would see another tensor under the same name.
+        if let name = Self.firstDuplicateName(headerBytes) {
+            throw SafeTensorsError(file: file, tensor: name, reason: .headerMalformed("the name appears more than once in the header"))
+        }
         let dataBytes = data.count - 8 - Int(headerLength)
         self.metadata = try Self.parseMetadata(fields["__metadata__"], file: file)
         var entries: [Entry] = []
@@ -134,6 +139,36 @@ public struct SafeTensorsFile: Sendable {
 // MARK: - Header validation
 
 extension SafeTensorsFile {
+    /// The first name that occurs twice among the header object's own keys (nested objects are not
+    /// looked at), or nil. `bytes` must be valid JSON with an object at the top.
+    static func firstDuplicateName(_ bytes: Data) -> String? {
+        var seen = Set<String>()
+        var depth = 0, inString = false, escaped = false
+        var stringStart = bytes.startIndex, lastString: Range<Data.Index>?
+        for i in bytes.indices {
+            let c = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                    lastString = stringStart..<(i + 1)
+                }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""): inString = true; stringStart = i
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ":") where depth == 1:
+                // The string just before a top-level colon is a key; decode it so escapes compare equal.
+                guard let range = lastString,
+                      let key = try? JSONDecoder().decode(String.self, from: bytes[range]) else { continue }
+                if !seen.insert(key).inserted { return key }
+            default: break
+            }
+        }
+        return nil
+    }
+
     private static func parseMetadata(_ value: JSONValue?, file: String) throws -> [String: String] {
         guard let value else { return [:] }
         guard case let .object(fields) = value else {

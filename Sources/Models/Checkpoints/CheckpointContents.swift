@@ -41,11 +41,12 @@ public struct CheckpointContents: Sendable {
     }
 
     /// Reads `url`, choosing the format from the first bytes (zip or pickle magic → PyTorch; a length
-    /// followed by `{` → safetensors).
+    /// followed by `{` → safetensors; any other file named `.safetensors` → safetensors, so that its reader
+    /// says what is wrong with it).
     /// - Throws: `CheckpointError` or `SafeTensorsError` naming the file; `.notACheckpoint` for other files.
     public init(contentsOf url: URL) throws {
         let data = try CheckpointError.readFile(url)
-        switch Self.sniff(data) {
+        switch Self.sniff(data, fileExtension: url.pathExtension) {
         case .pytorch?:
             let checkpoint = try PyTorchCheckpoint(data: data, file: url.path)
             var metadata: [String: String] = [:]
@@ -73,14 +74,15 @@ public struct CheckpointContents: Sendable {
     }
 
     /// The format suggested by the first bytes, or nil. safetensors is tested first: its 8-byte header
-    /// length may well start with 0x80, the pickle protocol byte.
-    static func sniff(_ data: Data) -> CheckpointFormat? {
+    /// length may well start with 0x80, the pickle protocol byte. A `{` after the length means safetensors
+    /// even when the length runs past the end of the file: the reader then reports the truncation (neither
+    /// torch.save's zip nor a pickle has `{` there). Other files named `.safetensors` go to the safetensors reader
+    /// too, which says what is wrong with them.
+    static func sniff(_ data: Data, fileExtension: String = "") -> CheckpointFormat? {
         let head = [UInt8](data.prefix(9))
-        if head.count == 9, head[8] == UInt8(ascii: "{") {
-            let headerLength = head[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            if headerLength <= UInt64(data.count - 8) { return .safetensors }
-        }
+        if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
         if head.starts(with: [0x50, 0x4B]) || head.first == 0x80 { return .pytorch }
+        if fileExtension.lowercased() == "safetensors" { return .safetensors }
         return nil
     }
 }

@@ -51,6 +51,7 @@ public enum WeightImport {
             if integers[name] != nil { unexpected.append(named.name) } else { integers[name] = named.tensor }
         }
         let dtypes = Dictionary(contents.descriptions.map { (canonical($0.name), $0.dtype) }, uniquingKeysWith: { a, _ in a })
+        let shapes = floats.mapValues(\.shape)
 
         var report = ImportReport(arch: arch, source: source, format: contents.format)
         var wrongKind: [String] = []
@@ -93,6 +94,16 @@ public enum WeightImport {
             throw WeightImportError(source: source, arch: arch, detail: "integer and float tensors are swapped: " + wrongKind.joined(separator: ", "))
         }
         if !partial && !report.isComplete {
+            // A file made for another depth is a likelier mistake than a damaged one: say which it fits.
+            let fitting = ResNetArch.allCases.first { other in
+                other != arch && ResNetSpec(other).parameters.allSatisfy { p in
+                    p.isInteger || shapes[p.name] == p.shape
+                }
+            }
+            if let fitting {
+                throw WeightImportError(source: source, arch: arch, detail: report.problemSummary
+                    + "; every tensor of \(fitting.rawValue) is there with its shape: is this a \(fitting.rawValue) checkpoint? Then pass --arch \(fitting.rawValue)")
+            }
             throw WeightImportError(source: source, arch: arch, detail: report.problemSummary + "; pass --partial (partial: true) to import what matches")
         }
         guard !report.tensors.isEmpty else {
