@@ -63,13 +63,19 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
     public var missing: [String]
     public var unexpected: [String]
     public var misshaped: [(name: String, expected: [Int], found: [Int])]
+    /// Tensors stored with the wrong kind of values: integers where the model has float32 weights, or
+    /// floating-point values for an integer counter (`num_batches_tracked`).
+    public var wrongKind: [(name: String, found: String, expected: String)] = []
+    /// What to do about it (the caller knows which flags or files apply).
+    public var hint = "Was it written for another model, or edited since? Re-create it from its run, or pass the file that matches."
 
     public var description: String {
         var lines = ["\(source) does not match the model:"]
         if !missing.isEmpty { lines.append("  missing (\(missing.count)): " + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? ", …" : "")) }
         if !unexpected.isEmpty { lines.append("  unexpected (\(unexpected.count)): " + unexpected.prefix(8).joined(separator: ", ") + (unexpected.count > 8 ? ", …" : "")) }
         for m in misshaped.prefix(8) { lines.append("  \(m.name): expected shape \(m.expected), found \(m.found)") }
-        lines.append("  Was it made for another architecture? Use the matching --arch/--model, or --partial to load what fits.")
+        for w in wrongKind.prefix(8) { lines.append("  \(w.name): stored as \(w.found), expected \(w.expected)") }
+        lines.append("  " + hint)
         return lines.joined(separator: "\n")
     }
 }
@@ -85,15 +91,25 @@ extension StateDict {
     /// Copies matching tensors into `layer`. Strict (default): every parameter and buffer must be present with
     /// its shape and no unknown names may remain; partial: loads what matches and reports the rest.
     @discardableResult
-    public func load(into layer: any Layer, prefix: String = "", partial: Bool = false, source: String) throws -> LoadReport {
+    public func load(into layer: any Layer, prefix: String = "", partial: Bool = false, source: String,
+                     hint: String? = nil) throws -> LoadReport {
         var report = LoadReport()
         var misshaped: [(String, [Int], [Int])] = []
+        var wrongKind: [(name: String, found: String, expected: String)] = []
         var targets: [(String, Tensor, Parameter?)] = layer.namedParameters(prefix: prefix).map { ($0.0, $0.1.value, $0.1) }
         targets += layer.namedBuffers(prefix: prefix).map { ($0.0, $0.1, nil) }
         var used = Set<String>()
         var assignments: [(String, Tensor, Parameter?, HostTensor)] = []
         for (name, tensor, param) in targets {
-            guard let h = floats[name] else { report.missing.append(name); continue }
+            guard let h = floats[name] else {
+                if integers[name] != nil {
+                    wrongKind.append((name, "integers", "floating-point values"))
+                    used.insert(name)
+                } else {
+                    report.missing.append(name)
+                }
+                continue
+            }
             used.insert(name)
             guard h.shape == tensor.shape else { misshaped.append((name, tensor.shape, h.shape)); continue }
             assignments.append((name, tensor, param, h))
@@ -102,15 +118,23 @@ extension StateDict {
         for (name, l) in layer.namedLayers(prefix: "") {
             guard let bn = l as? BatchNorm2d else { continue }
             let key = prefix + (name.isEmpty ? "" : name + ".") + "num_batches_tracked"
-            if integers[key] != nil { used.insert(key) }
+            if integers[key] != nil {
+                used.insert(key)
+            } else if floats[key] != nil {
+                wrongKind.append((key, "floating-point values", "an integer"))
+                used.insert(key)
+            }
             batchNorms.append((bn, key))
         }
         report.unexpected = (Set(floats.keys).union(integers.keys).subtracting(used))
             .filter { prefix.isEmpty || $0.hasPrefix(prefix) }.sorted()
         // Check everything before touching the model: a refused load leaves it as it was.
-        if !misshaped.isEmpty || (!partial && (!report.missing.isEmpty || !report.unexpected.isEmpty)) {
-            throw StateDictMismatch(source: source, missing: report.missing, unexpected: report.unexpected,
-                                    misshaped: misshaped.map { (name: $0.0, expected: $0.1, found: $0.2) })
+        if !misshaped.isEmpty || !wrongKind.isEmpty || (!partial && (!report.missing.isEmpty || !report.unexpected.isEmpty)) {
+            var mismatch = StateDictMismatch(source: source, missing: report.missing, unexpected: report.unexpected,
+                                             misshaped: misshaped.map { (name: $0.0, expected: $0.1, found: $0.2) })
+            mismatch.wrongKind = wrongKind
+            if let hint { mismatch.hint = hint }
+            throw mismatch
         }
         for (name, tensor, param, h) in assignments {
             try tensor.assign(Tensor(shape: h.shape, values: h.values))

@@ -127,6 +127,25 @@ struct ResNetTests {
         #expect(error?.description.contains("layer1.0.conv1.weight") == true)
         #expect(r18.conv1.weight.value.toArray() == before)
     }
+
+    @Test func tensorsOfTheWrongKindAreNamedAsSuch() throws {
+        let net = ResNet(.resnet18, classes: 10, seed: 1)
+        var sd = StateDict(of: net)
+        let weight = try #require(sd.floats["conv1.weight"])
+        sd.floats["conv1.weight"] = nil
+        sd.integers["conv1.weight"] = try HostIntegerTensor(shape: weight.shape, values: weight.values.map { Int64($0) })
+        let counter = try #require(sd.integers["bn1.num_batches_tracked"])
+        sd.integers["bn1.num_batches_tracked"] = nil
+        sd.floats["bn1.num_batches_tracked"] = try HostTensor(shape: counter.shape, values: counter.values.map { Float($0) })
+        let error = #expect(throws: StateDictMismatch.self) {
+            try sd.load(into: net, source: "edited.safetensors", hint: "Re-create it.")
+        }
+        let text = error?.description ?? ""
+        #expect(text.contains("conv1.weight: stored as integers, expected floating-point values"), "\(text)")
+        #expect(text.contains("bn1.num_batches_tracked: stored as floating-point values, expected an integer"), "\(text)")
+        #expect(!text.contains("missing") && !text.contains("unexpected"), "\(text)")
+        #expect(text.hasSuffix("Re-create it."))
+    }
 }
 
 /// Parity with torchvision on a generated model (Benchmarks/resnet-parity.sh); skipped unless WBC_PARITY_DIR is set.

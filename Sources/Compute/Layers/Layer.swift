@@ -9,8 +9,14 @@ public final class Parameter: @unchecked Sendable {
     /// The gradient accumulated since the last `zeroGrad()`, in the value's layout; nil when none.
     public var grad: Tensor?
     public private(set) var version = 0
+    /// The parameter's state-dict name, for messages (set by `Layer.parameters` and `namedParameters`
+    /// on first use; nil for a parameter no layer has listed).
+    public internal(set) var label: String?
 
     public init(_ value: Tensor) { self.value = value.isPlain ? value : value.plain() }
+
+    /// "'layer1.0.conv1.weight' (shape [64, 64, 3, 3])", or just the shape when unnamed.
+    var subject: String { (label.map { "'\($0)' " } ?? "") + "(shape \(shape))" }
 
     public var shape: [Int] { value.shape }
 
@@ -32,7 +38,7 @@ public final class Parameter: @unchecked Sendable {
     /// gradient is kept by reference and later ones are added into it: pass a tensor nothing else holds.
     public func accumulate(_ g: Tensor) throws {
         guard g.shape == value.shape else {
-            throw ComputeError("gradient of shape \(g.shape) for a parameter of shape \(value.shape)")
+            throw ComputeError("gradient of shape \(g.shape) for parameter \(subject)")
         }
         let gl = try g.reordered(to: value.desc)
         guard let grad else { self.grad = gl; return }
@@ -72,10 +78,12 @@ extension Layer {
     public var ownParameters: [(String, Parameter)] { [] }
     public var ownBuffers: [(String, Tensor)] { [] }
 
-    /// All parameters with dotted PyTorch-style names (`layer1.0.conv1.weight`).
+    /// All parameters with dotted PyTorch-style names (`layer1.0.conv1.weight`). Labels each parameter with
+    /// its name the first time it is listed, so errors about it (a NaN gradient) can name it.
     public func namedParameters(prefix: String = "") -> [(String, Parameter)] {
         var out = ownParameters.map { (prefix + $0.0, $0.1) }
         for (name, child) in children { out += child.namedParameters(prefix: prefix + name + ".") }
+        for (name, p) in out where p.label == nil { p.label = name }
         return out
     }
 

@@ -21,7 +21,7 @@ func checkGradients(_ params: [Parameter]) throws {
     for (index, p) in params.enumerated() {
         guard let g = p.grad else { continue }
         if let v = g.withStorage({ firstNonFiniteValue($0) }) {
-            throw ComputeError("gradient of parameter #\(index) (shape \(p.shape)) contains \(v): training diverged; lower the learning rate")
+            throw ComputeError("gradient of parameter #\(index) \(p.subject) contains \(v): training diverged; lower the learning rate")
         }
     }
 }
@@ -85,6 +85,8 @@ public final class SGD: Optimizer, @unchecked Sendable {
 
     public init(_ params: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
                 weightDecay: Float = 0, nesterov: Bool = false) {
+        // PyTorch refuses the same combination (ValueError) rather than running a different rule.
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
         self.params = params; learningRate = lr
         self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
     }
