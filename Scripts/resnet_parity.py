@@ -14,7 +14,8 @@ writes a state dict) and OUT_DIR/reference.safetensors:
 
 The training references are computed in float64. A random-init ResNet50 at a small batch is
 ill-conditioned enough that PyTorch's own float32 gradient norms differ from float64 by up to ~0.4 %,
-so the Swift check allows max(1e-3, 2 x PyTorch's float32 error) per parameter.
+so the Swift check requires the median over parameters within 1e-3 and each parameter within
+max(5e-3, 3 x PyTorch's float32 error) (Tests/ModelsTests/ResNetTests.swift).
 """
 import argparse, os
 import torch, torchvision

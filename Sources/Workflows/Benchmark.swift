@@ -1,5 +1,6 @@
 import CPeak
 import Compute
+import Foundation
 import Models
 #if canImport(Glibc)
 import Glibc
@@ -72,6 +73,20 @@ public func peakResidentBytes() -> Int {
 }
 
 public enum ModelBenchmark {
+    /// Refuses a configuration whose input and first layer's output alone exceed the machine's memory (in
+    /// evaluation mode one image's output at a time, as chunks run; in training the whole batch's), so an
+    /// absurd --batch or --size gets a message rather than an allocation failure deep in the network.
+    static func checkFitsInMemory(_ c: BenchmarkConfiguration, physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
+        let pixels = Double(c.size) * Double(c.size)
+        let input = Double(c.batch) * 3 * pixels * 4
+        let stemOutput = Double(c.mode == .train ? c.batch : 1) * 64 * (pixels / 4) * 4
+        let needed = input + stemOutput
+        guard needed < Double(physicalMemory) else {
+            func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+            throw ComputeError("bench: batch \(c.batch) at \(c.size)² needs at least \(gb(needed)) for the input and the first layer's output alone, more than this machine's \(gb(Double(physicalMemory))) of memory; use a smaller --batch or --size")
+        }
+    }
+
     /// Runs the forward (eval mode, fused) or training-step (forward + backward + SGD) benchmark.
     public static func run(_ c: BenchmarkConfiguration, progress: (Int, Double) -> Void = { _, _ in }) throws -> BenchmarkResult {
         // The FMA loop runs its own threads: leave oneDNN's pool as it is.
@@ -81,6 +96,7 @@ public enum ModelBenchmark {
             throw ComputeError("bench: --batch must be ≥ 1, --size ≥ 32 and --repeat ≥ 1")
         }
         if c.mode == .conv { return try convolution(c) }
+        try checkFitsInMemory(c)
         let net = ResNet(c.model, classes: 1000, seed: 0)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)

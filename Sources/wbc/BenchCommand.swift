@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
         guard size >= 32 else { throw ValidationError("--size must be at least 32") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
-        guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or positive") }
+        try validateThreads(threads)
         if mode == "decode" && data == nil { throw ValidationError("--mode decode needs --data DIR (a folder of images)") }
     }
 

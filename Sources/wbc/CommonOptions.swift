@@ -4,6 +4,11 @@ import Imaging
 import Models
 import Workflows
 
+/// Checks a `--threads` value: 0 means all cores; negative values are refused.
+func validateThreads(_ threads: Int?) throws {
+    if let threads, threads < 0 { throw ValidationError("--threads must be 0 (all cores) or positive (got \(threads))") }
+}
+
 /// Flags shared by the run commands. Each overrides the preset (or the run's saved config.json) only when given.
 struct RunOptions: ParsableArguments {
     @Option(help: "Run directory (checkpoints, logs, metrics, report).") var run: String
@@ -28,7 +33,7 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("--backbone must be resnet18, resnet34 or resnet50 (got '\(backbone)')")
         }
         if let size, size < 32 { throw ValidationError("--size must be at least 32") }
-        if let threads, threads < 0 { throw ValidationError("--threads must be 0 (all cores) or positive") }
+        try validateThreads(threads)
     }
 
     /// Settings: the run's saved config, else the preset; then the flags given here.

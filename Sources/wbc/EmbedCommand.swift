@@ -23,6 +23,7 @@ struct Embed: ParsableCommand {
     @Argument(help: "Images or one folder.") var inputs: [String]
 
     func validate() throws {
+        try validateThreads(threads)
         guard ResNetDepth(rawValue: backbone) != nil else { throw ValidationError("--backbone must be resnet18, resnet34 or resnet50") }
         guard NormalizationChoice(rawValue: normalize) != nil else { throw ValidationError("--normalize must be imagenet, half or dataset") }
         guard CropMode(rawValue: crop) != nil else { throw ValidationError("--crop must be none, nucleus or centre") }

@@ -13,6 +13,8 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "No progress bars.") var quiet = false
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
 
+    func validate() throws { try validateThreads(threads) }
+
     func run() throws {
         try runReportingErrors {
             if threads > 0 { Engine.setThreads(threads) }

@@ -16,6 +16,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "Image files.") var images: [String] = []
 
     func validate() throws {
+        try validateThreads(threads)
         if images.isEmpty && samples == nil { throw ValidationError("give one or more image files, or --samples DIR") }
     }
 

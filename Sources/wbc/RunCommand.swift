@@ -30,6 +30,7 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress bars or epoch lines.") var quiet = false
 
     func validate() throws {
+        try validateThreads(threads)
         if let preset, Preset(rawValue: preset) == nil { throw ValidationError("--preset must be seed, fast or tiny (got '\(preset)')") }
         if perClass < 4 { throw ValidationError("--per-class must be at least 4") }
         if let features, FeatureMode(rawValue: features) == nil { throw ValidationError("--features must be pooled or flat (got '\(features)')") }

@@ -66,7 +66,6 @@ struct CompositeTests {
         }
         _ = try objective(x)
         let analytic = try block.backward(w).toArray()
-        var checked = 0
         for _ in 0..<12 {
             let i = rng.nextInt(below: x.count)
             let h: Float = 1e-2
@@ -77,9 +76,7 @@ struct CompositeTests {
             _ = try block.backward(w) // clear saved state from the probing forwards
             let a = Double(analytic[i])
             #expect(abs(numeric - a) <= 2e-2 * max(1, abs(a)), "coordinate \(i): numeric \(numeric) vs analytic \(a)")
-            checked += 1
         }
-        #expect(checked == 12)
     }
 
     @Test func finiteDifferencesThroughDecoderPath() throws {

@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import Testing
 @testable import Models
@@ -15,6 +16,21 @@ struct BenchmarkTests {
         c.repeats = repeats
         c.warmup = 1
         return c
+    }
+
+    @Test func sizesBeyondTheMachinesMemoryAreRefusedUpFront() throws {
+        var c = small(.forward, repeats: 1)
+        c.size = 100_000
+        let error = #expect(throws: ComputeError.self) { try ModelBenchmark.run(c) }
+        #expect(error?.message.contains("smaller --batch or --size") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("100000²") == true)
+        // ResNet-50's training benchmark fits 24 GB, not 0.5 GB at batch 1024 (0.7 GB for the input and the stem alone).
+        var train = BenchmarkConfiguration()
+        train.mode = .train
+        train.size = 96
+        #expect(throws: Never.self) { try ModelBenchmark.checkFitsInMemory(train, physicalMemory: 24_000_000_000) }
+        train.batch = 1024
+        #expect(throws: ComputeError.self) { try ModelBenchmark.checkFitsInMemory(train, physicalMemory: 500_000_000) }
     }
 
     @Test func forwardReportsImagesAndConvolutionRate() throws {

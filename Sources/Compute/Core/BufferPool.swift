@@ -59,9 +59,13 @@ final class BufferPool: @unchecked Sendable {
         }
         var p: UnsafeMutableRawPointer? = nil
         let alignment = size >= Self.minimumBytes ? Self.pageBytes : 64
-        let rc = posix_memalign(&p, alignment, size)
-        precondition(rc == 0 && p != nil, "out of memory allocating \(size) bytes for a tensor")
-        return p!
+        guard posix_memalign(&p, alignment, size) == 0, let p else {
+            // fatalError, not precondition: release builds print its message. Commands that know their sizes
+            // up front (e.g. `wbc bench`) refuse impossible ones before they get here.
+            let gib = (Double(size) / Double(1 << 30) * 100).rounded() / 100
+            fatalError("out of memory: a tensor buffer of \(gib) GiB (\(size) bytes) could not be allocated; use a smaller --batch or --size, or free memory")
+        }
+        return p
     }
 
     /// Returns a buffer from `allocate(bytes)` (the same `bytes`).
