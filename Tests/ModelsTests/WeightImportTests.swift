@@ -145,6 +145,19 @@ struct WeightImportTests {
         }
     }
 
+    @Test func nonFiniteWeightsAreRefusedByName() throws {
+        var contents = try resnet18Contents()
+        let i = try #require(contents.floatTensors.firstIndex { $0.name == "layer2.1.bn1.running_var" })
+        var values = contents.floatTensors[i].tensor.values
+        values[3] = .nan
+        contents.floatTensors[i] = NamedTensor(name: contents.floatTensors[i].name,
+                                               tensor: try HostTensor(shape: contents.floatTensors[i].tensor.shape, values: values))
+        let error = #expect(throws: WeightImportError.self) {
+            try WeightImport.importResNet(contents: contents, source: "nan.safetensors", arch: .resnet18, partial: true)
+        }
+        #expect(error?.description.contains("'layer2.1.bn1.running_var' holds nan at element 3") == true, "\(error?.description ?? "")")
+    }
+
     @Test func aFileForAnotherDepthIsNamed() throws {
         let error = #expect(throws: WeightImportError.self) {
             try WeightImport.importResNet(contents: try resnet18Contents(), source: "r18.safetensors", arch: .resnet50)

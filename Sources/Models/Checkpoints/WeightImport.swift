@@ -90,6 +90,15 @@ public enum WeightImport {
         }
         report.unexpected = (unexpected + floats.keys + integers.keys).sorted()
         report.renamedKeys = renamed
+        // NaN or Inf in weights (a damaged file, or F64 values beyond float32's range) would only surface as a
+        // NaN loss epochs later; refuse them here, naming the tensor.
+        for named in report.tensors {
+            if let index = named.tensor.values.firstIndex(where: { !$0.isFinite }) {
+                let how = dtypes[named.name] == .F64 ? " (stored as F64: beyond float32's range, or not finite)" : ""
+                throw WeightImportError(source: source, arch: arch, detail:
+                    "tensor '\(named.name)' holds \(named.tensor.values[index]) at element \(index)\(how); the weights are damaged: re-export them")
+            }
+        }
         guard wrongKind.isEmpty else {
             throw WeightImportError(source: source, arch: arch, detail: "integer and float tensors are swapped: " + wrongKind.joined(separator: ", "))
         }
