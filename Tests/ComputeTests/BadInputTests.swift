@@ -102,6 +102,21 @@ struct FunctionalTests {
         #expect(throws: ComputeError.self) { try Functional.concat([a, Tensor.zeros([3, 3, 2, 2])], axis: 1) }
     }
 
+    @Test func flattenKeepsNCHWOrderFromABlockedLayoutAndRestoresTheShape() throws {
+        var rng = SeededGenerator(seed: 3)
+        let conv = Conv2d(ConvGeometry(inChannels: 16, outChannels: 32, kernel: 1), rng: &rng)
+        let x = try conv.forward(Tensor.randomNormal([2, 16, 3, 5], using: &rng))
+        let flatten = Flatten()
+        #expect(throws: ComputeError.self) { try flatten.backward(Tensor.zeros([2, 480])) }
+        let y = try flatten.forward(x)
+        #expect(y.shape == [2, 480])
+        #expect(y.toArray() == x.plain().toArray())   // torch.flatten(x, 1) order: c, then h, then w
+        let dy = Tensor.randomNormal([2, 480], using: &rng)
+        let dx = try flatten.backward(dy)
+        #expect(dx.shape == [2, 32, 3, 5] && dx.toArray() == dy.toArray())
+        #expect(throws: ComputeError.self) { try flatten.backward(Tensor.zeros([2, 479])) }
+    }
+
     @Test func dropoutIsSeededScaledAndIdentityInEvaluation() throws {
         let x = Tensor.filled([1000], 1)
         let d1 = Dropout(0.25, seed: 7), d2 = Dropout(0.25, seed: 7)
