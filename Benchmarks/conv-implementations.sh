@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 batch=${1:-2}; pass=${2:-inference}; image=${3:-224}
+# The sides below are scaled from 224²; that gives ResNet's real map sides only for multiples of 32.
+(( image % 32 == 0 )) || { echo "image side must be a multiple of 32 (got $image)" >&2; exit 2; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cc -O2 -o "$out/conv-implementations" conv-implementations.c -ldnnl

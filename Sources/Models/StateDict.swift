@@ -66,8 +66,8 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
     /// Tensors stored with the wrong kind of values: integers where the model has float32 weights, or
     /// floating-point values for an integer counter (`num_batches_tracked`).
     public var wrongKind: [(name: String, found: String, expected: String)] = []
-    /// What to do about it (the caller knows which flags or files apply).
-    public var hint = "Was it written for another model, or edited since? Re-create it from its run, or pass the file that matches."
+    /// What to do about it.
+    public var hint = "It was written for another model or changed since: rerun the stage that writes it (or use a new run directory)."
 
     public var description: String {
         var lines = ["\(source) does not match the model:"]
@@ -89,10 +89,11 @@ public struct LoadReport: Sendable {
 
 extension StateDict {
     /// Copies matching tensors into `layer`. Strict (default): every parameter and buffer must be present with
-    /// its shape and no unknown names may remain; partial: loads what matches and reports the rest.
+    /// its shape and no unknown names may remain; partial: loads what matches and reports the rest. Either way a
+    /// mis-shaped tensor, or one stored with the wrong kind of values (integers for a weight, floats for
+    /// `num_batches_tracked`), is refused and nothing is loaded.
     @discardableResult
-    public func load(into layer: any Layer, prefix: String = "", partial: Bool = false, source: String,
-                     hint: String? = nil) throws -> LoadReport {
+    public func load(into layer: any Layer, prefix: String = "", partial: Bool = false, source: String) throws -> LoadReport {
         var report = LoadReport()
         var misshaped: [(String, [Int], [Int])] = []
         var wrongKind: [(name: String, found: String, expected: String)] = []
@@ -133,7 +134,6 @@ extension StateDict {
             var mismatch = StateDictMismatch(source: source, missing: report.missing, unexpected: report.unexpected,
                                              misshaped: misshaped.map { (name: $0.0, expected: $0.1, found: $0.2) })
             mismatch.wrongKind = wrongKind
-            if let hint { mismatch.hint = hint }
             throw mismatch
         }
         for (name, tensor, param, h) in assignments {

@@ -76,15 +76,23 @@ public enum ModelBenchmark {
     /// Refuses a configuration whose input and first layer's output alone exceed the machine's memory (in
     /// evaluation mode one image's output at a time, as chunks run; in training the whole batch's), so an
     /// absurd --batch or --size gets a message rather than an allocation failure deep in the network.
-    static func checkFitsInMemory(_ c: BenchmarkConfiguration, physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
+    static func checkFitsInMemory(_ c: BenchmarkConfiguration, physicalMemory: UInt64 = availableMemory()) throws {
         let pixels = Double(c.size) * Double(c.size)
         let input = Double(c.batch) * 3 * pixels * 4
         let stemOutput = Double(c.mode == .train ? c.batch : 1) * 64 * (pixels / 4) * 4
         let needed = input + stemOutput
         guard needed < Double(physicalMemory) else {
             func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
-            throw ComputeError("bench: batch \(c.batch) at \(c.size)² needs at least \(gb(needed)) for the input and the first layer's output alone, more than this machine's \(gb(Double(physicalMemory))) of memory; use a smaller --batch or --size")
+            throw ComputeError("bench: batch \(c.batch) at \(c.size)² needs at least \(gb(needed)) for the input and the first layer's output alone, more than the \(gb(Double(physicalMemory))) of memory available; use a smaller --batch or --size")
         }
+    }
+
+    /// The machine's memory, or the container's limit (cgroup v2 `memory.max`) when that is lower.
+    static func availableMemory() -> UInt64 {
+        let physical = ProcessInfo.processInfo.physicalMemory
+        guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+              let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return physical }
+        return min(physical, limit)
     }
 
     /// Runs the forward (eval mode, fused) or training-step (forward + backward + SGD) benchmark.

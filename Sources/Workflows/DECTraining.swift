@@ -30,6 +30,7 @@ public final class ClusterModel: @unchecked Sendable {
     init(autoencoder: Autoencoder, centres: Parameter, features: FeatureMode, views: Int, alpha: Float, normalization: Normalization,
          normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?]) {
         self.autoencoder = autoencoder; self.centres = centres; self.features = features; self.views = views; self.alpha = alpha
+        centres.label = "dec.centres"  // its name in dec.safetensors, for messages
         self.normalization = normalization; self.normalizationChoice = normalizationChoice
         self.classNames = classNames; self.mapping = mapping
     }
@@ -164,7 +165,8 @@ public enum DECTraining {
                                  alpha: settings.alpha, normalization: normalization, normalizationChoice: choice,
                                  classNames: train.dataset.classNames, mapping: [])
         var params = [model.centres]
-        if settings.trainEncoder { params = ae.encoder.parameters + params }
+        // Listed under the checkpoint's names (`encoder.…`), so a NaN gradient is reported by the name the file uses.
+        if settings.trainEncoder { params = ae.encoder.namedParameters(prefix: "encoder.").map(\.1) + params }
         let optimizer: any Optimizer = settings.optimizer == .adadelta
             ? Adadelta(params, lr: settings.effectiveClusterLearningRate)
             : SGD(params, lr: settings.effectiveClusterLearningRate, momentum: 0.9)

@@ -140,7 +140,10 @@ public enum WeightsLoader {
         }
         guard let a = ResNetArch(rawValue: arch.rawValue) else { throw WorkflowError("--weights: unsupported backbone \(arch.rawValue)") }
         let report: ImportReport
-        do { report = try WeightImport.importResNet(from: url, arch: a, partial: false) } catch {
+        do { report = try WeightImport.importResNet(from: url, arch: a, partial: false) } catch let error as WeightImportError {
+            // These commands choose the depth with --backbone and have no partial import.
+            throw WorkflowError("--weights: " + error.message(archFlag: "--backbone", partialFlag: nil))
+        } catch {
             throw WorkflowError("--weights \(path): \(error)")
         }
         var sd = StateDict()

@@ -25,7 +25,7 @@ struct DecodeBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Timed passes; the median is reported.")
     var passes: Int = 3
 
-    @Option(name: .long, help: "Threads for the parallel figure (default: all cores).")
+    @Option(name: .long, help: "Threads for the parallel figure (0 or absent: all cores).")
     var threads: Int?
 
     @Option(name: .long, help: "Write the list of files measured to this path (one per line), for a Pillow run on the same files.")
@@ -38,6 +38,7 @@ struct DecodeBenchCommand: ParsableCommand {
         guard size >= 8 else { throw ValidationError("--size must be at least 8, e.g. --size 224") }
         guard CropMode(rawValue: crop) != nil else { throw ValidationError("--crop must be none, nucleus or centre") }
         guard limit > 0, passes > 0 else { throw ValidationError("--limit and --passes must be positive") }
+        try validateThreads(threads)
     }
 
     func run() throws {
@@ -49,7 +50,7 @@ struct DecodeBenchCommand: ParsableCommand {
             try (files.map(\.path).joined(separator: "\n") + "\n").write(toFile: listOut, atomically: true, encoding: .utf8)
         }
         let options = PreprocessOptions(side: size, crop: CropMode(rawValue: crop) ?? .none)
-        let result = DecodeBenchmark.run(files: files, options: options, passes: passes, threads: threads ?? availableCores)
+        let result = DecodeBenchmark.run(files: files, options: options, passes: passes, threads: threads.flatMap { $0 > 0 ? $0 : nil } ?? availableCores)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

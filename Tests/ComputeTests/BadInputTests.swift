@@ -47,7 +47,8 @@ struct BadInputTests {
         let conv = Conv2d(ConvGeometry(inChannels: 32, outChannels: 32, kernel: 3, padding: 1), rng: &rng)
         let x = Tensor.randomNormal([2, 32, 14, 14], using: &rng)
         let y = try conv.forward(x)
-        // The primitive chose its own (blocked) layout, and the output keeps it: no reorder after the op.
+        // The primitive chose its own (blocked) layout, and the output keeps it: no reorder after the op. (oneDNN's
+        // x86 JIT kernels, which this project targets, block 32 channels; a plain layout here means a reorder.)
         #expect(!y.isPlain, "layout \(y.layoutDescription)")
         // Read at the edge, the values come back in logical NCHW order: a direct sum at sampled outputs.
         let plain = y.plain()

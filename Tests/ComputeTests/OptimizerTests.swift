@@ -135,6 +135,15 @@ struct OptimizerTests {
         #expect(p.value.toArray() == [1, 2, 3])
     }
 
+    @Test func nesterovWithoutMomentumStopsAsInPyTorch() async {
+        await #expect(processExitsWith: .failure) {
+            _ = SGD([Parameter(Tensor.zeros([1]))], lr: 0.1, momentum: 0, nesterov: true)
+        }
+        await #expect(processExitsWith: .success) {
+            _ = SGD([Parameter(Tensor.zeros([1]))], lr: 0.1, momentum: 0.9, nesterov: true)
+        }
+    }
+
     @Test func nonFiniteGradientIsNamedByItsStateDictName() throws {
         var rng = SeededGenerator(seed: 0)
         let net = Sequential([Conv2d(ConvGeometry(inChannels: 1, outChannels: 2, kernel: 1), rng: &rng), BatchNorm2d(2)])
@@ -144,5 +153,9 @@ struct OptimizerTests {
         let error = #expect(throws: ComputeError.self) { try opt.step() }
         #expect(error?.message.contains("'1.weight' (shape [2])") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("inf") == true)
+        // A listing from further out names it more fully; one from inside does not undo that.
+        _ = net.namedParameters(prefix: "encoder.")
+        _ = net.layers[1].1.namedParameters()
+        #expect(gamma.label == "encoder.1.weight")
     }
 }

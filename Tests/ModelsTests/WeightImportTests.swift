@@ -136,7 +136,8 @@ struct WeightImportTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // Cut inside the header (whatever the name), and cut to nothing or to a few bytes (named .safetensors).
-        for (name, bytes) in [("header-cut.bin", whole.prefix(20)), ("empty.safetensors", Data()), ("three.safetensors", whole.prefix(3))] {
+        for (name, bytes) in [("header-cut.bin", whole.prefix(20)), ("empty.safetensors", Data()), ("three.safetensors", whole.prefix(3)),
+                             ("pickle-byte.safetensors", Data([0x80, 1, 0, 0, 0]))] {
             let url = dir.appendingPathComponent(name)
             try bytes.write(to: url)
             let error = #expect(throws: SafeTensorsError.self, "\(name)") { try CheckpointContents(contentsOf: url) }
@@ -162,15 +163,29 @@ struct WeightImportTests {
         let error = #expect(throws: WeightImportError.self) {
             try WeightImport.importResNet(contents: try resnet18Contents(), source: "r18.safetensors", arch: .resnet50)
         }
-        #expect(error?.description.contains("is this a resnet18 checkpoint? Then pass --arch resnet18") == true,
-                "\(error?.description ?? "")")
+        #expect(error?.fittingArch == .resnet18)
+        #expect(error?.description.contains("it is a resnet18 checkpoint") == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("pass --arch resnet18") == true)
+        #expect(error?.message(archFlag: "--backbone", partialFlag: nil).contains("pass --backbone resnet18") == true)
+        // ResNet-18's tensors are all inside ResNet-34's: a resnet34 file is named as one, not as a resnet18.
+        let spec34 = ResNetSpec(.resnet34)
+        let r34 = CheckpointContents(format: .safetensors, floatTensors: try spec34.parameters.filter { !$0.isInteger }.map {
+            NamedTensor(name: $0.name, tensor: try HostTensor(shape: $0.shape, values: [Float](repeating: 0.5, count: $0.shape.reduce(1, *))))
+        }, integerTensors: [])
+        for arch in [ResNetArch.resnet18, .resnet50] {
+            let other = #expect(throws: WeightImportError.self) {
+                try WeightImport.importResNet(contents: r34, source: "r34.pth", arch: arch)
+            }
+            #expect(other?.fittingArch == .resnet34, "imported as \(arch)")
+        }
         // A damaged file of the right depth gets no such guess.
         var contents = try resnet18Contents()
         contents.floatTensors.removeLast()
         let damaged = #expect(throws: WeightImportError.self) {
             try WeightImport.importResNet(contents: contents, source: "r18.safetensors", arch: .resnet18)
         }
-        #expect(damaged?.description.contains("is this a") == false)
+        #expect(damaged?.fittingArch == nil)
+        #expect(damaged?.description.contains("it is a") == false)
         #expect(damaged?.description.contains("--partial") == true)
     }
 

@@ -62,8 +62,8 @@ final class BufferPool: @unchecked Sendable {
         guard posix_memalign(&p, alignment, size) == 0, let p else {
             // fatalError, not precondition: release builds print its message. Commands that know their sizes
             // up front (e.g. `wbc bench`) refuse impossible ones before they get here.
-            let gib = (Double(size) / Double(1 << 30) * 100).rounded() / 100
-            fatalError("out of memory: a tensor buffer of \(gib) GiB (\(size) bytes) could not be allocated; use a smaller --batch or --size, or free memory")
+            let gb = (Double(size) / 1e9 * 100).rounded() / 100
+            fatalError("out of memory: a tensor buffer of \(gb) GB (\(size) bytes) could not be allocated; use a smaller batch or image size, or free memory")
         }
         return p
     }

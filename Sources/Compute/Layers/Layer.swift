@@ -9,9 +9,10 @@ public final class Parameter: @unchecked Sendable {
     /// The gradient accumulated since the last `zeroGrad()`, in the value's layout; nil when none.
     public var grad: Tensor?
     public private(set) var version = 0
-    /// The parameter's state-dict name, for messages (set by `Layer.parameters` and `namedParameters`
-    /// on first use; nil for a parameter no layer has listed).
-    public internal(set) var label: String?
+    /// The parameter's state-dict name, for messages. `namedParameters` sets it, and a listing from further
+    /// out (`encoder.conv1.weight`) replaces one from inside (`conv1.weight`); set it yourself for a parameter
+    /// that no layer lists.
+    public var label: String?
 
     public init(_ value: Tensor) { self.value = value.isPlain ? value : value.plain() }
 
@@ -79,11 +80,13 @@ extension Layer {
     public var ownBuffers: [(String, Tensor)] { [] }
 
     /// All parameters with dotted PyTorch-style names (`layer1.0.conv1.weight`). Labels each parameter with
-    /// its name the first time it is listed, so errors about it (a NaN gradient) can name it.
+    /// its most qualified name listed so far, so errors about it (a NaN gradient) can name it.
     public func namedParameters(prefix: String = "") -> [(String, Parameter)] {
         var out = ownParameters.map { (prefix + $0.0, $0.1) }
         for (name, child) in children { out += child.namedParameters(prefix: prefix + name + ".") }
-        for (name, p) in out where p.label == nil { p.label = name }
+        for (name, p) in out where p.label.map({ name.count > $0.count && name.hasSuffix("." + $0) }) ?? true {
+            p.label = name
+        }
         return out
     }
 

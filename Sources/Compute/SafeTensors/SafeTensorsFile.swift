@@ -159,10 +159,13 @@ extension SafeTensorsFile {
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             case UInt8(ascii: ":") where depth == 1:
-                // The string just before a top-level colon is a key; decode it so escapes compare equal.
-                guard let range = lastString,
-                      let key = try? JSONDecoder().decode(String.self, from: bytes[range]) else { continue }
-                if !seen.insert(key).inserted { return key }
+                // The string just before a top-level colon is a key. Keys with escapes are decoded, so that
+                // "\u0077" and "w" compare equal; the others are their bytes between the quotes.
+                guard let range = lastString else { continue }
+                let inner = bytes[(range.lowerBound + 1)..<(range.upperBound - 1)]
+                let key = inner.contains(UInt8(ascii: "\\"))
+                    ? (try? JSONDecoder().decode(String.self, from: bytes[range])) : String(decoding: inner, as: UTF8.self)
+                if let key, !seen.insert(key).inserted { return key }
             default: break
             }
         }

@@ -85,8 +85,11 @@ public final class SGD: Optimizer, @unchecked Sendable {
 
     public init(_ params: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
                 weightDecay: Float = 0, nesterov: Bool = false) {
-        // PyTorch refuses the same combination (ValueError) rather than running a different rule.
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
+        // PyTorch refuses the same combination (ValueError) rather than running a different rule. A programming
+        // error, not bad input (no flag reaches it); fatalError rather than precondition so release builds print why.
+        if nesterov && !(momentum > 0 && dampening == 0) {
+            fatalError("SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum \(momentum), dampening \(dampening))")
+        }
         self.params = params; learningRate = lr
         self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
     }

@@ -75,14 +75,16 @@ public struct CheckpointContents: Sendable {
 
     /// The format suggested by the first bytes, or nil. safetensors is tested first: its 8-byte header
     /// length may well start with 0x80, the pickle protocol byte. A `{` after the length means safetensors
-    /// even when the length runs past the end of the file: the reader then reports the truncation (neither
-    /// torch.save's zip nor a pickle has `{` there). Other files named `.safetensors` go to the safetensors reader
-    /// too, which says what is wrong with them.
+    /// even when the length runs past the end of the file: the reader then reports the truncation (torch.save's
+    /// zip has a compression-method byte there, and its pickles an opcode argument that is `{` in no file seen).
+    /// Then the zip magic; then a file named `.safetensors` goes to the safetensors reader, which says what is
+    /// wrong with it (cut short, a damaged length), before the one-byte pickle test could claim it.
     static func sniff(_ data: Data, fileExtension: String = "") -> CheckpointFormat? {
         let head = [UInt8](data.prefix(9))
         if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
-        if head.starts(with: [0x50, 0x4B]) || head.first == 0x80 { return .pytorch }
+        if head.starts(with: [0x50, 0x4B]) { return .pytorch }
         if fileExtension.lowercased() == "safetensors" { return .safetensors }
+        if head.first == 0x80 { return .pytorch }
         return nil
     }
 }

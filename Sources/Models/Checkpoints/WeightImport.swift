@@ -103,17 +103,16 @@ public enum WeightImport {
             throw WeightImportError(source: source, arch: arch, detail: "integer and float tensors are swapped: " + wrongKind.joined(separator: ", "))
         }
         if !partial && !report.isComplete {
-            // A file made for another depth is a likelier mistake than a damaged one: say which it fits.
+            // A file made for another depth is a likelier mistake than a damaged one: say which depth it is, if
+            // its float tensors are exactly that depth's, names and shapes (ResNet-18's are a subset of 34's).
             let fitting = ResNetArch.allCases.first { other in
-                other != arch && ResNetSpec(other).parameters.allSatisfy { p in
-                    p.isInteger || shapes[p.name] == p.shape
-                }
+                let floats = ResNetSpec(other).parameters.filter { !$0.isInteger }
+                return other != arch && floats.count == shapes.count && floats.allSatisfy { shapes[$0.name] == $0.shape }
             }
-            if let fitting {
-                throw WeightImportError(source: source, arch: arch, detail: report.problemSummary
-                    + "; every tensor of \(fitting.rawValue) is there with its shape: is this a \(fitting.rawValue) checkpoint? Then pass --arch \(fitting.rawValue)")
-            }
-            throw WeightImportError(source: source, arch: arch, detail: report.problemSummary + "; pass --partial (partial: true) to import what matches")
+            var error = WeightImportError(source: source, arch: arch, detail: report.problemSummary)
+            error.fittingArch = fitting
+            error.partialWouldImport = fitting == nil && !report.tensors.isEmpty
+            throw error
         }
         guard !report.tensors.isEmpty else {
             throw WeightImportError(source: source, arch: arch, detail: "no tensor matches \(arch.rawValue); is this a \(arch.rawValue) checkpoint?")
@@ -198,6 +197,29 @@ public struct WeightImportError: Error, Sendable, Equatable, CustomStringConvert
     public var arch: ResNetArch
     /// What does not fit.
     public var detail: String
+    /// The depth the file's float tensors match exactly (names and shapes), when it is not `arch`.
+    public var fittingArch: ResNetArch?
+    /// Whether a partial import would take some of the tensors.
+    public var partialWouldImport = false
 
-    public var description: String { "\(source): cannot import as \(arch.rawValue): \(detail)" }
+    public init(source: String, arch: ResNetArch, detail: String) {
+        self.source = source
+        self.arch = arch
+        self.detail = detail
+    }
+
+    /// The message, with the advice worded for the caller's flags (nil: that advice is left out).
+    public func message(archFlag: String?, partialFlag: String?) -> String {
+        var text = "\(source): cannot import as \(arch.rawValue): \(detail)"
+        if let fittingArch {
+            text += "; it is a \(fittingArch.rawValue) checkpoint (all of \(fittingArch.rawValue)'s tensors and nothing else)"
+            if let archFlag { text += ": pass \(archFlag) \(fittingArch.rawValue)" }
+        } else if partialWouldImport, let partialFlag {
+            text += "; pass \(partialFlag) to import what matches"
+        }
+        return text
+    }
+
+    /// Worded for `wbc weights import` and the library (`partial: true`).
+    public var description: String { message(archFlag: "--arch", partialFlag: "--partial (partial: true)") }
 }
