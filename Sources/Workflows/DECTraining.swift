@@ -328,11 +328,12 @@ public enum DECTraining {
         for (_, l) in ae.encoder.namedLayers() { (l as? BatchNorm2d)?.freezeStatistics = settings.freezeBatchNorm }
     }
 
-    /// Metrics when every image is labelled; nil otherwise.
+    /// Metrics over the labelled images (a labels.csv may leave some unlabelled, or give them several types);
+    /// nil when none is labelled.
     static func evaluate(labels: [Int?], clusters: [Int], classNames: [String], k: Int) throws -> ClusteringEvaluation? {
-        let known = labels.compactMap { $0 }
-        guard !classNames.isEmpty, known.count == labels.count, !known.isEmpty else { return nil }
-        return try ClusteringMetrics.evaluate(labels: known, clusters: clusters, classNames: classNames, clusterCount: k)
+        let known = zip(labels, clusters).compactMap { label, cluster in label.map { ($0, cluster) } }
+        guard !classNames.isEmpty, !known.isEmpty else { return nil }
+        return try ClusteringMetrics.evaluate(labels: known.map(\.0), clusters: known.map(\.1), classNames: classNames, clusterCount: k)
     }
 
     /// The paper's target refresh: Q over the whole training set (evaluation mode), P from it, by image index.

@@ -12,6 +12,9 @@ public struct SplitMetrics: Sendable, Codable {
     public var counts: [Int]
     /// Cluster → cell type used to name predictions (from the training data).
     public var mapping: [String]
+    /// Images with one label, over which the metrics below are computed (the others are assigned and listed,
+    /// not scored); nil when the split has no labels.
+    public var labelled: Int?
     /// Present when the split is labelled.
     public var accuracy: Double?
     public var nmi: Double?
@@ -25,7 +28,7 @@ public struct SplitMetrics: Sendable, Codable {
     public var confusion: [[Int]]?
 
     enum CodingKeys: String, CodingKey {
-        case images, skipped, counts, mapping, accuracy, nmi, ari, confusion
+        case images, skipped, counts, mapping, labelled, accuracy, nmi, ari, confusion
         case mononuclearPolymorphonuclearAccuracy = "mono_poly_accuracy"
         case mappedAccuracy = "mapped_accuracy"
         case classNames = "class_names"
@@ -43,16 +46,16 @@ public enum Evaluation {
                              counts: (0..<model.k).map { c in a.clusters.filter { $0 == c }.count },
                              mapping: (0..<model.k).map { model.cellType(ofCluster: $0) })
         let names = source.dataset.classNames
-        let labels = a.labels.compactMap { $0 }
-        if !names.isEmpty && labels.count == a.count && a.count > 0 {
-            let ev = try ClusteringMetrics.evaluate(labels: labels, clusters: a.clusters, classNames: names, clusterCount: model.k)
+        if let ev = try DECTraining.evaluate(labels: a.labels, clusters: a.clusters, classNames: names, k: model.k) {
+            let known = zip(a.labels, a.clusters).compactMap { label, cluster in label.map { ($0, cluster) } }
+            m.labelled = known.count
             m.accuracy = ev.accuracy; m.nmi = ev.nmi; m.ari = ev.ari
             m.mononuclearPolymorphonuclearAccuracy = ev.mononuclearPolymorphonuclearAccuracy
             m.classNames = names
             m.confusion = ev.confusion
             if !model.mapping.isEmpty {
-                let hits = zip(labels, a.clusters).filter { names[$0.0].caseInsensitiveCompare(model.cellType(ofCluster: $0.1)) == .orderedSame }.count
-                m.mappedAccuracy = Double(hits) / Double(a.count)
+                let hits = known.filter { names[$0.0].caseInsensitiveCompare(model.cellType(ofCluster: $0.1)) == .orderedSame }.count
+                m.mappedAccuracy = Double(hits) / Double(known.count)
             }
         }
         try writeAssignments(a, model: model, source: source, split: split, run: run)

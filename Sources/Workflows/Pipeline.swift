@@ -65,6 +65,9 @@ public enum Pipeline {
             return "\(split): \(m.images) images, clusters of sizes \(m.counts) (unlabelled: no metrics)"
         }
         var s = String(format: "%@: %d images  ACC %.4f  NMI %.4f  ARI %.4f", split, m.images, acc, nmi, ari)
+        if let labelled = m.labelled, labelled < m.images {
+            s += " (scored on the \(labelled) images with one label; \(m.images - labelled) have none or several)"
+        }
         if let mp = m.mononuclearPolymorphonuclearAccuracy { s += String(format: "  mono/poly %.4f", mp) }
         return s
     }

@@ -59,6 +59,27 @@ struct BadDataFixture {
         #expect(ds.skipped.description.contains("zero.jpg"))
     }
 
+    @Test func looseImagesBesideClassFoldersAreReportedAndOutputFoldersDoNotMakeClasses() throws {
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let jpeg = Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8)))
+        // Class folders with images, and one image beside them.
+        let root = try dir.folder("root")
+        try jpeg.write(to: try dir.folder("root/A").appendingPathComponent("a.jpg"))
+        try jpeg.write(to: root.appendingPathComponent("loose.jpg"))
+        let ds = try ImageDataset.open(root)
+        #expect(ds.classNames == ["A"] && ds.samples.count == 1)
+        #expect(ds.skipped.countsByCategory == ["outside class folders": 1])
+        #expect(ds.skipped.errors.first?.path.hasSuffix("loose.jpg") == true)
+        // A flat folder that gained a sub-folder without images (e.g. an output folder) stays flat.
+        let flat = try dir.folder("flat")
+        for name in ["x.jpg", "y.jpg"] { try jpeg.write(to: flat.appendingPathComponent(name)) }
+        try Data("{}".utf8).write(to: try dir.folder("flat/emb").appendingPathComponent("features.json"))
+        let flatSet = try ImageDataset.open(flat)
+        #expect(flatSet.samples.map(\.url.lastPathComponent) == ["x.jpg", "y.jpg"] && flatSet.classNames.isEmpty)
+        // A single image file is a one-image set.
+        #expect(try ImageDataset.open(flat.appendingPathComponent("x.jpg")).samples.count == 1)
+    }
+
     @Test func strictMakesListingProblemsFatal() throws {
         let f = try BadDataFixture(); defer { f.cleanup() }
         #expect(throws: ImageLoadError.self) { try ImageDataset.imageFolder(at: f.root, strict: true) }
@@ -159,6 +180,36 @@ struct BadDataFixture {
         #expect(ds.classNames == ["MONOCYTE", "NEUTROPHIL"])
         #expect(ds.samples.map(\.label) == [1, nil, nil, 1, 0])
         #expect(ds.skipped.countsByCategory == ["missing": 1])
+        #expect(throws: ImageLoadError.self) { try LabelsTable.read(csv).dataset(strict: true) }
+    }
+
+    @Test func badIdsAndRepeatedImagesAreNotedNotSilentlyUsed() throws {
+        let text = "Image,Category\n1,NEUTROPHIL\nBloodImage_00002.jpg,MONOCYTE\n1,NEUTROPHIL\n3,LYMPHOCYTE\n3,EOSINOPHIL\n4,BASOPHIL\n"
+        let table = try LabelsTable.parse(text)
+        #expect(table.rows.map(\.imageID) == [1, 3, 4])
+        #expect(table.rows[0].distinctTypes == ["NEUTROPHIL"])
+        #expect(table.rows[1].distinctTypes == ["EOSINOPHIL", "LYMPHOCYTE"])   // conflicting rows: unlabelled
+        #expect(table.notes.count == 3)
+        #expect(table.notes[0].contains("row 3: Image 'BloodImage_00002.jpg' is not an integer id"))
+        #expect(table.notes[1].contains("row 4: BloodImage_00001.jpg is already listed in row 2"))
+        #expect(table.notes[2].contains("the image is unlabelled"))
+        // A table where no row has an id is refused, saying why.
+        let none = #expect(throws: LabelsTable.ParseError.self) { try LabelsTable.parse("Image,Category\na.jpg,MONOCYTE\n") }
+        #expect(none?.detail.contains("'a.jpg' is not an integer id") == true)
+
+        // In a dataset: the notes are reported with the CSV's path, and a type whose only file is missing is no class.
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let images = try dir.folder("JPEGImages")
+        for id in [1, 3] {
+            try Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8))).write(to: images.appendingPathComponent(String(format: "BloodImage_%05d.jpg", id)))
+        }
+        let csv = dir.file("labels.csv")
+        try text.write(to: csv, atomically: true, encoding: .utf8)
+        let ds = try LabelsTable.read(csv).dataset()
+        #expect(ds.classNames == ["NEUTROPHIL"])   // BASOPHIL's image 4 is missing
+        #expect(ds.samples.map(\.label) == [0, nil])
+        #expect(ds.skipped.countsByCategory == ["labels.csv": 3, "missing": 1])
+        #expect(ds.skipped.errors.first?.path == csv.path)
         #expect(throws: ImageLoadError.self) { try LabelsTable.read(csv).dataset(strict: true) }
     }
 

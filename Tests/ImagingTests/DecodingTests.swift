@@ -74,6 +74,10 @@ import Testing
         let b16 = try PNGCodec.encode(raw: raw16, width: 2, height: 1, format: PNGCodec.flagColor | PNGCodec.flagLinear)
         let sixteen = try ImageDecoding.decode(b16)
         #expect(sixteen.pixels == [255, 0, 0, 0, 255, 255])
+        // 16-bit with no colour chunk is sRGB-encoded like 8-bit data (as Pillow and OpenCV mean it): mid-tones
+        // scale by 1/257, not through a linear-to-sRGB curve (which made 128·257 read as 186).
+        let mid = rawPNG16(width: 2, height: 1, samples: [128 * 257, 64 * 257, 200 * 257, 10 * 257, 250 * 257, 0])
+        #expect(try ImageDecoding.decode(mid).pixels == [128, 64, 200, 10, 250, 0])
         // RGBA: transparent → white, opaque kept, half alpha blended towards white.
         let rgba: [UInt8] = [0, 0, 0, 0, 10, 20, 30, 255, 0, 0, 0, 128]
         let aBytes = try PNGCodec.encode(raw: rgba, width: 3, height: 1, format: PNGCodec.flagColor | PNGCodec.flagAlpha)
@@ -179,6 +183,35 @@ import Testing
             #expect(error.path == missing.path)
             guard case .unreadable = error.reason else { Issue.record("expected .unreadable, got \(error.reason)"); return }
         }
+    }
+}
+
+@Suite struct DamagedJPEGTests {
+    /// libjpeg warns and fills with grey what it cannot decode; only stray bytes between segments are harmless.
+    @Test func damagedEntropyDataIsCorruptButStrayBytesBetweenSegmentsAreNot() throws {
+        let jpeg = try ImageEncoding.jpeg(gradientImage(width: 160, height: 120), quality: 90)
+        let sos = try #require((0..<(jpeg.count - 1)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xDA })
+        let dataStart = sos + 2 + Int(jpeg[sos + 2]) << 8 + Int(jpeg[sos + 3])
+        var scrambled = jpeg
+        var state: UInt32 = 12345
+        for i in (dataStart + (jpeg.count - dataStart) / 3)..<(dataStart + (jpeg.count - dataStart) / 3 + 200) {
+            state = state &* 1_103_515_245 &+ 12345
+            scrambled[i] = UInt8(state >> 16 & 0x7F)   // never 0xFF: no marker is made, the EOI stays
+        }
+        do {
+            let image = try ImageDecoding.decode(scrambled)
+            Issue.record("a scrambled entropy segment decoded to a \(image.width)×\(image.height) image")
+        } catch {
+            guard case .corrupt(.jpeg, _) = error else { Issue.record("expected .corrupt(jpeg), got \(error)"); return }
+        }
+        // Stray bytes between the image data and EOI: libjpeg warns, the image is whole.
+        let beforeEOI = Array(jpeg.dropLast(2)) + [0x00, 0x11, 0x22, 0xFF, 0xD9]
+        #expect(try ImageDecoding.decode(beforeEOI).pixels == ImageDecoding.decode(jpeg).pixels)
+        // Stray bytes before the tables are refused: they may be what is left of a destroyed table.
+        #expect(jpeg[2] == 0xFF && jpeg[3] == 0xE0)
+        let app0End = 4 + Int(jpeg[4]) << 8 + Int(jpeg[5])
+        let beforeTables = Array(jpeg[..<app0End]) + [0x00, 0x00] + Array(jpeg[app0End...])
+        #expect(throws: ImageDecodingError.self) { try ImageDecoding.decode(beforeTables) }
     }
 }
 

@@ -37,6 +37,19 @@ final class SyntheticRun: @unchecked Sendable {
     }
 }
 
+@Suite struct PartlyLabelledDataTests {
+    /// A labels.csv leaves some images unlabelled (or with several types): the others are still scored.
+    @Test func metricsAreComputedOverTheLabelledImages() throws {
+        let ev = try #require(try DECTraining.evaluate(labels: [0, nil, 1, 1, nil], clusters: [1, 0, 0, 0, 1], classNames: ["A", "B"], k: 2))
+        #expect(ev.accuracy == 1)
+        #expect(ev.clusterToClass == [1, 0])
+        #expect(try DECTraining.evaluate(labels: [nil, nil], clusters: [0, 1], classNames: ["A"], k: 2) == nil)
+        var m = SplitMetrics(images: 5, skipped: 0, counts: [3, 2], mapping: ["B", "A"])
+        m.labelled = 3; m.accuracy = 1; m.nmi = 1; m.ari = 1
+        #expect(Pipeline.summary("test", m).contains("scored on the 3 images with one label; 2 have none or several"))
+    }
+}
+
 @Suite("Pipeline on synthetic data", .serialized)
 struct PipelineTests {
     let run = SyntheticRun.shared

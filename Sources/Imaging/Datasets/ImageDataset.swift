@@ -49,6 +49,11 @@ public struct ImageDataset: Sendable {
         var samples: [ImageSample] = []
         var classNames: [String] = []
         var skipped = SkipReport()
+        for loose in imageFiles(in: root).files {
+            let e = ImageLoadError(path: loose.path, reason: .outsideClassFolders)
+            if strict { throw e }
+            skipped.append(e)
+        }
         for folder in classFolders {
             let (files, bad) = imageFiles(in: folder)
             for e in bad { if strict { throw e }; skipped.append(e) }
@@ -116,11 +121,16 @@ public struct ImageDataset: Sendable {
 
     /// Opens `path` the natural way: a `labels.csv` file (images looked up next to it in
     /// `JPEGImages/`, else beside the file), an ImageFolder root (sub-folders with images) or a flat folder.
+    /// Sub-folders without images (e.g. an output folder written into the data folder) do not make an
+    /// ImageFolder; a single image file is read as a one-image set.
     public static func open(_ path: URL, strict: Bool = false) throws(ImageLoadError) -> ImageDataset {
         if path.pathExtension.lowercased() == "csv" {
             return try LabelsTable.read(path).dataset(strict: strict)
         }
-        let hasClassFolders = visibleEntries(of: path).contains { isDirectory($0) }
+        if FileManager.default.fileExists(atPath: path.path), !isDirectory(path) {
+            return try files([path], strict: strict)
+        }
+        let hasClassFolders = visibleEntries(of: path).contains { isDirectory($0) && !imageFiles(in: $0).files.isEmpty }
         return hasClassFolders ? try imageFolder(at: path, strict: strict) : try flatFolder(at: path, strict: strict)
     }
 

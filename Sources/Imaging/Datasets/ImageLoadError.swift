@@ -14,6 +14,10 @@ public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringC
         case missing
         /// The preprocessing settings do not fit the image (e.g. dataset statistics for another size).
         case settings(String)
+        /// An image beside the class folders of an ImageFolder root, which gives it no class.
+        case outsideClassFolders
+        /// A labels.csv row that was not used as written, or a table that cannot be used (the text says why).
+        case labels(String)
 
         public var description: String {
             switch self {
@@ -23,6 +27,9 @@ public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringC
             case .noImages: return "folder contains no .jpg/.jpeg/.png/.bmp images; point to a folder of images or to ROOT/<class>/<image>"
             case .missing: return "no such file or folder; check the path"
             case .settings(let d): return d
+            case .outsideClassFolders:
+                return "an image beside the class folders, so it has no class; move it into one (ROOT/<class>/<image>), or point to a folder of images only"
+            case .labels(let d): return d
             }
         }
 
@@ -34,6 +41,8 @@ public struct ImageLoadError: Error, Sendable, Equatable, Codable, CustomStringC
             case .noImages: return "no images"
             case .missing: return "missing"
             case .settings: return "settings"
+            case .outsideClassFolders: return "outside class folders"
+            case .labels: return "labels.csv"
             case .decoding(let e):
                 switch e {
                 case .empty: return "zero-byte"

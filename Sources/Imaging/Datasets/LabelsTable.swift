@@ -26,12 +26,15 @@ public struct LabelsTable: Sendable {
         public var description: String { "\(path): \(detail)" }
     }
 
-    /// The rows in file order.
+    /// The rows in file order, one per image (a repeated image's types are merged into its first row).
     public var rows: [Row]
     /// The CSV file read (used to find the images).
     public var source: URL?
+    /// Rows not used as written, each with its line number and why: no integer Image id, or an image
+    /// listed again (its types merged; conflicting ones leave the image unlabelled).
+    public var notes: [String] = []
 
-    public init(rows: [Row], source: URL? = nil) { self.rows = rows; self.source = source }
+    public init(rows: [Row], source: URL? = nil, notes: [String] = []) { self.rows = rows; self.source = source; self.notes = notes }
 
     /// Reads and parses `url`.
     public static func read(_ url: URL) throws(ImageLoadError) -> LabelsTable {
@@ -44,12 +47,13 @@ public struct LabelsTable: Sendable {
             table.source = url
             return table
         } catch {
-            throw ImageLoadError(path: url.path, reason: .unreadable(error.detail))
+            throw ImageLoadError(path: url.path, reason: .labels(error.detail))
         }
     }
 
     /// Parses CSV text (quoted fields, CRLF or LF). Columns are found by header name
-    /// (`Image`, `Category`, optional `Path`; case-insensitive); rows without an integer Image id are skipped.
+    /// (`Image`, `Category`, optional `Path`; case-insensitive). Rows without an integer Image id are left out,
+    /// and an image listed twice keeps one row with both rows' types; both are recorded in `notes`.
     public static func parse(_ text: String, path: String = "labels.csv") throws(ParseError) -> LabelsTable {
         let records = CSV.records(text)
         guard let header = records.first else { throw ParseError(path: path, detail: "the file is empty; expected a header with Image and Category columns") }
@@ -59,8 +63,15 @@ public struct LabelsTable: Sendable {
         }
         let pathColumn = names.firstIndex(of: "path")
         var rows: [Row] = []
-        for record in records.dropFirst() {
-            guard imageColumn < record.count, let id = Int(record[imageColumn].trimmingCharacters(in: .whitespaces)) else { continue }
+        var notes: [String] = []
+        var rowOfFile: [String: (index: Int, line: Int)] = [:]
+        for (offset, record) in records.dropFirst().enumerated() {
+            let line = offset + 2  // 1-based, after the header (records skip blank lines, so this is the record number)
+            let value = imageColumn < record.count ? record[imageColumn].trimmingCharacters(in: .whitespaces) : ""
+            guard let id = Int(value) else {
+                notes.append("row \(line): Image '\(value)' is not an integer id (Image N names BloodImage_0000N.jpg); row left out")
+                continue
+            }
             let raw = categoryColumn < record.count ? record[categoryColumn] : ""
             let categories = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
             var row = Row(imageID: id, categories: categories)
@@ -68,9 +79,22 @@ public struct LabelsTable: Sendable {
                 let p = record[pathColumn].trimmingCharacters(in: .whitespaces)
                 if !p.isEmpty { row.path = p }
             }
+            if let first = rowOfFile[row.fileName] {
+                let before = rows[first.index].distinctTypes
+                rows[first.index].categories += row.categories
+                let after = rows[first.index].distinctTypes
+                let outcome = after.count > 1 && before.count <= 1
+                    ? "types merged (\(after.joined(separator: ", "))): the image is unlabelled" : "types merged"
+                notes.append("row \(line): \(row.fileName) is already listed in row \(first.line); \(outcome)")
+                continue
+            }
+            rowOfFile[row.fileName] = (rows.count, line)
             rows.append(row)
         }
-        return LabelsTable(rows: rows)
+        if rows.isEmpty, let first = notes.first {
+            throw ParseError(path: path, detail: "no row names an image: \(first)")
+        }
+        return LabelsTable(rows: rows, notes: notes)
     }
 
     /// Cells per type over all rows (each listed occurrence counts; multi-label rows are split).
@@ -94,9 +118,14 @@ public struct LabelsTable: Sendable {
             let jpegs = base.appendingPathComponent("JPEGImages")
             return ImageDataset.isDirectory(jpegs) ? jpegs : base
         }()
-        let classNames = Array(Set(rows.compactMap { $0.distinctTypes.count == 1 ? $0.distinctTypes[0] : nil })).sorted()
-        var samples: [ImageSample] = []
         var skipped = SkipReport()
+        let csvPath = source?.path ?? "labels.csv"
+        for note in notes {
+            let e = ImageLoadError(path: csvPath, reason: .labels(note))
+            if strict { throw e }
+            skipped.append(e)
+        }
+        var present: [(url: URL, types: [String])] = []
         for row in rows {
             let url = folder.appendingPathComponent(row.fileName)
             guard FileManager.default.fileExists(atPath: url.path) else {
@@ -104,9 +133,11 @@ public struct LabelsTable: Sendable {
                 if strict { throw e }
                 skipped.append(e); continue
             }
-            let types = row.distinctTypes
-            samples.append(ImageSample(url: url, label: types.count == 1 ? classNames.firstIndex(of: types[0]) : nil))
+            present.append((url, row.distinctTypes))
         }
+        // Classes come from the images that are there: a type whose every file is missing is no class.
+        let classNames = Array(Set(present.compactMap { $0.types.count == 1 ? $0.types[0] : nil })).sorted()
+        let samples = present.map { ImageSample(url: $0.url, label: $0.types.count == 1 ? classNames.firstIndex(of: $0.types[0]) : nil) }
         guard !samples.isEmpty else { throw ImageLoadError(path: folder.path, reason: .noImages) }
         return ImageDataset(samples: samples, classNames: classNames, skipped: skipped)
     }

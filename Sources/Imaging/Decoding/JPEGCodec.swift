@@ -14,6 +14,8 @@ enum JPEGCodec {
     private static func readHeader(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>) throws(ImageDecodingError) -> Header {
         var width: Int32 = 0, height: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
         if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsamp, &colorspace) != 0 {
+            // Any warning here is refused: skipped bytes before the image data may be a destroyed table, and a
+            // reused decompressor would silently fill it from the previous image's tables.
             let message = errorString(handle)
             if message.contains("Premature end") || !endsWithEOI(bytes) {
                 throw .truncated(format: .jpeg, detail: message)
@@ -23,6 +25,11 @@ enum JPEGCodec {
         guard width > 0, height > 0 else { throw .corrupt(format: .jpeg, detail: "header gives size \(width)x\(height)") }
         return Header(width: Int(width), height: Int(height), colorspace: colorspace)
     }
+
+    /// Whether a libjpeg warning while decoding leaves the image whole: only stray bytes after the image data,
+    /// before the End-Of-Image marker (padding some writers add). Every other warning means libjpeg skipped
+    /// something or filled what it could not decode with grey.
+    static func isHarmless(_ warning: String) -> Bool { warning.contains("extraneous bytes before marker 0xd9") }
 
     /// Whether the stream ends with the End-Of-Image marker (FF D9), ignoring trailing zero padding.
     /// A failing stream without it was most likely cut short.
@@ -110,10 +117,14 @@ enum JPEGCodec {
         let message = errorString(handle)
         let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
         if isWarning {
-            if message.contains("Premature end") && !options.allowTruncatedJPEG {
+            // Only stray bytes between segments leave the image whole. libjpeg fills what it could not decode
+            // (a damaged entropy segment, a bad Huffman code, data that stops early) with grey and warns.
+            if isHarmless(message) { return }
+            if message.contains("Premature end of JPEG file") || !endsWithEOI(bytes) {
+                if options.allowTruncatedJPEG { return }
                 throw .truncated(format: .jpeg, detail: message)
             }
-            // Other warnings (e.g. extraneous bytes before a marker) leave a complete image.
+            throw .corrupt(format: .jpeg, detail: message)
         } else if message.contains("Premature end") || !endsWithEOI(bytes) {
             throw .truncated(format: .jpeg, detail: message)
         } else {

@@ -7,6 +7,10 @@ enum PNGCodec {
     static let flagColor: UInt32 = 0x02
     static let flagLinear: UInt32 = 0x04
     static let flagColormap: UInt32 = 0x08
+    // PNG_IMAGE_FLAG_16BIT_sRGB: 16-bit samples are sRGB-encoded like 8-bit ones. Without it libpng takes 16-bit
+    // data that carries no gAMA/sRGB chunk (what Pillow, OpenCV and many cameras write) as linear and
+    // gamma-encodes it on the way to 8 bits: mid-grey 128·257 came back as 186.
+    static let imageFlag16BitSRGB: UInt32 = 0x04
 
     static func newImage() -> png_image {
         var image = png_image()
@@ -51,6 +55,7 @@ enum PNGCodec {
         }
         // Read 8-bit sRGB RGBA (libpng expands palette, gray, 16-bit) and composite on white ourselves.
         image.format = flagColor | flagAlpha
+        image.flags |= imageFlag16BitSRGB
         var rgba = [UInt8](repeating: 0, count: width * height * 4)
         let ok = rgba.withUnsafeMutableBytes { dst in
             png_image_finish_read(&image, nil, dst.baseAddress, 0, nil)
