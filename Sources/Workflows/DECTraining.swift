@@ -243,12 +243,21 @@ public enum DECTraining {
             while seen < perEpoch, let b = try Pretraining.nextBatch(&batches, train) {
                 guard b.count >= 2 else { continue }  // failed decodes can shrink a batch below what BN needs
                 if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
-                    fullTarget = try refreshTarget(model, train, progress: progress)
+                    do {
+                        fullTarget = try refreshTarget(model, train, progress: progress)
+                    } catch ClusteringError.nonFinite(let name, _, _) where step > 0 || epoch > start {
+                        throw WorkflowError("cluster epoch \(epoch + 1), step \(step): \(name) hold NaN or Inf after the last update; training diverged. Lower --lr (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
+                    }
                     setEncoderTraining(ae, settings)
                 }
                 let mu = model.centres.value.toArray()
                 let zt = try ae.features(b.tensor(), mode: settings.features, views: settings.views)
                 let z = zt.toArray()
+                // NaN/Inf in the embeddings or centres means the last step diverged: say so, with what to change.
+                if let bad = z.firstIndex(where: { !$0.isFinite }) ?? mu.firstIndex(where: { !$0.isFinite }).map({ $0 + z.count }) {
+                    let what = bad < z.count ? "the encoder's features" : "the cluster centres"
+                    throw WorkflowError("cluster epoch \(epoch + 1), step \(step): \(what) hold NaN or Inf after the last update; training diverged. Lower --lr (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
+                }
                 let p: [Float]
                 if settings.updateInterval == 1 {
                     let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: settings.k, d: d, alpha: settings.alpha)

@@ -30,22 +30,44 @@ public enum Pipeline {
         return (train.path, test.path)
     }
 
+    /// What every training command does first: checks the settings, opens the training data, and refuses to
+    /// mix them into a run directory whose checkpoints were made otherwise (naming what differs). Until a
+    /// directory has checkpoints its config.json is just overwritten, so a failed first attempt (a wrong
+    /// --data, a --k too large) does not lock it. With checkpoints, config.json is rewritten only once the
+    /// stages have accepted the settings (`saveConfig` after them), so a refused command leaves it as it was.
+    public static func prepare(_ requested: RunSettings, run: RunDirectory, needsK: Bool, progress: any ProgressSink) throws -> (RunSettings, DataSource) {
+        var settings = requested
+        try settings.validate()
+        if settings.threads > 0 { Engine.setThreads(settings.threads) }
+        let leftovers = run.removeInterruptedWrites()
+        if !leftovers.isEmpty { progress.line("removed \(leftovers.count) unfinished checkpoint write(s) of an interrupted run") }
+        let saved = run.hasCheckpoints ? try run.loadConfig() : nil
+        if let saved, case let differences = saved.modelDifferences(from: settings), !differences.isEmpty {
+            throw WorkflowError("\(run.root.path) has checkpoints made with other settings (\(differences.joined(separator: "; "))); rerun with the run's settings to resume, or use a new --run directory")
+        }
+        guard let dataPath = settings.data else { throw WorkflowError("no --data given") }
+        let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run, progress: progress)
+        if needsK, settings.k > train.usableCount {
+            throw WorkflowError("--k \(settings.k) is larger than the number of usable images (\(train.usableCount)); use a smaller --k or more data")
+        }
+        settings.dataFingerprint = train.cache.sourceFingerprint
+        if let before = saved?.dataFingerprint, before != settings.dataFingerprint {
+            throw WorkflowError("the images in \(dataPath) changed since \(run.root.path)'s checkpoints were made from them (\(train.dataset.samples.count) images now; files added, removed or modified); restore them, or use a new --run directory")
+        }
+        if saved == nil { try run.saveConfig(settings) }
+        return (settings, train)
+    }
+
     public static func run(settings: RunSettings, run: RunDirectory, progress: any ProgressSink,
                            report: (RunDirectory, any ProgressSink) throws -> Void = { _, _ in }) throws -> Outcome {
         let t0 = monotonicSeconds()
-        try settings.validate()
-        if settings.threads > 0 { Engine.setThreads(settings.threads) }
-        if let saved = try run.loadConfig(), !saved.sameModel(as: settings) {
-            throw WorkflowError("\(run.root.path) was made with other settings (see its config.json); rerun with the same settings to resume, or use a new --run directory")
-        }
-        try run.saveConfig(settings)
-        guard let dataPath = settings.data else { throw WorkflowError("no --data given") }
-        let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run, progress: progress)
+        let (settings, train) = try prepare(settings, run: run, needsK: true, progress: progress)
         _ = try Pretraining.run(settings: settings, run: run, train: train, progress: progress)
         // Each stage runs other tensor sizes: the buffers pooled for the last one would only sit in memory.
         Engine.releasePooledBuffers()
         let (model, _) = try DECTraining.run(settings: settings, run: run, train: train, progress: progress)
         Engine.releasePooledBuffers()
+        try run.saveConfig(settings)  // both stages accepted these settings
         var metrics: [String: SplitMetrics] = [:]
         let (mTrain, _) = try Evaluation.run(model: model, source: train, split: "train", run: run, progress: progress)
         metrics["train"] = mTrain
@@ -74,9 +96,20 @@ public enum Pipeline {
 }
 
 extension RunSettings {
-    /// Whether two settings describe the same model and data (so a run directory can be resumed).
-    func sameModel(as o: RunSettings) -> Bool {
-        size == o.size && crop == o.crop && normalization == o.normalization && backbone == o.backbone && model == o.model &&
-            features == o.features && k == o.k && seed == o.seed && data == o.data
+    /// The settings, among those that shape the model and its data, that differ from `o` ("--size 64 → 96"),
+    /// empty when a run directory made with `self` can be resumed with `o`. (The stages check the rest, e.g.
+    /// --k and the learning rates, against their own checkpoints.)
+    func modelDifferences(from o: RunSettings) -> [String] {
+        var out: [String] = []
+        func check(_ flag: String, _ a: String, _ b: String) { if a != b { out.append("\(flag) \(a) → \(b)") } }
+        check("--data", data ?? "none", o.data ?? "none")
+        check("--size", String(size), String(o.size))
+        check("--crop", crop.rawValue, o.crop.rawValue)
+        check("--normalize", normalization.rawValue, o.normalization.rawValue)
+        check("--backbone", backbone.rawValue, o.backbone.rawValue)
+        check("--model", model.rawValue, o.model.rawValue)
+        check("--features", features.rawValue, o.features.rawValue)
+        check("--seed", String(seed), String(o.seed))
+        return out
     }
 }

@@ -63,6 +63,22 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// Deletes the temporary files of checkpoint writes that a killed process never finished
+    /// (`.NAME.tmp-XXXXXX`, up to the model's size each). Call it only from a command that trains, which
+    /// holds the directory: another one's write in progress would lose its file.
+    @discardableResult
+    public func removeInterruptedWrites() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+        let stale = names.filter { $0.hasPrefix(".") && $0.contains(".tmp-") }
+        for name in stale { try? FileManager.default.removeItem(at: checkpoints.appendingPathComponent(name)) }
+        return stale
+    }
+
+    /// Whether any stage has left a checkpoint here.
+    public var hasCheckpoints: Bool {
+        [autoencoderLast, autoencoderBest, decLast, decBest].contains { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
     /// Saves the settings with the program version.
     public func saveConfig(_ settings: RunSettings) throws {
         struct Config: Codable { var settings: RunSettings; var version: String; var format: Int }

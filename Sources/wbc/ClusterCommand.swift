@@ -43,12 +43,10 @@ struct Cluster: ParsableCommand {
             if let tol { s.tol = tol }
             if let samples { s.clusterSamples = samples }
             if let plotEvery { s.plotEvery = plotEvery }
-            try s.validate()
-            guard let path = s.data else { throw ValidationError("--data is required (the run has no saved settings)") }
-            if s.threads > 0 { Engine.setThreads(s.threads) }
-            try dir.saveConfig(s)
-            let train = try DataSource.open(path, name: "train", settings: s, run: dir, progress: options.progress)
-            let (model, r) = try DECTraining.run(settings: s, run: dir, train: train, progress: options.progress)
+            guard s.data != nil else { throw ValidationError("--data is required (the run has no saved settings)") }
+            let (settings, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: options.progress)
+            let (model, r) = try DECTraining.run(settings: settings, run: dir, train: train, progress: options.progress)
+            try dir.saveConfig(settings)
             let (m, _) = try Evaluation.run(model: model, source: train, split: "train", run: dir, progress: options.progress)
             print("cluster: \(r.stopReason)")
             print(Pipeline.summary("train", m))

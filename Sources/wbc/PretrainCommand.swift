@@ -33,12 +33,10 @@ struct Pretrain: ParsableCommand {
             if let lr { s.pretrainLearningRate = lr }
             if let samples { s.pretrainSamples = samples }
             if let weights { s.weights = weights; if options.normalize == nil { s.normalization = .imagenet } }
-            try s.validate()
-            guard let path = s.data else { throw ValidationError("--data is required (no saved run settings to take it from)") }
-            if s.threads > 0 { Engine.setThreads(s.threads) }
-            try dir.saveConfig(s)
-            let train = try DataSource.open(path, name: "train", settings: s, run: dir, progress: options.progress)
-            let r = try Pretraining.run(settings: s, run: dir, train: train, progress: options.progress)
+            guard s.data != nil else { throw ValidationError("--data is required (no saved run settings to take it from)") }
+            let (settings, train) = try Pipeline.prepare(s, run: dir, needsK: false, progress: options.progress)
+            let r = try Pretraining.run(settings: settings, run: dir, train: train, progress: options.progress)
+            try dir.saveConfig(settings)
             print(String(format: "pretrain: best loss %.5f, last %.5f; checkpoints in %@", r.bestLoss, r.lastLoss, dir.checkpoints.path))
         }
     }

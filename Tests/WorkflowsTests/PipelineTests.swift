@@ -229,9 +229,46 @@ struct WorkflowBadInputTests {
         var s = Preset.tiny.settings
         s.data = "/somewhere"
         try dir.saveConfig(s)
-        s.backbone = .resnet50
+        let original = s.backbone
+        s.backbone = original == .resnet50 ? .resnet18 : .resnet50
+        // No checkpoint yet (an attempt that failed early): the directory is not locked; the data is the problem.
+        let early = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        #expect(early?.message.contains("other settings") == false, "\(early?.message ?? "")")
+        #expect(try dir.loadConfig()?.backbone == original)  // nor was config.json rewritten by the failed attempt
+        // With a checkpoint, other settings are refused, naming what differs, and config.json stays as it was.
+        try Data("x".utf8).write(to: dir.autoencoderLast)
         let error = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
         #expect(error?.message.contains("other settings") == true)
+        #expect(error?.message.contains("--backbone \(original.rawValue) → \(s.backbone.rawValue)") == true, "\(error?.message ?? "")")
+        #expect(try dir.loadConfig()?.backbone == original)
+    }
+
+    @Test func changedDataIsNotResumedSilently() throws {
+        let dir = try tempRun()
+        let data = dir.root.appendingPathComponent("data")
+        _ = try SyntheticSmears.write(to: data, perClass: 2, seed: 1)
+        var s = Preset.tiny.settings
+        s.data = data.path
+        s.size = 32
+        let (first, _) = try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress())
+        let savedFingerprint = try dir.loadConfig()?.dataFingerprint
+        #expect(first.dataFingerprint != nil && savedFingerprint == first.dataFingerprint)
+        try Data("x".utf8).write(to: dir.autoencoderLast)
+        // The same images resume; new ones are refused.
+        _ = try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress())
+        _ = try SyntheticSmears.write(to: data, perClass: 3, seed: 2)
+        let error = #expect(throws: WorkflowError.self) { try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress()) }
+        #expect(error?.message.contains("changed since") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func interruptedCheckpointWritesAreRemovedByTheNextTrainingCommand() throws {
+        let dir = try tempRun()
+        let leftover = dir.checkpoints.appendingPathComponent(".autoencoder-last.safetensors.tmp-AbC123")
+        try Data(count: 1000).write(to: leftover)
+        var s = Preset.tiny.settings
+        s.data = "/nonexistent-wbc-data"
+        #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
     }
 
     @Test func invalidSettingsNameTheFlag() {

@@ -29,6 +29,8 @@ public struct PreprocessedCache: Sendable {
     public var options: PreprocessOptions { header.options }
     /// Number of entries (= dataset samples).
     public var count: Int { header.count }
+    /// FNV-1a over the source images' paths, sizes and modification times (`fingerprint(_:)`).
+    public var sourceFingerprint: String { header.fingerprint }
     /// Files that failed while building the cache, in index order.
     public var skipped: SkipReport { SkipReport(errors: header.failures.keys.sorted().compactMap { header.failures[$0] }) }
 
