@@ -29,7 +29,11 @@ public struct Checkpoint: Sendable {
 
     public var spec: AutoencoderSpec? {
         get { metadata["wbc.spec"].flatMap { try? JSONDecoder().decode(AutoencoderSpec.self, from: Data($0.utf8)) } }
-        set { metadata["wbc.spec"] = newValue.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) } }
+        set {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]  // the same spec, the same bytes: identical runs write identical files
+            metadata["wbc.spec"] = newValue.flatMap { try? String(decoding: enc.encode($0), as: UTF8.self) }
+        }
     }
 
     public var epoch: Int {
@@ -88,6 +92,7 @@ public struct Checkpoint: Sendable {
         meta["wbc.kind"] = kind.rawValue
         meta["wbc.format"] = WBCVersion.checkpointFormat
         meta["wbc.version"] = WBCVersion.current
+        meta["wbc.digest"] = Self.digest(state)
         do { try state.write(to: url, metadata: meta) } catch {
             throw WorkflowError("cannot write checkpoint \(url.path): \(error). The previous checkpoint, if any, is intact.")
         }
@@ -117,7 +122,28 @@ public struct Checkpoint: Sendable {
             if e.dtype.isInteger { c.state.integers[e.name] = try file.integerTensor(named: e.name) }
             else { c.state.floats[e.name] = try file.floatTensor(named: e.name) }
         }
+        // Bytes changed inside the tensor data keep the file well-formed; the digest written with it does not match.
+        if let recorded = c.metadata["wbc.digest"], recorded != digest(c.state) {
+            throw WorkflowError("checkpoint \(url.path) is damaged: its tensors no longer match the digest written with them; delete it and rerun the stage that writes it")
+        }
         return c
+    }
+
+    /// A 64-bit FNV-1a digest of every tensor (names, shapes and value bits, in name order), written into the
+    /// checkpoint's metadata and checked on reading. It guards against damage, not against tampering.
+    static func digest(_ state: StateDict) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x100_0000_01b3 }
+        func mix(_ text: String) { for b in text.utf8 { mix(UInt64(b)) }; mix(UInt64(0xFF)) }
+        for (name, t) in state.floats.sorted(by: { $0.key < $1.key }) {
+            mix(name); for d in t.shape { mix(UInt64(d)) }
+            t.values.withUnsafeBufferPointer { v in for x in v { mix(UInt64(x.bitPattern)) } }
+        }
+        for (name, t) in state.integers.sorted(by: { $0.key < $1.key }) {
+            mix(name); for d in t.shape { mix(UInt64(d)) }
+            for x in t.values { mix(UInt64(bitPattern: x)) }
+        }
+        return String(hash, radix: 16)
     }
 
     // MARK: Optimizer state

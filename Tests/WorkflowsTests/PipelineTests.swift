@@ -197,6 +197,19 @@ struct WorkflowBadInputTests {
         #expect(error?.message.contains("damaged or truncated") == true)
     }
 
+    @Test func bytesChangedInsideACheckpointsDataAreCaught() throws {
+        let dir = try tempRun()
+        var c = Checkpoint(kind: .dec)
+        c.state.floats["w"] = try HostTensor(shape: [4], values: [1, 2, 3, 4])
+        try c.write(to: dir.decBest)
+        #expect(try Checkpoint.read(dir.decBest, kind: .dec).state.floats["w"]?.values == [1, 2, 3, 4])
+        var bytes = try Data(contentsOf: dir.decBest)
+        bytes[bytes.count - 3] ^= 0x40   // inside the last float: the file stays well-formed
+        try bytes.write(to: dir.decBest)
+        let error = #expect(throws: WorkflowError.self) { try Checkpoint.read(dir.decBest, kind: .dec) }
+        #expect(error?.message.contains("is damaged") == true && error?.message.contains(dir.decBest.path) == true)
+    }
+
     @Test func checkpointOfAnotherKindIsRefused() throws {
         let dir = try tempRun()
         var c = Checkpoint(kind: .autoencoder)
