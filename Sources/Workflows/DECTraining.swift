@@ -37,6 +37,13 @@ public final class ClusterModel: @unchecked Sendable {
 
     public var k: Int { centres.shape[0] }
 
+    /// A digest of the centres (FNV-1a over their bits): it changes whenever the model is clustered again.
+    public var identity: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for x in centres.value.toArray() { hash = (hash ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
     /// The cell type a cluster is named after, or "cluster N" when unmapped.
     public func cellType(ofCluster c: Int) -> String {
         if c < mapping.count, let m = mapping[c], m < classNames.count { return classNames[m] }

@@ -12,6 +12,9 @@ public struct SplitMetrics: Sendable, Codable {
     public var counts: [Int]
     /// Cluster → cell type used to name predictions (from the training data).
     public var mapping: [String]
+    /// Which clustering model produced these results (a digest of its centres); results of an earlier model
+    /// are dropped when a new one is evaluated, so metrics.json never mixes two.
+    public var model: String?
     /// Images with one label, over which the metrics below are computed (the others are assigned and listed,
     /// not scored); nil when the split has no labels.
     public var labelled: Int?
@@ -28,7 +31,7 @@ public struct SplitMetrics: Sendable, Codable {
     public var confusion: [[Int]]?
 
     enum CodingKeys: String, CodingKey {
-        case images, skipped, counts, mapping, labelled, accuracy, nmi, ari, confusion
+        case images, skipped, counts, mapping, model, labelled, accuracy, nmi, ari, confusion
         case mononuclearPolymorphonuclearAccuracy = "mono_poly_accuracy"
         case mappedAccuracy = "mapped_accuracy"
         case classNames = "class_names"
@@ -45,6 +48,10 @@ public enum Evaluation {
         var m = SplitMetrics(images: a.count, skipped: source.dataset.samples.count - a.count,
                              counts: (0..<model.k).map { c in a.clusters.filter { $0 == c }.count },
                              mapping: (0..<model.k).map { model.cellType(ofCluster: $0) })
+        m.model = model.identity
+        // Splits evaluated with an earlier model (the run was clustered again since) go, with their rows and features.
+        let stale = Set(readMetrics(run).filter { $0.key != split && $0.value.model != m.model }.map(\.key))
+        for old in stale { try? FileManager.default.removeItem(at: run.features(old)) }
         let names = source.dataset.classNames
         if let ev = try DECTraining.evaluate(labels: a.labels, clusters: a.clusters, classNames: names, k: model.k) {
             let known = zip(a.labels, a.clusters).compactMap { label, cluster in label.map { ($0, cluster) } }
@@ -58,11 +65,11 @@ public enum Evaluation {
                 m.mappedAccuracy = Double(hits) / Double(known.count)
             }
         }
-        try writeAssignments(a, model: model, source: source, split: split, run: run)
+        try writeAssignments(a, model: model, source: source, split: split, run: run, dropping: stale)
         do {
             try AtomicFile.write(NPY.encode(a.features, shape: [a.count, a.dimension]), to: run.features(split).path)
         } catch { throw WorkflowError("cannot write \(run.features(split).path): \(error)") }
-        try writeMetrics(m, split: split, run: run)
+        try writeMetrics(m, split: split, run: run, dropping: stale)
         try run.recordStage("evaluate \(split)", seconds: monotonicSeconds() - t0)
         return (m, a)
     }
@@ -72,11 +79,14 @@ public enum Evaluation {
     }
 
     /// Rewrites assignments.csv, keeping the rows of other splits.
-    static func writeAssignments(_ a: Assignments, model: ClusterModel, source: DataSource, split: String, run: RunDirectory) throws {
+    static func writeAssignments(_ a: Assignments, model: ClusterModel, source: DataSource, split: String, run: RunDirectory,
+                                 dropping stale: Set<String> = []) throws {
         let header = "path,cluster,cell_type,confidence,label,split"
         var kept: [String] = []
         if let old = try? String(contentsOf: run.assignments, encoding: .utf8) {
-            kept = old.split(separator: "\n").dropFirst().map(String.init).filter { !$0.hasSuffix("," + split) }
+            kept = old.split(separator: "\n").dropFirst().map(String.init).filter { row in
+                !([split] + stale).contains { row.hasSuffix("," + $0) }
+            }
         }
         let conf = a.confidence
         let rows = a.clusters.indices.map { i -> String in
@@ -87,8 +97,8 @@ public enum Evaluation {
         try RunDirectory.writeAtomically(([header] + kept + rows).joined(separator: "\n") + "\n", to: run.assignments)
     }
 
-    static func writeMetrics(_ m: SplitMetrics, split: String, run: RunDirectory) throws {
-        var all = readMetrics(run)
+    static func writeMetrics(_ m: SplitMetrics, split: String, run: RunDirectory, dropping stale: Set<String> = []) throws {
+        var all = readMetrics(run).filter { !stale.contains($0.key) }
         all[split] = m
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]

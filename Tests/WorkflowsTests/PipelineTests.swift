@@ -151,6 +151,27 @@ struct PipelineTests {
         #expect(abs((Float(row[3]) ?? -1) - p.confidence) <= 1e-4)
     }
 
+    @Test func resultsOfAnEarlierModelAreDroppedWhenANewOneIsEvaluated() throws {
+        _ = try run.outcome.get()
+        let dir = try RunDirectory(run.root.path)
+        var all = Evaluation.readMetrics(dir)
+        let current = try #require(all["train"])
+        #expect(current.model != nil && all["test"]?.model == current.model)
+        var earlier = current
+        earlier.model = "an-earlier-model"
+        all["old"] = earlier
+        let enc = JSONEncoder()
+        try enc.encode(all).write(to: dir.metrics)
+        try (String(contentsOf: dir.assignments, encoding: .utf8) + "x.png,0,A,0.5,,old\n").write(to: dir.assignments, atomically: true, encoding: .utf8)
+        let (model, _) = try ClusterModel.load(dir.decBest)
+        #expect(model.identity == current.model)
+        let train = try DataSource.open(run.settings.data!, name: "train", settings: run.settings, run: dir, progress: SilentProgress())
+        _ = try Evaluation.run(model: model, source: train, split: "train", run: dir, progress: SilentProgress())
+        let after = Evaluation.readMetrics(dir)
+        #expect(after["old"] == nil && after["train"] != nil && after["test"] != nil)
+        #expect(try !String(contentsOf: dir.assignments, encoding: .utf8).contains(",old\n"))
+    }
+
     @Test func sameSeedGivesBitIdenticalResultsAndResumeEqualsUninterrupted() throws {
         _ = try run.outcome.get()
         // Pretrain all but the last epoch, "interrupt", then rerun to the end; compare with the uninterrupted run's weights.
