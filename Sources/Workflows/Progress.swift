@@ -28,7 +28,14 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         let now = monotonicSeconds()
         if done == 0 || started[label] == nil { started[label] = now }
         guard interactive || done == total else { return }
-        let elapsed = now - started[label]!
+        let text = Self.render(label, done: done, total: total, elapsed: now - started[label]!, detail: detail, interactive: interactive)
+        FileHandle.standardError.write(Data(text.utf8))
+        if done == total { started[label] = nil }
+    }
+
+    /// One report as written to standard error. On a terminal: the bar redrawn in place (`\r`, erase to end
+    /// of line; erased when done). Elsewhere (a log file, a pipe): only the finished loop, as a plain line.
+    static func render(_ label: String, done: Int, total: Int, elapsed: Double, detail: String, interactive: Bool) -> String {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let width = 24
@@ -36,9 +43,9 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         // A loop that finishes in its first report (one batch) has no measured rate: say so rather than "0.0/s".
         let rateText = rate > 0 ? String(format: "%.1f/s", rate) : "–/s"
-        let text = String(format: "\r%@ %@ %d/%d  %@  ETA %@  %@", label, bar, done, total, rateText, Self.clock(eta), detail)
-        FileHandle.standardError.write(Data((text + "\u{1B}[K" + (done == total && interactive ? "\r\u{1B}[K" : "")).utf8))
-        if done == total { started[label] = nil }
+        let text = String(format: "%@ %@ %d/%d  %@  ETA %@  %@", label, bar, done, total, rateText, Self.clock(eta), detail)
+        guard interactive else { return text + "\n" }
+        return "\r" + text + "\u{1B}[K" + (done == total ? "\r\u{1B}[K" : "")
     }
 
     public func line(_ text: String) {

@@ -37,6 +37,17 @@ final class SyntheticRun: @unchecked Sendable {
     }
 }
 
+@Suite struct ProgressRenderingTests {
+    /// A log file or pipe gets one plain line per finished loop; a terminal gets the bar redrawn in place.
+    @Test func plainLinesWhenNotATerminal() {
+        let plain = TerminalProgress.render("decode", done: 10, total: 10, elapsed: 2, detail: "ok", interactive: false)
+        #expect(plain.hasSuffix("ok\n") && !plain.contains("\r") && !plain.contains("\u{1B}"), "\(plain.debugDescription)")
+        #expect(plain.contains("10/10") && plain.contains("5.0/s"))
+        let tty = TerminalProgress.render("decode", done: 5, total: 10, elapsed: 1, detail: "", interactive: true)
+        #expect(tty.hasPrefix("\r") && tty.hasSuffix("\u{1B}[K") && tty.contains("5/10"))
+    }
+}
+
 @Suite struct PartlyLabelledDataTests {
     /// A labels.csv leaves some images unlabelled (or with several types): the others are still scored.
     @Test func metricsAreComputedOverTheLabelledImages() throws {
