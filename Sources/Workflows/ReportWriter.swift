@@ -40,7 +40,7 @@ public enum ReportWriter {
             let m = metrics[split]!
             let (mono, poly) = groupAccuracies(m)
             c.metrics.append(.init(split: split, images: m.images, accuracy: m.accuracy, nmi: m.nmi, ari: m.ari,
-                                   mononuclearAccuracy: mono, polymorphonuclearAccuracy: poly))
+                                   mononuclearAccuracy: mono, polymorphonuclearAccuracy: poly, scored: m.labelled))
         }
         if let train = metrics["train"], let confusion = train.confusion, let names = train.classNames {
             c.cellTypeCounts = zip(names, confusion).map { BarDatum(label: $0.0, value: Double($0.1.reduce(0, +))) }

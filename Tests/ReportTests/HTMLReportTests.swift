@@ -50,6 +50,16 @@ import Testing
         #expect(html.contains(">91.2%</td>") && html.contains(">0.812</td>") && html.contains(">–</td>"))
     }
 
+    @Test func imagesScoredAreShownWhenNotAllAre() throws {
+        var content = ReportContent(title: "t")
+        content.metrics = [.init(split: "train", images: 367, accuracy: 0.38, scored: 358),
+                           .init(split: "test", images: 2487, accuracy: 0.42, scored: 2487)]
+        let html = HTMLReport.render(content)
+        _ = try parseXML(html)
+        #expect(html.contains(">367 (358 scored)</td>"))
+        #expect(html.contains(">2,487</td>"), "\(html)")
+    }
+
     @Test func emptyContentRendersOnlyTheHeader() throws {
         let html = HTMLReport.render(ReportContent(title: "Nothing yet"))
         let xml = try parseXML(html)

@@ -22,7 +22,13 @@ extension HTMLReport {
         html += "</tr></thead><tbody>"
         for row in content.metrics {
             html += "<tr><th scope=\"row\">" + XMLText.escape(row.split) + "</th>"
-            if showImages { html += "<td class=\"num\">" + (row.images.map(NumberText.grouped) ?? "–") + "</td>" }
+            if showImages {
+                var cell = row.images.map(NumberText.grouped) ?? "–"
+                if let images = row.images, let scored = row.scored, scored < images {
+                    cell += " (" + NumberText.grouped(scored) + " scored)"
+                }
+                html += "<td class=\"num\">" + cell + "</td>"
+            }
             for column in shown {
                 html += "<td class=\"num\">" + XMLText.escape(column.value(row).map(column.format) ?? "–") + "</td>"
             }

@@ -34,6 +34,8 @@ public struct ReportContent: Sendable, Equatable {
         public var split: String
         /// Number of images evaluated.
         public var images: Int?
+        /// How many of them the metrics score (those with one label), when fewer than `images`.
+        public var scored: Int?
         /// Cluster accuracy under the best cluster-to-type mapping (Hungarian).
         public var accuracy: Double?
         /// Normalised mutual information, [0, 1].
@@ -46,9 +48,11 @@ public struct ReportContent: Sendable, Equatable {
         public var polymorphonuclearAccuracy: Double?
 
         public init(split: String, images: Int? = nil, accuracy: Double? = nil, nmi: Double? = nil,
-                    ari: Double? = nil, mononuclearAccuracy: Double? = nil, polymorphonuclearAccuracy: Double? = nil) {
+                    ari: Double? = nil, mononuclearAccuracy: Double? = nil, polymorphonuclearAccuracy: Double? = nil,
+                    scored: Int? = nil) {
             self.split = split
             self.images = images
+            self.scored = scored
             self.accuracy = accuracy
             self.nmi = nmi
             self.ari = ari
