@@ -215,7 +215,11 @@ public enum DECTraining {
             } else if start > 0 {
                 progress.line("cluster: resuming after epoch \(start)")
             }
-        } else {
+        }
+        // Accepted (a fresh start, or a resumable dec-last): record the settings before the first epoch, so an
+        // interrupted run resumes with them.
+        try run.saveConfig(settings)
+        if !resumable {
             // Initial centres: k-means on the pretrained encoder's features.
             let initial = try model.assign(train, progress: progress)
             let k0 = monotonicSeconds()

@@ -50,7 +50,8 @@ public enum Evaluation {
                              mapping: (0..<model.k).map { model.cellType(ofCluster: $0) })
         m.model = model.identity
         // Splits evaluated with an earlier model (the run was clustered again since) go, with their rows and features.
-        let stale = Set(readMetrics(run).filter { $0.key != split && $0.value.model != m.model }.map(\.key))
+        // (A split without a model tag comes from an older wbc: unknown, so kept.)
+        let stale = Set(readMetrics(run).filter { $0.key != split && $0.value.model != nil && $0.value.model != m.model }.map(\.key))
         for old in stale { try? FileManager.default.removeItem(at: run.features(old)) }
         let names = source.dataset.classNames
         if let ev = try DECTraining.evaluate(labels: a.labels, clusters: a.clusters, classNames: names, k: model.k) {

@@ -16,6 +16,12 @@ public enum Pipeline {
         let train = root.appendingPathComponent("train"), test = root.appendingPathComponent("test")
         let marker = root.appendingPathComponent("complete-\(perClass)-\(seed)")
         if !FileManager.default.fileExists(atPath: marker.path) {
+            // The run's checkpoints were made from the set that is there: regenerating it would lose them.
+            let present = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).first { $0.hasPrefix("complete-") }
+            if run.hasCheckpoints, let present {
+                let made = present.dropFirst("complete-".count).split(separator: "-")
+                throw WorkflowError("\(run.root.path) was trained on a synthetic set of \(made.first ?? "?") images per class, seed \(made.last ?? "?"); rerun with --per-class \(made.first ?? "?") --seed \(made.last ?? "?") to resume, or use a new --run directory")
+            }
             try? FileManager.default.removeItem(at: root)
             do {
                 _ = try SyntheticSmears.write(to: train, perClass: perClass, seed: seed)
@@ -33,8 +39,8 @@ public enum Pipeline {
     /// What every training command does first: checks the settings, opens the training data, and refuses to
     /// mix them into a run directory whose checkpoints were made otherwise (naming what differs). Until a
     /// directory has checkpoints its config.json is just overwritten, so a failed first attempt (a wrong
-    /// --data, a --k too large) does not lock it. With checkpoints, config.json is rewritten only once the
-    /// stages have accepted the settings (`saveConfig` after them), so a refused command leaves it as it was.
+    /// --data, a --k too large) does not lock it. With checkpoints, config.json is rewritten only by a stage that
+    /// has accepted the settings (before its first epoch), so a refused command leaves it as it was.
     public static func prepare(_ requested: RunSettings, run: RunDirectory, needsK: Bool, progress: any ProgressSink) throws -> (RunSettings, DataSource) {
         var settings = requested
         try settings.validate()
@@ -67,7 +73,6 @@ public enum Pipeline {
         Engine.releasePooledBuffers()
         let (model, _) = try DECTraining.run(settings: settings, run: run, train: train, progress: progress)
         Engine.releasePooledBuffers()
-        try run.saveConfig(settings)  // both stages accepted these settings
         var metrics: [String: SplitMetrics] = [:]
         let (mTrain, _) = try Evaluation.run(model: model, source: train, split: "train", run: run, progress: progress)
         metrics["train"] = mTrain

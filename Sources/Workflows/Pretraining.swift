@@ -41,6 +41,11 @@ public enum Pretraining {
             if start > 0 && start < settings.pretrainEpochs { progress.line("pretrain: resuming after epoch \(start)") }
             if start >= settings.pretrainEpochs && settings.pretrainEpochs > 0 { progress.line("pretrain: already trained \(start) epochs") }
         }
+        // Accepted: record the settings before the first epoch, so an interrupted run resumes with them. Where a
+        // clustering checkpoint exists, that stage records them once it accepts them too (`Pipeline.prepare`).
+        if !FileManager.default.fileExists(atPath: run.decLast.path) && !FileManager.default.fileExists(atPath: run.decBest.path) {
+            try run.saveConfig(settings)
+        }
         let augmentation: AugmentationOptions? = settings.augment ? AugmentationOptions() : nil
         let loader = train.loader(normalization: normalization, batch: settings.pretrainBatch, augmentation: augmentation)
         let perEpoch = min(settings.pretrainSamples ?? Int.max, train.usableCount)

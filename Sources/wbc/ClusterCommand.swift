@@ -46,7 +46,6 @@ struct Cluster: ParsableCommand {
             guard s.data != nil else { throw ValidationError("--data is required (the run has no saved settings)") }
             let (settings, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: options.progress)
             let (model, r) = try DECTraining.run(settings: settings, run: dir, train: train, progress: options.progress)
-            try dir.saveConfig(settings)
             let (m, _) = try Evaluation.run(model: model, source: train, split: "train", run: dir, progress: options.progress)
             print("cluster: \(r.stopReason)")
             print(Pipeline.summary("train", m))

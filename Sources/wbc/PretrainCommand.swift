@@ -36,7 +36,6 @@ struct Pretrain: ParsableCommand {
             guard s.data != nil else { throw ValidationError("--data is required (no saved run settings to take it from)") }
             let (settings, train) = try Pipeline.prepare(s, run: dir, needsK: false, progress: options.progress)
             let r = try Pretraining.run(settings: settings, run: dir, train: train, progress: options.progress)
-            try dir.saveConfig(settings)
             print(String(format: "pretrain: best loss %.5f, last %.5f; checkpoints in %@", r.bestLoss, r.lastLoss, dir.checkpoints.path))
         }
     }

@@ -171,6 +171,9 @@ struct PipelineTests {
         var earlier = current
         earlier.model = "an-earlier-model"
         all["old"] = earlier
+        var untagged = current
+        untagged.model = nil   // written by an older wbc: unknown, kept
+        all["legacy"] = untagged
         let enc = JSONEncoder()
         try enc.encode(all).write(to: dir.metrics)
         try (String(contentsOf: dir.assignments, encoding: .utf8) + "x.png,0,A,0.5,,old\n").write(to: dir.assignments, atomically: true, encoding: .utf8)
@@ -179,7 +182,7 @@ struct PipelineTests {
         let train = try DataSource.open(run.settings.data!, name: "train", settings: run.settings, run: dir, progress: SilentProgress())
         _ = try Evaluation.run(model: model, source: train, split: "train", run: dir, progress: SilentProgress())
         let after = Evaluation.readMetrics(dir)
-        #expect(after["old"] == nil && after["train"] != nil && after["test"] != nil)
+        #expect(after["old"] == nil && after["train"] != nil && after["test"] != nil && after["legacy"] != nil)
         #expect(try !String(contentsOf: dir.assignments, encoding: .utf8).contains(",old\n"))
     }
 
@@ -304,6 +307,39 @@ struct WorkflowBadInputTests {
         _ = try SyntheticSmears.write(to: data, perClass: 3, seed: 2)
         let error = #expect(throws: WorkflowError.self) { try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress()) }
         #expect(error?.message.contains("changed since") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func aSyntheticRunIsNotRegeneratedUnderItsCheckpoints() throws {
+        let dir = try tempRun()
+        let (train, _) = try Pipeline.synthesize(run: dir, perClass: 2, seed: 1, progress: SilentProgress())
+        try Data("x".utf8).write(to: dir.autoencoderLast)
+        let error = #expect(throws: WorkflowError.self) { try Pipeline.synthesize(run: dir, perClass: 3, seed: 1, progress: SilentProgress()) }
+        #expect(error?.message.contains("--per-class 2 --seed 1") == true, "\(error?.message ?? "")")
+        // The set is still there, as it was.
+        #expect(FileManager.default.fileExists(atPath: dir.root.appendingPathComponent("synthetic/complete-2-1").path))
+        #expect(FileManager.default.fileExists(atPath: train))
+        _ = try Pipeline.synthesize(run: dir, perClass: 2, seed: 1, progress: SilentProgress())
+    }
+
+    @Test func aStageRecordsTheSettingsItAcceptsBeforeItsFirstEpoch() throws {
+        let dir = try tempRun()
+        let data = dir.root.appendingPathComponent("data")
+        _ = try SyntheticSmears.write(to: data, perClass: 4, seed: 3)
+        var s = Preset.tiny.settings
+        s.data = data.path
+        s.size = 32
+        s.pretrainEpochs = 1
+        let (prepared, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: SilentProgress())
+        _ = try Pretraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress())
+        // What `wbc cluster --k 3` does on this directory: recorded before clustering starts, so that an
+        // interrupted run resumes with k = 3 rather than the k the directory was made with.
+        var clustering = prepared
+        clustering.k = prepared.k == 3 ? 2 : 3
+        clustering.clusterEpochs = 0
+        let (again, _) = try Pipeline.prepare(clustering, run: dir, needsK: true, progress: SilentProgress())
+        #expect(try dir.loadConfig()?.k == prepared.k)   // not yet: the stage has not accepted it
+        _ = try DECTraining.run(settings: again, run: dir, train: train, progress: SilentProgress())
+        #expect(try dir.loadConfig()?.k == clustering.k)
     }
 
     @Test func interruptedCheckpointWritesAreRemovedByTheNextTrainingCommand() throws {
