@@ -291,13 +291,19 @@ struct WorkflowBadInputTests {
         #expect(try dir.loadConfig()?.backbone == original)
     }
 
-    @Test func changedDataIsNotResumedSilently() throws {
+    /// A fresh run directory with a small synthetic set in `RUN/data`, and tiny-preset settings for it at 32².
+    func runWithData(perClass: Int, seed: UInt64) throws -> (RunDirectory, URL, RunSettings) {
         let dir = try tempRun()
         let data = dir.root.appendingPathComponent("data")
-        _ = try SyntheticSmears.write(to: data, perClass: 2, seed: 1)
+        _ = try SyntheticSmears.write(to: data, perClass: perClass, seed: seed)
         var s = Preset.tiny.settings
         s.data = data.path
         s.size = 32
+        return (dir, data, s)
+    }
+
+    @Test func changedDataIsNotResumedSilently() throws {
+        let (dir, data, s) = try runWithData(perClass: 2, seed: 1)
         let (first, _) = try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress())
         let savedFingerprint = try dir.loadConfig()?.dataFingerprint
         #expect(first.dataFingerprint != nil && savedFingerprint == first.dataFingerprint)
@@ -322,12 +328,7 @@ struct WorkflowBadInputTests {
     }
 
     @Test func aStageRecordsTheSettingsItAcceptsBeforeItsFirstEpoch() throws {
-        let dir = try tempRun()
-        let data = dir.root.appendingPathComponent("data")
-        _ = try SyntheticSmears.write(to: data, perClass: 4, seed: 3)
-        var s = Preset.tiny.settings
-        s.data = data.path
-        s.size = 32
+        var (dir, _, s) = try runWithData(perClass: 4, seed: 3)
         s.pretrainEpochs = 1
         let (prepared, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: SilentProgress())
         _ = try Pretraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress())
