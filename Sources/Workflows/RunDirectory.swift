@@ -63,9 +63,9 @@ public struct RunDirectory: Sendable {
         }
     }
 
-    /// Deletes the temporary files of checkpoint writes that a killed process never finished
-    /// (`.NAME.tmp-XXXXXX`, up to the model's size each). Call it only from a command that trains, which
-    /// holds the directory: another one's write in progress would lose its file.
+    /// Deletes the temporary files of checkpoint writes that a killed process never finished (`.NAME.tmp-`
+    /// plus mkstemp's six-character suffix, up to the model's size each). Call it only from a command that
+    /// trains, which holds the directory: another one's write in progress would lose its file.
     @discardableResult
     public func removeInterruptedWrites() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
