@@ -24,7 +24,7 @@ let libraries: [Target] = [
     .target(name: "Clustering", dependencies: ["Compute", "Determinism"]),
     .target(name: "Report", dependencies: []),
     .target(name: "Workflows", dependencies: [
-        "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report",
+        "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report", "Determinism",
         .product(name: "Logging", package: "swift-log"),
     ]),
 ]

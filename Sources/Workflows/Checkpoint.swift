@@ -1,3 +1,4 @@
+import Determinism
 import Compute
 import Foundation
 import Imaging
@@ -132,18 +133,18 @@ public struct Checkpoint: Sendable {
     /// A 64-bit FNV-1a digest of every tensor (names, shapes and value bits, in name order), written into the
     /// checkpoint's metadata and checked on reading. It guards against damage, not against tampering.
     static func digest(_ state: StateDict) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x100_0000_01b3 }
-        func mix(_ text: String) { for b in text.utf8 { mix(UInt64(b)) }; mix(UInt64(0xFF)) }
+        var hash = FNV1a()
         for (name, t) in state.floats.sorted(by: { $0.key < $1.key }) {
-            mix(name); for d in t.shape { mix(UInt64(d)) }
-            t.values.withUnsafeBufferPointer { v in for x in v { mix(UInt64(x.bitPattern)) } }
+            hash.mix(name)
+            for d in t.shape { hash.mix(UInt64(d)) }
+            for x in t.values { hash.mix(UInt64(x.bitPattern)) }
         }
         for (name, t) in state.integers.sorted(by: { $0.key < $1.key }) {
-            mix(name); for d in t.shape { mix(UInt64(d)) }
-            for x in t.values { mix(UInt64(bitPattern: x)) }
+            hash.mix(name)
+            for d in t.shape { hash.mix(UInt64(d)) }
+            for x in t.values { hash.mix(UInt64(bitPattern: x)) }
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     // MARK: Optimizer state

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 
 /// An on-disk cache of preprocessed (decoded, cropped, resized) S×S RGB8 images, one file, read by
@@ -153,17 +154,16 @@ public struct PreprocessedCache: Sendable {
     }
 
     /// FNV-1a over every sample's path, size and modification time, plus the count.
-    static func fingerprint(_ dataset: ImageDataset) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ s: String) { for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 } ; hash = (hash ^ 0xff) &* 0x100_0000_01b3 }
-        mix(String(dataset.samples.count))
+    public static func fingerprint(_ dataset: ImageDataset) -> String {
+        var hash = FNV1a()
+        hash.mix(String(dataset.samples.count))
         for s in dataset.samples {
-            mix(s.url.path)
+            hash.mix(s.url.path)
             let attributes = try? FileManager.default.attributesOfItem(atPath: s.url.path)
-            mix(String((attributes?[.size] as? NSNumber)?.intValue ?? -1))
-            mix(String((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1))
+            hash.mix(String((attributes?[.size] as? NSNumber)?.intValue ?? -1))
+            hash.mix(String((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1))
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     static func readU64(_ data: Data, _ offset: Int) -> UInt64 {
