@@ -66,8 +66,6 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
     /// Tensors stored with the wrong kind of values: integers where the model has float32 weights, or
     /// floating-point values for an integer counter (`num_batches_tracked`).
     public var wrongKind: [(name: String, found: String, expected: String)] = []
-    /// What to do about it.
-    public var hint = "It was written for another model or changed since: rerun the stage that writes it (or use a new run directory)."
 
     public var description: String {
         var lines = ["\(source) does not match the model:"]
@@ -75,7 +73,7 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
         if !unexpected.isEmpty { lines.append("  unexpected (\(unexpected.count)): " + unexpected.prefix(8).joined(separator: ", ") + (unexpected.count > 8 ? ", …" : "")) }
         for m in misshaped.prefix(8) { lines.append("  \(m.name): expected shape \(m.expected), found \(m.found)") }
         for w in wrongKind.prefix(8) { lines.append("  \(w.name): stored as \(w.found), expected \(w.expected)") }
-        lines.append("  " + hint)
+        lines.append("  It was written for another model or changed since: rerun the stage that writes it (or use a new run directory).")
         return lines.joined(separator: "\n")
     }
 }

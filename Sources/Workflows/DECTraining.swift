@@ -1,3 +1,4 @@
+import Determinism
 import Clustering
 import Compute
 import Foundation
@@ -39,9 +40,9 @@ public final class ClusterModel: @unchecked Sendable {
 
     /// A digest of the centres (FNV-1a over their bits): it changes whenever the model is clustered again.
     public var identity: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for x in centres.value.toArray() { hash = (hash ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
+        var hash = FNV1a()
+        for x in centres.value.toArray() { hash.mix(UInt64(x.bitPattern)) }
+        return hash.hex
     }
 
     /// The cell type a cluster is named after, or "cluster N" when unmapped.
@@ -161,9 +162,7 @@ public enum DECTraining {
         let ae = Autoencoder(spec)
         try aeCheckpoint.modelState.load(into: ae, source: run.autoencoderBest.path)
         let (normalization, choice) = try aeCheckpoint.normalization(file: run.autoencoderBest.path)
-        guard settings.k <= train.usableCount else {
-            throw WorkflowError("--k \(settings.k) is larger than the number of usable images (\(train.usableCount)); use a smaller --k or more data")
-        }
+        try train.checkClusterCount(settings.k)
         if train.dataset.isLabelled && train.dataset.classNames.count < 2 {
             progress.line("warning: the training data has a single class (\(train.dataset.classNames.first ?? "")); accuracy will be trivial")
         }
@@ -172,8 +171,7 @@ public enum DECTraining {
                                  alpha: settings.alpha, normalization: normalization, normalizationChoice: choice,
                                  classNames: train.dataset.classNames, mapping: [])
         var params = [model.centres]
-        // Listed under the checkpoint's names (`encoder.…`), so a NaN gradient is reported by the name the file uses.
-        if settings.trainEncoder { params = ae.encoder.namedParameters(prefix: "encoder.").map(\.1) + params }
+        if settings.trainEncoder { params = ae.encoder.parameters + params }
         let optimizer: any Optimizer = settings.optimizer == .adadelta
             ? Adadelta(params, lr: settings.effectiveClusterLearningRate)
             : SGD(params, lr: settings.effectiveClusterLearningRate, momentum: 0.9)
@@ -185,17 +183,16 @@ public enum DECTraining {
         var converged = false
         // Which autoencoder this clustering starts from: a dec-last made from another one is not resumed.
         let autoencoderIdentity = "\(aeCheckpoint.epoch)|\(aeCheckpoint.metadata["wbc.best_loss"] ?? "")"
-        var resumable = false
+        var last: Checkpoint?
         if FileManager.default.fileExists(atPath: run.decLast.path) {
             let c = try Checkpoint.read(run.decLast, kind: .dec)
             if c.metadata["wbc.autoencoder"] == autoencoderIdentity {
-                resumable = true
+                last = c
             } else {
                 progress.line("cluster: the autoencoder changed since \(run.decLast.lastPathComponent) was written; clustering starts again")
             }
         }
-        if resumable {
-            let c = try Checkpoint.read(run.decLast, kind: .dec)
+        if let c = last {
             guard c.spec == spec, c.metadata["wbc.features"] == settings.features.rawValue,
                   c.state.floats["dec.centres"]?.shape == [settings.k, d],
                   try c.settings(file: run.decLast.path).clusteringFingerprint == settings.clusteringFingerprint else {
@@ -219,7 +216,7 @@ public enum DECTraining {
         // Accepted (a fresh start, or a resumable dec-last): record the settings before the first epoch, so an
         // interrupted run resumes with them.
         try run.saveConfig(settings)
-        if !resumable {
+        if last == nil {
             // Initial centres: k-means on the pretrained encoder's features.
             let initial = try model.assign(train, progress: progress)
             let k0 = monotonicSeconds()
@@ -241,6 +238,9 @@ public enum DECTraining {
         let perEpoch = min(settings.clusterSamples ?? Int.max, train.usableCount)
         var epochsRun = 0
         var lastEpoch = start
+        func diverged(_ epoch: Int, _ step: Int, _ what: String) -> WorkflowError {
+            WorkflowError("cluster epoch \(epoch + 1), step \(step): \(what). Lower --lr (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
+        }
         for epoch in start..<max(start, converged ? start : settings.clusterEpochs) {
             let e0 = monotonicSeconds()
             setEncoderTraining(ae, settings)
@@ -253,40 +253,38 @@ public enum DECTraining {
             var snapshotFeatures: [Float] = []
             while seen < perEpoch, let b = try Pretraining.nextBatch(&batches, train) {
                 guard b.count >= 2 else { continue }  // failed decodes can shrink a batch below what BN needs
-                if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
-                    do {
+                // NaN/Inf in the features or centres (DECObjective refuses them) after a step means training diverged.
+                let z: [Float], zt: Tensor
+                let r: DECObjective.Evaluation
+                do {
+                    if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
                         fullTarget = try refreshTarget(model, train, progress: progress)
-                    } catch ClusteringError.nonFinite(let name, _, _) where step > 0 || epoch > start {
-                        throw WorkflowError("cluster epoch \(epoch + 1), step \(step): \(name) hold NaN or Inf after the last update; training diverged. Lower --lr (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
+                        setEncoderTraining(ae, settings)
                     }
-                    setEncoderTraining(ae, settings)
-                }
-                let mu = model.centres.value.toArray()
-                let zt = try ae.features(b.tensor(), mode: settings.features, views: settings.views)
-                let z = zt.toArray()
-                // NaN/Inf in the embeddings or centres means the last step diverged: say so, with what to change.
-                if let bad = z.firstIndex(where: { !$0.isFinite }) ?? mu.firstIndex(where: { !$0.isFinite }).map({ $0 + z.count }) {
-                    let what = bad < z.count ? "the encoder's features" : "the cluster centres"
-                    throw WorkflowError("cluster epoch \(epoch + 1), step \(step): \(what) hold NaN or Inf after the last update; training diverged. Lower --lr (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
-                }
-                let p: [Float]
-                if settings.updateInterval == 1 {
-                    let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: settings.k, d: d, alpha: settings.alpha)
-                    p = try DECObjective.targetDistribution(q: q, n: b.count, k: settings.k)
-                } else {
-                    p = b.indices.flatMap { fullTarget[$0] ?? [Float](repeating: 1 / Float(settings.k), count: settings.k) }
-                }
-                let r = try DECObjective.lossAndGradients(embeddings: z, centres: mu, target: p, n: b.count, k: settings.k, d: d,
+                    let mu = model.centres.value.toArray()
+                    zt = try ae.features(b.tensor(), mode: settings.features, views: settings.views)
+                    z = zt.toArray()
+                    let p: [Float]
+                    if settings.updateInterval == 1 {
+                        let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: settings.k, d: d, alpha: settings.alpha)
+                        p = try DECObjective.targetDistribution(q: q, n: b.count, k: settings.k)
+                    } else {
+                        p = b.indices.flatMap { fullTarget[$0] ?? [Float](repeating: 1 / Float(settings.k), count: settings.k) }
+                    }
+                    r = try DECObjective.lossAndGradients(embeddings: z, centres: mu, target: p, n: b.count, k: settings.k, d: d,
                                                           alpha: settings.alpha)
-                guard r.loss.isFinite else {
-                    throw WorkflowError("cluster epoch \(epoch + 1): the KL loss is \(r.loss); training diverged. Lower --lr; the last good checkpoint (\(run.decLast.lastPathComponent)) is kept.")
+                } catch ClusteringError.nonFinite(let name, _, _) where step > 0 || epoch > start {
+                    throw diverged(epoch, step, "\(name) hold NaN or Inf after the last update; training diverged")
                 }
+                guard r.loss.isFinite else { throw diverged(epoch, step, "the KL loss is \(r.loss); training diverged") }
                 for parameter in params { parameter.zeroGrad() }
                 model.centres.grad = try Tensor(shape: [settings.k, d], values: r.gradientCentres)
                 if settings.trainEncoder {
                     try ae.backwardFeatures(Tensor(shape: zt.shape, values: r.gradientEmbeddings), mode: settings.features)
                 }
-                try optimizer.step()
+                do { try optimizer.step() } catch let e as ComputeError {  // it refuses only non-finite gradients
+                    throw diverged(epoch, step, e.message)
+                }
                 let hard = try DECObjective.hardAssignments(q: r.q, n: b.count, k: settings.k)
                 if snapshot && epochLabels.count < ReportWriter.tsneLimit { snapshotFeatures += z }
                 for i in 0..<b.count { epochLabels.append((b.indices[i], hard[i], b.labels[i])) }

@@ -11,9 +11,11 @@ public struct DataSource: Sendable {
     public let name: String
 
     /// Opens `path` (ImageFolder root, flat folder or labels.csv) and builds or reuses its cache.
-    /// `flag` names the option the path came from, for messages.
+    /// `flag` names the option the path came from, for messages. With `expectedFingerprint` (the images a run's
+    /// checkpoints were made from), other images are refused before the cache is rebuilt for them.
     public static func open(_ path: String, name: String, settings: RunSettings, run: RunDirectory,
-                            flag: String = "--data", progress: any ProgressSink) throws -> DataSource {
+                            flag: String = "--data", expectedFingerprint: String? = nil,
+                            progress: any ProgressSink) throws -> DataSource {
         let url = URL(fileURLWithPath: path)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw WorkflowError("\(flag) \(path): no such file or folder")
@@ -21,6 +23,9 @@ public struct DataSource: Sendable {
         let dataset: ImageDataset
         do { dataset = try ImageDataset.open(url, strict: settings.strict) } catch {
             throw WorkflowError("cannot use \(path) as a dataset: \(error)")
+        }
+        if let expectedFingerprint, PreprocessedCache.fingerprint(dataset) != expectedFingerprint {
+            throw WorkflowError("the images in \(path) changed since \(run.root.path)'s checkpoints were made from them (\(dataset.samples.count) images now; files added, removed or modified); restore them, or use a new --run directory")
         }
         if !dataset.skipped.isEmpty {
             progress.line("\(name): skipped \(dataset.skipped.errors.count) file(s) while listing:\n\(dataset.skipped)")
@@ -55,6 +60,13 @@ public struct DataSource: Sendable {
 
     /// Number of images that decoded.
     public var usableCount: Int { dataset.samples.count - cache.skipped.errors.count }
+
+    /// Refuses `--k` clusters for fewer usable images.
+    public func checkClusterCount(_ k: Int) throws {
+        guard k <= usableCount else {
+            throw WorkflowError("--k \(k) is larger than the number of usable images (\(usableCount)); use a smaller --k or more data")
+        }
+    }
 
     public func loader(normalization: Normalization, batch: Int, augmentation: AugmentationOptions? = nil) -> ImageLoader {
         ImageLoader(dataset: dataset, preprocessing: preprocessing, normalization: normalization, batchSize: batch,

@@ -51,7 +51,8 @@ public enum Evaluation {
         m.model = model.identity
         // Splits evaluated with an earlier model (the run was clustered again since) go, with their rows and features.
         // (A split without a model tag comes from an older wbc: unknown, so kept.)
-        let stale = Set(readMetrics(run).filter { $0.key != split && $0.value.model != nil && $0.value.model != m.model }.map(\.key))
+        let previous = readMetrics(run)
+        let stale = Set(previous.filter { $0.key != split && $0.value.model != nil && $0.value.model != m.model }.map(\.key))
         for old in stale { try? FileManager.default.removeItem(at: run.features(old)) }
         let names = source.dataset.classNames
         if let ev = try DECTraining.evaluate(labels: a.labels, clusters: a.clusters, classNames: names, k: model.k) {
@@ -70,7 +71,9 @@ public enum Evaluation {
         do {
             try AtomicFile.write(NPY.encode(a.features, shape: [a.count, a.dimension]), to: run.features(split).path)
         } catch { throw WorkflowError("cannot write \(run.features(split).path): \(error)") }
-        try writeMetrics(m, split: split, run: run, dropping: stale)
+        var all = previous.filter { !stale.contains($0.key) }
+        all[split] = m
+        try writeMetrics(all, run: run)
         try run.recordStage("evaluate \(split)", seconds: monotonicSeconds() - t0)
         return (m, a)
     }
@@ -98,9 +101,7 @@ public enum Evaluation {
         try RunDirectory.writeAtomically(([header] + kept + rows).joined(separator: "\n") + "\n", to: run.assignments)
     }
 
-    static func writeMetrics(_ m: SplitMetrics, split: String, run: RunDirectory, dropping stale: Set<String> = []) throws {
-        var all = readMetrics(run).filter { !stale.contains($0.key) }
-        all[split] = m
+    static func writeMetrics(_ all: [String: SplitMetrics], run: RunDirectory) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunDirectory.writeAtomically(String(decoding: try enc.encode(all), as: UTF8.self) + "\n", to: run.metrics)

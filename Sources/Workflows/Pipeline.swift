@@ -52,14 +52,10 @@ public enum Pipeline {
             throw WorkflowError("\(run.root.path) has checkpoints made with other settings (\(differences.joined(separator: "; "))); rerun with the run's settings to resume, or use a new --run directory")
         }
         guard let dataPath = settings.data else { throw WorkflowError("no --data given") }
-        let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run, progress: progress)
-        if needsK, settings.k > train.usableCount {
-            throw WorkflowError("--k \(settings.k) is larger than the number of usable images (\(train.usableCount)); use a smaller --k or more data")
-        }
+        let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run,
+                                        expectedFingerprint: saved?.dataFingerprint, progress: progress)
+        if needsK { try train.checkClusterCount(settings.k) }
         settings.dataFingerprint = train.cache.sourceFingerprint
-        if let before = saved?.dataFingerprint, before != settings.dataFingerprint {
-            throw WorkflowError("the images in \(dataPath) changed since \(run.root.path)'s checkpoints were made from them (\(train.dataset.samples.count) images now; files added, removed or modified); restore them, or use a new --run directory")
-        }
         if saved == nil { try run.saveConfig(settings) }
         return (settings, train)
     }

@@ -343,6 +343,20 @@ struct WorkflowBadInputTests {
         #expect(try dir.loadConfig()?.k == clustering.k)
     }
 
+    @Test func divergingClusteringSaysWhereAndWhatToChange() throws {
+        var (dir, _, s) = try runWithData(perClass: 4, seed: 5)
+        s.pretrainEpochs = 1
+        s.clusterEpochs = 3
+        s.tol = 0
+        s.clusterLearningRate = 1e8
+        let (prepared, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: SilentProgress())
+        _ = try Pretraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress())
+        let error = #expect(throws: WorkflowError.self) { try DECTraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress()) }
+        let message = error?.message ?? ""
+        #expect(message.contains("training diverged") && message.contains("Lower --lr"), "\(message)")
+        #expect(message.contains("cluster epoch "), "\(message)")
+    }
+
     @Test func interruptedCheckpointWritesAreRemovedByTheNextTrainingCommand() throws {
         let dir = try tempRun()
         let leftover = dir.checkpoints.appendingPathComponent(".autoencoder-last.safetensors.tmp-AbC123")
