@@ -1,6 +1,7 @@
 import CPeak
 import Compute
 import Foundation
+import Imaging
 import Models
 #if canImport(Glibc)
 import Glibc
@@ -145,7 +146,7 @@ public enum ModelBenchmark {
             progress(r + 1, times.last!)
         }
         var result = summarize(c, times)
-        if !phases.isEmpty { result.phaseSeconds = phases.mapValues(median) }
+        if !phases.isEmpty { result.phaseSeconds = phases.mapValues(DecodeBenchmark.median) }
         return result
     }
 
@@ -191,15 +192,9 @@ public enum ModelBenchmark {
     }
 
     static func summarize(_ c: BenchmarkConfiguration, _ times: [Double]) -> BenchmarkResult {
-        let m = median(times)
+        let m = DecodeBenchmark.median(times)
         return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / m, medianSeconds: m,
                                minSeconds: times.min()!, maxSeconds: times.max()!, peakRSSBytes: peakResidentBytes(),
                                threads: Engine.threads, gflopsPerSecond: Double(c.batch) / m * flopsPerImage(c) / 1e9)
-    }
-
-    /// The median of a non-empty list (the mean of the middle two for an even count).
-    static func median(_ values: [Double]) -> Double {
-        let v = values.sorted()
-        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 }

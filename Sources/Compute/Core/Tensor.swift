@@ -247,11 +247,6 @@ public final class Tensor: @unchecked Sendable {
 
     /// Whether `other` has this tensor's shape and physical layout (so storage-order math lines up).
     func sharesLayout(with other: Tensor) -> Bool { shape == other.shape && Layout.equal(desc, other.desc) }
-
-    /// The first non-finite value's index, if any.
-    public func firstNonFinite() -> Int? {
-        withValues { v in v.firstIndex { !$0.isFinite } }
-    }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -55,7 +55,8 @@ public enum DecodeBenchmark {
         return Double(done.count) / max(seconds, 1e-9)
     }
 
-    static func median(_ values: [Double]) -> Double {
+    /// The median (the mean of the middle two for an even count); 0 when empty. Also used by `wbc bench`'s model modes.
+    public static func median(_ values: [Double]) -> Double {
         let s = values.sorted()
         guard !s.isEmpty else { return 0 }
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
