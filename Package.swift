@@ -15,17 +15,18 @@ let libraries: [Target] = [
     .target(name: "Determinism"),
     // The CPU's fp32 FMA peak, for `wbc bench --mode peak` (C: vector intrinsics chosen at run time).
     .target(name: "CPeak", path: "Sources/CPeak"),
-    .target(name: "Compute", dependencies: ["CDNNL", "Determinism"]),
+    // The one thread pool (oneDNN's OpenMP threads), for everything that runs on several cores.
+    .target(name: "Parallelism", dependencies: ["CDNNL"]),
+    .target(name: "Compute", dependencies: ["CDNNL", "Parallelism", "Determinism"]),
     .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "Determinism"]),
     .target(name: "Models", dependencies: [
-        "Compute",
+        "Compute", "Determinism",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
     ]),
-    .target(name: "Clustering", dependencies: ["Compute", "Determinism"]),
+    .target(name: "Clustering", dependencies: ["Parallelism", "Determinism"]),
     .target(name: "Report", dependencies: []),
     .target(name: "Workflows", dependencies: [
         "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report", "Determinism",
-        .product(name: "Logging", package: "swift-log"),
     ]),
 ]
 
@@ -35,19 +36,19 @@ let executables: [Target] = [
     .executableTarget(name: "wbc", dependencies: [
         "Workflows", "Compute", "Imaging", "Models", "Clustering", "Report", "Determinism",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"),
     ]),
 ]
 
 // MARK: - Tests (mirror Sources/)
 
 let tests: [Target] = [
-    .testTarget(name: "ComputeTests", dependencies: ["Compute"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"]),
+    .testTarget(name: "ComputeTests", dependencies: ["Compute", "Parallelism", "Determinism"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ModelsTests", dependencies: ["Models", "Compute"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Compute"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "Compute", "Determinism"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Determinism"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ReportTests", dependencies: ["Report"]),
-    .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering"]),
+    .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering", "Determinism"]),
 ]
 
 let package = Package(
@@ -55,11 +56,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "wbc", targets: ["wbc"]),
-        .library(name: "WBCCluster", targets: ["Determinism", "Compute", "Imaging", "Models", "Clustering", "Report", "Workflows"]),
+        .library(name: "WBCCluster", targets: ["Determinism", "Parallelism", "Compute", "Imaging", "Models", "Clustering", "Report", "Workflows"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: systemLibraries + libraries + executables + tests,

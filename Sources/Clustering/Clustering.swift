@@ -3,4 +3,4 @@
 //
 // Every matrix here is a plain row-major `[Float]` with its sizes passed explicitly (`n` rows of `d` values), so the
 // module stands on its own below the compute core. Every random draw comes from a `SeededGenerator`.
-@_exported import Determinism
+import Determinism

@@ -22,9 +22,9 @@ public enum ClusteringError: Error, CustomStringConvertible, Sendable, Equatable
             return "\(name) is empty; pass at least one point with at least one feature"
         case let .invalidClusterCount(k, points):
             if k < 1 {
-                return "k = \(k) clusters is not allowed; use --k 1 or more"
+                return "k = \(k) clusters is not allowed; ask for 1 cluster or more"
             }
-            return "k = \(k) clusters is more than the \(points) points available; use --k \(points) or fewer, or add data"
+            return "k = \(k) clusters is more than the \(points) points available; ask for \(points) clusters or fewer, or add data"
         case let .nonFinite(name, row, column):
             return "\(name) holds a NaN or infinite value at row \(row), column \(column); the features are broken (check the model checkpoint and the input images)"
         case let .invalidParameter(name, value, reason):

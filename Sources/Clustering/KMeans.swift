@@ -1,3 +1,4 @@
+import Determinism
 /// k-means clustering: k-means++ seeding (greedy, with 2 + ⌊ln k⌋ candidates per centre as scikit-learn does), Lloyd
 /// iterations, several restarts keeping the lowest inertia.
 ///

@@ -1,3 +1,4 @@
+import Determinism
 /// The inner loops of k-means on one validated n × d matrix. Distances use ‖x‖² − 2x·c + ‖c‖² with the row norms
 /// computed once, clamped at 0 against rounding.
 struct KMeansEngine {

@@ -1,3 +1,4 @@
+import Determinism
 /// Principal component analysis by randomized subspace iteration (Halko, Martinsson & Tropp 2011): a seeded
 /// Gaussian sketch of the centred data, a few power iterations with re-orthonormalisation, then the exact
 /// eigen-decomposition of the small projected matrix. Accurate to float precision for the leading components when

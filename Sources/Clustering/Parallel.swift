@@ -1,4 +1,4 @@
-import Compute
+import Parallelism
 
 /// Splits row loops over worker threads.
 ///

@@ -1,2 +1,2 @@
 // Compute: tensors on oneDNN, layers with explicit backward passes, losses, optimizers, safetensors.
-@_exported import Determinism
+import Determinism

@@ -1,3 +1,4 @@
+import Determinism
 import Compute
 
 /// Which autoencoder the pretraining stage trains.
@@ -9,17 +10,9 @@ public enum AutoencoderKind: String, Sendable, Codable, CaseIterable {
     case vae
 }
 
-/// How the encoder's output becomes the feature vector that k-means and DEC see.
-public enum FeatureMode: String, Sendable, Codable, CaseIterable {
-    /// Global average pool of the trunk: `[N, C]` (2048 for ResNet-50).
-    case pooled
-    /// The whole trunk map flattened: `[N, C·h·w]` (100,352 at 224² for ResNet-50), as the reference does.
-    case flat
-}
-
 /// The architecture of an autoencoder, saved with its weights so a checkpoint names what it holds.
 public struct AutoencoderSpec: Sendable, Codable, Equatable {
-    public var backbone: ResNetDepth = .resnet50
+    public var backbone: BackboneID = .resnet50
     public var kind: AutoencoderKind = .convAE
     /// Input side in pixels (square).
     public var imageSize = 224
@@ -29,18 +22,18 @@ public struct AutoencoderSpec: Sendable, Codable, Equatable {
     public var beta: Float = 1
     public init() {}
 
-    /// Spatial size of the trunk's output map.
-    public var trunkSide: Int {
-        // conv1 (stride 2) then maxpool (stride 2) then three stride-2 stages.
-        var s = imageSize
-        s = (s + 2 * 3 - 7) / 2 + 1
-        s = (s + 2 - 3) / 2 + 1
-        for _ in 0..<3 { s = (s + 2 - 3) / 2 + 1 }
-        return s
+    /// The backbone's architecture. A spec read from a file is checked first (`Backbones.named`), so an
+    /// unknown name never reaches here.
+    public var architecture: any BackboneArchitecture {
+        guard let a = backbone.architecture else { preconditionFailure("unknown backbone '\(backbone)'; check specs read from files") }
+        return a
     }
 
+    /// Spatial size of the trunk's output map.
+    public var trunkSide: Int { architecture.trunkSide(imageSize: imageSize) }
+
     public func featureDimension(_ mode: FeatureMode) -> Int {
-        mode == .pooled ? backbone.featureChannels : backbone.featureChannels * trunkSide * trunkSide
+        FeatureExtractor.dimension(mode, channels: architecture.featureChannels, trunkSide: trunkSide)
     }
 }
 
@@ -56,20 +49,17 @@ public struct ReconstructionLoss: Sendable {
 public final class Autoencoder: Layer, @unchecked Sendable {
     public let spec: AutoencoderSpec
     public var isTraining = true
-    public let encoder: ResNet
+    public let encoder: any Backbone
     public let decoder: ReferenceDecoder
     let gap = GlobalAveragePool()
     let mu: Linear?, logVar: Linear?, expand: Linear?
     let expandReLU = ActivationLayer(.relu)
     private var vaeSaved: (mu: [Float], logVar: [Float], eps: [Float], trunkShape: [Int])?
-    /// What the last `features` call computed, for `backwardFeatures`.
-    private struct FeaturePass { var mode: FeatureMode; var views: Int; var n: Int; var map: [Int] }
-    private var featurePass: FeaturePass?
 
     public init(_ spec: AutoencoderSpec, seed: UInt64 = 0) {
         self.spec = spec
-        encoder = ResNet(spec.backbone, classes: nil, seed: seed)
-        let c = spec.backbone.featureChannels
+        encoder = spec.architecture.makeBackbone(seed: seed)
+        let c = spec.architecture.featureChannels
         decoder = ReferenceDecoder(inChannels: c, outputSize: (spec.imageSize, spec.imageSize), seed: seed &+ 1)
         var r = SeededGenerator(seed: seed &+ 2)
         if spec.kind == .vae {
@@ -155,44 +145,6 @@ public final class Autoencoder: Layer, @unchecked Sendable {
 
     public func backward(_ dy: Tensor) throws -> Tensor {
         throw ComputeError("Autoencoder: use reconstructionStep(noisy:clean:) for training")
-    }
-
-    // MARK: Features for clustering
-
-    /// Encoder features `[N, D]` in the current mode (training mode keeps what `backwardFeatures` needs).
-    ///
-    /// With `views` > 1 the batch is run once as `views`·N images (see `DihedralViews`) and each image's
-    /// features are the mean of its views' features, which does not depend on how the cell was turned.
-    public func features(_ x: Tensor, mode: FeatureMode, views: Int = 1) throws -> Tensor {
-        let n = x.shape[0]
-        let map = try encoder.trunk(DihedralViews.stack(x, views: views))
-        let all: Tensor
-        switch mode {
-        case .pooled:
-            all = try gap.forward(map)
-        case .flat:
-            all = try map.plain().reshaped([map.shape[0], map.count / map.shape[0]])
-        }
-        featurePass = FeaturePass(mode: mode, views: views, n: n, map: map.shape)
-        guard views > 1 else { return all }
-        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.average(all.toArray(), views: views))
-    }
-
-    /// Backpropagates a gradient of the last `features` call's output into the encoder's parameters.
-    public func backwardFeatures(_ dFeatures: Tensor, mode: FeatureMode) throws {
-        guard let pass = featurePass, pass.mode == mode, dFeatures.shape.first == pass.n else {
-            throw ComputeError("backwardFeatures(\(mode), \(dFeatures.shape)) does not follow a features() call with that mode and batch")
-        }
-        var d = dFeatures
-        if pass.views > 1 {
-            d = try Tensor(shape: [pass.views * pass.n, dFeatures.shape[1]], values: DihedralViews.averageBackward(dFeatures.toArray(), views: pass.views))
-        }
-        switch mode {
-        case .pooled:
-            try encoder.backwardTrunkParameters(gap.backward(d))
-        case .flat:
-            try encoder.backwardTrunkParameters(d.reshaped(pass.map))
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Determinism
 import Compute
 
 /// One residual up-sampling block of the reference decoder:

@@ -1,116 +1,136 @@
 import Compute
 import Foundation
 import Imaging
+import Models
+import Report
 
-/// `wbc run`: pretrain → cluster → evaluate (train, and test when given) → report.
+/// The front door: one entry per command. Front ends (the CLI, tests, a server) parse their input into
+/// `SettingsOverrides` and the like, call one of these, and present the result; everything else happens here.
 public enum Pipeline {
-    public struct Outcome: Sendable {
-        public var metrics: [String: SplitMetrics]
-        public var seconds: Double
+    /// Where a command reports: the progress output, and whether to draw per-epoch pictures.
+    static func events(run: RunDirectory, settings: RunSettings?, progress: any ProgressSink) -> TrainingEvents {
+        var observers: [any TrainingObserver] = [TrainingLogObserver(run.trainingLog), ProgressObserver(progress)]
+        if let settings, settings.plotEvery > 0 { observers.append(SnapshotPlotter(run: run)) }
+        return TrainingEvents(observers)
     }
 
-    /// Writes a synthetic 4-class set under `RUN/synthetic/{train,test}` (unless present) and returns the paths.
-    public static func synthesize(run: RunDirectory, perClass: Int, seed: UInt64, progress: any ProgressSink) throws -> (String, String) {
-        let t0 = monotonicSeconds()
-        let root = run.root.appendingPathComponent("synthetic", isDirectory: true)
-        let train = root.appendingPathComponent("train"), test = root.appendingPathComponent("test")
-        let marker = root.appendingPathComponent("complete-\(perClass)-\(seed)")
-        if !FileManager.default.fileExists(atPath: marker.path) {
-            // The run's checkpoints were made from the set that is there: regenerating it would lose them.
-            let present = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).first { $0.hasPrefix("complete-") }
-            if run.hasCheckpoints, let present {
-                let made = present.dropFirst("complete-".count).split(separator: "-")
-                throw WorkflowError("\(run.root.path) was trained on a synthetic set of \(made.first ?? "?") images per class, seed \(made.last ?? "?"); rerun with --per-class \(made.first ?? "?") --seed \(made.last ?? "?") to resume, or use a new --run directory")
-            }
-            try? FileManager.default.removeItem(at: root)
-            do {
-                _ = try SyntheticSmears.write(to: train, perClass: perClass, seed: seed)
-                _ = try SyntheticSmears.write(to: test, perClass: max(4, perClass / 4), seed: seed &+ 1_000_003)
-            } catch {
-                throw WorkflowError("\(error)")
-            }
-            try RunDirectory.writeAtomically("synthetic set complete\n", to: marker)
-            progress.line("synthetic data: \(perClass) training and \(max(4, perClass / 4)) test images per class in \(root.path)")
-            try run.recordStage("synthesize", seconds: monotonicSeconds() - t0)
+    // MARK: Training
+
+    /// The whole method (`run`): pretrain → cluster → evaluate (train and test) → report. Without data, on a
+    /// synthetic set of `perClass` images per class (preset `tiny` unless one is given).
+    public static func run(_ overrides: SettingsOverrides, runPath: String, perClass: Int = 64,
+                           progress: any ProgressSink) throws -> RunStage.Outcome {
+        let run = try RunDirectory(runPath)
+        let synthetic = overrides.data == nil
+        var settings = overrides.resolve(.preset(fallback: synthetic ? .tiny : .fast))
+        let events = events(run: run, settings: settings, progress: progress)
+        if synthetic {
+            guard perClass >= 4 else { throw WorkflowError("\(setting: .perClass) must be at least 4 (got \(perClass))") }
+            (settings.data, settings.test) = try SyntheticData.prepare(run: run, perClass: perClass, seed: settings.seed, events: events)
         }
-        return (train.path, test.path)
+        let outcome = try RunStage.run(settings: settings, run: run, events: events, progress: progress)
+        try ReportWriter.write(run: run, progress: progress)
+        return outcome
     }
 
-    /// What every training command does first: checks the settings, opens the training data, and refuses to
-    /// mix them into a run directory whose checkpoints were made otherwise (naming what differs). Until a
-    /// directory has checkpoints its config.json is just overwritten, so a failed first attempt (a wrong
-    /// --data, a --k too large) does not lock it. With checkpoints, config.json is rewritten only by a stage that
-    /// has accepted the settings (before its first epoch), so a refused command leaves it as it was.
-    public static func prepare(_ requested: RunSettings, run: RunDirectory, needsK: Bool, progress: any ProgressSink) throws -> (RunSettings, DataSource) {
-        var settings = requested
-        try settings.validate()
-        if settings.threads > 0 { Engine.setThreads(settings.threads) }
-        let leftovers = run.removeInterruptedWrites()
-        if !leftovers.isEmpty { progress.line("removed \(leftovers.count) unfinished checkpoint write(s) of an interrupted run") }
-        let saved = run.hasCheckpoints ? try run.loadConfig() : nil
-        if let saved, case let differences = saved.modelDifferences(from: settings), !differences.isEmpty {
-            throw WorkflowError("\(run.root.path) has checkpoints made with other settings (\(differences.joined(separator: "; "))); rerun with the run's settings to resume, or use a new --run directory")
-        }
-        guard let dataPath = settings.data else { throw WorkflowError("no --data given") }
-        let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run,
-                                        expectedFingerprint: saved?.dataFingerprint, progress: progress)
-        if needsK { try train.checkClusterCount(settings.k) }
-        settings.dataFingerprint = train.cache.sourceFingerprint
-        if saved == nil { try run.saveConfig(settings) }
-        return (settings, train)
+    /// Stage 1 alone (`pretrain`), continuing the run's saved settings unless a preset is given.
+    public static func pretrain(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> PretrainResult {
+        let run = try RunDirectory(runPath)
+        let requested = overrides.resolve(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        let events = events(run: run, settings: requested, progress: progress)
+        let (settings, train) = try RunStage.prepare(requested, run: run, needsK: false, events: events, progress: progress)
+        return try PretrainStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
     }
 
-    public static func run(settings: RunSettings, run: RunDirectory, progress: any ProgressSink,
-                           report: (RunDirectory, any ProgressSink) throws -> Void = { _, _ in }) throws -> Outcome {
-        let t0 = monotonicSeconds()
-        let (settings, train) = try prepare(settings, run: run, needsK: true, progress: progress)
-        _ = try Pretraining.run(settings: settings, run: run, train: train, progress: progress)
-        // Each stage runs other tensor sizes: the buffers pooled for the last one would only sit in memory.
-        Engine.releasePooledBuffers()
-        let (model, _) = try DECTraining.run(settings: settings, run: run, train: train, progress: progress)
-        Engine.releasePooledBuffers()
-        var metrics: [String: SplitMetrics] = [:]
-        let (mTrain, _) = try Evaluation.run(model: model, source: train, split: "train", run: run, progress: progress)
-        metrics["train"] = mTrain
-        progress.line(summary("train", mTrain))
-        if let testPath = settings.test {
-            let test = try DataSource.open(testPath, name: "test", settings: settings, run: run, flag: "--test", progress: progress)
-            let (mTest, _) = try Evaluation.run(model: model, source: test, split: "test", run: run, progress: progress)
-            metrics["test"] = mTest
-            progress.line(summary("test", mTest))
-        }
-        try report(run, progress)
-        return Outcome(metrics: metrics, seconds: monotonicSeconds() - t0)
+    /// What `cluster` reports: the clustering and the training split's metrics.
+    public struct ClusterReport: Sendable {
+        public var outcome: ClusteringOutcome
+        public var train: SplitMetrics
     }
 
-    public static func summary(_ split: String, _ m: SplitMetrics) -> String {
-        guard let acc = m.accuracy, let nmi = m.nmi, let ari = m.ari else {
-            return "\(split): \(m.images) images, clusters of sizes \(m.counts) (unlabelled: no metrics)"
-        }
-        var s = String(format: "%@: %d images  ACC %.4f  NMI %.4f  ARI %.4f", split, m.images, acc, nmi, ari)
-        if let labelled = m.labelled, labelled < m.images {
-            s += " (scored on the \(labelled) images with one label; \(m.images - labelled) have none or several)"
-        }
-        if let mp = m.mononuclearPolymorphonuclearAccuracy { s += String(format: "  mono/poly %.4f", mp) }
-        return s
+    /// Stage 2 alone (`cluster`), then the training split's evaluation.
+    public static func cluster(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> ClusterReport {
+        let run = try RunDirectory(runPath)
+        let requested = overrides.resolve(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        let events = events(run: run, settings: requested, progress: progress)
+        let (settings, train) = try RunStage.prepare(requested, run: run, needsK: true, events: events, progress: progress)
+        let outcome = try ClusterStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
+        let (metrics, _) = try EvaluateStage.run(model: outcome.model, source: train, split: "train", run: run, progress: progress)
+        return ClusterReport(outcome: outcome, train: metrics)
     }
-}
 
-extension RunSettings {
-    /// The settings, among those that shape the model and its data, that differ from `o` ("--size 64 → 96"),
-    /// empty when a run directory made with `self` can be resumed with `o`. (The stages check the rest, e.g.
-    /// --k and the learning rates, against their own checkpoints.)
-    func modelDifferences(from o: RunSettings) -> [String] {
-        var out: [String] = []
-        func check(_ flag: String, _ a: String, _ b: String) { if a != b { out.append("\(flag) \(a) → \(b)") } }
-        check("--data", data ?? "none", o.data ?? "none")
-        check("--size", String(size), String(o.size))
-        check("--crop", crop.rawValue, o.crop.rawValue)
-        check("--normalize", normalization.rawValue, o.normalization.rawValue)
-        check("--backbone", backbone.rawValue, o.backbone.rawValue)
-        check("--model", model.rawValue, o.model.rawValue)
-        check("--features", features.rawValue, o.features.rawValue)
-        check("--seed", String(seed), String(o.seed))
-        return out
+    // MARK: Using a trained run
+
+    /// `evaluate`: scores the run's clustering model on `data` as split `split`.
+    public static func evaluate(runPath: String, data: String, split: String, threads: Int = 0,
+                                progress: any ProgressSink) throws -> SplitMetrics {
+        useThreads(threads)
+        let run = try RunDirectory.existing(runPath)
+        let (model, checkpoint) = try ClusterModel.load(run.decBest)
+        let settings = try checkpoint.settings(file: run.decBest.path)
+        let source = try DataSource.open(data, name: split, settings: settings, run: run, progress: progress)
+        return try EvaluateStage.run(model: model, source: source, split: split, run: run, progress: progress).0
     }
+
+    /// `predict`: cluster, cell type and confidence of each image; the files that could not be read.
+    public static func predict(runPath: String, images: [String], threads: Int = 0,
+                               progress: any ProgressSink) throws -> (predictions: [Prediction], skipped: [String]) {
+        useThreads(threads)
+        let run = try RunDirectory.existing(runPath)
+        return try PredictStage.predict(run: run, images: images, progress: progress)
+    }
+
+    /// `report`: rebuilds `RUN/report.html` from the run directory.
+    public static func report(runPath: String, progress: any ProgressSink) throws -> URL {
+        let run = try RunDirectory.existing(runPath)
+        guard FileManager.default.fileExists(atPath: run.config.path) else {
+            throw WorkflowError("\(runPath) is not a run directory (no config.json); train one first (run or pretrain)")
+        }
+        try ReportWriter.write(run: run, progress: progress)
+        return run.report
+    }
+
+    /// `embed`: pooled features of images, as `OUT/features.npy` and `OUT/index.csv`.
+    public static func embed(inputs: [String], out: String, options: EmbedStage.Options, threads: Int = 0,
+                             progress: any ProgressSink) throws -> EmbedStage.Result {
+        useThreads(threads)
+        return try EmbedStage.run(inputs: inputs, out: out, options: options, progress: progress)
+    }
+
+    // MARK: Tools
+
+    /// `bench` (model modes): forward, training step, one convolution, or the FMA peak.
+    public static func bench(_ configuration: BenchmarkConfiguration, progress: (Int, Double) -> Void = { _, _ in }) throws -> BenchmarkResult {
+        try ModelBenchmark.run(configuration, progress: progress)
+    }
+
+    /// `bench --mode decode`: decode + crop + resize of the images under `data`, one thread and `threads`.
+    public static func benchDecode(data: String, options: PreprocessOptions, passes: Int, threads: Int,
+                                   limit: Int? = nil) throws -> (result: DecodeBenchmarkResult, files: [URL]) {
+        let dataset: ImageDataset
+        do { dataset = try ImageDataset.open(URL(fileURLWithPath: data)) } catch { throw WorkflowError(parts: [.setting(.data), .text(" \(data): \(error)")]) }
+        var files = dataset.samples.map(\.url)
+        if let limit {
+            // Evenly across the list (classes in order), so every class is represented.
+            let step = max(1, files.count / limit)
+            files = Array(stride(from: 0, to: files.count, by: step).prefix(limit).map { files[$0] })
+        }
+        return (DecodeBenchmark.run(files: files, options: options, passes: passes, threads: threads), files)
+    }
+
+    /// `synth`: a synthetic blood-smear set in ImageFolder layout with a labels.csv.
+    public static func synthesize(out: String, perClass: Int, seed: UInt64, size: ImageSize) throws -> SyntheticSmears.Summary {
+        do {
+            return try SyntheticSmears.write(to: URL(fileURLWithPath: out), perClass: perClass, seed: seed, options: SyntheticSmears.Options(size: size))
+        } catch { throw WorkflowError("synthetic data", error) }
+    }
+
+    /// Writes a bar chart of counts per cell type as SVG.
+    public static func writeCountsChart(_ counts: [(String, Int)], to path: String) throws {
+        let svg = SVGChart.bar(title: "Cell types", bars: counts.map { BarDatum(label: $0.0, value: Double($0.1)) },
+                               xLabel: "Cell type", yLabel: "Images")
+        try AtomicText.write(svg, to: URL(fileURLWithPath: path))
+    }
+
+    static func useThreads(_ threads: Int) { if threads > 0 { Engine.setThreads(threads) } }
 }

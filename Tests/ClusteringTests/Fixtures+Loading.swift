@@ -1,3 +1,4 @@
+import Determinism
 import Clustering
 import Foundation
 import Testing

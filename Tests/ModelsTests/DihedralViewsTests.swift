@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import Testing
 @testable import Compute
@@ -65,15 +66,16 @@ struct DihedralViewsTests {
         let x = Tensor.randomNormal([2, 3, side, side], using: &rng)
         for (t, views) in [(5, 8), (1, 4), (4, 2)] {
             let turned = try Tensor(shape: x.shape, values: DihedralViews.stack(x.toArray(), n: 2, channels: 3, side: side, transforms: [t]))
-            let a = try ae.features(x, mode: mode, views: views).toArray()
-            let b = try ae.features(turned, mode: mode, views: views).toArray()
+            let a = try FeatureExtractor(backbone: ae.encoder, mode: mode, views: views).features(x).toArray()
+            let b = try FeatureExtractor(backbone: ae.encoder, mode: mode, views: views).features(turned).toArray()
             let scale = a.map(abs).max() ?? 1
             #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "transform \(t), \(views) views")
             // Without the views, turning the image changes its features.
-            let single = try ae.features(x, mode: mode).toArray(), singleTurned = try ae.features(turned, mode: mode).toArray()
+            let one = FeatureExtractor(backbone: ae.encoder, mode: mode)
+            let single = try one.features(x).toArray(), singleTurned = try one.features(turned).toArray()
             #expect(zip(single, singleTurned).contains { abs($0 - $1) > 1e-2 * scale })
         }
-        #expect(throws: ComputeError.self) { try ae.features(x, mode: mode, views: 3) }
+        #expect(throws: ComputeError.self) { try FeatureExtractor(backbone: ae.encoder, mode: mode, views: 3).features(x) }
     }
 
     @Test(arguments: [(FeatureMode.pooled, 32), (.flat, 64)])
@@ -86,22 +88,25 @@ struct DihedralViewsTests {
         let g = (0..<(n * d)).map { _ in Float(rng.nextGaussian()) }
 
         // Stacked: one pass over 4·N images.
-        let z = try ae.features(x, mode: mode, views: views).toArray()
+        let stacked = FeatureExtractor(backbone: ae.encoder, mode: mode, views: views)
+        let conv1 = (ae.encoder as! ResNet).conv1
+        let z = try stacked.features(x).toArray()
         ae.encoder.zeroGrad()
-        try ae.backwardFeatures(Tensor(shape: [n, d], values: g), mode: mode)
-        let stackedGrad = try #require(ae.encoder.conv1.weight.grad).toArray()
-        #expect(throws: ComputeError.self) { try ae.backwardFeatures(Tensor(shape: [n + 1, d], values: [Float](repeating: 0, count: (n + 1) * d)), mode: mode) }
+        try stacked.backward(Tensor(shape: [n, d], values: g))
+        let stackedGrad = try #require(conv1.weight.grad).toArray()
+        #expect(throws: ComputeError.self) { try stacked.backward(Tensor(shape: [n + 1, d], values: [Float](repeating: 0, count: (n + 1) * d))) }
+        let single = FeatureExtractor(backbone: ae.encoder, mode: mode)
 
         // By hand: each view alone, averaged; the gradients (each 1/4 of g) summed.
         var expected = [Float](repeating: 0, count: n * d)
         var expectedGrad = [Float](repeating: 0, count: stackedGrad.count)
         for t in DihedralViews.transforms(views) {
             let view = try Tensor(shape: x.shape, values: DihedralViews.stack(x.toArray(), n: n, channels: 3, side: side, transforms: [t]))
-            let f = try ae.features(view, mode: mode).toArray()
+            let f = try single.features(view).toArray()
             for i in expected.indices { expected[i] += f[i] / Float(views) }
             ae.encoder.zeroGrad()
-            try ae.backwardFeatures(Tensor(shape: [n, d], values: g.map { $0 / Float(views) }), mode: mode)
-            for (i, v) in try #require(ae.encoder.conv1.weight.grad).toArray().enumerated() { expectedGrad[i] += v }
+            try single.backward(Tensor(shape: [n, d], values: g.map { $0 / Float(views) }))
+            for (i, v) in try #require(conv1.weight.grad).toArray().enumerated() { expectedGrad[i] += v }
         }
         let zScale = expected.map(abs).max() ?? 1, gScale = expectedGrad.map(abs).max() ?? 1
         #expect(zip(z, expected).allSatisfy { abs($0 - $1) <= 1e-4 * zScale })

@@ -34,7 +34,7 @@ struct PretrainedWeightsTests {
         let start = Date()
         let error = try #require(throws: WeightDownloadError.self) { try WeightDownload.fetch(weights, into: directory, timeout: 5) }
         #expect(Date().timeIntervalSince(start) < 20)
-        #expect(error.description.contains("wbc weights import \(directory.path)/resnet50-0676ba61.pth --arch resnet50"))
+        #expect(error.description.contains("copy it to \(directory.path)/resnet50-0676ba61.pth, then import it as resnet50"))
         #expect(error.description.contains("curl -LO http://127.0.0.1:9/models/resnet50-0676ba61.pth"))
         #expect(error.description.contains("must start with 0676ba61"))
     }

@@ -4,8 +4,8 @@ import Testing
 @Suite("ResNet state-dict spec")
 struct ResNetSpecTests {
     // Parameter counts torchvision reports (sum of p.numel() over model.parameters()).
-    @Test(arguments: [(ResNetArch.resnet18, 11_689_512, 122), (.resnet34, 21_797_672, 218), (.resnet50, 25_557_032, 320)])
-    func countsMatchTorchvision(_ arch: ResNetArch, _ parameterCount: Int, _ keyCount: Int) {
+    @Test(arguments: [(ResNetDepth.resnet18, 11_689_512, 122), (.resnet34, 21_797_672, 218), (.resnet50, 25_557_032, 320)])
+    func countsMatchTorchvision(_ arch: ResNetDepth, _ parameterCount: Int, _ keyCount: Int) {
         let spec = ResNetSpec(arch)
         #expect(spec.parameters.count == keyCount)
         let learnable = spec.parameters.filter { !$0.isInteger && !$0.name.hasSuffix("running_mean") && !$0.name.hasSuffix("running_var") }

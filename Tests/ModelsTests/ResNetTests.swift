@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import Testing
 @testable import Compute
@@ -175,7 +176,7 @@ struct ResNetParityTests {
         }
         // The same weights through the PyTorch checkpoint reader and the importer.
         let pth = dir.appendingPathComponent("weights.pth")
-        if FileManager.default.fileExists(atPath: pth.path), let a = ResNetArch(rawValue: arch.rawValue) {
+        if FileManager.default.fileExists(atPath: pth.path), let a = ResNetDepth(rawValue: arch.rawValue) {
             let report = try WeightImport.importResNet(from: pth, arch: a, partial: false)
             var sd = StateDict()
             for t in report.tensors { sd.floats[t.name] = t.tensor }

@@ -1,3 +1,4 @@
+import Determinism
 import Compute
 import Foundation
 import Testing

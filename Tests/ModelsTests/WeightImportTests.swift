@@ -51,7 +51,7 @@ struct WeightImportTests {
         }
         #expect(error.description.contains("layer2.1.conv2.weight") && error.description.contains("head.fc.weight"))
         #expect(error.description.contains("fc.weight [10, 512] (expected [1000, 512])"))
-        #expect(error.description.contains("--partial"))
+        #expect(error.description.contains("partial: true"))
 
         let report = try WeightImport.importResNet(contents: contents, source: "my.pth", arch: .resnet18, partial: true)
         #expect(report.missing == ["layer2.1.conv2.weight"])
@@ -165,14 +165,14 @@ struct WeightImportTests {
         }
         #expect(error?.fittingArch == .resnet18)
         #expect(error?.description.contains("it is a resnet18 checkpoint") == true, "\(error?.description ?? "")")
-        #expect(error?.description.contains("pass --arch resnet18") == true)
+        #expect(error?.description.contains("pass arch: resnet18") == true)
         #expect(error?.message(archFlag: "--backbone", partialFlag: nil).contains("pass --backbone resnet18") == true)
         // ResNet-18's tensors are all inside ResNet-34's: a resnet34 file is named as one, not as a resnet18.
         let spec34 = ResNetSpec(.resnet34)
         let r34 = CheckpointContents(format: .safetensors, floatTensors: try spec34.parameters.filter { !$0.isInteger }.map {
             NamedTensor(name: $0.name, tensor: try HostTensor(shape: $0.shape, values: [Float](repeating: 0.5, count: $0.shape.reduce(1, *))))
         }, integerTensors: [])
-        for arch in [ResNetArch.resnet18, .resnet50] {
+        for arch in [ResNetDepth.resnet18, .resnet50] {
             let other = #expect(throws: WeightImportError.self) {
                 try WeightImport.importResNet(contents: r34, source: "r34.pth", arch: arch)
             }
@@ -186,7 +186,7 @@ struct WeightImportTests {
         }
         #expect(damaged?.fittingArch == nil)
         #expect(damaged?.description.contains("it is a") == false)
-        #expect(damaged?.description.contains("--partial") == true)
+        #expect(damaged?.description.contains("partial: true") == true)
     }
 
     @Test func otherFilesAreNotCheckpoints() throws {

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

@@ -1,3 +1,4 @@
+import Parallelism
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,7 @@ final class BufferPool: @unchecked Sendable {
     static let minimumBytes = 256 << 10
     static let pageBytes = 4096
 
-    private let lock = NSLockShim()
+    private let lock = Mutex()
     /// Free buffers by size, each list in the order they were freed (oldest first), with their sequence number.
     private var free: [Int: [(sequence: Int, pointer: UnsafeMutableRawPointer)]] = [:]
     private var sequence = 0

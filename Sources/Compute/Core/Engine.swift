@@ -1,4 +1,5 @@
 import CDNNL
+import Parallelism
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,13 +40,13 @@ public final class Engine: @unchecked Sendable {
 
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
-    private let lock = NSLockShim()
+    private let lock = Mutex()
     /// One primitive runs at a time: the stream is shared, and each primitive already uses every core
     /// (oneDNN's OpenMP pool), so callers on several threads (e.g. concurrent tests) queue instead of
     /// oversubscribing.
-    let executionLock = NSLockShim()
+    var executionLock: Mutex { OpenMP.executionLock }
     /// Guards the lazy creation of tensors' oneDNN memory objects.
-    let memoryLock = NSLockShim()
+    let memoryLock = Mutex()
     private var primitives: [String: Primitive] = [:]
     /// The one scratchpad buffer every primitive runs with (guarded by `executionLock`); it only grows.
     private var scratch: Storage? = nil
@@ -118,15 +119,8 @@ public final class Engine: @unchecked Sendable {
     /// Number of cached primitives (for tests and diagnostics).
     public var cachedPrimitiveCount: Int { lock.lock(); defer { lock.unlock() }; return primitives.count }
 
-    /// Sets the number of OpenMP threads oneDNN uses (default: all cores).
-    public static func setThreads(_ n: Int) {
-        guard n > 0 else { return }
-        _ = Engine.shared
-        typealias SetFn = @convention(c) (Int32) -> Void
-        if let sym = dlsym(nil /* RTLD_DEFAULT */, "omp_set_num_threads") {
-            unsafeBitCast(sym, to: SetFn.self)(Int32(n))
-        }
-    }
+    /// Sets the number of OpenMP threads oneDNN uses (default: all cores); see `OpenMP`.
+    public static func setThreads(_ n: Int) { OpenMP.setThreads(n) }
 
     /// How 3×3 convolutions are computed (default `.auto`: Winograd where it is faster).
     /// The environment variable `WBC_CONV_ALGORITHM=direct` sets `.direct` at start-up. A change applies to the
@@ -165,23 +159,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The number of threads oneDNN will use.
-    public static var threads: Int {
-        _ = Engine.shared
-        typealias GetFn = @convention(c) () -> Int32
-        if let sym = dlsym(nil, "omp_get_max_threads") {
-            return Int(unsafeBitCast(sym, to: GetFn.self)())
-        }
-        return 1
-    }
-}
-
-/// A minimal mutex (pthread) so the core does not need Foundation.
-final class NSLockShim: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
-    func lock() { pthread_mutex_lock(&m) }
-    func unlock() { pthread_mutex_unlock(&m) }
+    public static var threads: Int { OpenMP.threads }
 }
 
 /// A oneDNN primitive with its descriptor, created once and reused.

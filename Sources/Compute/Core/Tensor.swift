@@ -1,3 +1,4 @@
+import Determinism
 import CDNNL
 #if canImport(Glibc)
 import Glibc

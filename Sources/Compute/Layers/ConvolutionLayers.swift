@@ -1,3 +1,4 @@
+import Determinism
 import CDNNL
 
 /// 2-D convolution, PyTorch `nn.Conv2d` semantics and state-dict names (`weight` `[O, I/g, kH, kW]`, `bias`).

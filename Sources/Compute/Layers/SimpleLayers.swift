@@ -1,3 +1,4 @@
+import Determinism
 /// ReLU, Tanh or Sigmoid as a layer (oneDNN eltwise; keeps the input's layout).
 public final class ActivationLayer: Layer, @unchecked Sendable {
     public let kind: Activation

@@ -12,7 +12,7 @@ public struct PretrainedWeights: Sendable, Equatable {
     }
 
     /// The architecture the file holds.
-    public var arch: ResNetArch
+    public var arch: ResNetDepth
     /// Which generation.
     public var variant: Variant
     /// Download address.
@@ -23,7 +23,7 @@ public struct PretrainedWeights: Sendable, Equatable {
     /// The file name (last path component of `url`).
     public var fileName: String { url.lastPathComponent }
 
-    public init(arch: ResNetArch, variant: Variant, url: URL, sha256Prefix: String) {
+    public init(arch: ResNetDepth, variant: Variant, url: URL, sha256Prefix: String) {
         self.arch = arch
         self.variant = variant
         self.url = url
@@ -31,7 +31,7 @@ public struct PretrainedWeights: Sendable, Equatable {
     }
 
     /// torchvision's published file for `arch` and `variant`, or nil when torchvision has none.
-    public static func torchvision(_ arch: ResNetArch, variant: Variant = .v1) -> PretrainedWeights? {
+    public static func torchvision(_ arch: ResNetDepth, variant: Variant = .v1) -> PretrainedWeights? {
         let file: String
         switch (arch, variant) {
         case (.resnet18, .v1): file = "resnet18-f37072fd.pth"
@@ -63,8 +63,8 @@ public struct WeightDownloadError: Error, Sendable, Equatable, CustomStringConve
             If this machine is offline, fetch the file on one with internet access:
               curl -LO \(weights.url.absoluteString)
               sha256sum \(weights.fileName)   # must start with \(weights.sha256Prefix)
-            copy it to \(file), then run:
-              wbc weights import \(file) --arch \(weights.arch.rawValue) --out \(out)
+            copy it to \(file), then import it as \(weights.arch.rawValue) into \(out)
+            (on the command line: `weights import` with the file, its architecture and the output).
             """
     }
 }

@@ -16,12 +16,12 @@ public enum WeightImport {
     /// - Parameter partial: accept missing, unexpected and mis-shaped tensors (they are reported and left out).
     /// - Throws: `WeightImportError` on a mismatch when `partial` is false, or always for an integer tensor
     ///   where a float weight belongs; `CheckpointError` / `SafeTensorsError` for unreadable files.
-    public static func importResNet(from url: URL, arch: ResNetArch, partial: Bool = false) throws -> ImportReport {
+    public static func importResNet(from url: URL, arch: ResNetDepth, partial: Bool = false) throws -> ImportReport {
         try importResNet(contents: try CheckpointContents(contentsOf: url), source: url.path, arch: arch, partial: partial)
     }
 
     /// Maps and checks already-read contents; `source` labels messages.
-    public static func importResNet(contents: CheckpointContents, source: String, arch: ResNetArch,
+    public static func importResNet(contents: CheckpointContents, source: String, arch: ResNetDepth,
                                     partial: Bool = false) throws -> ImportReport {
         let spec = ResNetSpec(arch)
         var floats: [String: HostTensor] = [:]
@@ -105,7 +105,7 @@ public enum WeightImport {
         if !partial && !report.isComplete {
             // A file made for another depth is a likelier mistake than a damaged one: say which depth it is, if
             // its float tensors are exactly that depth's, names and shapes (ResNet-18's are a subset of 34's).
-            let fitting = ResNetArch.allCases.first { other in
+            let fitting = ResNetDepth.allCases.first { other in
                 let floats = ResNetSpec(other).parameters.filter { !$0.isInteger }
                 return other != arch && floats.count == shapes.count && floats.allSatisfy { shapes[$0.name] == $0.shape }
             }
@@ -134,7 +134,7 @@ public struct ShapeMismatch: Sendable, Equatable {
 /// The result of `WeightImport.importResNet`: float32 tensors in torchvision names and order, plus findings.
 public struct ImportReport: Sendable {
     /// The target architecture.
-    public var arch: ResNetArch
+    public var arch: ResNetDepth
     /// The file read.
     public var source: String
     /// Its detected format.
@@ -156,7 +156,7 @@ public struct ImportReport: Sendable {
     /// Counts of tensors converted to float32, by stored dtype (e.g. `["F16": 161]`).
     public var convertedFrom: [String: Int] = [:]
 
-    init(arch: ResNetArch, source: String, format: CheckpointFormat) {
+    init(arch: ResNetDepth, source: String, format: CheckpointFormat) {
         self.arch = arch
         self.source = source
         self.format = format
@@ -194,15 +194,15 @@ public struct WeightImportError: Error, Sendable, Equatable, CustomStringConvert
     /// The file read.
     public var source: String
     /// The requested architecture.
-    public var arch: ResNetArch
+    public var arch: ResNetDepth
     /// What does not fit.
     public var detail: String
     /// The depth the file's float tensors match exactly (names and shapes), when it is not `arch`.
-    public var fittingArch: ResNetArch?
+    public var fittingArch: ResNetDepth?
     /// Whether a partial import would take some of the tensors.
     public var partialWouldImport = false
 
-    public init(source: String, arch: ResNetArch, detail: String) {
+    public init(source: String, arch: ResNetDepth, detail: String) {
         self.source = source
         self.arch = arch
         self.detail = detail
@@ -220,6 +220,6 @@ public struct WeightImportError: Error, Sendable, Equatable, CustomStringConvert
         return text
     }
 
-    /// Worded for `wbc weights import` and the library (`partial: true`).
-    public var description: String { message(archFlag: "--arch", partialFlag: "--partial (partial: true)") }
+    /// Worded for the library (front ends word the advice with their own flags through `message`).
+    public var description: String { message(archFlag: "arch:", partialFlag: "partial: true") }
 }

@@ -1,0 +1,135 @@
+import Determinism
+import CPeak
+import Compute
+import Foundation
+import Imaging
+import Models
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum ModelBenchmark {
+    /// Refuses a configuration whose input and first layer's output alone exceed the machine's memory (in
+    /// evaluation mode one image's output at a time, as chunks run; in training the whole batch's), so an
+    /// absurd --batch or --size gets a message rather than an allocation failure deep in the network.
+    static func checkFitsInMemory(_ c: BenchmarkConfiguration, physicalMemory: UInt64 = availableMemory()) throws {
+        let pixels = Double(c.size) * Double(c.size)
+        let input = Double(c.batch) * 3 * pixels * 4
+        let stemOutput = Double(c.mode == .train ? c.batch : 1) * 64 * (pixels / 4) * 4
+        let needed = input + stemOutput
+        guard needed < Double(physicalMemory) else {
+            func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+            throw WorkflowError("bench: batch \(c.batch) at \(c.size)² needs at least \(gb(needed)) for the input and the first layer's output alone, more than the \(gb(Double(physicalMemory))) of memory available; use a smaller \(setting: .batch) or \(setting: .size)")
+        }
+    }
+
+    /// The machine's memory, or the container's limit (cgroup v2 `memory.max`) when that is lower.
+    static func availableMemory() -> UInt64 {
+        let physical = ProcessInfo.processInfo.physicalMemory
+        guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+              let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return physical }
+        return min(physical, limit)
+    }
+
+    /// Runs the forward (eval mode, fused) or training-step (forward + backward + SGD) benchmark.
+    public static func run(_ c: BenchmarkConfiguration, progress: (Int, Double) -> Void = { _, _ in }) throws -> BenchmarkResult {
+        // The FMA loop runs its own threads: leave oneDNN's pool as it is.
+        if c.mode == .peak { return peak(c) }
+        if c.threads > 0 { Engine.setThreads(c.threads) }
+        guard c.batch > 0, c.size >= 32, c.repeats > 0 else {
+            throw WorkflowError("bench: \(setting: .batch) must be ≥ 1, \(setting: .size) ≥ 32 and \(setting: .repeats) ≥ 1")
+        }
+        if c.mode == .conv { return try convolution(c) }
+        try checkFitsInMemory(c)
+        let net = ResNet(c.model, classes: 1000, seed: 0)
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
+        let labels = (0..<c.batch).map { _ in rng.nextInt(below: 1000) }
+        let optimizer = SGD(net.parameters, lr: 1e-4, momentum: 0.9)
+        net.setTraining(c.mode == .train)
+
+        // Seconds of each training phase, per repetition (forward includes the loss).
+        var phases: [String: [Double]] = [:]
+        func once() throws {
+            switch c.mode {
+            case .forward:
+                _ = try net.pooled(x).plain()
+            case .train:
+                let t0 = monotonicSeconds()
+                net.zeroGrad()
+                let logits = try net.forward(x)
+                let loss = try Loss.crossEntropy(logits: logits, labels: labels)
+                let t1 = monotonicSeconds()
+                try net.backwardParameters(loss.gradient)
+                let t2 = monotonicSeconds()
+                try optimizer.step()
+                let t3 = monotonicSeconds()
+                for (name, seconds) in [("forward", t1 - t0), ("backward", t2 - t1), ("optimizer", t3 - t2)] {
+                    phases[name, default: []].append(seconds)
+                }
+            case .decode, .conv, .peak:
+                throw WorkflowError("bench: \(setting: .benchMode) \(c.mode.rawValue) is measured elsewhere")
+            }
+        }
+        for _ in 0..<c.warmup { try once() }
+        phases = [:]
+        var times: [Double] = []
+        for r in 0..<c.repeats {
+            let t0 = monotonicSeconds()
+            try once()
+            times.append(monotonicSeconds() - t0)
+            progress(r + 1, times.last!)
+        }
+        var result = summarize(c, times)
+        if !phases.isEmpty { result.phaseSeconds = phases.mapValues(DecodeBenchmark.median) }
+        return result
+    }
+
+    /// The platform check: one 3×3 convolution 256→256 on 56² at the given batch, in oneDNN's chosen layout.
+    /// `images_per_second` counts batch items; GFLOP/s = images/s × 2·256·256·9·56² / 1e9.
+    static func convolution(_ c: BenchmarkConfiguration) throws -> BenchmarkResult {
+        var rng = SeededGenerator(seed: 1)
+        let conv = Conv2d(ConvGeometry(inChannels: 256, outChannels: 256, kernel: 3, padding: 1), rng: &rng)
+        conv.setTraining(false)
+        let x0 = Tensor.randomNormal([c.batch, 256, 56, 56], using: &rng)
+        let x = try conv.forward(x0)  // brings x into the primitive's layout
+        for _ in 0..<c.warmup { _ = try conv.forward(x) }
+        var times: [Double] = []
+        for _ in 0..<c.repeats {
+            let t0 = monotonicSeconds()
+            _ = try conv.forward(x)
+            times.append(monotonicSeconds() - t0)
+        }
+        return summarize(c, times)
+    }
+
+    /// The CPU's fp32 FMA peak on `threads` threads (all cores by default): the best of `repeats` half-second runs.
+    /// `images_per_second` is meaningless here (0); `gflops_per_second` is the peak.
+    static func peak(_ c: BenchmarkConfiguration) -> BenchmarkResult {
+        let threads = min(c.threads > 0 ? c.threads : Engine.threads, 256)
+        var best = 0.0
+        for _ in 0..<c.repeats { best = max(best, wbc_fma_peak_gflops(Int32(threads), 0.5)) }
+        return BenchmarkResult(configuration: c, imagesPerSecond: 0, medianSeconds: 0, minSeconds: 0, maxSeconds: 0,
+                               peakRSSBytes: peakResidentBytes(), threads: threads, gflopsPerSecond: best)
+    }
+
+    /// The FMA vector width `peak` uses (512, 256, or 0 when the CPU has no FMA).
+    public static var peakVectorBits: Int { Int(wbc_fma_peak_width()) }
+
+    /// Convolution FLOPs of one image (or one batch item) in `c`'s mode.
+    static func flopsPerImage(_ c: BenchmarkConfiguration) -> Double {
+        switch c.mode {
+        case .forward: return c.model.trunkFLOPs(size: c.size)
+        case .train: return 3 * c.model.trunkFLOPs(size: c.size) - c.model.stemFLOPs(size: c.size)  // no image gradient
+        case .conv: return 2.0 * 256 * 256 * 9 * 56 * 56
+        case .decode, .peak: return 0
+        }
+    }
+
+    static func summarize(_ c: BenchmarkConfiguration, _ times: [Double]) -> BenchmarkResult {
+        let m = DecodeBenchmark.median(times)
+        return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / m, medianSeconds: m,
+                               minSeconds: times.min()!, maxSeconds: times.max()!, peakRSSBytes: peakResidentBytes(),
+                               threads: Engine.threads, gflopsPerSecond: Double(c.batch) / m * flopsPerImage(c) / 1e9)
+    }
+}

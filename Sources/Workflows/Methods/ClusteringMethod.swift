@@ -1,0 +1,70 @@
+import Compute
+import Foundation
+import Imaging
+import Models
+
+/// How clusters are found on a pretrained encoder: it trains a cluster head (and possibly the encoder) on the
+/// training data. The clustering stage owns the rest: loading the pretrained encoder, the final assignment,
+/// naming the clusters, writing `dec.safetensors`.
+///
+/// A new method is one new file: a type conforming to this protocol and its entry in `ClusteringMethods.all`.
+/// The run's `method` setting names it.
+public protocol ClusteringMethod: Sendable {
+    /// The name the `method` setting uses.
+    var name: String { get }
+    /// One line for help texts.
+    var summary: String { get }
+    /// Trains on `context.train` and returns the model. Call `context.accept()` once the settings are known to
+    /// fit (before the first epoch), so an interrupted run resumes with them.
+    func fit(_ context: ClusteringContext) throws -> ClusteringOutcome
+}
+
+/// What a clustering method works with.
+public struct ClusteringContext: Sendable {
+    public let settings: RunSettings
+    public let run: RunDirectory
+    public let train: DataSource
+    /// The pretrained model's architecture and normalisation.
+    public let spec: AutoencoderSpec
+    public let normalization: Normalization
+    public let normalizationChoice: NormalizationChoice
+    /// The pretrained encoder, in the settings' feature mode and views; the method may train it.
+    public let extractor: FeatureExtractor
+    /// Which pretrained checkpoint this is: state saved from another one must not be resumed.
+    public let pretrainedIdentity: String
+    public let events: TrainingEvents
+    public let progress: any ProgressSink
+    /// Records the settings in config.json (see `ClusteringMethod.fit`).
+    public let accept: @Sendable () throws -> Void
+
+    public var encoder: any Backbone { extractor.backbone }
+    /// Feature width.
+    public var dimension: Int { spec.featureDimension(settings.features) }
+
+    /// A model around `head` with this context's encoder and normalisation.
+    public func model(head: any ClusterHead) -> ClusterModel {
+        ClusterModel(spec: spec, extractor: extractor, head: head, normalization: normalization,
+                     normalizationChoice: normalizationChoice, classNames: train.dataset.classNames)
+    }
+}
+
+/// What a clustering method returns.
+public struct ClusteringOutcome: Sendable {
+    public var model: ClusterModel
+    /// The last completed epoch (0 when the method has no epochs).
+    public var epoch: Int
+    public var epochsRun: Int
+    /// Why training stopped, for the user.
+    public var stopReason: String
+    public var lastLoss: Double
+    public var kmeansInertia: Double?
+}
+
+/// Every clustering method, by name.
+public enum ClusteringMethods {
+    public static let all: [any ClusteringMethod] = [DECClustering(), KMeansClustering()]
+
+    public static var names: [String] { all.map(\.name) }
+
+    public static func named(_ name: String) -> (any ClusteringMethod)? { all.first { $0.name == name } }
+}

@@ -1,0 +1,40 @@
+import Clustering
+import Compute
+import Foundation
+import Models
+
+/// k-means (k-means++ seeding, `kmeansRestarts` restarts, the lowest inertia kept) on the frozen encoder's
+/// features; the centres become a Student's t head, as DEC's starting point is.
+public struct KMeansClustering: ClusteringMethod {
+    public let name = "kmeans"
+    public let summary = "k-means on the pretrained encoder's features (no further training)"
+
+    public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
+        try context.accept()
+        let start = try Self.initialCentres(context)
+        return ClusteringOutcome(model: context.model(head: start.head), epoch: 0, epochsRun: 0, stopReason: "k-means only",
+                                 lastLoss: start.inertia, kmeansInertia: start.inertia)
+    }
+
+    /// k-means on every usable training image's features (evaluation mode): the head, each image's cluster by
+    /// dataset index, and the inertia. Reports the result as the `kmeans` epoch.
+    static func initialCentres(_ context: ClusteringContext) throws -> (head: StudentTHead, labels: [Int: Int], inertia: Double) {
+        let s = context.settings
+        let d = context.dimension
+        var features: [Float] = [], labels: [Int?] = [], indices: [Int] = []
+        var epoch = context.train.loader(normalization: context.normalization, batch: 64).batches()
+        try context.extractor.forEachBatch(&epoch, name: context.train.name, total: context.train.usableCount, progress: context.progress) { b, z in
+            features += z; labels += b.labels; indices += b.indices
+        }
+        let t0 = monotonicSeconds()
+        let km = try KMeans(k: s.k, restarts: s.kmeansRestarts, seed: s.seed).fit(features, n: indices.count, d: d)
+        let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: km.centres), alpha: s.alpha)
+        let ev = try ClusteringScore.evaluate(labels: labels, clusters: km.labels, classNames: context.train.dataset.classNames, k: s.k)
+        try context.events.emit(.epoch(EpochRecord(stage: "kmeans", epoch: 0, epochs: 0, step: 0, loss: km.inertia, lossName: "inertia",
+                                                   accuracy: ev?.accuracy, nmi: ev?.nmi, seconds: monotonicSeconds() - t0, images: 0,
+                                                   notes: ["\(s.kmeansRestarts) restarts"])))
+        var byIndex: [Int: Int] = [:]
+        for (i, idx) in indices.enumerated() { byIndex[idx] = km.labels[i] }
+        return (head, byIndex, km.inertia)
+    }
+}

@@ -1,0 +1,47 @@
+import Compute
+import Imaging
+import Models
+
+/// How the encoder learns a representation without labels: what model is trained around the backbone and
+/// what one training step computes. The pretraining stage owns everything else (data, epochs, the optimizer's
+/// state, checkpoints, resumption), and the clustering stage takes the backbone (`encoder.*`) from the result.
+///
+/// A new objective is one new file: a type conforming to this protocol and its entry in
+/// `PretrainingObjectives.all`. The run's `objective` setting names it.
+public protocol PretrainingObjective: Sendable {
+    /// The name the `objective` setting uses.
+    var name: String { get }
+    /// One line for help texts.
+    var summary: String { get }
+    /// The architecture saved with the checkpoints (the backbone and image size come from the settings).
+    func spec(for settings: RunSettings) -> AutoencoderSpec
+    /// The model to train, seeded (its backbone is `model.encoder`).
+    func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel
+}
+
+/// A model that pretraining trains: a backbone under state-dict prefix `encoder.` and whatever the objective
+/// adds around it.
+public protocol PretrainingModel: Layer {
+    var spec: AutoencoderSpec { get }
+    var encoder: any Backbone { get }
+    /// One training step on `batch` (normalised images `[N, 3, S, S]`): the loss, with the gradients
+    /// accumulated into the parameters. `context` seeds any randomness of the step, so a resumed run repeats it.
+    func trainingStep(_ batch: Tensor, context: StepContext) throws -> Float
+}
+
+/// What a training step may draw its randomness from.
+public struct StepContext: Sendable {
+    public var seed: UInt64
+    public var epoch: Int
+    public var step: Int
+    public var settings: RunSettings
+}
+
+/// Every pretraining objective, by name.
+public enum PretrainingObjectives {
+    public static let all: [any PretrainingObjective] = [DenoisingAutoencoder(), VariationalAutoencoder()]
+
+    public static var names: [String] { all.map(\.name) }
+
+    public static func named(_ name: String) -> (any PretrainingObjective)? { all.first { $0.name == name } }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Imaging
+
+/// Per-image results of a pass over a dataset: features, soft and hard assignments, labels, paths.
+public struct Assignments: Sendable {
+    public let k: Int
+    public let dimension: Int
+    /// `[count, dimension]`, row-major.
+    public var features: [Float] = []
+    /// `[count, k]`, row-major.
+    public var q: [Float] = []
+    public var clusters: [Int] = []
+    public var labels: [Int?] = []
+    public var paths: [URL] = []
+    /// Each image's index in its dataset.
+    public var indices: [Int] = []
+
+    init(k: Int, dimension: Int) { self.k = k; self.dimension = dimension }
+
+    public var count: Int { clusters.count }
+
+    mutating func append(z: [Float], q batchQ: [Float], batch: ImageBatch) {
+        features += z
+        q += batchQ
+        for i in 0..<batch.count {
+            var best = 0
+            for j in 1..<max(k, 1) where batchQ[i * k + j] > batchQ[i * k + best] { best = j }
+            clusters.append(best)
+        }
+        labels += batch.labels
+        paths += batch.paths
+        indices += batch.indices
+    }
+
+    /// The soft-assignment probability of each image's own cluster.
+    public var confidence: [Float] { clusters.indices.map { q[$0 * k + clusters[$0]] } }
+}

@@ -1,0 +1,90 @@
+import Compute
+import Foundation
+import Imaging
+import Models
+
+/// A trained clustering model: the encoder and how it makes features, the cluster head, the normalisation,
+/// and the cluster → cell-type names. Saved as `dec.safetensors`; evaluation, prediction and a server load it.
+public final class ClusterModel: @unchecked Sendable {
+    /// The pretrained model's architecture (backbone, image size).
+    public let spec: AutoencoderSpec
+    public let extractor: FeatureExtractor
+    public let head: any ClusterHead
+    public let normalization: Normalization
+    public let normalizationChoice: NormalizationChoice
+    /// Class names of the training data (empty when unlabelled).
+    public var classNames: [String]
+    /// Cluster → index into `classNames`, found on the labelled training data.
+    public var mapping: [Int?]
+
+    init(spec: AutoencoderSpec, extractor: FeatureExtractor, head: any ClusterHead, normalization: Normalization,
+         normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?] = []) {
+        self.spec = spec; self.extractor = extractor; self.head = head
+        self.normalization = normalization; self.normalizationChoice = normalizationChoice
+        self.classNames = classNames; self.mapping = mapping
+    }
+
+    public var encoder: any Backbone { extractor.backbone }
+    public var k: Int { head.k }
+    public var features: FeatureMode { extractor.mode }
+    public var views: Int { extractor.views }
+    /// Which clustering this is (the head's digest): it changes whenever the model is clustered again.
+    public var identity: String { head.identity }
+
+    /// The cell type a cluster is named after, or "cluster N" when unmapped.
+    public func cellType(ofCluster c: Int) -> String {
+        if c < mapping.count, let m = mapping[c], m < classNames.count { return classNames[m] }
+        return "cluster \(c)"
+    }
+
+    func checkpoint(epoch: Int, settings: RunSettings) -> Checkpoint {
+        var c = Checkpoint(kind: .dec)
+        c.state = StateDict(of: encoder, prefix: "encoder.")
+        head.store(in: &c)
+        c.spec = spec
+        c.epoch = epoch
+        c.storeNormalization(normalization, choice: normalizationChoice)
+        c.metadata["wbc.features"] = features.rawValue
+        c.metadata["wbc.views"] = String(views)
+        c.metadata["wbc.method"] = settings.method
+        c.encode(classNames, "wbc.class_names")
+        c.encode(mapping, "wbc.mapping")
+        c.encode(settings, "wbc.settings")
+        return c
+    }
+
+    /// Loads `dec.safetensors` (or `dec-last`).
+    public static func load(_ url: URL) throws -> (ClusterModel, Checkpoint) {
+        let c = try Checkpoint.read(url, kind: .dec)
+        let spec = try c.spec(file: url.path)
+        let encoder = spec.architecture.makeBackbone(seed: 0)
+        try c.modelState.subset(prefix: "encoder.").load(into: encoder, source: url.path)
+        let head = try ClusterHeads.load(from: c, file: url.path)
+        let (norm, choice) = try c.normalization(file: url.path)
+        guard let mode = FeatureMode(rawValue: c.metadata["wbc.features"] ?? "") else {
+            throw WorkflowError("\(url.path) does not record its feature mode")
+        }
+        guard head.dimension == spec.featureDimension(mode) else {
+            throw WorkflowError("\(url.path): the cluster head takes \(head.dimension) dimensions, the encoder gives \(spec.featureDimension(mode))")
+        }
+        // Checkpoints written before views existed used one view.
+        guard let views = Int(c.metadata["wbc.views"] ?? "1"), DihedralViews.allowed.contains(views) else {
+            throw WorkflowError("\(url.path): wbc.views is '\(c.metadata["wbc.views"] ?? "")', not one of \(DihedralViews.allowed)")
+        }
+        let model = ClusterModel(spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views), head: head,
+                                 normalization: norm, normalizationChoice: choice,
+                                 classNames: c.decode([String].self, "wbc.class_names") ?? [],
+                                 mapping: c.decode([Int?].self, "wbc.mapping") ?? [])
+        return (model, c)
+    }
+
+    /// Features, soft assignments and hard clusters for every usable image of `source` (evaluation mode).
+    public func assign(_ source: DataSource, batch: Int = 64, progress: any ProgressSink) throws -> Assignments {
+        var out = Assignments(k: k, dimension: head.dimension)
+        var epoch = source.loader(normalization: normalization, batch: batch).batches()
+        try extractor.forEachBatch(&epoch, name: source.name, total: source.usableCount, progress: progress) { b, z in
+            out.append(z: z, q: try head.probabilities(z, n: b.count), batch: b)
+        }
+        return out
+    }
+}

@@ -1,0 +1,166 @@
+import Determinism
+import Clustering
+import Compute
+import Foundation
+import Imaging
+import Models
+import Report
+
+/// Writes `RUN/report.html`: one self-contained file (inline SVG, base64 thumbnails) built from the run
+/// directory alone, so `wbc report --run RUN` can rebuild it at any time.
+public enum ReportWriter {
+    /// Largest number of points the t-SNE panel embeds (a seeded sample beyond that).
+    public static let tsneLimit = ClusterSnapshot.limit
+
+    public static func write(run: RunDirectory, progress: any ProgressSink) throws {
+        let t0 = monotonicSeconds()
+        let html = HTMLReport.render(try content(run: run, progress: progress))
+        try AtomicText.write(html, to: run.report)
+        try run.stageTimesFile.record("report", seconds: monotonicSeconds() - t0)
+        progress.line("report: \(run.report.path)")
+    }
+
+    static let mononuclear: Set<String> = ["LYMPHOCYTE", "MONOCYTE", "BASOPHIL"]
+    static let polymorphonuclear: Set<String> = ["NEUTROPHIL", "EOSINOPHIL"]
+
+    public static func content(run: RunDirectory, progress: any ProgressSink) throws -> ReportContent {
+        let settings = try run.configFile.load()
+        var c = ReportContent(title: "wbc-cluster run", subtitle: run.root.path)
+        if let s = settings {
+            c.settings = Mirror(reflecting: s).children.compactMap { child in
+                guard let key = child.label else { return nil }
+                // Optionals print as "Optional(x)" / "nil": show the value, or a dash when unset.
+                let text = String(describing: child.value)
+                let value = text.hasPrefix("Optional(") ? String(text.dropFirst(9).dropLast()) : text
+                return ReportContent.Setting(key: key, value: value == "nil" ? "–" : value)
+            }
+        }
+        c.stageTimes = run.stageTimesFile.read().map { ReportContent.StageTime(stage: $0.0, seconds: $0.1) }
+        let metrics = run.metricsFile.read()
+        for split in metrics.keys.sorted(by: >) {
+            let m = metrics[split]!
+            let (mono, poly) = groupAccuracies(m)
+            c.metrics.append(.init(split: split, images: m.images, accuracy: m.accuracy, nmi: m.nmi, ari: m.ari,
+                                   mononuclearAccuracy: mono, polymorphonuclearAccuracy: poly, scored: m.labelled))
+        }
+        if let train = metrics["train"], let confusion = train.confusion, let names = train.classNames {
+            c.cellTypeCounts = zip(names, confusion).map { BarDatum(label: $0.0, value: Double($0.1.reduce(0, +))) }
+            c.confusion = .init(counts: confusion, trueNames: names,
+                                clusterNames: train.mapping.enumerated().map { "\($0.offset): \($0.element)" })
+        }
+        let log = run.trainingLog.read()
+        let pre = log.filter { $0.stage == "pretrain" }
+        if !pre.isEmpty {
+            c.pretrainingCurves = [LineSeries(name: "reconstruction loss", values: pre.map(\.loss), x: pre.map { Double($0.epoch) })]
+        }
+        let clu = log.filter { $0.stage == "cluster" }
+        if !clu.isEmpty {
+            let x = clu.map { Double($0.epoch) }
+            c.clusteringCurves = [LineSeries(name: "KL loss", values: clu.map(\.loss), x: x)]
+            if clu.contains(where: { $0.accuracy != nil }) {
+                c.clusteringCurves.append(LineSeries(name: "accuracy", values: clu.map { $0.accuracy ?? .nan }, x: x, axis: .secondary))
+                c.clusteringCurves.append(LineSeries(name: "NMI", values: clu.map { $0.nmi ?? .nan }, x: x, axis: .secondary))
+            }
+        }
+        // Per-image results of the training split: t-SNE, confidence histograms, galleries.
+        let rows = run.assignmentsFile.read().filter { $0.split == "train" }
+        let k = metrics["train"]?.mapping.count ?? ((rows.map(\.cluster).max() ?? -1) + 1)
+        let clusterNames = (0..<k).map { "\($0): \(metrics["train"]?.mapping[$0] ?? "cluster \($0)")" }
+        if !rows.isEmpty {
+            c.confidences = (0..<k).map { j in HistogramGroup(name: clusterNames[j], values: rows.filter { $0.cluster == j }.map { Double($0.confidence) }) }
+            c.galleries = galleries(rows, k: k, names: clusterNames)
+            if let emb = try embedding(run: run, rows: rows, k: k, clusterNames: clusterNames, seed: settings?.seed ?? 0, progress: progress) {
+                c.embedding = emb
+            }
+        }
+        if let s = settings { c.network = networkSummary(s) }
+        return c
+    }
+
+    /// Of the images of mononuclear (polymorphonuclear) type, the share whose cluster is named a mononuclear
+    /// (polymorphonuclear) type.
+    static func groupAccuracies(_ m: SplitMetrics) -> (Double?, Double?) {
+        guard let confusion = m.confusion, let names = m.classNames else { return (nil, nil) }
+        func share(_ group: Set<String>) -> Double? {
+            var total = 0, hit = 0
+            for (r, name) in names.enumerated() where group.contains(name.uppercased()) {
+                for (c, n) in confusion[r].enumerated() {
+                    total += n
+                    if c < m.mapping.count, group.contains(m.mapping[c].uppercased()) { hit += n }
+                }
+            }
+            return total > 0 ? Double(hit) / Double(total) : nil
+        }
+        return (share(mononuclear), share(polymorphonuclear))
+    }
+
+    typealias Row = AssignmentsFile.Row
+
+    static func galleries(_ rows: [Row], k: Int, names: [String], perSide: Int = 6) -> [ClusterGallery] {
+        func thumb(_ r: Row) -> Thumbnail? {
+            guard let img = try? ImageDecoding.decode(contentsOf: URL(fileURLWithPath: r.path)) else { return nil }
+            let small = Resize.rgb8(img, to: ImageSize(width: 72, height: 72 * img.height / max(img.width, 1)))
+            guard let jpeg = try? ImageEncoding.jpeg(small, quality: 80) else { return nil }
+            return Thumbnail(jpeg: jpeg, caption: String(format: "%@ · %.2f%@", URL(fileURLWithPath: r.path).lastPathComponent, r.confidence,
+                                                        r.label.isEmpty ? "" : " · " + r.label))
+        }
+        return (0..<k).map { j in
+            let members = rows.filter { $0.cluster == j }.sorted { $0.confidence > $1.confidence }
+            return ClusterGallery(name: names[j], mostConfident: members.prefix(perSide).compactMap(thumb),
+                                  leastConfident: members.suffix(perSide).reversed().compactMap(thumb))
+        }
+    }
+
+    static func embedding(run: RunDirectory, rows: [Row], k: Int, clusterNames: [String], seed: UInt64,
+                          progress: any ProgressSink) throws -> ReportContent.Embedding? {
+        guard let (features, shape) = run.featuresFile("train").read(), shape.count == 2, shape[0] == rows.count, rows.count >= 5 else { return nil }
+        let (n, d) = (shape[0], shape[1])
+        var pick = Array(0..<n)
+        if n > tsneLimit {
+            var rng = SeededGenerator(seed: seed ^ 0x75E)
+            rng.shuffle(&pick)
+            pick = Array(pick.prefix(tsneLimit)).sorted()
+        }
+        var x = [Float](); x.reserveCapacity(pick.count * d)
+        for i in pick { x += features[(i * d)..<((i + 1) * d)] }
+        let t0 = monotonicSeconds()
+        let result = try TSNE(perplexity: min(30, Double(pick.count - 1) / 3), iterations: 750, seed: seed).embed(x, n: pick.count, d: d)
+        progress.line(String(format: "report: t-SNE of %d points in %.1f s (KL %.3f)", pick.count, monotonicSeconds() - t0, result.klDivergence))
+        let points = pick.indices.map { i in
+            ScatterPoint(x: Double(result.coordinates[2 * i]), y: Double(result.coordinates[2 * i + 1]), group: rows[pick[i]].cluster)
+        }
+        let labels = pick.map { rows[$0].label }
+        let labelNames = Array(Set(labels.filter { !$0.isEmpty })).sorted()
+        let labelled = !labelNames.isEmpty
+        return .init(points: points, clusterNames: clusterNames,
+                     trueLabels: labelled ? labels.map { labelNames.firstIndex(of: $0) ?? -1 } : nil, labelNames: labelNames)
+    }
+
+    /// Block, output shape and parameter count of the pretrained model's main parts (shapes for one image).
+    static func networkSummary(_ s: RunSettings) -> [ReportContent.Layer] {
+        let spec = s.autoencoderSpec
+        guard let architecture = spec.backbone.architecture else { return [] }
+        let ae = Autoencoder(spec, seed: 0)
+        func params(_ prefix: String) -> Int {
+            ae.namedParameters().filter { $0.0.hasPrefix(prefix) }.reduce(0) { $0 + $1.1.value.count }
+        }
+        let stages = architecture.stages(imageSize: s.size)
+        var rows = stages.map { stage in
+            ReportContent.Layer(name: "encoder.\(stage.name)", outputShape: [stage.channels, stage.side, stage.side],
+                                parameters: params("encoder.\(stage.name).") + (stage.name == "conv1" ? params("encoder.bn1.") : 0))
+        }
+        if !rows.isEmpty { rows[0].name += " + bn1 + relu" }
+        var side = stages.last?.side ?? 1
+        var channels = architecture.featureChannels
+        if spec.kind == .vae {
+            rows.append(.init(name: "vae heads (μ, log σ², expand)", outputShape: [s.latent], parameters: params("vae_")))
+        }
+        for b in 1...5 {
+            side *= 2; channels /= 2
+            rows.append(.init(name: "decoder.block\(b)", outputShape: [channels, side, side], parameters: params("decoder.block\(b).")))
+        }
+        rows.append(.init(name: "decoder.head + tanh", outputShape: [3, side * 2, side * 2], parameters: params("decoder.head.")))
+        rows.append(.init(name: "decoder.resize", outputShape: [3, s.size, s.size], parameters: 0))
+        return rows
+    }
+}

@@ -1,0 +1,27 @@
+import Models
+
+extension RunSettings {
+    /// Checks every range and name; the error names the setting, the value and what is allowed.
+    public func validate() throws {
+        func require(_ ok: Bool, _ message: WorkflowError.Message) throws { if !ok { throw WorkflowError(message) } }
+        try require(size >= 32, "\(setting: .size) must be at least 32 (got \(size))")
+        try require(pretrainEpochs >= 0, "\(setting: .pretrainEpochs) must not be negative (got \(pretrainEpochs))")
+        try require(clusterEpochs >= 0, "\(setting: .clusterEpochs) must not be negative (got \(clusterEpochs))")
+        try require(pretrainBatch >= 2, "\(setting: .pretrainBatch) must be at least 2: batch norm needs two images (got \(pretrainBatch))")
+        try require(clusterBatch >= 2, "\(setting: .clusterBatch) must be at least 2: batch norm needs two images (got \(clusterBatch))")
+        try require((pretrainSamples ?? 2) >= 2, "\(setting: .pretrainSamples) must be at least 2")
+        try require((clusterSamples ?? 2) >= 2, "\(setting: .clusterSamples) must be at least 2")
+        try require(pretrainLearningRate > 0, "\(setting: .pretrainLearningRate) must be positive (got \(pretrainLearningRate))")
+        try require((clusterLearningRate ?? 1) > 0, "\(setting: .clusterLearningRate) must be positive (got \(clusterLearningRate ?? 0))")
+        try require(k >= 1, "\(setting: .k) must be at least 1 (got \(k))")
+        try require(DihedralViews.allowed.contains(views), "\(setting: .views) must be 1, 2, 4 or 8 (got \(views))")
+        try require(updateInterval >= 1, "\(setting: .updateInterval) must be at least 1 (got \(updateInterval))")
+        try require(tol >= 0 && tol < 1, "\(setting: .tol) must be in [0, 1) (got \(tol))")
+        try require(noiseSigma >= 0, "\(setting: .noiseSigma) must not be negative (got \(noiseSigma))")
+        try require(threads >= 0, "\(setting: .threads) must be 0 (all cores) or positive (got \(threads))")
+        try require(PretrainingObjectives.named(objective) != nil,
+                    "\(setting: .objective) '\(objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")
+        try require(ClusteringMethods.named(method) != nil,
+                    "\(setting: .method) '\(method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
+    }
+}

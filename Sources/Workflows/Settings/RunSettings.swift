@@ -1,0 +1,93 @@
+import Foundation
+import Imaging
+import Models
+
+/// Every setting of a run, saved to `RUN/config.json`. One value type, so the whole run is reproducible
+/// from this file and the seed.
+public struct RunSettings: Sendable, Codable, Equatable {
+    // Data
+    public var data: String?
+    public var test: String?
+    public var size = 224
+    public var crop: CropMode = .none
+    /// Nucleus crop side as a multiple of the nucleus's extent.
+    public var cropScale = 2.2
+    public var normalization: NormalizationChoice = .half
+    public var strict = false
+    // Model
+    /// The encoder's architecture (`BackboneArchitecture`, e.g. resnet18).
+    public var backbone: BackboneID = .resnet50
+    /// How the encoder is pretrained (`PretrainingObjective`: conv-ae, vae).
+    public var objective = "conv-ae"
+    public var weights: String?
+    public var latent = 128
+    public var beta: Float = 1
+    // Pretraining (denoising autoencoder)
+    public var pretrainEpochs = 10
+    public var pretrainBatch = 32
+    public var pretrainLearningRate: Float = 1e-3
+    public var pretrainWeightDecay: Float = 1e-5
+    public var noiseSigma: Float = 0.2
+    /// Images per pretraining epoch (a seeded sample of the training set); nil = all.
+    public var pretrainSamples: Int?
+    public var augment = false
+    // Clustering
+    /// How the clusters are found (`ClusteringMethod`: dec, kmeans).
+    public var method = "dec"
+    public var k = 4
+    public var clusterEpochs = 100
+    public var clusterBatch = 32
+    public var optimizer: DECOptimizer = .adadelta
+    public var clusterLearningRate: Float?
+    public var features: FeatureMode = .flat
+    /// Dihedral views (1, 2, 4 or 8) the encoder's features are averaged over, making them independent of the
+    /// cell's orientation on the slide (see `DihedralViews`); 1 = the reference's single view.
+    public var views = 1
+    public var updateInterval = 1
+    public var tol: Double = 0.001
+    public var alpha: Float = 1
+    /// Images per clustering epoch (a seeded sample); nil = all.
+    public var clusterSamples: Int?
+    public var kmeansRestarts = 10
+    /// Train the encoder during DEC (the paper and the reference do); false trains the centres only.
+    public var trainEncoder = true
+    /// Keep the encoder's batch-norm statistics at their pretrained values during DEC (γ and β still train).
+    /// k-means initialises the centres on evaluation-mode features; batch statistics would shift the
+    /// features away from them, which measurably hurt (see README). The reference leaves BN in training mode.
+    public var freezeBatchNorm = true
+    // Reproducibility and output
+    public var seed: UInt64 = 0
+    /// The training images the run's checkpoints were made from (paths, sizes, modification times; set by
+    /// the run, not a flag): a resumed run must find the same ones.
+    public var dataFingerprint: String?
+    public var threads = 0
+    public var plotEvery = 0
+
+    public init() {}
+
+    /// The pretrained model's architecture, as the `objective` builds it.
+    public var autoencoderSpec: AutoencoderSpec {
+        PretrainingObjectives.named(objective)?.spec(for: self) ?? autoencoderSpec(kind: .convAE)
+    }
+
+    /// The autoencoder of `kind` on these settings' backbone, image size and latent code.
+    public func autoencoderSpec(kind: AutoencoderKind) -> AutoencoderSpec {
+        var s = AutoencoderSpec()
+        s.backbone = backbone
+        s.kind = kind
+        s.imageSize = size
+        s.latent = latent
+        s.beta = beta
+        return s
+    }
+
+    public var preprocessing: PreprocessOptions {
+        var nucleus = NucleusCropOptions()
+        nucleus.sideFactor = cropScale
+        nucleus.minimumSideFraction = min(nucleus.minimumSideFraction, 0.35 * cropScale / 2.2)
+        return PreprocessOptions(side: size, crop: crop, nucleus: nucleus)
+    }
+
+    /// The DEC learning rate: the given one, or the method's default for the optimizer.
+    public var effectiveClusterLearningRate: Float { clusterLearningRate ?? optimizer.defaultLearningRate }
+}

@@ -1,0 +1,37 @@
+import Compute
+import Foundation
+import Imaging
+import Models
+
+/// One prediction of `predict`.
+public struct Prediction: Sendable, Codable {
+    public var path: String
+    public var cluster: Int
+    public var cellType: String
+    public var confidence: Float
+    public var probabilities: [Float]
+    enum CodingKeys: String, CodingKey { case path, cluster, confidence, probabilities, cellType = "cell_type" }
+}
+
+/// Cluster, cell type and confidence of new images, with a run's clustering model.
+public enum PredictStage {
+    public static func predict(run: RunDirectory, images: [String], progress: any ProgressSink) throws -> (predictions: [Prediction], skipped: [String]) {
+        let (model, checkpoint) = try ClusterModel.load(run.decBest)
+        let settings = try checkpoint.settings(file: run.decBest.path)
+        let dataset: ImageDataset
+        do { dataset = try ImageDataset.files(images.map { URL(fileURLWithPath: $0) }) } catch { throw WorkflowError("predict", error) }
+        let loader = ImageLoader(dataset: dataset, preprocessing: settings.preprocessing, normalization: model.normalization, batchSize: 32)
+        var epoch = loader.batches()
+        var out: [Prediction] = []
+        let k = model.k
+        try model.extractor.forEachBatch(&epoch, name: "predict", total: dataset.samples.count, progress: progress) { b, z in
+            let q = try model.head.probabilities(z, n: b.count)
+            for i in 0..<b.count {
+                let row = Array(q[(i * k)..<((i + 1) * k)])
+                let c = row.indices.max { row[$0] < row[$1] } ?? 0
+                out.append(Prediction(path: b.paths[i].path, cluster: c, cellType: model.cellType(ofCluster: c), confidence: row[c], probabilities: row))
+            }
+        }
+        return (out, (dataset.skipped.errors + epoch.skipped.errors).map(\.description))
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Models
+import Workflows
+
+struct Cluster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stage 2: cluster on the pretrained encoder (default: DEC, k-means start then KL self-training).",
+        discussion: """
+        Rerunning the same command after an interruption continues from the last completed epoch.
+        Example: wbc cluster --run runs/r1 --k 4 --epochs 4 --optimizer sgd
+        """)
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "Training images (default: the data pretraining used).") var data: String?
+    @Option(help: "Clustering method (default dec; kmeans: k-means only).") var method: MethodName?
+    @Option(help: "Number of clusters (default 4).") var k: Int?
+    @Option(help: "Clustering epochs (fast: 4).") var epochs: Int?
+    @Option(help: "Batch size (fast: 64).") var batch: Int?
+    @Option(help: "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); fast: sgd.") var optimizer: DECOptimizer?
+    @Option(help: "Learning rate (default: the optimizer's).") var lr: Float?
+    @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: pooled.") var features: FeatureMode?
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
+    @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
+    @Option(help: "Stop when fewer than this fraction of labels change between epochs (default 0.001).") var tol: Double?
+    @Option(help: "Images per epoch, a seeded sample (fast: 2500).") var samples: Int?
+    @Option(help: "Write RUN/plots/tsne-epoch-NNN.svg every N epochs (default 0 = none).") var plotEvery: Int?
+
+    func validate() throws {
+        if let k, k < 1 { throw ValidationError("--k must be at least 1 (got \(k))") }
+        if let views, ![1, 2, 4, 8].contains(views) { throw ValidationError("--views must be 1, 2, 4 or 8 (got \(views))") }
+    }
+
+    var overrides: SettingsOverrides {
+        var o = options.overrides
+        o.data = data; o.method = method?.name; o.k = k; o.clusterEpochs = epochs; o.clusterBatch = batch; o.optimizer = optimizer
+        o.clusterLearningRate = lr; o.features = features; o.views = views; o.updateInterval = updateInterval; o.tol = tol
+        o.clusterSamples = samples; o.plotEvery = plotEvery
+        return o
+    }
+
+    func run() throws {
+        try reportingErrors(.cluster) {
+            let r = try Pipeline.cluster(overrides, runPath: options.run, progress: options.progress)
+            print("cluster: \(r.outcome.stopReason)")
+            print(EvaluateStage.summary("train", r.train))
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Models
+import Foundation
+import Workflows
+
+struct Pretrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stage 1: pretrain the encoder (default objective: the denoising autoencoder).",
+        discussion: """
+        Rerunning the same command after an interruption continues from the last completed epoch.
+        Example: wbc pretrain --data images/TRAIN --run runs/r1 --epochs 4 --samples 2500
+        """)
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "Training images: ImageFolder root, flat folder or labels.csv (default: the run's saved data).") var data: String?
+    @Option(name: [.customLong("objective"), .customLong("model")], help: "Pretraining objective (default conv-ae); --model is the older name.")
+    var objective: ObjectiveName?
+    @Option(help: "Pretraining epochs (fast: 4).") var epochs: Int?
+    @Option(help: "Batch size (fast: 32).") var batch: Int?
+    @Option(help: "Learning rate of Adam (default 1e-3).") var lr: Float?
+    @Option(help: "Images per epoch, a seeded sample (fast: 2500).") var samples: Int?
+    @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets --normalize imagenet unless given.") var weights: String?
+
+    func validate() throws {
+        if let epochs, epochs < 0 { throw ValidationError("--epochs must not be negative (got \(epochs))") }
+        if let batch, batch < 2 { throw ValidationError("--batch must be at least 2: batch norm needs two images (got \(batch))") }
+    }
+
+    var overrides: SettingsOverrides {
+        var o = options.overrides
+        o.data = data; o.objective = objective?.name; o.pretrainEpochs = epochs; o.pretrainBatch = batch
+        o.pretrainLearningRate = lr; o.pretrainSamples = samples; o.weights = weights
+        return o
+    }
+
+    func run() throws {
+        try reportingErrors(.pretrain) {
+            let r = try Pipeline.pretrain(overrides, runPath: options.run, progress: options.progress)
+            print(String(format: "pretrain: best loss %.5f, last %.5f; checkpoints in %@/checkpoints", r.bestLoss, r.lastLoss, options.run))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Models
+import Workflows
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The whole method: pretrain → cluster → evaluate → report.",
+        discussion: """
+        With no --data, generates a synthetic 4-class blood-smear set in RUN/synthetic and runs on it (preset tiny).
+        Rerunning the same command after an interruption continues where it stopped.
+        Example: wbc run --data images/TRAIN --test images/TEST --run runs/kaggle
+        """)
+
+    @Option(name: .customLong("run"), help: "Run directory.") var runPath: String = "runs/synthetic"
+    @Option(help: "Training images (ImageFolder root, flat folder or labels.csv).") var data: String?
+    @Option(help: "Test images, evaluated with the trained model.") var test: String?
+    @Option(help: "Settings preset (default: fast; tiny for synthetic data).") var preset: Preset?
+    @Option(help: "Pretraining objective (default conv-ae).") var objective: ObjectiveName?
+    @Option(help: "Clustering method (default dec).") var method: MethodName?
+    @Option(help: "Encoder (fast: resnet18).") var backbone: BackboneID?
+    @Option(help: "Pretraining epochs (fast: 4).") var pretrainEpochs: Int?
+    @Option(help: "Clustering epochs (fast: 4).") var clusterEpochs: Int?
+    @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
+    @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets ImageNet normalisation.") var weights: String?
+    @Option(help: "Features: pooled or flat (fast: pooled).") var features: FeatureMode?
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
+    @Option(help: "Image side in pixels (fast: 64).") var size: Int?
+    @Option(help: "Number of clusters (default 4).") var k: Int?
+    @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
+    @Option(help: "Write a t-SNE snapshot every N clustering epochs (0 = none).") var plotEvery: Int = 0
+    @Flag(help: "No progress bars or epoch lines.") var quiet = false
+
+    func validate() throws {
+        try validateThreads(threads)
+        if perClass < 4 { throw ValidationError("--per-class must be at least 4 (got \(perClass))") }
+        if let pretrainEpochs, pretrainEpochs < 0 { throw ValidationError("--pretrain-epochs must not be negative") }
+        if let clusterEpochs, clusterEpochs < 0 { throw ValidationError("--cluster-epochs must not be negative") }
+    }
+
+    var overrides: SettingsOverrides {
+        var o = SettingsOverrides()
+        o.preset = preset; o.data = data; o.test = test; o.objective = objective?.name; o.method = method?.name
+        o.backbone = backbone; o.pretrainEpochs = pretrainEpochs; o.clusterEpochs = clusterEpochs; o.weights = weights
+        o.features = features; o.views = views; o.size = size; o.k = k; o.cropScale = cropScale
+        o.seed = seed; o.threads = threads; o.plotEvery = plotEvery
+        return o
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let outcome = try Pipeline.run(overrides, runPath: runPath, perClass: perClass, progress: progressSink(quiet: quiet))
+            print(String(format: "run finished in %.1f s; results in %@ (report: %@/report.html)", outcome.seconds, runPath, runPath))
+        }
+    }
+}
