@@ -48,6 +48,7 @@ let tests: [Target] = [
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Compute", "Determinism"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Determinism"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ReportTests", dependencies: ["Report"]),
+    .testTarget(name: "wbcTests", dependencies: ["wbc", "Workflows", "Models", "Compute"]),
     .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering", "Determinism"]),
 ]
 

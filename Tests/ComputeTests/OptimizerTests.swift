@@ -1,5 +1,6 @@
 import Determinism
 import Foundation
+import Parallelism
 import Testing
 @testable import Compute
 

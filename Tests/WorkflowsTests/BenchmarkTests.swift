@@ -21,8 +21,8 @@ struct BenchmarkTests {
     @Test func sizesBeyondTheMachinesMemoryAreRefusedUpFront() throws {
         var c = small(.forward, repeats: 1)
         c.size = 100_000
-        let error = #expect(throws: ComputeError.self) { try ModelBenchmark.run(c) }
-        #expect(error?.message.contains("smaller --batch or --size") == true, "\(error?.message ?? "")")
+        let error = #expect(throws: WorkflowError.self) { try ModelBenchmark.run(c) }
+        #expect(error?.description.contains("use a smaller") == true && error?.settings == [.batch, .size], "\(error?.description ?? "")")
         #expect(error?.message.contains("100000²") == true)
         // The check counts the input and the stem's output: 0.01 GB for ResNet-50's training benchmark at batch 16,
         // 0.72 GB at batch 1024.
@@ -31,7 +31,7 @@ struct BenchmarkTests {
         train.size = 96
         #expect(throws: Never.self) { try ModelBenchmark.checkFitsInMemory(train, physicalMemory: 24_000_000_000) }
         train.batch = 1024
-        #expect(throws: ComputeError.self) { try ModelBenchmark.checkFitsInMemory(train, physicalMemory: 500_000_000) }
+        #expect(throws: WorkflowError.self) { try ModelBenchmark.checkFitsInMemory(train, physicalMemory: 500_000_000) }
     }
 
     @Test func forwardReportsImagesAndConvolutionRate() throws {

@@ -14,7 +14,7 @@ final class SyntheticRun: @unchecked Sendable {
     static let shared = SyntheticRun()
     let root: URL
     let settings: RunSettings
-    let outcome: Result<Pipeline.Outcome, any Error>
+    let outcome: Result<RunStage.Outcome, any Error>
 
     private init() {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-pipeline-\(getpid())")
@@ -23,13 +23,14 @@ final class SyntheticRun: @unchecked Sendable {
         var s = Preset.tiny.settings
         s.plotEvery = 1
         s.seed = 1
-        var outcome: Result<Pipeline.Outcome, any Error>
+        var outcome: Result<RunStage.Outcome, any Error>
         do {
             let run = try RunDirectory(root.path)
-            let (train, test) = try Pipeline.synthesize(run: run, perClass: 64, seed: 1, progress: SilentProgress())
+            let (train, test) = try SyntheticData.prepare(run: run, perClass: 64, seed: 1, events: TrainingEvents())
             s.data = train
             s.test = test
-            outcome = .success(try Pipeline.run(settings: s, run: run, progress: SilentProgress(), report: ReportWriter.write))
+            outcome = .success(try RunStage.run(settings: s, run: run, events: events(run, s), progress: SilentProgress()))
+            try ReportWriter.write(run: run, progress: SilentProgress())
         } catch {
             outcome = .failure(error)
         }
@@ -52,13 +53,13 @@ final class SyntheticRun: @unchecked Sendable {
 @Suite struct PartlyLabelledDataTests {
     /// A labels.csv leaves some images unlabelled (or with several types): the others are still scored.
     @Test func metricsAreComputedOverTheLabelledImages() throws {
-        let ev = try #require(try DECTraining.evaluate(labels: [0, nil, 1, 1, nil], clusters: [1, 0, 0, 0, 1], classNames: ["A", "B"], k: 2))
+        let ev = try #require(try ClusteringScore.evaluate(labels: [0, nil, 1, 1, nil], clusters: [1, 0, 0, 0, 1], classNames: ["A", "B"], k: 2))
         #expect(ev.accuracy == 1)
         #expect(ev.clusterToClass == [1, 0])
-        #expect(try DECTraining.evaluate(labels: [nil, nil], clusters: [0, 1], classNames: ["A"], k: 2) == nil)
+        #expect(try ClusteringScore.evaluate(labels: [nil, nil], clusters: [0, 1], classNames: ["A"], k: 2) == nil)
         var m = SplitMetrics(images: 5, skipped: 0, counts: [3, 2], mapping: ["B", "A"])
         m.labelled = 3; m.accuracy = 1; m.nmi = 1; m.ari = 1
-        #expect(Pipeline.summary("test", m).contains("scored on the 3 images with one label; 2 have none or several"))
+        #expect(EvaluateStage.summary("test", m).contains("scored on the 3 images with one label; 2 have none or several"))
     }
 }
 
@@ -80,7 +81,7 @@ struct PipelineTests {
         #expect(try #require(train.accuracy) >= 0.9)
         #expect(try #require(test.accuracy) >= 0.9)
         #expect(train.mapping.count == 4)
-        let log = dir.readLog()
+        let log = dir.trainingLog.read()
         #expect(log.filter { $0.stage == "pretrain" }.count == Preset.tiny.settings.pretrainEpochs)
         #expect(log.contains { $0.stage == "cluster" && $0.accuracy != nil })
         let csv = try String(contentsOf: dir.assignments, encoding: .utf8).split(separator: "\n")
@@ -98,7 +99,7 @@ struct PipelineTests {
     @Test func embedWritesFeaturesAndIndex() throws {
         _ = try run.outcome.get()
         let out = run.root.appendingPathComponent("embed")
-        var o = Embedding.Options()
+        var o = EmbedStage.Options()
         o.backbone = .resnet18
         o.size = 32
         o.crop = .nucleus
@@ -106,7 +107,7 @@ struct PipelineTests {
         try Data("not an image".utf8).write(to: bogus)
         let test = run.root.appendingPathComponent("synthetic/test/EOSINOPHIL")
         let files = try FileManager.default.contentsOfDirectory(atPath: test.path).sorted().map { test.appendingPathComponent($0).path }
-        let r = try Embedding.run(inputs: files + [bogus.path], out: out.path, options: o, progress: SilentProgress())
+        let r = try EmbedStage.run(inputs: files + [bogus.path], out: out.path, options: o, progress: SilentProgress())
         #expect(r.count == files.count && r.dimension == 512 && r.randomWeights)
         #expect(r.skipped.count == 1 && r.skipped[0].contains("bogus.jpg"))
         let (_, shape) = try NPY.decode(Data(contentsOf: out.appendingPathComponent("features.npy")))
@@ -130,12 +131,12 @@ struct PipelineTests {
         try ImageEncoding.write(RGBImage(width: side, height: side, pixels: pixels), to: a)
         try ImageEncoding.write(RGBImage(width: side, height: side, pixels: turned), to: b)
         func features(views: Int) throws -> [Float] {
-            var o = Embedding.Options()
+            var o = EmbedStage.Options()
             o.backbone = .resnet18
             o.size = side
             o.views = views
             let out = dir.appendingPathComponent("out\(views)")
-            _ = try Embedding.run(inputs: [a.path, b.path], out: out.path, options: o, progress: SilentProgress())
+            _ = try EmbedStage.run(inputs: [a.path, b.path], out: out.path, options: o, progress: SilentProgress())
             return try NPY.decode(Data(contentsOf: out.appendingPathComponent("features.npy"))).0
         }
         let one = try features(views: 1), four = try features(views: 4)
@@ -149,7 +150,7 @@ struct PipelineTests {
         _ = try run.outcome.get()
         let dir = try RunDirectory(run.root.path)
         let image = run.root.appendingPathComponent("synthetic/test/LYMPHOCYTE/synth_00000.jpeg").path
-        let (predictions, skipped) = try Predictor.predict(run: dir, images: [image, "/nonexistent.jpg"], progress: SilentProgress())
+        let (predictions, skipped) = try PredictStage.predict(run: dir, images: [image, "/nonexistent.jpg"], progress: SilentProgress())
         #expect(predictions.count == 1)
         #expect(skipped.count == 1 && skipped[0].contains("/nonexistent.jpg"))
         let p = try #require(predictions.first)
@@ -166,7 +167,7 @@ struct PipelineTests {
     @Test func resultsOfAnEarlierModelAreDroppedWhenANewOneIsEvaluated() throws {
         _ = try run.outcome.get()
         let dir = try RunDirectory(run.root.path)
-        var all = Evaluation.readMetrics(dir)
+        var all = dir.metricsFile.read()
         let current = try #require(all["train"])
         #expect(current.model != nil && all["test"]?.model == current.model)
         var earlier = current
@@ -181,8 +182,8 @@ struct PipelineTests {
         let (model, _) = try ClusterModel.load(dir.decBest)
         #expect(model.identity == current.model)
         let train = try DataSource.open(run.settings.data!, name: "train", settings: run.settings, run: dir, progress: SilentProgress())
-        _ = try Evaluation.run(model: model, source: train, split: "train", run: dir, progress: SilentProgress())
-        let after = Evaluation.readMetrics(dir)
+        _ = try EvaluateStage.run(model: model, source: train, split: "train", run: dir, progress: SilentProgress())
+        let after = dir.metricsFile.read()
         #expect(after["old"] == nil && after["train"] != nil && after["test"] != nil && after["legacy"] != nil)
         #expect(try !String(contentsOf: dir.assignments, encoding: .utf8).contains(",old\n"))
     }
@@ -199,9 +200,9 @@ struct PipelineTests {
         let full = run.settings.pretrainEpochs
         #expect(full >= 2)
         s.pretrainEpochs = full - 1
-        _ = try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress())
+        _ = try PretrainStage.run(settings: s, run: dir, train: train, events: events(dir), progress: SilentProgress())
         s.pretrainEpochs = full
-        let resumed = try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress())
+        let resumed = try PretrainStage.run(settings: s, run: dir, train: train, events: events(dir), progress: SilentProgress())
         #expect(resumed.resumedFrom == full - 1)
         let a = try Checkpoint.read(dir.autoencoderLast, kind: .autoencoder).modelState
         let b = try Checkpoint.read(try RunDirectory(run.root.path).autoencoderLast, kind: .autoencoder).modelState
@@ -209,12 +210,12 @@ struct PipelineTests {
         for (k, v) in a.floats { #expect(v.values == b.floats[k]?.values, "tensor \(k) differs after resumption") }
         // Asking for fewer epochs than already trained is not an error, and trains nothing.
         s.pretrainEpochs = 1
-        let again = try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress())
+        let again = try PretrainStage.run(settings: s, run: dir, train: train, events: events(dir), progress: SilentProgress())
         #expect(again.epochsRun == 0)
         // Resuming with other training settings is refused: it would not reproduce the run.
         s.pretrainEpochs = 6
         s.pretrainLearningRate = 0.5
-        let error = #expect(throws: WorkflowError.self) { try Pretraining.run(settings: s, run: dir, train: train, progress: SilentProgress()) }
+        let error = #expect(throws: WorkflowError.self) { try PretrainStage.run(settings: s, run: dir, train: train, events: events(dir), progress: SilentProgress()) }
         #expect(error?.message.contains("other pretraining settings") == true)
     }
 }
@@ -264,32 +265,32 @@ struct WorkflowBadInputTests {
 
     @Test func kLargerThanTheImageCountIsRefused() throws {
         let dir = try tempRun()
-        let (train, _) = try Pipeline.synthesize(run: dir, perClass: 4, seed: 3, progress: SilentProgress())
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 4, seed: 3, events: TrainingEvents())
         var s = Preset.tiny.settings
         s.data = train
         s.pretrainEpochs = 0
         s.k = 50
-        let error = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
-        #expect(error?.message.contains("--k 50") == true)
+        let error = #expect(throws: WorkflowError.self) { try RunStage.run(settings: s, run: dir, events: events(dir, s), progress: SilentProgress()) }
+        #expect(flagged(error).contains("--k 50"), "\(flagged(error))")
     }
 
     @Test func runDirectoryOfOtherSettingsIsNotMixed() throws {
         let dir = try tempRun()
         var s = Preset.tiny.settings
         s.data = "/somewhere"
-        try dir.saveConfig(s)
+        try dir.configFile.save(s)
         let original = s.backbone
         s.backbone = original == .resnet50 ? .resnet18 : .resnet50
         // No checkpoint yet (an attempt that failed early): the directory is not locked; the data is the problem.
-        let early = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        let early = #expect(throws: WorkflowError.self) { try RunStage.run(settings: s, run: dir, events: events(dir, s), progress: SilentProgress()) }
         #expect(early?.message.contains("other settings") == false, "\(early?.message ?? "")")
-        #expect(try dir.loadConfig()?.backbone == original)  // nor was config.json rewritten by the failed attempt
+        #expect(try dir.configFile.load()?.backbone == original)  // nor was config.json rewritten by the failed attempt
         // With a checkpoint, other settings are refused, naming what differs, and config.json stays as it was.
         try Data("x".utf8).write(to: dir.autoencoderLast)
-        let error = #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        let error = #expect(throws: WorkflowError.self) { try RunStage.run(settings: s, run: dir, events: events(dir, s), progress: SilentProgress()) }
         #expect(error?.message.contains("other settings") == true)
-        #expect(error?.message.contains("--backbone \(original.rawValue) → \(s.backbone.rawValue)") == true, "\(error?.message ?? "")")
-        #expect(try dir.loadConfig()?.backbone == original)
+        #expect(flagged(error).contains("--backbone \(original.rawValue) → \(s.backbone.rawValue)"), "\(flagged(error))")
+        #expect(try dir.configFile.load()?.backbone == original)
     }
 
     /// A fresh run directory with a small synthetic set in `RUN/data`, and tiny-preset settings for it at 32².
@@ -305,43 +306,43 @@ struct WorkflowBadInputTests {
 
     @Test func changedDataIsNotResumedSilently() throws {
         let (dir, data, s) = try runWithData(perClass: 2, seed: 1)
-        let (first, _) = try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress())
-        let savedFingerprint = try dir.loadConfig()?.dataFingerprint
+        let (first, _) = try RunStage.prepare(s, run: dir, needsK: false, events: events(dir), progress: SilentProgress())
+        let savedFingerprint = try dir.configFile.load()?.dataFingerprint
         #expect(first.dataFingerprint != nil && savedFingerprint == first.dataFingerprint)
         try Data("x".utf8).write(to: dir.autoencoderLast)
         // The same images resume; new ones are refused.
-        _ = try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress())
+        _ = try RunStage.prepare(s, run: dir, needsK: false, events: events(dir), progress: SilentProgress())
         _ = try SyntheticSmears.write(to: data, perClass: 3, seed: 2)
-        let error = #expect(throws: WorkflowError.self) { try Pipeline.prepare(s, run: dir, needsK: false, progress: SilentProgress()) }
+        let error = #expect(throws: WorkflowError.self) { try RunStage.prepare(s, run: dir, needsK: false, events: events(dir), progress: SilentProgress()) }
         #expect(error?.message.contains("changed since") == true, "\(error?.message ?? "")")
     }
 
     @Test func aSyntheticRunIsNotRegeneratedUnderItsCheckpoints() throws {
         let dir = try tempRun()
-        let (train, _) = try Pipeline.synthesize(run: dir, perClass: 2, seed: 1, progress: SilentProgress())
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 2, seed: 1, events: TrainingEvents())
         try Data("x".utf8).write(to: dir.autoencoderLast)
-        let error = #expect(throws: WorkflowError.self) { try Pipeline.synthesize(run: dir, perClass: 3, seed: 1, progress: SilentProgress()) }
-        #expect(error?.message.contains("--per-class 2 --seed 1") == true, "\(error?.message ?? "")")
+        let error = #expect(throws: WorkflowError.self) { try SyntheticData.prepare(run: dir, perClass: 3, seed: 1, events: TrainingEvents()) }
+        #expect(flagged(error).contains("--per-class 2 --seed 1"), "\(flagged(error))")
         // The set is still there, as it was.
         #expect(FileManager.default.fileExists(atPath: dir.root.appendingPathComponent("synthetic/complete-2-1").path))
         #expect(FileManager.default.fileExists(atPath: train))
-        _ = try Pipeline.synthesize(run: dir, perClass: 2, seed: 1, progress: SilentProgress())
+        _ = try SyntheticData.prepare(run: dir, perClass: 2, seed: 1, events: TrainingEvents())
     }
 
     @Test func aStageRecordsTheSettingsItAcceptsBeforeItsFirstEpoch() throws {
         var (dir, _, s) = try runWithData(perClass: 4, seed: 3)
         s.pretrainEpochs = 1
-        let (prepared, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: SilentProgress())
-        _ = try Pretraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress())
+        let (prepared, train) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: train, events: events(dir), progress: SilentProgress())
         // What `wbc cluster --k 3` does on this directory: recorded before clustering starts, so that an
         // interrupted run resumes with k = 3 rather than the k the directory was made with.
         var clustering = prepared
         clustering.k = prepared.k == 3 ? 2 : 3
         clustering.clusterEpochs = 0
-        let (again, _) = try Pipeline.prepare(clustering, run: dir, needsK: true, progress: SilentProgress())
-        #expect(try dir.loadConfig()?.k == prepared.k)   // not yet: the stage has not accepted it
-        _ = try DECTraining.run(settings: again, run: dir, train: train, progress: SilentProgress())
-        #expect(try dir.loadConfig()?.k == clustering.k)
+        let (again, _) = try RunStage.prepare(clustering, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        #expect(try dir.configFile.load()?.k == prepared.k)   // not yet: the stage has not accepted it
+        _ = try ClusterStage.run(settings: again, run: dir, train: train, events: events(dir), progress: SilentProgress())
+        #expect(try dir.configFile.load()?.k == clustering.k)
     }
 
     @Test func divergingClusteringSaysWhereAndWhatToChange() throws {
@@ -350,11 +351,11 @@ struct WorkflowBadInputTests {
         s.clusterEpochs = 3
         s.tol = 0
         s.clusterLearningRate = 1e8
-        let (prepared, train) = try Pipeline.prepare(s, run: dir, needsK: true, progress: SilentProgress())
-        _ = try Pretraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress())
-        let error = #expect(throws: WorkflowError.self) { try DECTraining.run(settings: prepared, run: dir, train: train, progress: SilentProgress()) }
-        let message = error?.message ?? ""
-        #expect(message.contains("training diverged") && message.contains("Lower --lr"), "\(message)")
+        let (prepared, train) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: train, events: events(dir), progress: SilentProgress())
+        let error = #expect(throws: WorkflowError.self) { try ClusterStage.run(settings: prepared, run: dir, train: train, events: events(dir), progress: SilentProgress()) }
+        let message = flagged(error)
+        #expect(message.contains("training diverged") && message.contains("Lower --cluster-learning-rate"), "\(message)")
         #expect(message.contains("cluster epoch "), "\(message)")
     }
 
@@ -364,7 +365,7 @@ struct WorkflowBadInputTests {
         try Data(count: 1000).write(to: leftover)
         var s = Preset.tiny.settings
         s.data = "/nonexistent-wbc-data"
-        #expect(throws: WorkflowError.self) { try Pipeline.run(settings: s, run: dir, progress: SilentProgress()) }
+        #expect(throws: WorkflowError.self) { try RunStage.run(settings: s, run: dir, events: events(dir, s), progress: SilentProgress()) }
         #expect(!FileManager.default.fileExists(atPath: leftover.path))
     }
 
@@ -372,11 +373,11 @@ struct WorkflowBadInputTests {
         var s = RunSettings()
         s.updateInterval = 0
         let error = #expect(throws: WorkflowError.self) { try s.validate() }
-        #expect(error?.message.contains("--update-interval") == true)
+        #expect(flagged(error).contains("--update-interval"))
         s.updateInterval = 1
         s.views = 3
         let viewsError = #expect(throws: WorkflowError.self) { try s.validate() }
-        #expect(viewsError?.message.contains("--views") == true)
+        #expect(flagged(viewsError).contains("--views"))
     }
 
     @Test func failedCheckpointWriteKeepsThePreviousOne() throws {
@@ -410,16 +411,26 @@ struct EncoderWeightsTests {
         let file = dir.appendingPathComponent("resnet18.safetensors")
         try StateDict(of: source).write(to: file)
         let encoder = ResNet(.resnet18, classes: nil, seed: 6)
-        let summary = try WeightsLoader.loadEncoder(file.path, into: encoder, arch: .resnet18)
+        let summary = try PretrainedWeightsLoader.load(file.path, into: encoder)
         #expect(summary.contains("tensors"))
         #expect(encoder.conv1.weight.value.toArray() == source.conv1.weight.value.toArray())
         #expect(encoder.stages[3].namedParameters().map { $0.1.value.toArray() } ==
                 source.stages[3].namedParameters().map { $0.1.value.toArray() })
         // ResNet-18 weights for a ResNet-50 encoder: refused with the file named.
         let error = #expect(throws: WorkflowError.self) {
-            try WeightsLoader.loadEncoder(file.path, into: ResNet(.resnet50, classes: nil), arch: .resnet50)
+            try PretrainedWeightsLoader.load(file.path, into: ResNet(.resnet50, classes: nil))
         }
         #expect(error?.message.contains(file.path) == true)
-        #expect(throws: WorkflowError.self) { try WeightsLoader.loadEncoder(dir.appendingPathComponent("none.pth").path, into: encoder, arch: .resnet18) }
+        #expect(throws: WorkflowError.self) { try PretrainedWeightsLoader.load(dir.appendingPathComponent("none.pth").path, into: encoder) }
     }
+}
+
+/// The events a command reports to (log.csv, and the t-SNE snapshots when `settings` ask), printing nothing.
+func events(_ run: RunDirectory, _ settings: RunSettings? = nil) -> TrainingEvents {
+    Pipeline.events(run: run, settings: settings, progress: SilentProgress())
+}
+
+/// A message with each setting worded as a flag named after it (`--update-interval`): what a front end shows.
+func flagged(_ error: WorkflowError?) -> String {
+    error?.rendered { "--" + $0.rawValue.reduce(into: "") { out, c in c.isUppercase ? out += "-" + c.lowercased() : out.append(c) } } ?? ""
 }

@@ -30,6 +30,7 @@ public struct WorkflowError: Error, CustomStringConvertible, Sendable {
 
     /// The message with settings by their plain names.
     public var description: String { rendered { $0.plainName } }
+    public var message: String { description }
 
     /// A message that may refer to settings: `"\(setting: .lr) is too high"`.
     public struct Message: ExpressibleByStringInterpolation, Sendable {

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import Compute
+@testable import Models
+@testable import Workflows
+@testable import wbc
+
+/// The command-line layer: flags parse into settings, and errors are worded with each command's flags.
+@Suite("Command line")
+struct CommandLineTests {
+    @Test func flagsBecomeSettingsOverrides() throws {
+        let cluster = try Cluster.parse(["--run", "r", "--k", "3", "--optimizer", "sgd", "--features", "flat", "--epochs", "7", "--method", "kmeans"])
+        let o = cluster.overrides
+        #expect(o.k == 3 && o.optimizer == .sgd && o.features == .flat && o.clusterEpochs == 7 && o.method == "kmeans")
+        #expect(o.pretrainEpochs == nil && o.size == nil)
+        let s = o.resolve(.savedOrPreset(saved: nil, fallback: .fast))
+        #expect(s.k == 3 && s.clusterEpochs == 7 && s.size == Preset.fast.settings.size && s.method == "kmeans")
+    }
+
+    @Test func unknownNamesAreRefusedByTheParserWithTheChoices() {
+        for (command, args) in [("pretrain", ["--run", "r", "--backbone", "resnet99"]), ("pretrain", ["--run", "r", "--objective", "simclr9"]),
+                                ("cluster", ["--run", "r", "--method", "spectral9"]), ("cluster", ["--run", "r", "--optimizer", "lbfgs"])] {
+            let error = #expect(throws: (any Error).self) { _ = try WBC.parseAsRoot([command] + args) }
+            let message = error.map { WBC.message(for: $0) } ?? ""
+            #expect(message.contains(args[3]) && message.contains(args[2]), "\(message)")
+        }
+        // --backbone lists the backbones wbc can build.
+        #expect(Pretrain.helpMessage().contains("resnet18") && Pretrain.helpMessage().contains("resnet50"))
+    }
+
+    @Test func outOfRangeValuesNameTheFlag() {
+        let k = #expect(throws: (any Error).self) { _ = try Cluster.parse(["--run", "r", "--k", "0"]) }
+        #expect(k.map { Cluster.message(for: $0) }?.contains("--k must be at least 1 (got 0)") == true)
+        let views = #expect(throws: (any Error).self) { _ = try Cluster.parse(["--run", "r", "--views", "3"]) }
+        #expect(views.map { Cluster.message(for: $0) }?.contains("--views") == true)
+        let threads = #expect(throws: (any Error).self) { _ = try Run.parse(["--threads", "-1"]) }
+        #expect(threads.map { Run.message(for: $0) }?.contains("--threads") == true)
+    }
+
+    /// Library errors name settings; each command words them as its own flags.
+    @Test func libraryErrorsAreWordedWithEachCommandsFlags() {
+        let error = WorkflowError("\(setting: .clusterEpochs) must not be negative; lower \(setting: .clusterLearningRate) or raise \(setting: .k)")
+        #expect(Flags.cluster.message(error) == "--epochs must not be negative; lower --lr or raise --k")
+        #expect(Flags.standard.message(error) == "--cluster-epochs must not be negative; lower --lr (cluster) or raise --k")
+        #expect(Flags.pretrain.message(WorkflowError("\(setting: .pretrainEpochs) 3")) == "--epochs 3")
+        #expect(Flags.standard.name(.normalization) == "--normalize" && Flags.standard.name(.cropScale) == "--crop-scale")
+        // Without a front end, settings read as setting names, never as flags.
+        #expect(error.description.contains("the setting `clusterEpochs`") && !error.description.contains("--"))
+    }
+
+    /// Weights of another depth: the message names --weights and the --backbone that fits.
+    @Test func conflictingWeightsNameTheBackboneThatFits() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-cli-weights-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("resnet18.safetensors")
+        try StateDict(of: ResNet(.resnet18, classes: 1000, seed: 1)).write(to: file)
+        let error = #expect(throws: WorkflowError.self) { _ = try PretrainedWeightsLoader.load(file.path, into: ResNet(.resnet50, classes: nil)) }
+        let message = error.map { Flags.pretrain.message($0) } ?? ""
+        #expect(message.hasPrefix("--weights: ") && message.contains("pass --backbone resnet18"), "\(message)")
+    }
+
+    /// --weights brings ImageNet normalisation unless --normalize is given, on every command that has it.
+    @Test func weightsImplyImageNetNormalisationUnlessNormaliseIsGiven() throws {
+        let plain = try Pretrain.parse(["--run", "r", "--weights", "w.pth"]).overrides.resolve(.savedOrPreset(saved: nil, fallback: .fast))
+        #expect(plain.normalization == .imagenet && plain.weights == "w.pth")
+        let asked = try Pretrain.parse(["--run", "r", "--weights", "w.pth", "--normalize", "half"]).overrides.resolve(.savedOrPreset(saved: nil, fallback: .fast))
+        #expect(asked.normalization == .half)
+        let run = try Run.parse(["--weights", "w.pth"]).overrides.resolve(.preset(fallback: .fast))
+        #expect(run.normalization == .imagenet)
+    }
+
+    /// A flag that is not given leaves the saved setting, optional ones included.
+    @Test func settingsNotGivenKeepTheRunsSavedValues() throws {
+        var saved = Preset.fast.settings
+        saved.clusterLearningRate = 0.5
+        saved.pretrainSamples = 123
+        saved.data = "/data"
+        let s = try Cluster.parse(["--run", "r", "--k", "5"]).overrides.resolve(.savedOrPreset(saved: saved, fallback: .tiny))
+        #expect(s.clusterLearningRate == 0.5 && s.pretrainSamples == 123 && s.data == "/data" && s.k == 5)
+        let preset = try Cluster.parse(["--run", "r", "--preset", "tiny"]).overrides.resolve(.savedOrPreset(saved: saved, fallback: .fast))
+        #expect(preset.size == Preset.tiny.settings.size && preset.data == nil)
+    }
+
+    @Test(arguments: ["run", "pretrain", "cluster", "evaluate", "predict", "report", "embed", "bench", "synth", "stats"])
+    func helpShowsAWorkedExample(_ command: String) throws {
+        let type = try #require(WBC.configuration.subcommands.first { $0.configuration.commandName == command || $0._commandName == command })
+        #expect(type.helpMessage().contains("Example: wbc \(command)"), "\(command)")
+    }
+}
