@@ -19,24 +19,30 @@ let libraries: [Target] = [
     .target(name: "Parallelism", dependencies: ["CDNNL"]),
     .target(name: "Compute", dependencies: ["CDNNL", "Parallelism", "Determinism"]),
     .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "Determinism"]),
-    .target(name: "Models", dependencies: [
-        "Compute", "Determinism",
-        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-    ]),
+    .target(
+        name: "Models",
+        dependencies: [
+            "Compute", "Determinism",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
     .target(name: "Clustering", dependencies: ["Parallelism", "Determinism"]),
     .target(name: "Report", dependencies: []),
-    .target(name: "Workflows", dependencies: [
-        "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report", "Determinism",
-    ]),
+    .target(
+        name: "Workflows",
+        dependencies: [
+            "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report", "Determinism",
+        ]),
 ]
 
 // MARK: - The command-line tool
 
 let executables: [Target] = [
-    .executableTarget(name: "wbc", dependencies: [
-        "Workflows", "Compute", "Imaging", "Models", "Clustering", "Report", "Determinism",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
+    .executableTarget(
+        name: "wbc",
+        dependencies: [
+            "Workflows", "Compute", "Imaging", "Models", "Clustering", "Report", "Determinism",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ])
 ]
 
 // MARK: - Tests (mirror Sources/)

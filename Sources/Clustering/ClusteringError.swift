@@ -16,20 +16,21 @@ public enum ClusteringError: Error, CustomStringConvertible, Sendable, Equatable
 
     public var description: String {
         switch self {
-        case let .shapeMismatch(name, expected, actual):
+        case .shapeMismatch(let name, let expected, let actual):
             return "\(name) has \(actual) values but \(expected) were expected; check the number of rows and columns passed with it"
-        case let .emptyInput(name):
+        case .emptyInput(let name):
             return "\(name) is empty; pass at least one point with at least one feature"
-        case let .invalidClusterCount(k, points):
+        case .invalidClusterCount(let k, let points):
             if k < 1 {
                 return "k = \(k) clusters is not allowed; ask for 1 cluster or more"
             }
             return "k = \(k) clusters is more than the \(points) points available; ask for \(points) clusters or fewer, or add data"
-        case let .nonFinite(name, row, column):
-            return "\(name) holds a NaN or infinite value at row \(row), column \(column); the features are broken (check the model checkpoint and the input images)"
-        case let .invalidParameter(name, value, reason):
+        case .nonFinite(let name, let row, let column):
+            return
+                "\(name) holds a NaN or infinite value at row \(row), column \(column); the features are broken (check the model checkpoint and the input images)"
+        case .invalidParameter(let name, let value, let reason):
             return "\(name) = \(value) is not allowed: \(reason)"
-        case let .invalidLabel(name, index, value, count):
+        case .invalidLabel(let name, let index, let value, let count):
             return "\(name)[\(index)] = \(value) is outside 0..<\(count); labels must be indices of known classes or clusters"
         }
     }

@@ -22,8 +22,9 @@ public enum ClusteringMetrics {
         let cost = try (0..<clusterCount).map { c in
             try confusion.indices.map { l in
                 guard confusion[l].count == clusterCount else {
-                    throw ClusteringError.shapeMismatch(name: "confusion row \(l)", expected: clusterCount,
-                                                        actual: confusion[l].count)
+                    throw ClusteringError.shapeMismatch(
+                        name: "confusion row \(l)", expected: clusterCount,
+                        actual: confusion[l].count)
                 }
                 return largest - Double(confusion[l][c])
             }
@@ -61,7 +62,8 @@ public enum ClusteringMetrics {
     /// scikit-learn's `normalized_mutual_info_score` (1 when both sides have a single group).
     public static func normalizedMutualInformation(labels: [Int], clusters: [Int]) throws -> Double {
         let table = try Contingency(labels: labels, clusters: clusters)
-        let classes = table.counts.count, groups = table.counts.first?.count ?? 0
+        let classes = table.counts.count
+        let groups = table.counts.first?.count ?? 0
         if classes == 1 && groups == 1 { return 1 }
         let n = Double(labels.count)
         let rowSums = table.counts.map { Double($0.reduce(0, +)) }
@@ -84,7 +86,9 @@ public enum ClusteringMetrics {
     public static func adjustedRandIndex(labels: [Int], clusters: [Int]) throws -> Double {
         let table = try Contingency(labels: labels, clusters: clusters)
         let n = Double(labels.count)
-        var sumSquares = 0.0, rowSquares = 0.0, columnSquares = 0.0
+        var sumSquares = 0.0
+        var rowSquares = 0.0
+        var columnSquares = 0.0
         var columnSums = [Double](repeating: 0, count: table.counts.first?.count ?? 0)
         for row in table.counts {
             var rowSum = 0.0
@@ -136,11 +140,14 @@ public enum ClusteringMetrics {
     }
 
     /// Every metric at once for `labels` (indices into `classNames`) and `clusters` (indices below `clusterCount`).
-    public static func evaluate(labels: [Int], clusters: [Int], classNames: [String], clusterCount: Int) throws
+    public static func evaluate(
+        labels: [Int], clusters: [Int], classNames: [String], clusterCount: Int
+    ) throws
         -> ClusteringEvaluation
     {
-        let confusion = try confusionMatrix(labels: labels, clusters: clusters, classCount: classNames.count,
-                                            clusterCount: clusterCount)
+        let confusion = try confusionMatrix(
+            labels: labels, clusters: clusters, classCount: classNames.count,
+            clusterCount: clusterCount)
         let mapping = try clusterToClass(confusion: confusion)
         return ClusteringEvaluation(
             accuracy: try accuracy(labels: labels, clusters: clusters),
@@ -187,7 +194,8 @@ struct Contingency {
 
     init(labels: [Int], clusters: [Int]) throws {
         try ClusteringMetrics.checkPaired(labels, clusters)
-        let classes = Array(Set(labels)).sorted(), groups = Array(Set(clusters)).sorted()
+        let classes = Array(Set(labels)).sorted()
+        let groups = Array(Set(clusters)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let groupIndex = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1, $0) })
         var counts = [[Int]](repeating: [Int](repeating: 0, count: groups.count), count: classes.count)

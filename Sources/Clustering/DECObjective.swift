@@ -27,8 +27,10 @@ public enum DECObjective {
     /// Student's t soft assignment q_ij ∝ (1 + ‖z_i − μ_j‖²/α)^(−(α+1)/2), each row summing to 1.
     /// - Parameters: embeddings n × d, centres k × d, `alpha` > 0 (degrees of freedom, 1 in DEC).
     /// - Returns: q, n × k row-major.
-    public static func softAssignment(embeddings: [Float], centres: [Float], n: Int, k: Int, d: Int,
-                                      alpha: Float = 1) throws -> [Float] {
+    public static func softAssignment(
+        embeddings: [Float], centres: [Float], n: Int, k: Int, d: Int,
+        alpha: Float = 1
+    ) throws -> [Float] {
         try validate(embeddings: embeddings, centres: centres, n: n, k: k, d: d, alpha: alpha)
         return kernel(embeddings, centres, n: n, k: k, d: d, alpha: Double(alpha)).q.map(Float.init)
     }
@@ -55,8 +57,10 @@ public enum DECObjective {
     }
 
     /// KL(P‖Q) = Σ p·(log p − log q) as `F.kl_div(q.log(), p, reduction:)`; terms with p = 0 contribute 0.
-    public static func klDivergence(target p: [Float], q: [Float], n: Int, k: Int,
-                                    reduction: Reduction = .batchmean) throws -> Float {
+    public static func klDivergence(
+        target p: [Float], q: [Float], n: Int, k: Int,
+        reduction: Reduction = .batchmean
+    ) throws -> Float {
         try validateMatrix(p, rows: n, columns: k, name: "target distribution p")
         try validateMatrix(q, rows: n, columns: k, name: "soft assignments q")
         var total = 0.0
@@ -70,9 +74,11 @@ public enum DECObjective {
     /// (what PyTorch autograd gives for `F.kl_div(q.log(), p.detach(), reduction:)`):
     /// ∂L/∂z_i = s·(α+1)/α · Σ_j (p_ij − q_ij·P_i)(z_i − μ_j) / t_ij and ∂L/∂μ_j = −s·(α+1)/α · Σ_i (same term),
     /// with t_ij = 1 + ‖z_i − μ_j‖²/α, P_i = Σ_j p_ij and s = 1/n for `batchmean`, 1 for `sum`.
-    public static func lossAndGradients(embeddings z: [Float], centres mu: [Float], target p: [Float],
-                                        n: Int, k: Int, d: Int, alpha: Float = 1,
-                                        reduction: Reduction = .batchmean) throws -> Evaluation {
+    public static func lossAndGradients(
+        embeddings z: [Float], centres mu: [Float], target p: [Float],
+        n: Int, k: Int, d: Int, alpha: Float = 1,
+        reduction: Reduction = .batchmean
+    ) throws -> Evaluation {
         try validate(embeddings: z, centres: mu, n: n, k: k, d: d, alpha: alpha)
         try validateMatrix(p, rows: n, columns: k, name: "target distribution p")
         let a = Double(alpha)
@@ -90,8 +96,9 @@ public enum DECObjective {
             }
         }
         let (gz, gmu) = accumulateGradients(z, mu, coefficients, n: n, k: k, d: d)
-        return Evaluation(loss: Float(loss * scale), q: q.map(Float.init), gradientEmbeddings: gz,
-                          gradientCentres: gmu)
+        return Evaluation(
+            loss: Float(loss * scale), q: q.map(Float.init), gradientEmbeddings: gz,
+            gradientCentres: gmu)
     }
 
     /// Hard assignment: the most probable cluster of each row of q (n × k); ties go to the lower index.
@@ -113,21 +120,28 @@ public enum DECObjective {
     }
 
     /// ∂z_i = Σ_j c_ij (z_i − μ_j) (Float; k terms) and ∂μ_j = −Σ_i c_ij (z_i − μ_j) (summed in Double over n rows).
-    private static func accumulateGradients(_ z: [Float], _ mu: [Float], _ coefficients: [Double], n: Int, k: Int,
-                                            d: Int) -> (embeddings: [Float], centres: [Float]) {
+    private static func accumulateGradients(
+        _ z: [Float], _ mu: [Float], _ coefficients: [Double], n: Int, k: Int,
+        d: Int
+    ) -> (embeddings: [Float], centres: [Float]) {
         var gz = [Float](repeating: 0, count: n * d)
         var gmu = [Double](repeating: 0, count: k * d)
         z.withUnsafeBufferPointer { zb in
             mu.withUnsafeBufferPointer { mb in
                 gz.withUnsafeMutableBufferPointer { gzb in
                     gmu.withUnsafeMutableBufferPointer { gmb in
-                        let pz = zb.baseAddress!, pm = mb.baseAddress!, gzp = gzb.baseAddress!, gmp = gmb.baseAddress!
+                        let pz = zb.baseAddress!
+                        let pm = mb.baseAddress!
+                        let gzp = gzb.baseAddress!
+                        let gmp = gmb.baseAddress!
                         for i in 0..<n {
-                            let zi = pz + i * d, gi = gzp + i * d
+                            let zi = pz + i * d
+                            let gi = gzp + i * d
                             for j in 0..<k {
                                 let c = coefficients[i * k + j]
                                 let cf = Float(c)
-                                let mj = pm + j * d, gj = gmp + j * d
+                                let mj = pm + j * d
+                                let gj = gmp + j * d
                                 for t in 0..<d {
                                     let diff = zi[t] - mj[t]
                                     gi[t] += cf * diff
@@ -143,7 +157,9 @@ public enum DECObjective {
     }
 
     /// q (Double, n × k) and t_ij = 1 + ‖z_i − μ_j‖²/α.
-    private static func kernel(_ z: [Float], _ mu: [Float], n: Int, k: Int, d: Int, alpha: Double)
+    private static func kernel(
+        _ z: [Float], _ mu: [Float], n: Int, k: Int, d: Int, alpha: Double
+    )
         -> (q: [Double], t: [Double])
     {
         var q = [Double](repeating: 0, count: n * k)
@@ -154,8 +170,9 @@ public enum DECObjective {
             mu.withUnsafeBufferPointer { mb in
                 for i in 0..<n {
                     for j in 0..<k {
-                        distances[i * k + j] = DenseKernels.squaredDistance(zb.baseAddress! + i * d,
-                                                                            mb.baseAddress! + j * d, d)
+                        distances[i * k + j] = DenseKernels.squaredDistance(
+                            zb.baseAddress! + i * d,
+                            mb.baseAddress! + j * d, d)
                     }
                 }
             }

@@ -3,18 +3,23 @@ enum DenseKernels {
     /// Σ a[i]·b[i] over `count` floats, accumulated in 32 SIMD lanes.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        let ra = UnsafeRawPointer(a)
+        let rb = UnsafeRawPointer(b)
+        var acc0 = SIMD16<Float>()
+        var acc1 = SIMD16<Float>()
         var i = 0
         while i + 32 <= count {
-            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc0 +=
+                ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            acc1 += ra.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
+            acc1 +=
+                ra.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
             i += 32
         }
         if i + 16 <= count {
-            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc0 +=
+                ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
             i += 16
         }
@@ -29,11 +34,13 @@ enum DenseKernels {
     /// Σ (a[i] − b[i])² over `count` floats.
     @inline(__always)
     static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        let ra = UnsafeRawPointer(a)
+        let rb = UnsafeRawPointer(b)
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= count {
-            let e = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let e =
+                ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                 - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
             acc += e * e
             i += 16
@@ -50,11 +57,13 @@ enum DenseKernels {
     /// y[i] += alpha·x[i] over `count` floats.
     @inline(__always)
     static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let rx = UnsafeRawPointer(x)
+        let ry = UnsafeMutableRawPointer(y)
         let a = SIMD16<Float>(repeating: alpha)
         var i = 0
         while i + 16 <= count {
-            let v = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let v =
+                ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                 + a * rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
             ry.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
             i += 16

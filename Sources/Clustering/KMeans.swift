@@ -1,4 +1,5 @@
 import Determinism
+
 /// k-means clustering: k-means++ seeding (greedy, with 2 + ⌊ln k⌋ candidates per centre as scikit-learn does), Lloyd
 /// iterations, several restarts keeping the lowest inertia.
 ///
@@ -26,8 +27,10 @@ public struct KMeans: Sendable, Equatable {
     public var threads: Int
 
     /// A configuration; `k` clusters, the other settings as scikit-learn's `KMeans` defaults (10 restarts).
-    public init(k: Int, restarts: Int = 10, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0,
-                threads: Int = 0) {
+    public init(
+        k: Int, restarts: Int = 10, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0,
+        threads: Int = 0
+    ) {
         self.k = k
         self.restarts = restarts
         self.maxIterations = maxIterations

@@ -1,4 +1,5 @@
 import Determinism
+
 /// The inner loops of k-means on one validated n × d matrix. Distances use ‖x‖² − 2x·c + ‖c‖² with the row norms
 /// computed once, clamped at 0 against rounding.
 struct KMeansEngine {
@@ -72,7 +73,8 @@ struct KMeansEngine {
                 cumulative[i] = total
             }
             let candidates = (0..<trials).map { _ in
-                total > 0 ? min(firstIndex(in: cumulative, above: rng.nextUniformDouble() * total), n - 1)
+                total > 0
+                    ? min(firstIndex(in: cumulative, above: rng.nextUniformDouble() * total), n - 1)
                     : rng.nextInt(below: n)
             }
             let candidateDistances = distances(toPoints: candidates)
@@ -107,7 +109,9 @@ struct KMeansEngine {
             labels.withUnsafeMutableBufferPointer { lb in
                 dists.withUnsafeMutableBufferPointer { db in
                     partial.withUnsafeMutableBufferPointer { pb in
-                        let l = lb.baseAddress!, o = db.baseAddress!, p = pb.baseAddress!
+                        let l = lb.baseAddress!
+                        let o = db.baseAddress!
+                        let p = pb.baseAddress!
                         Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { chunk, rows in
                             var sum = 0.0
                             for i in rows {
@@ -156,8 +160,9 @@ struct KMeansEngine {
             previous = labels
         }
         let final = assign(centres: centres, k: k)
-        return KMeans.Result(centres: centres, labels: final.labels, inertia: final.inertia, iterations: iterations,
-                             restart: 0)
+        return KMeans.Result(
+            centres: centres, labels: final.labels, inertia: final.inertia, iterations: iterations,
+            restart: 0)
     }
 
     /// Moves, for each empty cluster, the point farthest from its own centre (taken from a cluster with more than
@@ -191,7 +196,8 @@ struct KMeansEngine {
         var partial = [Double](repeating: 0, count: rowChunks * k * d)
         partial.withUnsafeMutableBufferPointer { pb in
             labels.withUnsafeBufferPointer { lb in
-                let p = pb.baseAddress!, l = lb.baseAddress!
+                let p = pb.baseAddress!
+                let l = lb.baseAddress!
                 Parallel.forEachChunk(count: n, chunks: rowChunks, threads: threads) { chunk, rows in
                     let acc = p + chunk * k * d
                     for i in rows {
@@ -220,7 +226,8 @@ struct KMeansEngine {
 
     /// First index whose cumulative value exceeds `u`.
     private func firstIndex(in cumulative: [Double], above u: Double) -> Int {
-        var lo = 0, hi = cumulative.count
+        var lo = 0
+        var hi = cumulative.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if cumulative[mid] <= u { lo = mid + 1 } else { hi = mid }

@@ -5,13 +5,13 @@ extension Double {
 }
 
 #if canImport(Glibc)
-import Glibc
-@inline(__always) func _clusteringLog(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _clusteringExp(_ x: Double) -> Double { Glibc.exp(x) }
-@inline(__always) func _clusteringPow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+    import Glibc
+    @inline(__always) func _clusteringLog(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) func _clusteringExp(_ x: Double) -> Double { Glibc.exp(x) }
+    @inline(__always) func _clusteringPow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 #else
-import Foundation
-@inline(__always) func _clusteringLog(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) func _clusteringExp(_ x: Double) -> Double { Foundation.exp(x) }
-@inline(__always) func _clusteringPow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    import Foundation
+    @inline(__always) func _clusteringLog(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) func _clusteringExp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) func _clusteringPow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 #endif

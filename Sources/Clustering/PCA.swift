@@ -1,4 +1,5 @@
 import Determinism
+
 /// Principal component analysis by randomized subspace iteration (Halko, Martinsson & Tropp 2011): a seeded
 /// Gaussian sketch of the centred data, a few power iterations with re-orthonormalisation, then the exact
 /// eigen-decomposition of the small projected matrix. Accurate to float precision for the leading components when
@@ -45,8 +46,9 @@ public struct PCA: Sendable, Equatable {
     public func fit(_ x: [Float], n: Int, d: Int) throws -> Result {
         try validateMatrix(x, rows: n, columns: d, name: "PCA input")
         guard components >= 1, components <= min(n, d) else {
-            throw ClusteringError.invalidParameter(name: "PCA components", value: "\(components)",
-                                                   reason: "use 1...\(min(n, d)) (at most the number of points and of features)")
+            throw ClusteringError.invalidParameter(
+                name: "PCA components", value: "\(components)",
+                reason: "use 1...\(min(n, d)) (at most the number of points and of features)")
         }
         let workers = Parallel.resolvedThreads(threads)
         var mean = [Float](repeating: 0, count: d)
@@ -61,16 +63,19 @@ public struct PCA: Sendable, Equatable {
         var rng = SeededGenerator(seed: seed)
         let omega = (0..<(d * width)).map { _ in rng.nextGaussian() }
         return centred.withUnsafeBufferPointer { xc in
-            var q = orthonormalColumns(omega.withUnsafeBufferPointer {
-                DenseKernels.multiply(xc, $0, n: n, d: d, m: width, threads: workers)
-            }, rows: n, columns: width)
-            for _ in 0..<powerIterations {
-                let z = orthonormalColumns(q.withUnsafeBufferPointer {
-                    DenseKernels.multiplyTransposed(xc, $0, n: n, d: d, m: width, threads: workers)
-                }, rows: d, columns: width)
-                q = orthonormalColumns(z.withUnsafeBufferPointer {
+            var q = orthonormalColumns(
+                omega.withUnsafeBufferPointer {
                     DenseKernels.multiply(xc, $0, n: n, d: d, m: width, threads: workers)
                 }, rows: n, columns: width)
+            for _ in 0..<powerIterations {
+                let z = orthonormalColumns(
+                    q.withUnsafeBufferPointer {
+                        DenseKernels.multiplyTransposed(xc, $0, n: n, d: d, m: width, threads: workers)
+                    }, rows: d, columns: width)
+                q = orthonormalColumns(
+                    z.withUnsafeBufferPointer {
+                        DenseKernels.multiply(xc, $0, n: n, d: d, m: width, threads: workers)
+                    }, rows: n, columns: width)
             }
             // Bᵀ = Xcᵀ Q (d × l); B Bᵀ = (Bᵀ)ᵀ Bᵀ (l × l) has the squared singular values of B.
             let bt = q.withUnsafeBufferPointer {
@@ -154,19 +159,23 @@ enum SymmetricEigen {
                 for q in (p + 1)..<max(n, p + 1) where a[p * n + q] != 0 {
                     let theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q])
                     let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                    let c = 1 / (t * t + 1).squareRoot()
+                    let s = t * c
                     for k in 0..<n {
-                        let akp = a[k * n + p], akq = a[k * n + q]
+                        let akp = a[k * n + p]
+                        let akq = a[k * n + q]
                         a[k * n + p] = c * akp - s * akq
                         a[k * n + q] = s * akp + c * akq
                     }
                     for k in 0..<n {
-                        let apk = a[p * n + k], aqk = a[q * n + k]
+                        let apk = a[p * n + k]
+                        let aqk = a[q * n + k]
                         a[p * n + k] = c * apk - s * aqk
                         a[q * n + k] = s * apk + c * aqk
                     }
                     for k in 0..<n {
-                        let vkp = v[k * n + p], vkq = v[k * n + q]
+                        let vkp = v[k * n + p]
+                        let vkq = v[k * n + q]
                         v[k * n + p] = c * vkp - s * vkq
                         v[k * n + q] = s * vkp + c * vkq
                     }

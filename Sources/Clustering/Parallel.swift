@@ -31,9 +31,9 @@ enum Parallel {
 }
 
 #if canImport(Glibc)
-import Glibc
-private func activeProcessorCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    import Glibc
+    private func activeProcessorCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 #else
-import Foundation
-private func activeProcessorCount() -> Int { ProcessInfo.processInfo.activeProcessorCount }
+    import Foundation
+    private func activeProcessorCount() -> Int { ProcessInfo.processInfo.activeProcessorCount }
 #endif

@@ -23,10 +23,15 @@ struct QuadTree {
     /// Builds the tree of `n` points stored as (x, y) pairs.
     init(points y: UnsafeBufferPointer<Double>, count n: Int) {
         leafOfPoint = [Int32](repeating: -1, count: n)
-        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        var minX = Double.infinity
+        var maxX = -Double.infinity
+        var minY = Double.infinity
+        var maxY = -Double.infinity
         for i in 0..<n {
-            minX = min(minX, y[2 * i]); maxX = max(maxX, y[2 * i])
-            minY = min(minY, y[2 * i + 1]); maxY = max(maxY, y[2 * i + 1])
+            minX = min(minX, y[2 * i])
+            maxX = max(maxX, y[2 * i])
+            minY = min(minY, y[2 * i + 1])
+            maxY = max(maxY, y[2 * i + 1])
         }
         let half = max(max(maxX - minX, maxY - minY) / 2 * (1 + 1e-5), 1e-12)
         nodes.reserveCapacity(4 * n)
@@ -43,8 +48,10 @@ struct QuadTree {
     }
 
     private mutating func insert(_ i: Int, points: UnsafeBufferPointer<Double>) {
-        let x = points[2 * i], y = points[2 * i + 1]
-        var node = 0, depth = 0
+        let x = points[2 * i]
+        let y = points[2 * i + 1]
+        var node = 0
+        var depth = 0
         while true {
             nodes[node].count += 1
             nodes[node].massX += x
@@ -67,13 +74,16 @@ struct QuadTree {
             }
             // Split the leaf, move its point down one level, and go on inserting the new one.
             let old = Int(nodes[node].point)
-            let oldX = points[2 * old], oldY = points[2 * old + 1]
+            let oldX = points[2 * old]
+            let oldY = points[2 * old + 1]
             let first = nodes.count
             let quarter = nodes[node].halfWidth / 2
             for q in 0..<4 {
-                nodes.append(Node(centreX: nodes[node].centreX + (q & 1 == 1 ? quarter : -quarter),
-                                  centreY: nodes[node].centreY + (q & 2 == 2 ? quarter : -quarter),
-                                  halfWidth: quarter))
+                nodes.append(
+                    Node(
+                        centreX: nodes[node].centreX + (q & 1 == 1 ? quarter : -quarter),
+                        centreY: nodes[node].centreY + (q & 2 == 2 ? quarter : -quarter),
+                        halfWidth: quarter))
             }
             nodes[node].firstChild = Int32(first)
             nodes[node].point = -1
@@ -96,7 +106,9 @@ extension QuadTree {
         nodes: UnsafeBufferPointer<Node>, leafOfPoint: UnsafeBufferPointer<Int32>, point i: Int, x: Double, y: Double,
         theta: Double, stack: UnsafeMutablePointer<Int32>
     ) -> (fx: Double, fy: Double, sumQ: Double) {
-        var fx = 0.0, fy = 0.0, sumQ = 0.0
+        var fx = 0.0
+        var fy = 0.0
+        var sumQ = 0.0
         let thetaSquared = theta * theta
         let ownLeaf = leafOfPoint[i]
         var top = 1
@@ -106,7 +118,8 @@ extension QuadTree {
             let index = stack[top]
             let node = nodes[Int(index)]
             if node.count == 0 { continue }
-            let dx = x - node.massX, dy = y - node.massY
+            let dx = x - node.massX
+            let dy = y - node.massY
             let distanceSquared = dx * dx + dy * dy
             let width = 2 * node.halfWidth
             if node.firstChild < 0 || width * width < thetaSquared * distanceSquared {

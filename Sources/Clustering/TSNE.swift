@@ -56,9 +56,11 @@ public struct TSNE: Sendable, Equatable {
     public var threads: Int
 
     /// A configuration; the defaults are scikit-learn's.
-    public init(perplexity: Double = 30, iterations: Int = 1000, earlyExaggeration: Double = 12,
-                exaggerationIterations: Int = 250, learningRate: LearningRate = .automatic, theta: Double = 0.5,
-                method: Method = .automatic, pcaDimensions: Int = 50, seed: UInt64 = 0, threads: Int = 0) {
+    public init(
+        perplexity: Double = 30, iterations: Int = 1000, earlyExaggeration: Double = 12,
+        exaggerationIterations: Int = 250, learningRate: LearningRate = .automatic, theta: Double = 0.5,
+        method: Method = .automatic, pcaDimensions: Int = 50, seed: UInt64 = 0, threads: Int = 0
+    ) {
         self.perplexity = perplexity
         self.iterations = iterations
         self.earlyExaggeration = earlyExaggeration
@@ -96,7 +98,8 @@ public struct TSNE: Sendable, Equatable {
         let workers = Parallel.resolvedThreads(threads)
 
         // Reduce, then initialise from the first two principal components.
-        var reduced = x, width = d
+        var reduced = x
+        var width = d
         if d > pcaDimensions && n > pcaDimensions {
             reduced = try PCA(components: pcaDimensions, seed: seed, threads: workers).fit(x, n: n, d: d).scores
             width = pcaDimensions
@@ -105,7 +108,8 @@ public struct TSNE: Sendable, Equatable {
             .fit(reduced, n: n, d: width).scores
         var y = [Double](repeating: 0, count: 2 * n)
         let columns = min(2, width)
-        var mean0 = 0.0, m2 = 0.0
+        var mean0 = 0.0
+        var m2 = 0.0
         for i in 0..<n { mean0 += Double(initial[i * columns]) }
         mean0 /= Double(n)
         for i in 0..<n { m2 += (Double(initial[i * columns]) - mean0) * (Double(initial[i * columns]) - mean0) }
@@ -115,12 +119,16 @@ public struct TSNE: Sendable, Equatable {
 
         let affinities: Affinities
         if usedMethod == .exact {
-            affinities = .dense(TSNEAffinities.dense(reduced, n: n, d: width, perplexity: effectivePerplexity,
-                                                     threads: workers))
+            affinities = .dense(
+                TSNEAffinities.dense(
+                    reduced, n: n, d: width, perplexity: effectivePerplexity,
+                    threads: workers))
         } else {
             let neighbours = min(n - 1, Int(3 * effectivePerplexity + 1))
-            affinities = .sparse(TSNEAffinities.sparse(reduced, n: n, d: width, neighbours: neighbours,
-                                                       perplexity: effectivePerplexity, threads: workers))
+            affinities = .sparse(
+                TSNEAffinities.sparse(
+                    reduced, n: n, d: width, neighbours: neighbours,
+                    perplexity: effectivePerplexity, threads: workers))
         }
         let rate: Double
         switch learningRate {
@@ -132,8 +140,9 @@ public struct TSNE: Sendable, Equatable {
         optimiser.descend(&y, iterations: stage1, momentum: 0.5, learningRate: rate, exaggeration: earlyExaggeration)
         optimiser.descend(&y, iterations: iterations - stage1, momentum: 0.8, learningRate: rate, exaggeration: 1)
         let kl = optimiser.klDivergence(y)
-        return Result(coordinates: y.map(Float.init), klDivergence: kl, method: usedMethod,
-                      perplexity: effectivePerplexity)
+        return Result(
+            coordinates: y.map(Float.init), klDivergence: kl, method: usedMethod,
+            perplexity: effectivePerplexity)
     }
 
     private func validateParameters() throws {

@@ -3,15 +3,20 @@
 enum TSNEAffinities {
     /// Conditional p_j|i over the squared distances `distances` (count values) written into `out`.
     /// Distances are shifted by their minimum first, which leaves p unchanged and avoids underflow.
-    static func conditionalRow(_ distances: UnsafePointer<Double>, count: Int, perplexity: Double,
-                            into out: UnsafeMutablePointer<Double>) {
+    static func conditionalRow(
+        _ distances: UnsafePointer<Double>, count: Int, perplexity: Double,
+        into out: UnsafeMutablePointer<Double>
+    ) {
         guard count > 0 else { return }
         var smallest = Double.infinity
         for j in 0..<count { smallest = min(smallest, distances[j]) }
         let target = _clusteringLog(perplexity)
-        var beta = 1.0, low = -Double.infinity, high = Double.infinity
+        var beta = 1.0
+        var low = -Double.infinity
+        var high = Double.infinity
         for _ in 0..<100 {
-            var sum = 0.0, weighted = 0.0
+            var sum = 0.0
+            var weighted = 0.0
             for j in 0..<count {
                 let shifted = distances[j] - smallest
                 let p = _clusteringExp(-shifted * beta)
@@ -39,7 +44,8 @@ enum TSNEAffinities {
         var conditional = [Double](repeating: 0, count: n * n)
         conditional.withUnsafeMutableBufferPointer { cb in
             squared.withUnsafeBufferPointer { sb in
-                let c = cb.baseAddress!, s = sb.baseAddress!
+                let c = cb.baseAddress!
+                let s = sb.baseAddress!
                 Parallel.forEachChunk(count: n, chunks: Parallel.chunkCount(n), threads: threads) { _, rows in
                     var others = [Double](repeating: 0, count: n - 1)
                     var probabilities = [Double](repeating: 0, count: n - 1)
@@ -76,14 +82,17 @@ enum TSNEAffinities {
 
     /// Sparse P from each point's `neighbours` nearest neighbours (Barnes–Hut t-SNE): conditional over the
     /// neighbours, then P = (C + Cᵀ) / Σ.
-    static func sparse(_ x: [Float], n: Int, d: Int, neighbours k: Int, perplexity: Double, threads: Int)
+    static func sparse(
+        _ x: [Float], n: Int, d: Int, neighbours k: Int, perplexity: Double, threads: Int
+    )
         -> SparseAffinities
     {
         let (indices, distances) = nearestNeighbours(x, n: n, d: d, k: k, threads: threads)
         var conditional = [Double](repeating: 0, count: n * k)
         conditional.withUnsafeMutableBufferPointer { cb in
             distances.withUnsafeBufferPointer { db in
-                let c = cb.baseAddress!, dist = db.baseAddress!
+                let c = cb.baseAddress!
+                let dist = db.baseAddress!
                 Parallel.forEachChunk(count: n, chunks: Parallel.chunkCount(n), threads: threads) { _, rows in
                     for i in rows { conditionalRow(dist + i * k, count: k, perplexity: perplexity, into: c + i * k) }
                 }
@@ -94,14 +103,16 @@ enum TSNEAffinities {
         entries.reserveCapacity(2 * n * k)
         for i in 0..<n {
             for t in 0..<k {
-                let j = Int(indices[i * k + t]), v = conditional[i * k + t]
+                let j = Int(indices[i * k + t])
+                let v = conditional[i * k + t]
                 entries.append((i * n + j, v))
                 entries.append((j * n + i, v))
             }
         }
         entries.sort { $0.key < $1.key }
         var rowStart = [Int](repeating: 0, count: n + 1)
-        var columns: [Int32] = [], values: [Double] = []
+        var columns: [Int32] = []
+        var values: [Double] = []
         columns.reserveCapacity(entries.count)
         values.reserveCapacity(entries.count)
         var total = 0.0
@@ -145,7 +156,9 @@ enum TSNEAffinities {
     }
 
     /// The k nearest other points of every point (brute force), sorted by increasing squared distance.
-    static func nearestNeighbours(_ x: [Float], n: Int, d: Int, k: Int, threads: Int)
+    static func nearestNeighbours(
+        _ x: [Float], n: Int, d: Int, k: Int, threads: Int
+    )
         -> (indices: [Int32], distances: [Double])
     {
         var indices = [Int32](repeating: 0, count: n * k)
@@ -155,10 +168,12 @@ enum TSNEAffinities {
             let px = xb.baseAddress!
             indices.withUnsafeMutableBufferPointer { ib in
                 distances.withUnsafeMutableBufferPointer { db in
-                    let outIndex = ib.baseAddress!, outDistance = db.baseAddress!
+                    let outIndex = ib.baseAddress!
+                    let outDistance = db.baseAddress!
                     Parallel.forEachChunk(count: n, chunks: Parallel.chunkCount(n), threads: threads) { _, rows in
                         for i in rows {
-                            let bestIndex = outIndex + i * k, bestDistance = outDistance + i * k
+                            let bestIndex = outIndex + i * k
+                            let bestDistance = outDistance + i * k
                             var filled = 0
                             for j in 0..<n where j != i {
                                 let dot = DenseKernels.dot(px + i * d, px + j * d, d)

@@ -82,7 +82,8 @@ struct TSNEOptimiser {
     }
 
     private func squaredDistance(_ y: [Double], _ i: Int, _ j: Int) -> Double {
-        let dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1]
+        let dx = y[2 * i] - y[2 * j]
+        let dy = y[2 * i + 1] - y[2 * j + 1]
         return dx * dx + dy * dy
     }
 
@@ -94,14 +95,17 @@ struct TSNEOptimiser {
             let py = yb.baseAddress!
             scratch.kernel.withUnsafeMutableBufferPointer { kb in
                 partial.withUnsafeMutableBufferPointer { zb in
-                    let pk = kb.baseAddress!, pz = zb.baseAddress!
+                    let pk = kb.baseAddress!
+                    let pz = zb.baseAddress!
                     Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { chunk, rows in
                         var z = 0.0
                         for i in rows {
-                            let xi = py[2 * i], yi = py[2 * i + 1]
+                            let xi = py[2 * i]
+                            let yi = py[2 * i + 1]
                             let row = pk + i * n
                             for j in 0..<n {
-                                let dx = xi - py[2 * j], dy = yi - py[2 * j + 1]
+                                let dx = xi - py[2 * j]
+                                let dy = yi - py[2 * j + 1]
                                 row[j] = 1 / (1 + dx * dx + dy * dy)
                             }
                             row[i] = 0
@@ -115,12 +119,17 @@ struct TSNEOptimiser {
             p.withUnsafeBufferPointer { pb in
                 scratch.kernel.withUnsafeBufferPointer { kb in
                     gradient.withUnsafeMutableBufferPointer { gb in
-                        let pp = pb.baseAddress!, pk = kb.baseAddress!, g = gb.baseAddress!
+                        let pp = pb.baseAddress!
+                        let pk = kb.baseAddress!
+                        let g = gb.baseAddress!
                         Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { _, rows in
                             for i in rows {
-                                let xi = py[2 * i], yi = py[2 * i + 1]
-                                let row = pk + i * n, prow = pp + i * n
-                                var gx = 0.0, gy = 0.0
+                                let xi = py[2 * i]
+                                let yi = py[2 * i + 1]
+                                let row = pk + i * n
+                                let prow = pp + i * n
+                                var gx = 0.0
+                                var gy = 0.0
                                 for j in 0..<n {
                                     let q = row[j]
                                     let m = (exaggeration * prow[j] - q * inverseZ) * q
@@ -139,7 +148,9 @@ struct TSNEOptimiser {
 
     /// Attraction over the sparse P (exact), repulsion from the quadtree; returns Z.
     @discardableResult
-    func barnesHutGradient(_ y: [Double], exaggeration: Double, into gradient: inout [Double])
+    func barnesHutGradient(
+        _ y: [Double], exaggeration: Double, into gradient: inout [Double]
+    )
         -> Double
     {
         guard case .sparse(let p) = affinities else { return 0 }
@@ -152,15 +163,17 @@ struct TSNEOptimiser {
                 tree.leafOfPoint.withUnsafeBufferPointer { leaves in
                     repulsive.withUnsafeMutableBufferPointer { rb in
                         partial.withUnsafeMutableBufferPointer { zb in
-                            let r = rb.baseAddress!, pz = zb.baseAddress!
+                            let r = rb.baseAddress!
+                            let pz = zb.baseAddress!
                             Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { chunk, rows in
                                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * QuadTree.maxDepth + 8) {
                                     stack in
                                     var z = 0.0
                                     for i in rows {
-                                        let f = QuadTree.repulsion(nodes: nodes, leafOfPoint: leaves, point: i,
-                                                                   x: py[2 * i], y: py[2 * i + 1], theta: theta,
-                                                                   stack: stack.baseAddress!)
+                                        let f = QuadTree.repulsion(
+                                            nodes: nodes, leafOfPoint: leaves, point: i,
+                                            x: py[2 * i], y: py[2 * i + 1], theta: theta,
+                                            stack: stack.baseAddress!)
                                         r[2 * i] = f.fx
                                         r[2 * i + 1] = f.fy
                                         z += f.sumQ
@@ -177,14 +190,18 @@ struct TSNEOptimiser {
                 p.columns.withUnsafeBufferPointer { cb in
                     p.values.withUnsafeBufferPointer { vb in
                         gradient.withUnsafeMutableBufferPointer { gb in
-                            let start = sb.baseAddress!, columns = cb.baseAddress!, values = vb.baseAddress!
+                            let start = sb.baseAddress!
+                            let columns = cb.baseAddress!
+                            let values = vb.baseAddress!
                             let g = gb.baseAddress!
                             Parallel.forEachChunk(count: n, chunks: chunks, threads: threads) { _, rows in
                                 for i in rows {
-                                    var ax = 0.0, ay = 0.0
+                                    var ax = 0.0
+                                    var ay = 0.0
                                     for e in start[i]..<start[i + 1] {
                                         let j = Int(columns[e])
-                                        let dx = py[2 * i] - py[2 * j], dy = py[2 * i + 1] - py[2 * j + 1]
+                                        let dx = py[2 * i] - py[2 * j]
+                                        let dy = py[2 * i + 1] - py[2 * j + 1]
                                         let m = values[e] / (1 + dx * dx + dy * dy)
                                         ax += m * dx
                                         ay += m * dy

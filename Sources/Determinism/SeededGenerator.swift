@@ -22,7 +22,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        s0 = splitMix()
+        s1 = splitMix()
+        s2 = splitMix()
+        s3 = splitMix()
     }
 
     /// An independent generator for stream `index` (e.g. one per image or per worker), derived from this seed.
@@ -36,7 +39,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
         s2 ^= t
         s3 = Self.rotl(s3, 45)
         return result
@@ -60,7 +66,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Standard normal sample (Box–Muller; the second value of each pair is kept for the next call).
     public mutating func nextGaussian() -> Float {
-        if let g = spareGaussian { spareGaussian = nil; return g }
+        if let g = spareGaussian {
+            spareGaussian = nil
+            return g
+        }
         var u1 = nextUniformDouble()
         while u1 <= .leastNonzeroMagnitude { u1 = nextUniformDouble() }
         let u2 = nextUniformDouble()
@@ -81,13 +90,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
-@usableFromInline func _log(_ x: Double) -> Double { Glibc.log(x) }
-@usableFromInline func _sin(_ x: Double) -> Double { Glibc.sin(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+    import Glibc
+    @usableFromInline func _log(_ x: Double) -> Double { Glibc.log(x) }
+    @usableFromInline func _sin(_ x: Double) -> Double { Glibc.sin(x) }
+    @usableFromInline func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 #else
-import Foundation
-@usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }
-@usableFromInline func _sin(_ x: Double) -> Double { Foundation.sin(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+    import Foundation
+    @usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }
+    @usableFromInline func _sin(_ x: Double) -> Double { Foundation.sin(x) }
+    @usableFromInline func _cos(_ x: Double) -> Double { Foundation.cos(x) }
 #endif

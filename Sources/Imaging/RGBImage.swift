@@ -11,8 +11,9 @@ public struct RGBImage: Sendable, Equatable {
 
     /// Wraps existing bytes; `pixels.count` must equal `width * height * 3`.
     public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(width >= 0 && height >= 0 && pixels.count == width * height * 3,
-                     "RGBImage: pixel buffer has \(pixels.count) bytes, expected \(width)×\(height)×3")
+        precondition(
+            width >= 0 && height >= 0 && pixels.count == width * height * 3,
+            "RGBImage: pixel buffer has \(pixels.count) bytes, expected \(width)×\(height)×3")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -24,7 +25,9 @@ public struct RGBImage: Sendable, Equatable {
         self.height = height
         var p = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0..<(width * height) {
-            p[3 * i] = fill.r; p[3 * i + 1] = fill.g; p[3 * i + 2] = fill.b
+            p[3 * i] = fill.r
+            p[3 * i + 1] = fill.g
+            p[3 * i + 2] = fill.b
         }
         self.pixels = p
     }
@@ -37,15 +40,20 @@ public struct RGBImage: Sendable, Equatable {
         }
         set {
             let i = (y * width + x) * 3
-            pixels[i] = newValue.r; pixels[i + 1] = newValue.g; pixels[i + 2] = newValue.b
+            pixels[i] = newValue.r
+            pixels[i + 1] = newValue.g
+            pixels[i + 2] = newValue.b
         }
     }
 
     /// The sub-image `[x, x+w) × [y, y+h)`; the rectangle is clamped to the image.
     public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> RGBImage {
-        let x0 = max(0, min(x, width)), y0 = max(0, min(y, height))
-        let x1 = max(x0, min(x + w, width)), y1 = max(y0, min(y + h, height))
-        let cw = x1 - x0, ch = y1 - y0
+        let x0 = max(0, min(x, width))
+        let y0 = max(0, min(y, height))
+        let x1 = max(x0, min(x + w, width))
+        let y1 = max(y0, min(y + h, height))
+        let cw = x1 - x0
+        let ch = y1 - y0
         var out = [UInt8](repeating: 0, count: cw * ch * 3)
         for row in 0..<ch {
             let src = ((y0 + row) * width + x0) * 3
@@ -59,7 +67,10 @@ public struct RGBImage: Sendable, Equatable {
 public struct ImageSize: Sendable, Hashable, Codable, CustomStringConvertible {
     public var width: Int
     public var height: Int
-    public init(width: Int, height: Int) { self.width = width; self.height = height }
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
     /// A square size `side`×`side`.
     public init(side: Int) { self.init(width: side, height: side) }
     public var description: String { "\(width)x\(height)" }

@@ -1,5 +1,5 @@
-import Determinism
 import Compute
+import Determinism
 
 /// Which autoencoder the pretraining stage trains.
 public enum AutoencoderKind: String, Sendable, Codable, CaseIterable {
@@ -67,7 +67,9 @@ public final class Autoencoder: Layer, @unchecked Sendable {
             logVar = Linear(c, spec.latent, rng: &r)
             expand = Linear(spec.latent, c, rng: &r)
         } else {
-            mu = nil; logVar = nil; expand = nil
+            mu = nil
+            logVar = nil
+            expand = nil
         }
     }
 
@@ -86,14 +88,19 @@ public final class Autoencoder: Layer, @unchecked Sendable {
         let map = try encoder.trunk(x)
         guard spec.kind == .vae, let mu, let logVar, let expand else { return try decoder.forward(map) }
         let pooled = try gap.forward(map)
-        let m = try mu.forward(pooled), lv = try logVar.forward(pooled)
+        let m = try mu.forward(pooled)
+        let lv = try logVar.forward(pooled)
         let (n, l) = (m.shape[0], m.shape[1])
-        let mv = m.toArray(), lvv = lv.toArray()
+        let mv = m.toArray()
+        let lvv = lv.toArray()
         var eps = [Float](repeating: 0, count: n * l)
         var z = mv
         if isTraining {
             var rng = SeededGenerator(seed: samplingSeed)
-            for i in eps.indices { eps[i] = rng.nextGaussian(); z[i] = mv[i] + eps[i] * expf(0.5 * lvv[i]) }
+            for i in eps.indices {
+                eps[i] = rng.nextGaussian()
+                z[i] = mv[i] + eps[i] * expf(0.5 * lvv[i])
+            }
         }
         vaeSaved = (mv, lvv, eps, map.shape)
         let h = try expandReLU.forward(expand.forward(Tensor(shape: [n, l], values: z)))
@@ -118,11 +125,17 @@ public final class Autoencoder: Layer, @unchecked Sendable {
             let dyv = dy.toArray()
             let hw = s.trunkShape[2] * s.trunkShape[3]
             var dh = [Float](repeating: 0, count: n * c)
-            for i in 0..<(n * c) { var acc: Float = 0; for j in 0..<hw { acc += dyv[i * hw + j] }; dh[i] = acc }
+            for i in 0..<(n * c) {
+                var acc: Float = 0
+                for j in 0..<hw { acc += dyv[i * hw + j] }
+                dh[i] = acc
+            }
             let dz = try expand.backward(expandReLU.backward(Tensor(shape: [n, c], values: dh))).toArray()
             let l = spec.latent
-            var dmu = [Float](repeating: 0, count: n * l), dlv = dmu
-            let beta = spec.beta, invN = 1 / Float(n)
+            var dmu = [Float](repeating: 0, count: n * l)
+            var dlv = dmu
+            let beta = spec.beta
+            let invN = 1 / Float(n)
             var kl: Float = 0
             for i in 0..<(n * l) {
                 let v = expf(s.logVar[i])
@@ -149,5 +162,5 @@ public final class Autoencoder: Layer, @unchecked Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

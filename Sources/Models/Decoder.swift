@@ -1,5 +1,5 @@
-import Determinism
 import Compute
+import Determinism
 
 /// One residual up-sampling block of the reference decoder:
 /// main path 3×3 transposed conv (stride 2, padding 1, output_padding 1) → BN → ReLU → 3×3 transposed conv
@@ -14,19 +14,25 @@ public final class UpBlock: Layer, @unchecked Sendable {
     let relu = ActivationLayer(.relu)
 
     public init(_ inChannels: Int, _ outChannels: Int, rng: inout SeededGenerator) {
-        up = ConvTranspose2d(ConvGeometry(inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: 2, padding: 1,
-                                          outputPadding: 1), rng: &rng)
+        up = ConvTranspose2d(
+            ConvGeometry(
+                inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: 2, padding: 1,
+                outputPadding: 1), rng: &rng)
         bn1 = BatchNorm2d(outChannels)
         conv = ConvTranspose2d(ConvGeometry(inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1), rng: &rng)
         bn2 = BatchNorm2d(outChannels)
-        shortcut = ConvTranspose2d(ConvGeometry(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: 2,
-                                                outputPadding: 1), rng: &rng)
+        shortcut = ConvTranspose2d(
+            ConvGeometry(
+                inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: 2,
+                outputPadding: 1), rng: &rng)
         shortcutBN = BatchNorm2d(outChannels)
     }
 
     public var children: [(String, any Layer)] {
-        [("up", up), ("bn1", bn1), ("conv", conv), ("bn2", bn2), ("shortcut", shortcut), ("shortcut_bn", shortcutBN),
-         ("relu1", relu1), ("shortcut_resize", shortcutResize), ("relu", relu)]
+        [
+            ("up", up), ("bn1", bn1), ("conv", conv), ("bn2", bn2), ("shortcut", shortcut), ("shortcut_bn", shortcutBN),
+            ("relu1", relu1), ("shortcut_resize", shortcutResize), ("relu", relu),
+        ]
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -65,8 +71,9 @@ public final class ReferenceDecoder: Layer, @unchecked Sendable {
             c /= 2
         }
         self.blocks = blocks
-        head = ConvTranspose2d(ConvGeometry(inChannels: c, outChannels: 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1),
-                               rng: &rng)
+        head = ConvTranspose2d(
+            ConvGeometry(inChannels: c, outChannels: 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1),
+            rng: &rng)
         self.outputSize = outputSize
     }
 

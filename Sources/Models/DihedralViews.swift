@@ -46,20 +46,23 @@ public enum DihedralViews {
         try validate(views)
         guard views > 1 else { return x }
         guard x.shape.count == 4, x.shape[2] == x.shape[3] else { throw ComputeError("views need square images [N, C, S, S], got \(x.shape)") }
-        return try Tensor(shape: [views * x.shape[0]] + x.shape.dropFirst(),
-                          values: stack(x.toArray(), n: x.shape[0], channels: x.shape[1], side: x.shape[2], views: views))
+        return try Tensor(
+            shape: [views * x.shape[0]] + x.shape.dropFirst(),
+            values: stack(x.toArray(), n: x.shape[0], channels: x.shape[1], side: x.shape[2], views: views))
     }
 
     /// `[N, C, S, S]` → `[T·N, C, S, S]` for the given transforms.
     static func stack(_ x: [Float], n: Int, channels: Int, side: Int, transforms: [Int]) -> [Float] {
-        let plane = side * side, count = n * channels
+        let plane = side * side
+        let count = n * channels
         let maps = transforms.map { t in (0..<plane).map { o in source(t, o / side, o % side, side) } }
         var out = [Float](repeating: 0, count: maps.count * x.count)
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for (v, map) in maps.enumerated() {
                     for p in 0..<count {
-                        let s = p * plane, d = v * x.count + p * plane
+                        let s = p * plane
+                        let d = v * x.count + p * plane
                         for o in 0..<plane { dst[d + o] = src[s + map[o]] }
                     }
                 }

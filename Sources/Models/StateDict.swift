@@ -32,8 +32,7 @@ public struct StateDict: Sendable {
         floats = [:]
         integers = [:]
         for e in file.entries {
-            if e.dtype.isInteger { integers[e.name] = try file.integerTensor(named: e.name) }
-            else { floats[e.name] = try file.floatTensor(named: e.name) }
+            if e.dtype.isInteger { integers[e.name] = try file.integerTensor(named: e.name) } else { floats[e.name] = try file.floatTensor(named: e.name) }
         }
     }
 
@@ -44,10 +43,15 @@ public struct StateDict: Sendable {
 
     /// The entries whose names start with `prefix`, with the prefix removed.
     public func subset(prefix: String) -> StateDict {
-        StateDict(floats: Dictionary(uniqueKeysWithValues: floats.compactMap { k, v in
-                      k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil }),
-                  integers: Dictionary(uniqueKeysWithValues: integers.compactMap { k, v in
-                      k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil }))
+        StateDict(
+            floats: Dictionary(
+                uniqueKeysWithValues: floats.compactMap { k, v in
+                    k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil
+                }),
+            integers: Dictionary(
+                uniqueKeysWithValues: integers.compactMap { k, v in
+                    k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil
+                }))
     }
 
     /// Merges another state dict's entries under `prefix`.
@@ -70,7 +74,9 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var lines = ["\(source) does not match the model:"]
         if !missing.isEmpty { lines.append("  missing (\(missing.count)): " + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? ", …" : "")) }
-        if !unexpected.isEmpty { lines.append("  unexpected (\(unexpected.count)): " + unexpected.prefix(8).joined(separator: ", ") + (unexpected.count > 8 ? ", …" : "")) }
+        if !unexpected.isEmpty {
+            lines.append("  unexpected (\(unexpected.count)): " + unexpected.prefix(8).joined(separator: ", ") + (unexpected.count > 8 ? ", …" : ""))
+        }
         for m in misshaped.prefix(8) { lines.append("  \(m.name): expected shape \(m.expected), found \(m.found)") }
         for w in wrongKind.prefix(8) { lines.append("  \(w.name): stored as \(w.found), expected \(w.expected)") }
         lines.append("  It was written for another model or changed since: rerun the stage that writes it (or use a new run directory).")
@@ -110,7 +116,10 @@ extension StateDict {
                 continue
             }
             used.insert(name)
-            guard h.shape == tensor.shape else { misshaped.append((name, tensor.shape, h.shape)); continue }
+            guard h.shape == tensor.shape else {
+                misshaped.append((name, tensor.shape, h.shape))
+                continue
+            }
             assignments.append((name, tensor, param, h))
         }
         var batchNorms: [(BatchNorm2d, String)] = []
@@ -129,8 +138,9 @@ extension StateDict {
             .filter { prefix.isEmpty || $0.hasPrefix(prefix) }.sorted()
         // Check everything before touching the model: a refused load leaves it as it was.
         if !misshaped.isEmpty || !wrongKind.isEmpty || (!partial && (!report.missing.isEmpty || !report.unexpected.isEmpty)) {
-            var mismatch = StateDictMismatch(source: source, missing: report.missing, unexpected: report.unexpected,
-                                             misshaped: misshaped.map { (name: $0.0, expected: $0.1, found: $0.2) })
+            var mismatch = StateDictMismatch(
+                source: source, missing: report.missing, unexpected: report.unexpected,
+                misshaped: misshaped.map { (name: $0.0, expected: $0.1, found: $0.2) })
             mismatch.wrongKind = wrongKind
             throw mismatch
         }

@@ -1,6 +1,7 @@
 import CDNNL
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The program's one thread pool: the OpenMP threads that oneDNN's Debian build runs its kernels on.

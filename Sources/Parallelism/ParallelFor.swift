@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Elementwise Swift loops (the optimizers' updates, the gradient check) on oneDNN's own OpenMP threads.
@@ -20,9 +20,11 @@ public enum ParallelFor {
 
     private static let entry: Entry? = {
         guard let p = OpenMP.symbol("GOMP_parallel"), let n = OpenMP.symbol("omp_get_thread_num"),
-              let c = OpenMP.symbol("omp_get_num_threads") else { return nil }
-        return Entry(parallel: unsafeBitCast(p, to: GOMPParallel.self), threadNumber: unsafeBitCast(n, to: IntFn.self),
-                     threadCount: unsafeBitCast(c, to: IntFn.self))
+            let c = OpenMP.symbol("omp_get_num_threads")
+        else { return nil }
+        return Entry(
+            parallel: unsafeBitCast(p, to: GOMPParallel.self), threadNumber: unsafeBitCast(n, to: IntFn.self),
+            threadCount: unsafeBitCast(c, to: IntFn.self))
     }()
 
     /// Fewer elements than this per thread are not worth waking the pool for.
@@ -31,7 +33,10 @@ public enum ParallelFor {
     private final class Context {
         let body: (_ thread: Int, _ threads: Int) -> Void
         let entry: Entry
-        init(body: @escaping (Int, Int) -> Void, entry: Entry) { self.body = body; self.entry = entry }
+        init(body: @escaping (Int, Int) -> Void, entry: Entry) {
+            self.body = body
+            self.entry = entry
+        }
     }
 
     /// The slice of `0..<count` that thread `index` of `threads` takes.
@@ -63,7 +68,10 @@ public enum ParallelFor {
     /// Runs `body(thread, team size)` on every thread of an OpenMP team of (at most) `threads` threads; on the
     /// calling thread alone when there is no libgomp.
     public static func region(threads: Int, _ body: (_ thread: Int, _ threads: Int) -> Void) {
-        guard threads > 1, let entry else { body(0, 1); return }
+        guard threads > 1, let entry else {
+            body(0, 1)
+            return
+        }
         withoutActuallyEscaping(body) { escapable in
             let context = Context(body: escapable, entry: entry)
             let region: Region = { raw in

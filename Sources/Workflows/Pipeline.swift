@@ -18,8 +18,10 @@ public enum Pipeline {
 
     /// The whole method (`run`): pretrain → cluster → evaluate (train and test) → report. Without data, on a
     /// synthetic set of `perClass` images per class (preset `tiny` unless one is given).
-    public static func run(_ overrides: SettingsOverrides, runPath: String, perClass: Int = 64,
-                           progress: any ProgressSink) throws -> RunStage.Outcome {
+    public static func run(
+        _ overrides: SettingsOverrides, runPath: String, perClass: Int = 64,
+        progress: any ProgressSink
+    ) throws -> RunStage.Outcome {
         let run = try RunDirectory(runPath)
         let synthetic = overrides.data == nil
         var settings = overrides.resolve(.preset(fallback: synthetic ? .tiny : .fast))
@@ -62,8 +64,10 @@ public enum Pipeline {
     // MARK: Using a trained run
 
     /// `evaluate`: scores the run's clustering model on `data` as split `split`.
-    public static func evaluate(runPath: String, data: String, split: String, threads: Int = 0,
-                                progress: any ProgressSink) throws -> SplitMetrics {
+    public static func evaluate(
+        runPath: String, data: String, split: String, threads: Int = 0,
+        progress: any ProgressSink
+    ) throws -> SplitMetrics {
         useThreads(threads)
         let run = try RunDirectory.existing(runPath)
         let (model, checkpoint) = try ClusterModel.load(run.decBest)
@@ -73,8 +77,10 @@ public enum Pipeline {
     }
 
     /// `predict`: cluster, cell type and confidence of each image; the files that could not be read.
-    public static func predict(runPath: String, images: [String], threads: Int = 0,
-                               progress: any ProgressSink) throws -> (predictions: [Prediction], skipped: [String]) {
+    public static func predict(
+        runPath: String, images: [String], threads: Int = 0,
+        progress: any ProgressSink
+    ) throws -> (predictions: [Prediction], skipped: [String]) {
         useThreads(threads)
         let run = try RunDirectory.existing(runPath)
         return try PredictStage.predict(run: run, images: images, progress: progress)
@@ -91,8 +97,10 @@ public enum Pipeline {
     }
 
     /// `embed`: pooled features of images, as `OUT/features.npy` and `OUT/index.csv`.
-    public static func embed(inputs: [String], out: String, options: EmbedStage.Options, threads: Int = 0,
-                             progress: any ProgressSink) throws -> EmbedStage.Result {
+    public static func embed(
+        inputs: [String], out: String, options: EmbedStage.Options, threads: Int = 0,
+        progress: any ProgressSink
+    ) throws -> EmbedStage.Result {
         useThreads(threads)
         return try EmbedStage.run(inputs: inputs, out: out, options: options, progress: progress)
     }
@@ -105,8 +113,10 @@ public enum Pipeline {
     }
 
     /// `bench --mode decode`: decode + crop + resize of the images under `data`, one thread and `threads`.
-    public static func benchDecode(data: String, options: PreprocessOptions, passes: Int, threads: Int,
-                                   limit: Int? = nil) throws -> (result: DecodeBenchmarkResult, files: [URL]) {
+    public static func benchDecode(
+        data: String, options: PreprocessOptions, passes: Int, threads: Int,
+        limit: Int? = nil
+    ) throws -> (result: DecodeBenchmarkResult, files: [URL]) {
         let dataset: ImageDataset
         do { dataset = try ImageDataset.open(URL(fileURLWithPath: data)) } catch { throw WorkflowError(parts: [.setting(.data), .text(" \(data): \(error)")]) }
         var files = dataset.samples.map(\.url)
@@ -127,8 +137,9 @@ public enum Pipeline {
 
     /// Writes a bar chart of counts per cell type as SVG.
     public static func writeCountsChart(_ counts: [(String, Int)], to path: String) throws {
-        let svg = SVGChart.bar(title: "Cell types", bars: counts.map { BarDatum(label: $0.0, value: Double($0.1)) },
-                               xLabel: "Cell type", yLabel: "Images")
+        let svg = SVGChart.bar(
+            title: "Cell types", bars: counts.map { BarDatum(label: $0.0, value: Double($0.1)) },
+            xLabel: "Cell type", yLabel: "Images")
         try AtomicText.write(svg, to: URL(fileURLWithPath: path))
     }
 

@@ -5,6 +5,9 @@ struct WBC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wbc",
         abstract: "Unsupervised clustering of white-blood-cell images (ResNet autoencoder + Deep Embedded Clustering).",
-        subcommands: [Run.self, Embed.self, ReportCmd.self, Pretrain.self, Cluster.self, Evaluate.self, Predict.self, Bench.self, SynthCommand.self, StatsCommand.self, DecodeBenchCommand.self, WeightsCommand.self]
+        subcommands: [
+            Run.self, Embed.self, ReportCmd.self, Pretrain.self, Cluster.self, Evaluate.self, Predict.self, Bench.self, SynthCommand.self, StatsCommand.self,
+            DecodeBenchCommand.self, WeightsCommand.self,
+        ]
     )
 }

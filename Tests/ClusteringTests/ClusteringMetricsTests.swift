@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Clustering
 
 /// One case of `Fixtures/metrics.json` (values from scikit-learn 1.9 and SciPy).
@@ -40,9 +41,11 @@ struct MetricsFixture: Decodable { let cases: [MetricsCase] }
         let indexed = fixture.cases.filter { $0.class_names != nil }
         #expect(indexed.count >= 5)
         for c in indexed {
-            let names = try #require(c.class_names), k = try #require(c.cluster_count)
-            let confusion = try ClusteringMetrics.confusionMatrix(labels: c.labels, clusters: c.clusters,
-                                                                  classCount: names.count, clusterCount: k)
+            let names = try #require(c.class_names)
+            let k = try #require(c.cluster_count)
+            let confusion = try ClusteringMetrics.confusionMatrix(
+                labels: c.labels, clusters: c.clusters,
+                classCount: names.count, clusterCount: k)
             #expect(confusion == c.confusion, "\(c.name): confusion")
             // Optimal matchings may differ on ties; their matched totals may not.
             let matching = try ClusteringMetrics.optimalMatching(confusion: confusion)

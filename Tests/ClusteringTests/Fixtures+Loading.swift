@@ -1,5 +1,5 @@
-import Determinism
 import Clustering
+import Determinism
 import Foundation
 import Testing
 
@@ -29,4 +29,3 @@ func gaussianBlobs(centres: [[Float]], perCluster: Int, spread: Float, seed: UIn
     }
     return (x, labels)
 }
-

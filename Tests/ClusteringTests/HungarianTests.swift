@@ -1,11 +1,13 @@
 import Determinism
 import Testing
+
 @testable import Clustering
 
 @Suite struct HungarianTests {
     /// The minimum total cost over every injective assignment of the smaller side, by brute force.
     func bruteForceMinimum(_ cost: [[Double]]) -> Double {
-        let rows = cost.count, columns = cost[0].count
+        let rows = cost.count
+        let columns = cost[0].count
         var best = Double.infinity
         func search(_ i: Int, _ used: Set<Int>, _ total: Double, _ skipped: Int) {
             if i == rows {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Clustering
 
 @Suite struct KMeansTests {

@@ -1,5 +1,6 @@
 import Determinism
 import Testing
+
 @testable import Clustering
 
 @Suite struct PCATests {
@@ -20,7 +21,8 @@ import Testing
     }
 
     @Test func matchesTheCovarianceEigenDecomposition() throws {
-        let n = 120, d = 24
+        let n = 120
+        let d = 24
         let x = sample(n: n, d: d, seed: 4)
         let pca = try PCA(components: 3, seed: 1).fit(x, n: n, d: d)
         // Reference: covariance eigenvalues via Jacobi.

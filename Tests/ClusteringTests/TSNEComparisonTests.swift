@@ -1,6 +1,6 @@
+import Clustering
 import Foundation
 import Testing
-import Clustering
 
 /// Developer-time check driven by `Scripts/tsne_compare.py`: embeds the raw float32 matrix named by
 /// `WBC_TSNE_INPUT` (n × d from `WBC_TSNE_N`, `WBC_TSNE_D`) and writes `<input>.swift.f32` (n × 2 float32) and
@@ -22,8 +22,10 @@ import Clustering
         let seconds = (clock.now - start) / .seconds(1)
         #expect(result.coordinates.allSatisfy { $0.isFinite })
         try result.coordinates.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: path + ".swift.f32")) }
-        let summary: [String: Any] = ["seconds": seconds, "kl_divergence": result.klDivergence,
-                                      "method": result.method.rawValue, "perplexity": result.perplexity]
+        let summary: [String: Any] = [
+            "seconds": seconds, "kl_divergence": result.klDivergence,
+            "method": result.method.rawValue, "perplexity": result.perplexity,
+        ]
         try JSONSerialization.data(withJSONObject: summary).write(to: URL(fileURLWithPath: path + ".swift.json"))
     }
 }

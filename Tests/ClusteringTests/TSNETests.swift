@@ -1,5 +1,6 @@
 import Determinism
 import Testing
+
 @testable import Clustering
 
 @Suite struct TSNETests {
@@ -14,9 +15,11 @@ import Testing
         let n = labels.count
         var agree = 0
         for i in 0..<n {
-            var best = Float.infinity, bestJ = 0
+            var best = Float.infinity
+            var bestJ = 0
             for j in 0..<n where j != i {
-                let dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1]
+                let dx = y[2 * i] - y[2 * j]
+                let dy = y[2 * i + 1] - y[2 * j + 1]
                 if dx * dx + dy * dy < best {
                     best = dx * dx + dy * dy
                     bestJ = j
@@ -41,7 +44,8 @@ import Testing
 
     @Test func affinitiesAreSymmetricAndNormalised() {
         let data = gaussianBlobs(centres: blobCentres, perCluster: 10, spread: 1, seed: 1)
-        let n = 30, d = 12
+        let n = 30
+        let d = 12
         let dense = TSNEAffinities.dense(data.x, n: n, d: d, perplexity: 5, threads: 1)
         #expect(abs(dense.reduce(0, +) - 1) < 1e-6)
         for i in 0..<n { for j in 0..<n { #expect(dense[i * n + j] == dense[j * n + i]) } }
@@ -63,7 +67,9 @@ import Testing
 
     @Test func nearestNeighboursMatchASortedScan() {
         let data = gaussianBlobs(centres: blobCentres, perCluster: 8, spread: 2, seed: 6)
-        let n = 24, d = 12, k = 5
+        let n = 24
+        let d = 12
+        let k = 5
         let (indices, distances) = TSNEAffinities.nearestNeighbours(data.x, n: n, d: d, k: k, threads: 2)
         for i in 0..<n {
             let order = (0..<n).filter { $0 != i }.map { j -> (Int, Double) in
@@ -82,7 +88,8 @@ import Testing
         var rng = SeededGenerator(seed: 9)
         let n = 200
         var y = (0..<(2 * n)).map { _ in Double(rng.nextGaussian()) * 3 }
-        y[2] = y[0]; y[3] = y[1]  // coincident points must not break the tree
+        y[2] = y[0]
+        y[3] = y[1]  // coincident points must not break the tree
         y.withUnsafeBufferPointer { yb in
             let tree = QuadTree(points: yb, count: n)
             #expect(tree.nodes[0].count == n)
@@ -90,20 +97,25 @@ import Testing
                 tree.leafOfPoint.withUnsafeBufferPointer { leaves in
                     withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * QuadTree.maxDepth + 8) { stack in
                         for i in [0, 1, 50, 199] {
-                            var fx = 0.0, fy = 0.0, z = 0.0
+                            var fx = 0.0
+                            var fy = 0.0
+                            var z = 0.0
                             for j in 0..<n where j != i {
-                                let dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1]
+                                let dx = y[2 * i] - y[2 * j]
+                                let dy = y[2 * i + 1] - y[2 * j + 1]
                                 let q = 1 / (1 + dx * dx + dy * dy)
                                 z += q
                                 fx += q * q * dx
                                 fy += q * q * dy
                             }
-                            let exact = QuadTree.repulsion(nodes: nodes, leafOfPoint: leaves, point: i, x: y[2 * i],
-                                                           y: y[2 * i + 1], theta: 0, stack: stack.baseAddress!)
+                            let exact = QuadTree.repulsion(
+                                nodes: nodes, leafOfPoint: leaves, point: i, x: y[2 * i],
+                                y: y[2 * i + 1], theta: 0, stack: stack.baseAddress!)
                             #expect(abs(exact.sumQ - z) < 1e-9 * z)
                             #expect(abs(exact.fx - fx) < 1e-9 && abs(exact.fy - fy) < 1e-9)
-                            let approx = QuadTree.repulsion(nodes: nodes, leafOfPoint: leaves, point: i, x: y[2 * i],
-                                                            y: y[2 * i + 1], theta: 0.5, stack: stack.baseAddress!)
+                            let approx = QuadTree.repulsion(
+                                nodes: nodes, leafOfPoint: leaves, point: i, x: y[2 * i],
+                                y: y[2 * i + 1], theta: 0.5, stack: stack.baseAddress!)
                             #expect(abs(approx.sumQ - z) < 0.02 * z)
                         }
                     }
@@ -122,7 +134,8 @@ import Testing
         var gradient = [Double](repeating: 0, count: 2 * n)
         optimiser.computeGradient(y, exaggeration: 1, into: &gradient)
         for t in 0..<(2 * n) {
-            var plus = y, minus = y
+            var plus = y
+            var minus = y
             plus[t] += 1e-6
             minus[t] -= 1e-6
             let numeric = (optimiser.klDivergence(plus) - optimiser.klDivergence(minus)) / 2e-6

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Compute
 
 @Suite("Bad input gives clear errors")
@@ -54,14 +55,20 @@ struct BadInputTests {
         // Read at the edge, the values come back in logical NCHW order: a direct sum at sampled outputs.
         let plain = y.plain()
         #expect(plain.isPlain)
-        let xv = x.toArray(), wv = conv.weight.value.toArray(), yv = plain.toArray()
+        let xv = x.toArray()
+        let wv = conv.weight.value.toArray()
+        let yv = plain.toArray()
         for sample in 0..<24 {
-            let n = sample % 2, o = (sample * 7) % 32, h = (sample * 5) % 14, w = (sample * 11) % 14
+            let n = sample % 2
+            let o = (sample * 7) % 32
+            let h = (sample * 5) % 14
+            let w = (sample * 11) % 14
             var sum = 0.0
             for i in 0..<32 {
                 for kh in 0..<3 {
                     for kw in 0..<3 {
-                        let ih = h + kh - 1, iw = w + kw - 1
+                        let ih = h + kh - 1
+                        let iw = w + kw - 1
                         guard ih >= 0, ih < 14, iw >= 0, iw < 14 else { continue }
                         sum += Double(xv[((n * 32 + i) * 14 + ih) * 14 + iw]) * Double(wv[((o * 32 + i) * 3 + kh) * 3 + kw])
                     }
@@ -74,9 +81,11 @@ struct BadInputTests {
 
     @Test func matmulMatchesNaiveProduct() throws {
         var rng = SeededGenerator(seed: 4)
-        let a = Tensor.randomNormal([5, 7], using: &rng), b = Tensor.randomNormal([3, 7], using: &rng)
+        let a = Tensor.randomNormal([5, 7], using: &rng)
+        let b = Tensor.randomNormal([3, 7], using: &rng)
         let c = try MatrixOps.matmul(a, b, transposeB: true).toArray()
-        let av = a.toArray(), bv = b.toArray()
+        let av = a.toArray()
+        let bv = b.toArray()
         var ref = [Float](repeating: 0, count: 15)
         for i in 0..<5 { for j in 0..<3 { for k in 0..<7 { ref[i * 3 + j] += av[i * 7 + k] * bv[j * 7 + k] } } }
         expectClose(c, ref, tolerance: 1e-5, "matmul")
@@ -91,12 +100,13 @@ struct FunctionalTests {
         let s = try Functional.softmax(x).toArray()
         #expect(abs(s[0] + s[1] + s[2] - 1) < 1e-6)
         #expect(abs(s[2] - expf(3) / (expf(1) + expf(2) + expf(3))) < 1e-6)
-        #expect(abs(s[5] - 1) < 1e-6 && s[3] == 0)   // stable for large logits
+        #expect(abs(s[5] - 1) < 1e-6 && s[3] == 0)  // stable for large logits
     }
 
     @Test func concatAndSplitAreInverse() throws {
         var rng = SeededGenerator(seed: 2)
-        let a = Tensor.randomNormal([2, 3, 2, 2], using: &rng), b = Tensor.randomNormal([2, 5, 2, 2], using: &rng)
+        let a = Tensor.randomNormal([2, 3, 2, 2], using: &rng)
+        let b = Tensor.randomNormal([2, 5, 2, 2], using: &rng)
         let c = try Functional.concat([a, b], axis: 1)
         #expect(c.shape == [2, 8, 2, 2])
         let parts = try Functional.split(c, axis: 1, sizes: [3, 5])
@@ -112,7 +122,7 @@ struct FunctionalTests {
         #expect(throws: ComputeError.self) { try flatten.backward(Tensor.zeros([2, 480])) }
         let y = try flatten.forward(x)
         #expect(y.shape == [2, 480])
-        #expect(y.toArray() == x.plain().toArray())   // torch.flatten(x, 1) order: c, then h, then w
+        #expect(y.toArray() == x.plain().toArray())  // torch.flatten(x, 1) order: c, then h, then w
         let dy = Tensor.randomNormal([2, 480], using: &rng)
         let dx = try flatten.backward(dy)
         #expect(dx.shape == [2, 32, 3, 5] && dx.toArray() == dy.toArray())
@@ -121,8 +131,10 @@ struct FunctionalTests {
 
     @Test func dropoutIsSeededScaledAndIdentityInEvaluation() throws {
         let x = Tensor.filled([1000], 1)
-        let d1 = Dropout(0.25, seed: 7), d2 = Dropout(0.25, seed: 7)
-        let y1 = try d1.forward(x).toArray(), y2 = try d2.forward(x).toArray()
+        let d1 = Dropout(0.25, seed: 7)
+        let d2 = Dropout(0.25, seed: 7)
+        let y1 = try d1.forward(x).toArray()
+        let y2 = try d2.forward(x).toArray()
         #expect(y1 == y2)
         let zeros = y1.filter { $0 == 0 }.count
         #expect(zeros > 180 && zeros < 320)

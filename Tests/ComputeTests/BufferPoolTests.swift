@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Compute
 
 /// Dead tensors' large buffers are reused for tensors of the same size; the pool stays within its limit,
@@ -39,12 +40,16 @@ struct BufferPoolTests {
     @Test func limitEvictsTheOldest() {
         let pool = BufferPool()
         pool.limitBytes = 2 * Self.mb
-        let a = pool.allocate(Self.mb), b = pool.allocate(Self.mb), c = pool.allocate(Self.mb)
+        let a = pool.allocate(Self.mb)
+        let b = pool.allocate(Self.mb)
+        let c = pool.allocate(Self.mb)
         pool.release(a, bytes: Self.mb)
         pool.release(b, bytes: Self.mb)
         pool.release(c, bytes: Self.mb)  // a, freed first, makes room
         #expect(pool.pooledBytes == 2 * Self.mb)
-        let first = pool.allocate(Self.mb), second = pool.allocate(Self.mb), third = pool.allocate(Self.mb)
+        let first = pool.allocate(Self.mb)
+        let second = pool.allocate(Self.mb)
+        let third = pool.allocate(Self.mb)
         #expect(first == c)
         #expect(second == b)
         #expect(third != b && third != c)

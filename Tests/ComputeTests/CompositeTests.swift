@@ -1,5 +1,6 @@
 import Determinism
 import Testing
+
 @testable import Compute
 
 /// A residual block, built from the layers, in training mode (forward, input and parameter gradients)
@@ -70,11 +71,12 @@ struct CompositeTests {
         for _ in 0..<12 {
             let i = rng.nextInt(below: x.count)
             let h: Float = 1e-2
-            let plus = x.copy(), minus = x.copy()
+            let plus = x.copy()
+            let minus = x.copy()
             plus.withMutableValues { $0[i] += h }
             minus.withMutableValues { $0[i] -= h }
             let numeric = (try objective(plus) - objective(minus)) / Double(2 * h)
-            _ = try block.backward(w) // clear saved state from the probing forwards
+            _ = try block.backward(w)  // clear saved state from the probing forwards
             let a = Double(analytic[i])
             #expect(abs(numeric - a) <= 2e-2 * max(1, abs(a)), "coordinate \(i): numeric \(numeric) vs analytic \(a)")
         }

@@ -1,5 +1,6 @@
 import Determinism
 import Testing
+
 @testable import Compute
 
 /// Inference convolutions choose among oneDNN's implementations (`ConvolutionImplementation`). The choice may
@@ -18,8 +19,10 @@ struct ConvolutionImplementationTests {
         for name in ["jit_1x1:avx512_core", "jit:avx512_core", "jit_wino_4x3:avx512_core"] {
             #expect(ConvolutionImplementation.jit.accepts(name), "\(name)")
         }
-        for name in ["brgconv_1x1:avx512_core", "brgconv:avx512_core", "jit_fp32_wino_2x3:avx512_core", "jit:avx2",
-                     "gemm:jit", "ref:any"] {
+        for name in [
+            "brgconv_1x1:avx512_core", "brgconv:avx512_core", "jit_fp32_wino_2x3:avx512_core", "jit:avx2",
+            "gemm:jit", "ref:any",
+        ] {
             #expect(!ConvolutionImplementation.jit.accepts(name), "\(name)")
         }
         #expect(ConvolutionImplementation.onednn.accepts("brgconv_1x1:avx512_core"))
@@ -34,8 +37,10 @@ struct ConvolutionImplementationTests {
             #expect(!candidates.isEmpty)
             let y = try ConvolutionOps.outputShape(x, g, transposed: false)
             for policy in ConvolutionImplementation.allCases {
-                let ran = try ConvolutionOps.forwardPrimitive(x: x, y: y, g: g, bias: true, transposed: false, training: false,
-                                                              post: ConvPostOps(), implementation: policy).implementation
+                let ran = try ConvolutionOps.forwardPrimitive(
+                    x: x, y: y, g: g, bias: true, transposed: false, training: false,
+                    post: ConvPostOps(), implementation: policy
+                ).implementation
                 // The first accepted; else oneDNN's first direct kernel (Winograd's have "wino" in their names).
                 let expected = candidates.first(where: policy.accepts) ?? candidates.first { !$0.contains("wino") }
                 #expect(ran == expected, "\(g) under \(policy): ran \(ran), candidates \(candidates)")
@@ -49,8 +54,10 @@ struct ConvolutionImplementationTests {
         let expected = ["jit_1x1:avx512_core", "jit_wino_4x3:avx512_core", "jit:avx512_core"]
         for ((x, g), name) in zip(Self.problems, expected) {
             let y = try ConvolutionOps.outputShape(x, g, transposed: false)
-            let ran = try ConvolutionOps.forwardPrimitive(x: x, y: y, g: g, bias: true, transposed: false, training: false,
-                                                          post: ConvPostOps(), implementation: .jit).implementation
+            let ran = try ConvolutionOps.forwardPrimitive(
+                x: x, y: y, g: g, bias: true, transposed: false, training: false,
+                post: ConvPostOps(), implementation: .jit
+            ).implementation
             #expect(ran == name, "\(g)")
         }
     }
@@ -90,8 +97,9 @@ struct ConvolutionImplementationTests {
             let s = shortcut.toArray()
             let expected = zip(plain, s).map { max(0, $0 + $1) }
             for policy in ConvolutionImplementation.allCases {
-                let y = try ConvolutionOps.forward(x, weight: w, bias: b, g, training: false, post: ConvPostOps(sum: true, relu: true),
-                                                   residual: shortcut, implementation: policy)
+                let y = try ConvolutionOps.forward(
+                    x, weight: w, bias: b, g, training: false, post: ConvPostOps(sum: true, relu: true),
+                    residual: shortcut, implementation: policy)
                 #expect(y.shape == yShape)
                 expectClose(y.toArray(), expected, tolerance: 1e-5, "\(g) under \(policy)")
             }

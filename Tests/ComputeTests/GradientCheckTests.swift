@@ -1,5 +1,6 @@
 import Parallelism
 import Testing
+
 @testable import Compute
 
 @Suite("Gradient check")

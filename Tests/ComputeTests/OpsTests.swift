@@ -1,23 +1,28 @@
 import Determinism
 import Testing
+
 @testable import Compute
 
 /// Forward values and every gradient of each op against PyTorch (relative L2 error ≤ 1e-4).
 @Suite("Ops match PyTorch")
 struct OpsTests {
-    func geometry(_ key: String, stride: Int, padding: Int, dilation: Int = 1, groups: Int = 1,
-                  outputPadding: Int = 0, transposed: Bool = false) throws -> ConvGeometry {
+    func geometry(
+        _ key: String, stride: Int, padding: Int, dilation: Int = 1, groups: Int = 1,
+        outputPadding: Int = 0, transposed: Bool = false
+    ) throws -> ConvGeometry {
         let w = try #require(Fixtures.ops["\(key).w"]).shape
         let (i, o) = transposed ? (w[0], w[1] * groups) : (w[1] * groups, w[0])
-        return ConvGeometry(inChannels: i, outChannels: o, kernel: w[2], stride: stride, padding: padding,
-                            dilation: dilation, groups: groups, outputPadding: outputPadding)
+        return ConvGeometry(
+            inChannels: i, outChannels: o, kernel: w[2], stride: stride, padding: padding,
+            dilation: dilation, groups: groups, outputPadding: outputPadding)
     }
 
     func checkConv(_ key: String, _ g: ConvGeometry, bias: Bool, transposed: Bool) throws {
         var rng = SeededGenerator(seed: 1)
         let x = try Fixtures.tensor("\(key).x")
         let layer: any Layer
-        let weight: Parameter, b: Parameter?
+        let weight: Parameter
+        let b: Parameter?
         if transposed {
             let l = ConvTranspose2d(g, bias: bias, rng: &rng)
             (layer, weight, b) = (l, l.weight, l.bias)
@@ -40,8 +45,9 @@ struct OpsTests {
     }
 
     @Test func groupedDilatedConvolution() throws {
-        try checkConv("conv_grouped", geometry("conv_grouped", stride: 1, padding: 2, dilation: 2, groups: 2),
-                      bias: false, transposed: false)
+        try checkConv(
+            "conv_grouped", geometry("conv_grouped", stride: 1, padding: 2, dilation: 2, groups: 2),
+            bias: false, transposed: false)
     }
 
     @Test func stemConvolution() throws {
@@ -66,8 +72,10 @@ struct OpsTests {
             #expect(!impl.forward.contains("wino"), "training forward ran \(impl.forward)")
             #expect(impl.backwardData.contains("wino"), "backward-data ran \(impl.backwardData)")
             #expect(impl.backwardWeights.contains("wino"), "backward-weights ran \(impl.backwardWeights)")
-            let inference = try ConvolutionOps.forwardPrimitive(x: x, y: y, g: g, bias: true, transposed: false,
-                                                                training: false, post: ConvPostOps()).implementation
+            let inference = try ConvolutionOps.forwardPrimitive(
+                x: x, y: y, g: g, bias: true, transposed: false,
+                training: false, post: ConvPostOps()
+            ).implementation
             #expect(inference.contains("wino"), "inference ran \(inference)")
         }
         try checkConv(key, g, bias: true, transposed: false)
@@ -102,8 +110,9 @@ struct OpsTests {
     }
 
     @Test func transposedConvolutionWithOutputPadding() throws {
-        try checkConv("deconv", geometry("deconv", stride: 2, padding: 1, outputPadding: 1, transposed: true),
-                      bias: true, transposed: true)
+        try checkConv(
+            "deconv", geometry("deconv", stride: 2, padding: 1, outputPadding: 1, transposed: true),
+            bias: true, transposed: true)
     }
 
     @Test func transposedConvolutionStride1() throws {
@@ -111,8 +120,9 @@ struct OpsTests {
     }
 
     @Test func transposedPointwiseShortcut() throws {
-        try checkConv("deconv_1x1", geometry("deconv_1x1", stride: 2, padding: 0, outputPadding: 1, transposed: true),
-                      bias: true, transposed: true)
+        try checkConv(
+            "deconv_1x1", geometry("deconv_1x1", stride: 2, padding: 0, outputPadding: 1, transposed: true),
+            bias: true, transposed: true)
     }
 
     @Test func batchNormTraining() throws {
@@ -196,8 +206,9 @@ struct OpsTests {
     @Test(arguments: [Reduction.batchmean, .sum])
     func klDivergence(_ reduction: Reduction) throws {
         let key = "kl_\(reduction.rawValue)"
-        let r = try Loss.klDivergence(logInput: Fixtures.tensor("\(key).log_input"), target: Fixtures.tensor("\(key).target"),
-                                      reduction: reduction)
+        let r = try Loss.klDivergence(
+            logInput: Fixtures.tensor("\(key).log_input"), target: Fixtures.tensor("\(key).target"),
+            reduction: reduction)
         expectClose([r.value], try Fixtures.values("\(key).loss"), "\(key) loss")
         try expectClose(r.gradient, "\(key).grad")
     }

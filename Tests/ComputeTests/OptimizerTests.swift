@@ -2,6 +2,7 @@ import Determinism
 import Foundation
 import Parallelism
 import Testing
+
 @testable import Compute
 
 /// Five steps of each optimizer on a fixed parameter and gradient sequence match PyTorch (≤ 1e-5 relative),
@@ -36,8 +37,9 @@ struct OptimizerTests {
         let expected = try Fixtures.values("opt.\(kind.rawValue)")
         expectClose(p.value.toArray(), expected, tolerance: 1e-5, kind.rawValue)
         let w0 = try Fixtures.values("opt.w0")
-        expectClose(zip(p.value.toArray(), w0).map { $0 - $1 }, zip(expected, w0).map { $0 - $1 }, tolerance: 1e-3,
-                    "\(kind.rawValue) update")
+        expectClose(
+            zip(p.value.toArray(), w0).map { $0 - $1 }, zip(expected, w0).map { $0 - $1 }, tolerance: 1e-3,
+            "\(kind.rawValue) update")
         #expect(p.version == 5)
     }
 
@@ -50,7 +52,8 @@ struct OptimizerTests {
 
         let p = Parameter(try Fixtures.tensor("opt.w0"))
         let sgd = SGD([p], lr: 0.1, momentum: 0.9, dampening: 0.25)
-        var w = w0, buf = [Double](repeating: 0, count: 12)
+        var w = w0
+        var buf = [Double](repeating: 0, count: 12)
         for s in 0..<5 {
             p.grad = try Tensor(shape: [12], values: g(s).map(Float.init))
             try sgd.step()
@@ -63,7 +66,9 @@ struct OptimizerTests {
 
         let q = Parameter(try Fixtures.tensor("opt.w0"))
         let adam = Adam([q], lr: 1e-2)
-        var v = w0, m = [Double](repeating: 0, count: 12), sq = m
+        var v = w0
+        var m = [Double](repeating: 0, count: 12)
+        var sq = m
         for s in 0..<5 {
             q.grad = try Tensor(shape: [12], values: g(s).map(Float.init))
             try adam.step()
@@ -83,16 +88,25 @@ struct OptimizerTests {
         func grad(_ s: Int) throws -> Tensor { try Tensor(shape: [12], values: Array(grads[(s * 12)..<(s * 12 + 12)])) }
         let a = Parameter(try Fixtures.tensor("opt.w0"))
         let optA = Adam([a], lr: 1e-2)
-        for s in 0..<5 { a.grad = try grad(s); try optA.step() }
+        for s in 0..<5 {
+            a.grad = try grad(s)
+            try optA.step()
+        }
 
         let b = Parameter(try Fixtures.tensor("opt.w0"))
         let optB = Adam([b], lr: 1e-2)
-        for s in 0..<2 { b.grad = try grad(s); try optB.step() }
+        for s in 0..<2 {
+            b.grad = try grad(s)
+            try optB.step()
+        }
         let (state, steps) = optB.stateDict()
         let c = Parameter(b.value.copy())
         let optC = Adam([c], lr: 1e-2)
         try optC.loadState(tensors: Dictionary(uniqueKeysWithValues: state), steps: steps)
-        for s in 2..<5 { c.grad = try grad(s); try optC.step() }
+        for s in 2..<5 {
+            c.grad = try grad(s)
+            try optC.step()
+        }
         #expect(c.value.toArray() == a.value.toArray())
     }
 
@@ -112,13 +126,15 @@ struct OptimizerTests {
     /// Four steps of each kind (SGD's momentum fast path starts at the second).
     @Test(arguments: threadedKinds)
     func largeParametersUpdateOnThreadsAsSerially(_ kind: String) throws {
-        let pieces = 8, pieceSize = 3 * ParallelFor.grain / 4 + 5  // each piece below the grain: serial
-        let n = pieces * pieceSize                                 // the whole: several slices where there are threads
+        let pieces = 8
+        let pieceSize = 3 * ParallelFor.grain / 4 + 5  // each piece below the grain: serial
+        let n = pieces * pieceSize  // the whole: several slices where there are threads
         var rng = SeededGenerator(seed: 31)
         let w0 = Tensor.randomNormal([n], using: &rng).toArray()
         let large = Parameter(try Tensor(shape: [n], values: w0))
         let small = try (0..<pieces).map { Parameter(try Tensor(shape: [pieceSize], values: Array(w0[($0 * pieceSize)..<(($0 + 1) * pieceSize)]))) }
-        let optLarge = make(kind, [large]), optSmall = make(kind, small)
+        let optLarge = make(kind, [large])
+        let optSmall = make(kind, small)
         for _ in 0..<4 {
             let g = Tensor.randomNormal([n], using: &rng).toArray()
             large.grad = try Tensor(shape: [n], values: g)

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Compute
 
 @Suite("safetensors: seeded mutation fuzzing")
@@ -11,11 +12,13 @@ struct SafeTensorsFuzzTests {
         var rng = SeededGenerator(seed: 2024)
         let seeds = [
             try Data(contentsOf: try SafeTensorsTestSupport.referenceFixture()),
-            try SafeTensorsWriter.encode(floats: ["a": SafeTensorsTestSupport.randomTensor([2, 3], &rng)],
-                                         integers: ["n": try HostIntegerTensor(shape: [], values: [5])],
-                                         metadata: ["k": "v"]),
+            try SafeTensorsWriter.encode(
+                floats: ["a": SafeTensorsTestSupport.randomTensor([2, 3], &rng)],
+                integers: ["n": try HostIntegerTensor(shape: [], values: [5])],
+                metadata: ["k": "v"]),
         ]
-        var parsed = 0, refused = 0
+        var parsed = 0
+        var refused = 0
         for iteration in 0..<3000 {
             var bytes = [UInt8](seeds[iteration % seeds.count])
             Mutator.mutate(&bytes, &rng)

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Compute
 
 @Suite("safetensors: malformed files give specific errors")
@@ -20,8 +21,10 @@ struct SafeTensorsMalformedTests {
 
     @Test func truncatedFilesAreRefusedAtEveryCut() throws {
         var rng = SeededGenerator(seed: 11)
-        let whole = try SafeTensorsWriter.encode(floats: ["a": Support.randomTensor([3, 5], &rng),
-                                                          "b": Support.randomTensor([7], &rng)])
+        let whole = try SafeTensorsWriter.encode(floats: [
+            "a": Support.randomTensor([3, 5], &rng),
+            "b": Support.randomTensor([7], &rng),
+        ])
         #expect(reason(whole) == nil)
         for cut in 0..<whole.count {
             let r = reason(whole.prefix(cut))
@@ -34,10 +37,12 @@ struct SafeTensorsMalformedTests {
 
     @Test func headerLengthBeyondTheFileOrImplausibleIsRefused() {
         let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
-        #expect(reason(Support.handMade(header: header, data: [0, 0, 0, 0], declaredLength: 1 << 40))
+        #expect(
+            reason(Support.handMade(header: header, data: [0, 0, 0, 0], declaredLength: 1 << 40))
                 == .headerLengthInvalid(1 << 40))
         #expect(reason(Support.handMade(header: header, data: [0, 0, 0, 0], declaredLength: 0)) == .headerLengthInvalid(0))
-        if case .truncated? = reason(Support.handMade(header: header, declaredLength: 500)) {} else {
+        if case .truncated? = reason(Support.handMade(header: header, declaredLength: 500)) {
+        } else {
             Issue.record("a header length past the end must read as truncated")
         }
     }
@@ -53,7 +58,8 @@ struct SafeTensorsMalformedTests {
         // Escapes name the same key; names inside entries and metadata are not top-level names.
         let escaped = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\u0077":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
         #expect(SafeTensorsFile.firstDuplicateName(Data(escaped.utf8)) == "w")
-        let nested = #"{"__metadata__":{"dtype":"x","shape":"y"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b:\"":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        let nested =
+            #"{"__metadata__":{"dtype":"x","shape":"y"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b:\"":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
         #expect(SafeTensorsFile.firstDuplicateName(Data(nested.utf8)) == nil)
         #expect(throws: Never.self) { try SafeTensorsFile(data: Support.handMade(header: nested, data: [0, 0, 128, 63, 0, 0, 0, 64]), file: "ok") }
     }
@@ -61,7 +67,8 @@ struct SafeTensorsMalformedTests {
     @Test func headerThatIsNotAJSONObjectIsRefused() {
         if case .headerMalformed? = reason(Support.handMade(header: "{not json")) {} else { Issue.record("bad JSON accepted") }
         if case .headerMalformed? = reason(Support.handMade(header: "[1,2]")) {} else { Issue.record("array header accepted") }
-        if case .headerMalformed? = reason(Support.handMade(header: #"{"__metadata__":{"k":3}}"#)) {} else {
+        if case .headerMalformed? = reason(Support.handMade(header: #"{"__metadata__":{"k":3}}"#)) {
+        } else {
             Issue.record("non-string metadata accepted")
         }
     }
@@ -98,8 +105,9 @@ struct SafeTensorsMalformedTests {
     @Test func byteCountMustEqualShapeTimesDTypeSize() {
         let data = Support.handMade(header: #"{"w":{"dtype":"F16","shape":[3],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])
         #expect(reason(data) == .byteCountMismatch(expected: 6, actual: 4))
-        let huge = Support.handMade(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#,
-                                    data: [0, 0, 0, 0])
+        let huge = Support.handMade(
+            header: #"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#,
+            data: [0, 0, 0, 0])
         #expect(reason(huge) != nil)
     }
 
@@ -139,7 +147,10 @@ struct SafeTensorsAtomicWriteTests {
         let error = try #require(throws: SafeTensorsError.self) {
             try SafeTensorsWriter.write(floats: ["w": try HostTensor(shape: [1], values: [1])], to: url)
         }
-        guard case .io = error.reason else { Issue.record("expected an I/O error, got \(error)"); return }
+        guard case .io = error.reason else {
+            Issue.record("expected an I/O error, got \(error)")
+            return
+        }
         #expect(error.description.contains("no/such/dir"))
     }
 

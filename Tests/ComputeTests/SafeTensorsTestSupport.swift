@@ -1,5 +1,6 @@
 import Determinism
 import Foundation
+
 @testable import Compute
 
 /// Helpers shared by the safetensors tests: temp directories, hand-made files, fixtures.
@@ -24,8 +25,11 @@ enum SafeTensorsTestSupport {
 
     /// The reference file written by `Scripts/make_pth_fixtures.py` with Python's safetensors.
     static func referenceFixture() throws -> URL {
-        guard let url = Bundle.module.url(forResource: "SafeTensorsReference", withExtension: "safetensors",
-                                          subdirectory: "Fixtures") else {
+        guard
+            let url = Bundle.module.url(
+                forResource: "SafeTensorsReference", withExtension: "safetensors",
+                subdirectory: "Fixtures")
+        else {
             throw CocoaError(.fileNoSuchFile)
         }
         return url

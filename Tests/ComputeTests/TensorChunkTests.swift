@@ -1,5 +1,6 @@
 import Determinism
 import Testing
+
 @testable import Compute
 
 /// A batch run in chunks (ResNet's evaluation mode): chunks view the input's bytes, results land in place.
@@ -23,7 +24,10 @@ struct TensorChunkTests {
         let g = ConvGeometry(inChannels: 16, outChannels: 32, kernel: 3, padding: 1)
         func conv(_ t: Tensor) throws -> Tensor { try ConvolutionOps.forward(t, weight: w, bias: nil, g, training: true) }
         var sizes: [Int] = []
-        let chunked = try x.mapChunks(of: 2) { sizes.append($0.shape[0]); return try conv($0) }
+        let chunked = try x.mapChunks(of: 2) {
+            sizes.append($0.shape[0])
+            return try conv($0)
+        }
         #expect(sizes == [2, 2, 1])
         #expect(chunked.isPlain && chunked.shape == [5, 32, 6, 6])
         #expect(!(try conv(x.items(0..<2))).isPlain, "the test wants a blocked result to reorder")

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Compute
 
 /// Training keeps convolution weights in their primitive's blocked layout and fuses ReLU into batch norm.
@@ -40,7 +41,8 @@ struct TrainingLayoutTests {
         let reference = try ConvolutionOps.backwardWeights(gy, input: x, geometry, bias: false, transposed: false).weight.toArray()
         #expect(g1 == reference)
         try opt.step()
-        var w = w0, buf = g1
+        var w = w0
+        var buf = g1
         for i in w.indices { w[i] -= 0.1 * buf[i] }
         #expect(conv.weight.value.toArray() == w, "first SGD step")
 
@@ -49,7 +51,10 @@ struct TrainingLayoutTests {
         _ = try conv.backward(gy)
         let g2 = try #require(conv.weight.grad).toArray()
         try opt.step()
-        for i in w.indices { buf[i] = 0.9 * buf[i] + g2[i]; w[i] -= 0.1 * buf[i] }
+        for i in w.indices {
+            buf[i] = 0.9 * buf[i] + g2[i]
+            w[i] -= 0.1 * buf[i]
+        }
         #expect(conv.weight.value.toArray() == w, "second SGD step (momentum)")
         #expect(conv.weight.version == 2)
         // Optimizer state comes out plain, in PyTorch's order.
@@ -69,7 +74,8 @@ struct TrainingLayoutTests {
         let (lr, wd, b1, b2, eps): (Double, Double, Double, Double, Double) = (1e-2, 1e-2, 0.9, 0.999, 1e-8)
         let opt = Adam([conv.weight], lr: Float(lr), weightDecay: Float(wd))
         var w = conv.weight.value.toArray().map(Double.init)
-        var m = [Double](repeating: 0, count: w.count), v = m
+        var m = [Double](repeating: 0, count: w.count)
+        var v = m
         for t in 1...3 {
             conv.weight.zeroGrad()
             _ = try conv.forward(x)
@@ -80,7 +86,8 @@ struct TrainingLayoutTests {
                 let d = grad[i] + wd * w[i]
                 m[i] = b1 * m[i] + (1 - b1) * d
                 v[i] = b2 * v[i] + (1 - b2) * d * d
-                let mHat = m[i] / (1 - pow(b1, Double(t))), vHat = v[i] / (1 - pow(b2, Double(t)))
+                let mHat = m[i] / (1 - pow(b1, Double(t)))
+                let vHat = v[i] / (1 - pow(b2, Double(t)))
                 w[i] -= lr * mHat / (vHat.squareRoot() + eps)
             }
             expectClose(conv.weight.value.toArray(), w.map(Float.init), tolerance: 1e-5, "Adam step \(t)")
@@ -100,8 +107,10 @@ struct TrainingLayoutTests {
         let y = try conv.forward(x)
         let direct = try ConvolutionOps.forward(x, weight: conv.weight.value, bias: conv.bias!.value, geometry, training: true)
         expectClose(y.toArray(), direct.toArray(), tolerance: 1e-5, "evaluation after training")
-        let inference = try ConvolutionOps.forwardPrimitive(x: x.shape, y: y.shape, g: geometry, bias: true, transposed: false,
-                                                            training: false, post: ConvPostOps()).implementation
+        let inference = try ConvolutionOps.forwardPrimitive(
+            x: x.shape, y: y.shape, g: geometry, bias: true, transposed: false,
+            training: false, post: ConvPostOps()
+        ).implementation
         if Engine.convolutionAlgorithm == .auto && Engine.hasAVX512 { #expect(inference.contains("wino"), "inference ran \(inference)") }
     }
 
@@ -124,7 +133,8 @@ struct TrainingLayoutTests {
         let optB = Adam([b.weight], lr: 1e-2)
         try optB.loadState(tensors: Dictionary(uniqueKeysWithValues: saved.tensors.map { ($0.0, $0.1.copy()) }), steps: saved.steps)
 
-        let ra = try step(a, x, gy, optA), rb = try step(b, x, gy, optB)
+        let ra = try step(a, x, gy, optA)
+        let rb = try step(b, x, gy, optB)
         #expect(ra.y == rb.y)
         #expect(ra.dx == rb.dx)
         #expect(a.weight.value.toArray() == b.weight.value.toArray())
@@ -154,7 +164,7 @@ struct TrainingLayoutTests {
             done.wait()
             return out
         }
-        let first = stepOnFreshThread()   // creates the primitives
+        let first = stepOnFreshThread()  // creates the primitives
         let second = stepOnFreshThread()  // runs them on a thread that created none
         #expect(!first.dx.isEmpty && !first.dw.isEmpty)
         #expect(first.dx == second.dx)
@@ -168,7 +178,8 @@ struct TrainingLayoutTests {
     /// relu(a + b) in one primitive, written over `a`, and its backward from the output, against add then ReLU.
     @Test func addReLUMatchesAddThenReLU() throws {
         var rng = SeededGenerator(seed: 7)
-        let a = Tensor.randomNormal([2, 32, 5, 5], using: &rng), b = Tensor.randomNormal([2, 32, 5, 5], using: &rng)
+        let a = Tensor.randomNormal([2, 32, 5, 5], using: &rng)
+        let b = Tensor.randomNormal([2, 32, 5, 5], using: &rng)
         let gy = Tensor.randomNormal([2, 32, 5, 5], using: &rng)
         let relu = ActivationLayer(.relu)
         let expected = try relu.forward(Functional.add(a, b))
@@ -214,14 +225,17 @@ struct TrainingLayoutTests {
         let variance = Tensor.randomUniform([32], low: 0.5, high: 1.5, using: &rng)
         func make(_ fused: Bool) throws -> BatchNorm2d {
             let bn = BatchNorm2d(32)
-            try bn.weight.assign(gamma); try bn.bias.assign(beta)
-            try bn.runningMean.assign(mean); try bn.runningVar.assign(variance)
+            try bn.weight.assign(gamma)
+            try bn.bias.assign(beta)
+            try bn.runningMean.assign(mean)
+            try bn.runningVar.assign(variance)
             bn.appliesReLU = fused
             bn.freezeStatistics = mode == "frozen"
             bn.setTraining(mode != "eval")
             return bn
         }
-        let fused = try make(true), plain = try make(false)
+        let fused = try make(true)
+        let plain = try make(false)
         let relu = ActivationLayer(.relu)
         relu.setTraining(mode != "eval")
         let yFused = try fused.forward(x)

@@ -1,6 +1,7 @@
-import Foundation
 import Determinism
+import Foundation
 import Testing
+
 @testable import Imaging
 
 @Suite struct AugmentationTests {
@@ -19,8 +20,12 @@ import Testing
     }
 
     @Test func sameSeedSameResult() {
-        var a = sample, b = sample, c = sample
-        var r1 = SeededGenerator(seed: 9), r2 = SeededGenerator(seed: 9), r3 = SeededGenerator(seed: 10)
+        var a = sample
+        var b = sample
+        var c = sample
+        var r1 = SeededGenerator(seed: 9)
+        var r2 = SeededGenerator(seed: 9)
+        var r3 = SeededGenerator(seed: 10)
         Augmentation.apply(to: &a, width: side, height: side, options: AugmentationOptions(), rng: &r1)
         Augmentation.apply(to: &b, width: side, height: side, options: AugmentationOptions(), rng: &r2)
         Augmentation.apply(to: &c, width: side, height: side, options: AugmentationOptions(), rng: &r3)
@@ -38,9 +43,13 @@ import Testing
             Augmentation.apply(to: &x, width: side, height: side, options: options, rng: &rng)
             if x == sample { continue }
             flippedOnce = true
-            for c in 0..<3 { for py in 0..<side { for px in 0..<side {
-                #expect(abs(value(x, c, px, py) - value(sample, c, side - 1 - px, py)) < 1e-5)
-            } } }
+            for c in 0..<3 {
+                for py in 0..<side {
+                    for px in 0..<side {
+                        #expect(abs(value(x, c, px, py) - value(sample, c, side - 1 - px, py)) < 1e-5)
+                    }
+                }
+            }
         }
         #expect(flippedOnce)
     }
@@ -56,11 +65,15 @@ import Testing
             // Must equal one of the four rotations of the original.
             func rotated(_ k: Int) -> [Float] {
                 var out = s
-                for c in 0..<3 { for py in 0..<side { for px in 0..<side {
-                    var (sx, sy) = (px, py)
-                    for _ in 0..<k { (sx, sy) = (sy, side - 1 - sx) }
-                    out[c * side * side + py * side + px] = value(s, c, sx, sy)
-                } } }
+                for c in 0..<3 {
+                    for py in 0..<side {
+                        for px in 0..<side {
+                            var (sx, sy) = (px, py)
+                            for _ in 0..<k { (sx, sy) = (sy, side - 1 - sx) }
+                            out[c * side * side + py * side + px] = value(s, c, sx, sy)
+                        }
+                    }
+                }
                 return out
             }
             let matches = (0..<4).contains { k in zip(rotated(k), x).allSatisfy { abs($0 - $1) < 1e-5 } }
@@ -82,7 +95,9 @@ import Testing
 
     @Test func colourJitterStaysInRangeAndChangesValues() {
         var options = AugmentationOptions.none
-        options.brightness = 0.5; options.contrast = 0.5; options.saturation = 0.5
+        options.brightness = 0.5
+        options.contrast = 0.5
+        options.saturation = 0.5
         var x = sample
         var rng = SeededGenerator(seed: 2)
         Augmentation.apply(to: &x, width: side, height: side, options: options, rng: &rng)

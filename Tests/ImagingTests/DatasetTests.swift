@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Imaging
 
 /// Builds `ROOT/<class>/<files>` with good images of every format and every kind of bad file.
@@ -11,7 +12,9 @@ struct BadDataFixture {
         dir = try TempDir()
         let fm = FileManager.default
         let good = gradientImage(width: 24, height: 20)
-        let a = try dir.folder("data/A"), b = try dir.folder("data/b_class"), _ = try dir.folder("data/EMPTY")
+        let a = try dir.folder("data/A")
+        let b = try dir.folder("data/b_class")
+        let _ = try dir.folder("data/EMPTY")
         try Data(try ImageEncoding.jpeg(good)).write(to: a.appendingPathComponent("one.JPG"))
         try Data(try ImageEncoding.png(good)).write(to: a.appendingPathComponent("two.png"))
         try Data(ImageEncoding.bmp(good)).write(to: a.appendingPathComponent("three.Bmp"))
@@ -39,19 +42,21 @@ struct BadDataFixture {
     var canMakeUnreadable: Bool { getuid() != 0 }
 
     func cleanup() {
-        try? FileManager.default.setAttributes([.posixPermissions: 0o644],
-                                               ofItemAtPath: root.appendingPathComponent("b_class/unreadable.png").path)
+        try? FileManager.default.setAttributes(
+            [.posixPermissions: 0o644],
+            ofItemAtPath: root.appendingPathComponent("b_class/unreadable.png").path)
         dir.cleanup()
     }
 }
 
 @Suite struct DatasetTests {
     @Test func imageFolderListsClassesAndReportsEmptyFolderAndZeroBytes() throws {
-        let f = try BadDataFixture(); defer { f.cleanup() }
+        let f = try BadDataFixture()
+        defer { f.cleanup() }
         let ds = try ImageDataset.imageFolder(at: f.root)
         #expect(ds.classNames == ["A", "b_class"])
         #expect(ds.samples.filter { $0.label == 0 }.map(\.url.lastPathComponent) == ["one.JPG", "three.Bmp", "two.png"])
-        #expect(ds.samples.filter { $0.label == 1 }.count == 7)   // zero.jpg left out at listing
+        #expect(ds.samples.filter { $0.label == 1 }.count == 7)  // zero.jpg left out at listing
         let categories = ds.skipped.countsByCategory
         #expect(categories["empty class folder"] == 1)
         #expect(categories["zero-byte"] == 1)
@@ -60,7 +65,8 @@ struct BadDataFixture {
     }
 
     @Test func looseImagesBesideClassFoldersAreReportedAndOutputFoldersDoNotMakeClasses() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let jpeg = Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8)))
         // Class folders with images, and one image beside them.
         let root = try dir.folder("root")
@@ -81,12 +87,14 @@ struct BadDataFixture {
     }
 
     @Test func strictMakesListingProblemsFatal() throws {
-        let f = try BadDataFixture(); defer { f.cleanup() }
+        let f = try BadDataFixture()
+        defer { f.cleanup() }
         #expect(throws: ImageLoadError.self) { try ImageDataset.imageFolder(at: f.root, strict: true) }
     }
 
     @Test func loaderSkipsEveryBadFileWithItsReason() throws {
-        let f = try BadDataFixture(); defer { f.cleanup() }
+        let f = try BadDataFixture()
+        defer { f.cleanup() }
         let ds = try ImageDataset.imageFolder(at: f.root)
         var pre = PreprocessOptions(side: 16)
         pre.decode.maxPixels = 10_000
@@ -109,7 +117,8 @@ struct BadDataFixture {
     }
 
     @Test func strictLoaderThrowsOnFirstBadFile() throws {
-        let f = try BadDataFixture(); defer { f.cleanup() }
+        let f = try BadDataFixture()
+        defer { f.cleanup() }
         let ds = try ImageDataset.imageFolder(at: f.root)
         let loader = ImageLoader(dataset: ds, preprocessing: PreprocessOptions(side: 16), batchSize: 64, strict: true, threads: 1)
         var epoch = loader.batches()
@@ -117,7 +126,8 @@ struct BadDataFixture {
     }
 
     @Test func folderWithNoImagesAndMissingPaths() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let empty = try dir.folder("nothing")
         try Data("x".utf8).write(to: empty.appendingPathComponent("a.txt"))
         #expect(throws: ImageLoadError(path: empty.path, reason: .noImages)) { try ImageDataset.flatFolder(at: empty) }
@@ -125,7 +135,8 @@ struct BadDataFixture {
         let missing = dir.file("missing")
         #expect(throws: ImageLoadError(path: missing.path, reason: .missing)) { try ImageDataset.imageFolder(at: missing) }
         // A list: missing entries and empty folders are skipped, good files kept in order.
-        let good = dir.file("z.png"), good2 = dir.file("a.png")
+        let good = dir.file("z.png")
+        let good2 = dir.file("a.png")
         try Data(try ImageEncoding.png(gradientImage(width: 4, height: 4))).write(to: good)
         try Data(try ImageEncoding.png(gradientImage(width: 4, height: 4))).write(to: good2)
         let list = try ImageDataset.files([good, missing, empty, good2])
@@ -152,7 +163,8 @@ struct BadDataFixture {
 }
 
 @Suite struct LabelsTableTests {
-    let kaggleLike = ",Image,Category\r\n,0,NEUTROPHIL\r\n,1,\r\n,2,\"NEUTROPHIL, EOSINOPHIL\"\r\n,3,\"NEUTROPHIL,NEUTROPHIL\"\r\n,4,  monocyte \r\n,5,\"EOSINOPHIL ,  BASOPHIL\""
+    let kaggleLike =
+        ",Image,Category\r\n,0,NEUTROPHIL\r\n,1,\r\n,2,\"NEUTROPHIL, EOSINOPHIL\"\r\n,3,\"NEUTROPHIL,NEUTROPHIL\"\r\n,4,  monocyte \r\n,5,\"EOSINOPHIL ,  BASOPHIL\""
 
     @Test func parsesKaggleLayout() throws {
         let table = try LabelsTable.parse(kaggleLike)
@@ -169,10 +181,12 @@ struct BadDataFixture {
     }
 
     @Test func datasetLabelsSingleTypeRowsOnly() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let images = try dir.folder("JPEGImages")
-        for id in 0..<5 {   // id 5 is missing on purpose
-            try Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8))).write(to: images.appendingPathComponent(String(format: "BloodImage_%05d.jpg", id)))
+        for id in 0..<5 {  // id 5 is missing on purpose
+            try Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8))).write(
+                to: images.appendingPathComponent(String(format: "BloodImage_%05d.jpg", id)))
         }
         let csv = dir.file("labels.csv")
         try kaggleLike.write(to: csv, atomically: true, encoding: .utf8)
@@ -188,7 +202,7 @@ struct BadDataFixture {
         let table = try LabelsTable.parse(text)
         #expect(table.rows.map(\.imageID) == [1, 3, 4])
         #expect(table.rows[0].distinctTypes == ["NEUTROPHIL"])
-        #expect(table.rows[1].distinctTypes == ["EOSINOPHIL", "LYMPHOCYTE"])   // conflicting rows: unlabelled
+        #expect(table.rows[1].distinctTypes == ["EOSINOPHIL", "LYMPHOCYTE"])  // conflicting rows: unlabelled
         #expect(table.notes.count == 3)
         #expect(table.notes[0].contains("row 3: Image 'BloodImage_00002.jpg' is not an integer id"))
         #expect(table.notes[1].contains("row 4: BloodImage_00001.jpg is already listed in row 2"))
@@ -198,15 +212,17 @@ struct BadDataFixture {
         #expect(none?.detail.contains("'a.jpg' is not an integer id") == true)
 
         // In a dataset: the notes are reported with the CSV's path, and a type whose only file is missing is no class.
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let images = try dir.folder("JPEGImages")
         for id in [1, 3] {
-            try Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8))).write(to: images.appendingPathComponent(String(format: "BloodImage_%05d.jpg", id)))
+            try Data(try ImageEncoding.jpeg(gradientImage(width: 8, height: 8))).write(
+                to: images.appendingPathComponent(String(format: "BloodImage_%05d.jpg", id)))
         }
         let csv = dir.file("labels.csv")
         try text.write(to: csv, atomically: true, encoding: .utf8)
         let ds = try LabelsTable.read(csv).dataset()
-        #expect(ds.classNames == ["NEUTROPHIL"])   // BASOPHIL's image 4 is missing
+        #expect(ds.classNames == ["NEUTROPHIL"])  // BASOPHIL's image 4 is missing
         #expect(ds.samples.map(\.label) == [0, nil])
         #expect(ds.skipped.countsByCategory == ["labels.csv": 3, "missing": 1])
         #expect(ds.skipped.errors.first?.path == csv.path)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Imaging
 
 @Suite struct DecodingTests {
@@ -36,7 +37,10 @@ import Testing
 
     @Test func grayscaleJPEGBecomesRGB() throws {
         var gray = image
-        for i in 0..<(gray.width * gray.height) { gray.pixels[3 * i + 1] = gray.pixels[3 * i]; gray.pixels[3 * i + 2] = gray.pixels[3 * i] }
+        for i in 0..<(gray.width * gray.height) {
+            gray.pixels[3 * i + 1] = gray.pixels[3 * i]
+            gray.pixels[3 * i + 2] = gray.pixels[3 * i]
+        }
         let bytes = try JPEGCodec.encode(pixels: gray.pixels, width: 40, height: 30, grayscale: true, quality: 95)
         let decoded = try ImageDecoding.decode(bytes)
         #expect(decoded.width == 40)
@@ -50,7 +54,12 @@ import Testing
         // Inverted CMYK (Adobe convention): C=200, M=100, Y=50, K=255 (no black) reads as RGB ≈ (200, 100, 50).
         let n = 16 * 16
         var cmyk = [UInt8](repeating: 0, count: n * 4)
-        for i in 0..<n { cmyk[4 * i] = 200; cmyk[4 * i + 1] = 100; cmyk[4 * i + 2] = 50; cmyk[4 * i + 3] = 255 }
+        for i in 0..<n {
+            cmyk[4 * i] = 200
+            cmyk[4 * i + 1] = 100
+            cmyk[4 * i + 2] = 50
+            cmyk[4 * i + 3] = 255
+        }
         let bytes = try JPEGCodec.encode(pixels: cmyk, width: 16, height: 16, cmyk: true, quality: 98)
         let decoded = try ImageDecoding.decode(bytes)
         let p = decoded[8, 8]
@@ -64,8 +73,9 @@ import Testing
         #expect(gray.pixels == [0, 0, 0, 128, 128, 128, 255, 255, 255, 7, 7, 7])
         // Palette (colour-mapped) image.
         let cmap: [UInt8] = [255, 0, 0, 0, 0, 255]
-        let palBytes = try PNGCodec.encode(raw: [0, 1, 1, 0], width: 2, height: 2,
-                                           format: PNGCodec.flagColor | PNGCodec.flagColormap, colormap: cmap, colormapEntries: 2)
+        let palBytes = try PNGCodec.encode(
+            raw: [0, 1, 1, 0], width: 2, height: 2,
+            format: PNGCodec.flagColor | PNGCodec.flagColormap, colormap: cmap, colormapEntries: 2)
         let pal = try ImageDecoding.decode(palBytes)
         #expect(pal.pixels == [255, 0, 0, 0, 0, 255, 0, 0, 255, 255, 0, 0])
         // 16-bit (linear) RGB: full and zero intensities map exactly.
@@ -109,7 +119,10 @@ import Testing
             _ = try ImageDecoding.decode(Array(full.prefix(full.count / 2)))
             Issue.record("truncated BMP decoded")
         } catch {
-            guard case .truncated(.bmp, _) = error else { Issue.record("expected .truncated(bmp), got \(error)"); return }
+            guard case .truncated(.bmp, _) = error else {
+                Issue.record("expected .truncated(bmp), got \(error)")
+                return
+            }
         }
         var sixteen = full
         sixteen[28] = 16
@@ -117,7 +130,10 @@ import Testing
             _ = try ImageDecoding.decode(sixteen)
             Issue.record("16-bit BMP decoded")
         } catch {
-            guard case .unsupported(.bmp, _) = error else { Issue.record("expected .unsupported(bmp), got \(error)"); return }
+            guard case .unsupported(.bmp, _) = error else {
+                Issue.record("expected .unsupported(bmp), got \(error)")
+                return
+            }
         }
         #expect(throws: ImageDecodingError.self) { try ImageDecoding.decode([0x42, 0x4D, 1, 2]) }
     }
@@ -132,19 +148,25 @@ import Testing
             _ = try ImageDecoding.decode(Array(jpeg.prefix(jpeg.count * 2 / 3)))
             Issue.record("truncated JPEG decoded without error")
         } catch {
-            guard case .truncated = error else { Issue.record("expected .truncated, got \(error)"); return }
+            guard case .truncated = error else {
+                Issue.record("expected .truncated, got \(error)")
+                return
+            }
         }
         // With the option, the same truncated file decodes (missing rows filled by libjpeg).
         let lenient = try ImageDecoding.decode(Array(jpeg.prefix(jpeg.count * 2 / 3)), options: DecodeOptions(allowTruncatedJPEG: true))
         #expect(lenient.width == 64)
         // Broken CRC in the IDAT chunk.
         var png = try ImageEncoding.png(image)
-        png[png.count - 12 - 1] ^= 0xFF   // last byte of IDAT's CRC (IEND is the final 12 bytes)
+        png[png.count - 12 - 1] ^= 0xFF  // last byte of IDAT's CRC (IEND is the final 12 bytes)
         do {
             _ = try ImageDecoding.decode(png)
             Issue.record("PNG with a broken CRC decoded without error")
         } catch {
-            guard case .corrupt(.png, let detail) = error else { Issue.record("expected .corrupt(png), got \(error)"); return }
+            guard case .corrupt(.png, let detail) = error else {
+                Issue.record("expected .corrupt(png), got \(error)")
+                return
+            }
             #expect(detail.lowercased().contains("crc"))
         }
     }
@@ -174,14 +196,18 @@ import Testing
     }
 
     @Test func fileErrorsNameThePath() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let missing = dir.file("nope.png")
         do {
             _ = try ImageDecoding.decode(contentsOf: missing)
             Issue.record("missing file decoded")
         } catch {
             #expect(error.path == missing.path)
-            guard case .unreadable = error.reason else { Issue.record("expected .unreadable, got \(error.reason)"); return }
+            guard case .unreadable = error.reason else {
+                Issue.record("expected .unreadable, got \(error.reason)")
+                return
+            }
         }
     }
 }
@@ -196,13 +222,16 @@ import Testing
         var state: UInt32 = 12345
         for i in (dataStart + (jpeg.count - dataStart) / 3)..<(dataStart + (jpeg.count - dataStart) / 3 + 200) {
             state = state &* 1_103_515_245 &+ 12345
-            scrambled[i] = UInt8(state >> 16 & 0x7F)   // never 0xFF: no marker is made, the EOI stays
+            scrambled[i] = UInt8(state >> 16 & 0x7F)  // never 0xFF: no marker is made, the EOI stays
         }
         do {
             let image = try ImageDecoding.decode(scrambled)
             Issue.record("a scrambled entropy segment decoded to a \(image.width)×\(image.height) image")
         } catch {
-            guard case .corrupt(.jpeg, _) = error else { Issue.record("expected .corrupt(jpeg), got \(error)"); return }
+            guard case .corrupt(.jpeg, _) = error else {
+                Issue.record("expected .corrupt(jpeg), got \(error)")
+                return
+            }
         }
         // Stray bytes between the image data and EOI: libjpeg warns, the image is whole.
         let beforeEOI = Array(jpeg.dropLast(2)) + [0x00, 0x11, 0x22, 0xFF, 0xD9]
@@ -218,16 +247,19 @@ import Testing
 @Suite struct ScratchReuseTests {
     /// The per-thread decompressor and buffers give correct results after a failed decode.
     @Test func goodImageAfterBadOnesOnTheSameThread() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let good = gradientImage(width: 48, height: 36)
         let jpeg = try ImageEncoding.jpeg(good, quality: 95)
-        let goodURL = dir.file("good.jpg"), truncatedURL = dir.file("cut.jpg"), corruptURL = dir.file("corrupt.jpg")
+        let goodURL = dir.file("good.jpg")
+        let truncatedURL = dir.file("cut.jpg")
+        let corruptURL = dir.file("corrupt.jpg")
         try Data(jpeg).write(to: goodURL)
         try Data(jpeg.prefix(jpeg.count * 3 / 4)).write(to: truncatedURL)
         var corrupt = jpeg
-        for i in 20..<60 { corrupt[i] = 0x00 }   // wreck the tables, keep the EOI
+        for i in 20..<60 { corrupt[i] = 0x00 }  // wreck the tables, keep the EOI
         try Data(corrupt).write(to: corruptURL)
-        let options = PreprocessOptions(side: 30)   // too big for 1/2-scale decoding of 48×36
+        let options = PreprocessOptions(side: 30)  // too big for 1/2-scale decoding of 48×36
         let expected = try options.preprocess(goodURL).image
         #expect(expected == options.preprocess(try ImageDecoding.decode(contentsOf: goodURL)).image)
         for bad in [truncatedURL, corruptURL] {

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Imaging
 
 @Suite struct LoaderTests {
@@ -9,8 +10,9 @@ import Testing
         for (c, name) in ["x", "y"].enumerated() {
             let folder = try dir.folder("set/\(name)")
             for i in 0..<5 {
-                let img = SyntheticSmears.render(c == 0 ? .lymphocyte : .neutrophil, seed: 2, index: i,
-                                                 options: .init(size: ImageSize(width: 64, height: 48)))
+                let img = SyntheticSmears.render(
+                    c == 0 ? .lymphocyte : .neutrophil, seed: 2, index: i,
+                    options: .init(size: ImageSize(width: 64, height: 48)))
                 try ImageEncoding.write(img, to: folder.appendingPathComponent("img\(i).png"))
             }
         }
@@ -25,7 +27,8 @@ import Testing
     }
 
     @Test func batchesHaveNCHWShapeAndCoverTheDataset() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let ds = try makeDataset(dir)
         let loader = ImageLoader(dataset: ds, preprocessing: PreprocessOptions(side: 12), normalization: .half, batchSize: 4, threads: 2)
         let batches = try collect(loader, shuffle: false, seed: 0)
@@ -41,10 +44,12 @@ import Testing
     }
 
     @Test func shuffleAndAugmentationAreDeterministicAndThreadIndependent() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let ds = try makeDataset(dir)
-        let one = ImageLoader(dataset: ds, preprocessing: PreprocessOptions(side: 12), batchSize: 3,
-                              augmentation: AugmentationOptions(), threads: 1)
+        let one = ImageLoader(
+            dataset: ds, preprocessing: PreprocessOptions(side: 12), batchSize: 3,
+            augmentation: AugmentationOptions(), threads: 1)
         var two = one
         two.threads = 2
         let a = try collect(one, epoch: 1, shuffle: true, seed: 7)
@@ -58,7 +63,8 @@ import Testing
     }
 
     @Test func nucleusCropIsReportedPerImage() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let ds = try makeDataset(dir)
         let loader = ImageLoader(dataset: ds, preprocessing: PreprocessOptions(side: 16, crop: .nucleus), batchSize: 10, threads: 2)
         var epoch = loader.batches()
@@ -68,7 +74,8 @@ import Testing
     }
 
     @Test func cacheMatchesDecodingAndDetectsStaleness() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         var ds = try makeDataset(dir)
         // One bad file in the list: it is recorded in the cache and skipped on every epoch.
         let bad = dir.file("set/y/zz_bad.png")
@@ -85,8 +92,10 @@ import Testing
         let plain = ImageLoader(dataset: ds, preprocessing: options, batchSize: 4, threads: 2)
         var cached = plain
         cached.cache = cache
-        var e1 = plain.batches(), e2 = cached.batches()
-        var d1: [Float] = [], d2: [Float] = []
+        var e1 = plain.batches()
+        var e2 = cached.batches()
+        var d1: [Float] = []
+        var d2: [Float] = []
         while let b = try e1.next() { d1 += b.data }
         while let b = try e2.next() { d2 += b.data }
         #expect(d1 == d2 && d1.count == 10 * 3 * 144)
@@ -111,9 +120,12 @@ import Testing
     }
 
     @Test func datasetStatisticsFromLoaderBatches() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let ds = try makeDataset(dir)
-        let loader = ImageLoader(dataset: ds, preprocessing: PreprocessOptions(side: 8), normalization: .dataset(mean: [Float](repeating: 0, count: 192), std: [Float](repeating: 1, count: 192)), batchSize: 4, threads: 1)
+        let loader = ImageLoader(
+            dataset: ds, preprocessing: PreprocessOptions(side: 8),
+            normalization: .dataset(mean: [Float](repeating: 0, count: 192), std: [Float](repeating: 1, count: 192)), batchSize: 4, threads: 1)
         var accumulator = DatasetStatisticsAccumulator()
         var epoch = loader.batches()
         while let b = try epoch.next() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Imaging
 
 /// Kaggle "blood-cells" TRAIN folder; tests that use it are skipped when it is absent.
@@ -59,7 +60,8 @@ let kaggleAvailable = FileManager.default.fileExists(atPath: kaggleTrain.path)
     /// to also write each crop as PNG for a visual check (WBC_CROP_FOLDER, WBC_CROP_LIMIT pick other images).
     @Test(.enabled(if: kaggleAvailable)) func kaggleShareFound() throws {
         let dump = ProcessInfo.processInfo.environment["WBC_DUMP_CROPS"].map { URL(fileURLWithPath: $0) }
-        var found = 0, total = 0
+        var found = 0
+        var total = 0
         for cls in ["EOSINOPHIL", "LYMPHOCYTE", "MONOCYTE", "NEUTROPHIL"] {
             let root = ProcessInfo.processInfo.environment["WBC_CROP_FOLDER"].map { URL(fileURLWithPath: $0) } ?? kaggleTrain
             let folder = root.appendingPathComponent(cls)
@@ -106,7 +108,8 @@ let bccdAvailable = FileManager.default.fileExists(atPath: bccdFolder.appendingP
         let annotations = bccdFolder.appendingPathComponent("Annotations")
         let names = try FileManager.default.contentsOfDirectory(atPath: annotations.path).sorted().enumerated()
             .filter { $0.offset % (ProcessInfo.processInfo.environment["WBC_ALL_BCCD"] == nil ? 4 : 1) == 0 }.map(\.element)
-        var hits = 0, total = 0
+        var hits = 0
+        var total = 0
         for name in names {
             let boxes = wbcBoxes(try String(contentsOf: annotations.appendingPathComponent(name), encoding: .utf8))
             guard boxes.count == 1 else { continue }
@@ -114,7 +117,8 @@ let bccdAvailable = FileManager.default.fileExists(atPath: bccdFolder.appendingP
             guard let image = try? ImageDecoding.decode(contentsOf: jpeg) else { continue }
             let crop = NucleusCrop.locate(in: image)
             let (x0, y0, x1, y1) = boxes[0]
-            let cx = (x0 + x1) / 2, cy = (y0 + y1) / 2
+            let cx = (x0 + x1) / 2
+            let cy = (y0 + y1) / 2
             total += 1
             let r = crop.rect
             if crop.found && cx >= r.x && cx < r.x + r.width && cy >= r.y && cy < r.y + r.height { hits += 1 }

@@ -1,9 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Imaging
 
 private struct PillowFixture: Decodable {
-    struct Case: Decodable { let width: Int; let height: Int; let box: [Int]?; let pixels: [UInt8] }
+    struct Case: Decodable {
+        let width: Int
+        let height: Int
+        let box: [Int]?
+        let pixels: [UInt8]
+    }
     let width: Int
     let height: Int
     let pixels: [UInt8]

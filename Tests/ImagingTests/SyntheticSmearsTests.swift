@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Imaging
 
 @Suite struct SyntheticSmearsTests {
@@ -36,7 +37,9 @@ import Testing
                 let small = Resize.rgb8(image, to: ImageSize(side: 32), region: crop.rect)
                 var histogram = [Double](repeating: 0, count: 64)
                 for p in 0..<(32 * 32) {
-                    let r = Int(small.pixels[3 * p]) / 64, g = Int(small.pixels[3 * p + 1]) / 64, b = Int(small.pixels[3 * p + 2]) / 64
+                    let r = Int(small.pixels[3 * p]) / 64
+                    let g = Int(small.pixels[3 * p + 1]) / 64
+                    let b = Int(small.pixels[3 * p + 2]) / 64
                     histogram[r * 16 + g * 4 + b] += 1.0 / 1024
                 }
                 features.append(histogram.map { $0.squareRoot() })
@@ -50,7 +53,8 @@ import Testing
     }
 
     @Test func writesImageFolderAndLabels() throws {
-        let dir = try TempDir(); defer { dir.cleanup() }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
         let summary = try SyntheticSmears.write(to: dir.url, perClass: 2, seed: 1, options: .init(size: ImageSize(width: 64, height: 48)))
         #expect(summary.files.count == 8)
         let folder = try ImageDataset.imageFolder(at: dir.url)
@@ -77,7 +81,13 @@ func kMeans(_ x: [[Double]], k: Int, restarts: Int, seed: UInt64) -> [Int] {
             let d = x.map { p in centres.map { dist(p, $0) }.min() ?? 0 }
             var u = rng.nextUniformDouble() * d.reduce(0, +)
             var pick = 0
-            for (i, v) in d.enumerated() { u -= v; if u <= 0 { pick = i; break } }
+            for (i, v) in d.enumerated() {
+                u -= v
+                if u <= 0 {
+                    pick = i
+                    break
+                }
+            }
             centres.append(x[pick])
         }
         var assignment = [Int](repeating: 0, count: x.count)
@@ -100,7 +110,8 @@ func bestMappingAccuracy(_ assignment: [Int], _ labels: [Int], k: Int) -> Double
     func permutations(_ a: [Int]) -> [[Int]] {
         guard a.count > 1 else { return [a] }
         return a.indices.flatMap { i -> [[Int]] in
-            var rest = a; let head = rest.remove(at: i)
+            var rest = a
+            let head = rest.remove(at: i)
             return permutations(rest).map { [head] + $0 }
         }
     }

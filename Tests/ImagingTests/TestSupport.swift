@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Imaging
 
 /// A fresh temporary folder, removed by `cleanup()`.
@@ -58,10 +59,15 @@ func rawPNG16(width: Int, height: Int, samples: [UInt16]) -> Data {
         rows.append(0)  // filter: none
         for s in samples[(y * width * 3)..<((y + 1) * width * 3)] { rows += [UInt8(s >> 8), UInt8(s & 0xFF)] }
     }
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in rows { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+    var a: UInt32 = 1
+    var b: UInt32 = 0
+    for byte in rows {
+        a = (a + UInt32(byte)) % 65521
+        b = (b + a) % 65521
+    }
     let length = UInt16(rows.count)
-    let zlib = [0x78, 0x01, 0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
+    let zlib =
+        [0x78, 0x01, 0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
         + rows + bigEndian32(b << 16 | a)
     let header = bigEndian32(UInt32(width)) + bigEndian32(UInt32(height)) + [16, 2, 0, 0, 0]
     return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", []))

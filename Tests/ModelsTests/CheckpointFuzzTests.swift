@@ -1,8 +1,9 @@
-import Determinism
 import Compute
+import Determinism
 import Foundation
 import Testing
 import ZIPFoundation
+
 @testable import Models
 
 /// Seeded mutation fuzzing of the zip and pickle readers: every attempt must return a checkpoint or throw
@@ -40,7 +41,8 @@ struct CheckpointFuzzTests {
 
     @Test func mutatedPicklesInValidArchivesReadOrThrowCheckpointError() throws {
         var rng = SeededGenerator(seed: 7)
-        var accepted = 0, total = 0
+        var accepted = 0
+        var total = 0
         for name in Self.seedFixtures {
             let archive = try Fixtures.archive(name)
             let storageKeys = (0..<16).map(String.init).filter { archive.contains("data/\($0)") }
@@ -66,9 +68,10 @@ struct CheckpointFuzzTests {
         for iteration in 0..<3000 {
             var program = pickles[iteration % pickles.count]
             ByteMutator.mutate(&program, &rng)
-            let ok = classify({
-                _ = try RestrictedUnpickler.load(program, file: "fuzz.pkl") { try StateDictLocator.locate(in: $0, file: "fuzz.pkl") }
-            }, "unpickler \(iteration)")
+            let ok = classify(
+                {
+                    _ = try RestrictedUnpickler.load(program, file: "fuzz.pkl") { try StateDictLocator.locate(in: $0, file: "fuzz.pkl") }
+                }, "unpickler \(iteration)")
             if ok { located += 1 }
         }
         #expect(located < 3000)
@@ -92,8 +95,10 @@ enum ZipBuilder {
         let archive = try Archive(url: url, accessMode: .create)
         for (path, bytes) in files {
             let data = Data(bytes)
-            try archive.addEntry(with: prefix + path, type: .file, uncompressedSize: Int64(data.count),
-                                 compressionMethod: .none) { position, size in
+            try archive.addEntry(
+                with: prefix + path, type: .file, uncompressedSize: Int64(data.count),
+                compressionMethod: .none
+            ) { position, size in
                 data.subdata(in: Int(position)..<(Int(position) + size))
             }
         }

@@ -1,5 +1,6 @@
 import Compute
 import Foundation
+
 @testable import Models
 
 /// Fixture access for the checkpoint tests (files written by `Scripts/make_pth_fixtures.py`).
@@ -25,8 +26,10 @@ enum CheckpointFixtures {
         try SafeTensorsFile(contentsOf: try url("expected", "safetensors"))
     }
 
-    static let tinyNames = ["conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean",
-                            "bn.running_var", "bn.num_batches_tracked", "fc.weight", "fc.bias"]
+    static let tinyNames = [
+        "conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean",
+        "bn.running_var", "bn.num_batches_tracked", "fc.weight", "fc.bias",
+    ]
 
     /// The reason of the `CheckpointError` thrown by `body`, or nil when it succeeds.
     static func failure(_ body: () throws -> Void) -> CheckpointError? {

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Compute
 @testable import Models
 
@@ -72,7 +73,8 @@ struct DihedralViewsTests {
             #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "transform \(t), \(views) views")
             // Without the views, turning the image changes its features.
             let one = FeatureExtractor(backbone: ae.encoder, mode: mode)
-            let single = try one.features(x).toArray(), singleTurned = try one.features(turned).toArray()
+            let single = try one.features(x).toArray()
+            let singleTurned = try one.features(turned).toArray()
             #expect(zip(single, singleTurned).contains { abs($0 - $1) > 1e-2 * scale })
         }
         #expect(throws: ComputeError.self) { try FeatureExtractor(backbone: ae.encoder, mode: mode, views: 3).features(x) }
@@ -108,7 +110,8 @@ struct DihedralViewsTests {
             try single.backward(Tensor(shape: [n, d], values: g.map { $0 / Float(views) }))
             for (i, v) in try #require(conv1.weight.grad).toArray().enumerated() { expectedGrad[i] += v }
         }
-        let zScale = expected.map(abs).max() ?? 1, gScale = expectedGrad.map(abs).max() ?? 1
+        let zScale = expected.map(abs).max() ?? 1
+        let gScale = expectedGrad.map(abs).max() ?? 1
         #expect(zip(z, expected).allSatisfy { abs($0 - $1) <= 1e-4 * zScale })
         #expect(zip(stackedGrad, expectedGrad).allSatisfy { abs($0 - $1) <= 1e-3 * gScale })
         #expect(gScale > 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Models
 
 @Suite("torchvision downloads")
@@ -28,9 +29,10 @@ struct PretrainedWeightsTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-dl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         // Port 9 (discard) on loopback: connection refused at once, as on an offline machine.
-        let weights = PretrainedWeights(arch: .resnet50, variant: .v1,
-                                        url: URL(string: "http://127.0.0.1:9/models/resnet50-0676ba61.pth")!,
-                                        sha256Prefix: "0676ba61")
+        let weights = PretrainedWeights(
+            arch: .resnet50, variant: .v1,
+            url: URL(string: "http://127.0.0.1:9/models/resnet50-0676ba61.pth")!,
+            sha256Prefix: "0676ba61")
         let start = Date()
         let error = try #require(throws: WeightDownloadError.self) { try WeightDownload.fetch(weights, into: directory, timeout: 5) }
         #expect(Date().timeIntervalSince(start) < 20)

@@ -1,6 +1,7 @@
 import Compute
 import Foundation
 import Testing
+
 @testable import Models
 
 @Suite("PyTorch checkpoints: reading torch.save fixtures")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Models
 
 @Suite("ResNet state-dict spec")
@@ -22,8 +23,10 @@ struct ResNetSpecTests {
         #expect(spec.parameter(named: "layer3.2.conv2.weight")?.shape == [256, 256, 3, 3])
         #expect(spec.parameter(named: "layer4.0.conv1.weight")?.shape == [512, 1024, 1, 1])
         #expect(spec.parameter(named: "layer4.2.bn3.running_var")?.shape == [2048])
-        #expect(spec.parameter(named: "layer2.0.downsample.1.num_batches_tracked") == ResNetSpec.Parameter(
-            name: "layer2.0.downsample.1.num_batches_tracked", shape: [], isInteger: true))
+        #expect(
+            spec.parameter(named: "layer2.0.downsample.1.num_batches_tracked")
+                == ResNetSpec.Parameter(
+                    name: "layer2.0.downsample.1.num_batches_tracked", shape: [], isInteger: true))
         #expect(spec.parameter(named: "fc.weight")?.shape == [1000, 2048])
         #expect(spec.parameters.last?.name == "fc.bias")
         #expect(spec.featureWidth == 2048)

@@ -1,6 +1,7 @@
 import Determinism
 import Foundation
 import Testing
+
 @testable import Compute
 @testable import Models
 
@@ -22,8 +23,10 @@ struct ResNetTests {
     }
 
     /// Convolution FLOPs (2 per MAC) counted by forward hooks on torchvision's models.
-    @Test(arguments: [(ResNetDepth.resnet18, 224, 3_627_122_688.0), (.resnet18, 96, 666_206_208), (.resnet18, 64, 296_091_648),
-                      (.resnet50, 224, 8_174_272_512), (.resnet50, 96, 1_501_396_992), (.resnet50, 64, 667_287_552)])
+    @Test(arguments: [
+        (ResNetDepth.resnet18, 224, 3_627_122_688.0), (.resnet18, 96, 666_206_208), (.resnet18, 64, 296_091_648),
+        (.resnet50, 224, 8_174_272_512), (.resnet50, 96, 1_501_396_992), (.resnet50, 64, 667_287_552),
+    ])
     func trunkFLOPsMatchTorchvisionsConvolutions(_ depth: ResNetDepth, _ size: Int, _ flops: Double) {
         #expect(depth.trunkFLOPs(size: size) == flops)
         let stemSide = (size - 1) / 2 + 1  // 7×7, stride 2, padding 3
@@ -41,7 +44,8 @@ struct ResNetTests {
         let x = Tensor.randomNormal([n, 3, 224, 224], using: &rng)
         let all = try net.pooled(x).toArray()
         #expect(all.count == n * 512)
-        let values = x.toArray(), per = values.count / n
+        let values = x.toArray()
+        let per = values.count / n
         for i in 0..<n {
             let one = try net.pooled(Tensor(shape: [1, 3, 224, 224], values: Array(values[(i * per)..<((i + 1) * per)]))).toArray()
             let scale = one.map(abs).max() ?? 1
@@ -63,21 +67,28 @@ struct ResNetTests {
         #expect(fused.shape == [2, 512, 2, 2])
         // Unfused evaluation: each block's layers one by one in eval mode.
         var h = try Pool2d(PoolGeometry(.max, kernel: 3, stride: 2, padding: 1)).forward(
-            ActivationLayer(.relu).forward(net.bn1.forward(ConvolutionOps.forward(x, weight: net.conv1.weight.value,
-                                                                                   bias: nil, net.conv1.geometry, training: false))))
+            ActivationLayer(.relu).forward(
+                net.bn1.forward(
+                    ConvolutionOps.forward(
+                        x, weight: net.conv1.weight.value,
+                        bias: nil, net.conv1.geometry, training: false))))
         for stage in net.stages {
             for (_, b) in stage.layers {
                 let block = b as! ResidualBlock
                 var m = h
                 for i in block.convs.indices {
-                    m = try block.bns[i].forward(ConvolutionOps.forward(m, weight: block.convs[i].weight.value, bias: nil,
-                                                                       block.convs[i].geometry, training: false))
+                    m = try block.bns[i].forward(
+                        ConvolutionOps.forward(
+                            m, weight: block.convs[i].weight.value, bias: nil,
+                            block.convs[i].geometry, training: false))
                     if i < block.convs.count - 1 { m = try EltwiseOps.forward(.relu, m, training: false) }
                 }
-                let s = try block.downsample.map { d -> Tensor in
-                    let c = d.layers[0].1 as! Conv2d, bn = d.layers[1].1 as! BatchNorm2d
-                    return try bn.forward(ConvolutionOps.forward(h, weight: c.weight.value, bias: nil, c.geometry, training: false))
-                } ?? h
+                let s =
+                    try block.downsample.map { d -> Tensor in
+                        let c = d.layers[0].1 as! Conv2d
+                        let bn = d.layers[1].1 as! BatchNorm2d
+                        return try bn.forward(ConvolutionOps.forward(h, weight: c.weight.value, bias: nil, c.geometry, training: false))
+                    } ?? h
                 h = try EltwiseOps.forward(.relu, Functional.add(m, s), training: false)
             }
         }
@@ -164,7 +175,8 @@ struct ResNetParityTests {
         let x = Tensor(try #require(ref["x"]))
         let n = x.shape[0]
         net.setTraining(false)
-        let pooled = try net.pooled(x).toArray(), logits = try net.fc!.forward(net.pooled(x)).toArray()
+        let pooled = try net.pooled(x).toArray()
+        let logits = try net.fc!.forward(net.pooled(x)).toArray()
         for (name, mine) in [("eval.pooled", pooled), ("eval.logits", logits)] {
             let r = try #require(ref[name]).values
             let per = r.count / n
@@ -225,8 +237,13 @@ struct ResNetParityTests {
 
 func relativeError(_ a: [Float], _ b: [Float]) -> Float {
     guard a.count == b.count else { return .infinity }
-    var num: Double = 0, den: Double = 0
-    for i in a.indices { let d = Double(a[i] - b[i]); num += d * d; den += Double(b[i]) * Double(b[i]) }
+    var num: Double = 0
+    var den: Double = 0
+    for i in a.indices {
+        let d = Double(a[i] - b[i])
+        num += d * d
+        den += Double(b[i]) * Double(b[i])
+    }
     return Float((num / max(den, 1e-30)).squareRoot())
 }
 

@@ -1,5 +1,6 @@
 import Compute
 import Testing
+
 @testable import Models
 
 @Suite("restricted unpickler")
@@ -9,12 +10,12 @@ struct RestrictedUnpicklerTests {
     private func run(_ program: [UInt8], limits: RestrictedUnpickler.Limits = .init()) throws -> String {
         try RestrictedUnpickler.load(program, file: "t.pkl", limits: limits) { value in
             switch value {
-            case let .int(n): return "int \(n)"
-            case let .string(s): return "str \(s)"
-            case let .list(l): return "list \(l.items.count)"
-            case let .dict(d): return "dict \(d.entries.count)"
-            case let .float(x): return "float \(x)"
-            case let .tuple(t): return "tuple \(t.items.count)"
+            case .int(let n): return "int \(n)"
+            case .string(let s): return "str \(s)"
+            case .list(let l): return "list \(l.items.count)"
+            case .dict(let d): return "dict \(d.entries.count)"
+            case .float(let x): return "float \(x)"
+            case .tuple(let t): return "tuple \(t.items.count)"
             default: return value.kindName
             }
         }
@@ -36,8 +37,9 @@ struct RestrictedUnpicklerTests {
 
     @Test func containersAndMemoBehaveLikePython() throws {
         // EMPTY_DICT, BINPUT 0, MARK 'a' 1 'b' 2 SETITEMS; then replace 'a' via SETITEM.
-        let dict = F.pickle([0x7D, 0x71, 0x00, 0x28], F.binunicode("a"), [0x4B, 1], F.binunicode("b"), [0x4B, 2, 0x75],
-                            F.binunicode("a"), [0x4B, 3, 0x73])
+        let dict = F.pickle(
+            [0x7D, 0x71, 0x00, 0x28], F.binunicode("a"), [0x4B, 1], F.binunicode("b"), [0x4B, 2, 0x75],
+            F.binunicode("a"), [0x4B, 3, 0x73])
         #expect(try run(dict) == "dict 2")
         // A list memoised before APPENDS is seen filled through BINGET: [[1, 2], <same>] → outer has 2 items.
         let list = F.pickle([0x5D, 0x5D, 0x71, 0x01, 0x28, 0x4B, 1, 0x4B, 2, 0x65, 0x61, 0x68, 0x01, 0x61])
@@ -52,7 +54,8 @@ struct RestrictedUnpicklerTests {
         // STACK_GLOBAL with strings from the stack.
         #expect(reason(F.pickle(F.binunicode("subprocess"), F.binunicode("Popen"), [0x93])) == .forbiddenGlobal("subprocess.Popen"))
         // Allowed globals may not be called as arbitrary functions.
-        if case .pickleMalformed? = reason(F.pickle(F.global("torch", "FloatStorage"), [0x29, 0x52])) {} else {
+        if case .pickleMalformed? = reason(F.pickle(F.global("torch", "FloatStorage"), [0x29, 0x52])) {
+        } else {
             Issue.record("calling a storage type must be refused")
         }
     }
@@ -87,7 +90,8 @@ struct RestrictedUnpicklerTests {
         if case .limitExceeded? = reason(F.pickle(program), limits: limits) {} else { Issue.record("memo limit not enforced") }
         limits = .init()
         limits.maxMarkDepth = 8
-        if case .limitExceeded? = reason(F.pickle([UInt8](repeating: 0x28, count: 9)), limits: limits) {} else {
+        if case .limitExceeded? = reason(F.pickle([UInt8](repeating: 0x28, count: 9)), limits: limits) {
+        } else {
             Issue.record("MARK depth limit not enforced")
         }
     }

@@ -1,6 +1,7 @@
 import Compute
 import Foundation
 import Testing
+
 @testable import Models
 
 @Suite("importing ResNet weights")
@@ -15,8 +16,10 @@ struct WeightImportTests {
                 integers.append(NamedIntegerTensor(name: rename(parameter.name), tensor: try HostIntegerTensor(shape: [], values: [Int64(i)])))
             } else {
                 let count = parameter.shape.reduce(1, *)
-                floats.append(NamedTensor(name: rename(parameter.name),
-                                          tensor: try HostTensor(shape: parameter.shape, values: [Float](repeating: Float(i), count: count))))
+                floats.append(
+                    NamedTensor(
+                        name: rename(parameter.name),
+                        tensor: try HostTensor(shape: parameter.shape, values: [Float](repeating: Float(i), count: count))))
             }
         }
         return CheckpointContents(format: .safetensors, floatTensors: floats, integerTensors: integers)
@@ -33,8 +36,9 @@ struct WeightImportTests {
     }
 
     @Test func dataParallelAndCompilePrefixesAreStripped() throws {
-        let report = try WeightImport.importResNet(contents: try resnet18Contents { "module._orig_mod.\($0)" },
-                                                   source: "mem", arch: .resnet18)
+        let report = try WeightImport.importResNet(
+            contents: try resnet18Contents { "module._orig_mod.\($0)" },
+            source: "mem", arch: .resnet18)
         #expect(report.isComplete)
         #expect(report.renamedKeys == 122)
     }
@@ -64,9 +68,12 @@ struct WeightImportTests {
     @Test func integerTensorWhereAFloatWeightBelongsIsAlwaysRefused() throws {
         var contents = try resnet18Contents()
         contents.floatTensors.removeAll { $0.name == "conv1.weight" }
-        contents.integerTensors.append(NamedIntegerTensor(name: "conv1.weight",
-                                                          tensor: try HostIntegerTensor(shape: [1], values: [1])))
-        contents.descriptions = contents.floatTensors.map { TensorDescription(name: $0.name, dtype: .F32, shape: $0.tensor.shape) }
+        contents.integerTensors.append(
+            NamedIntegerTensor(
+                name: "conv1.weight",
+                tensor: try HostIntegerTensor(shape: [1], values: [1])))
+        contents.descriptions =
+            contents.floatTensors.map { TensorDescription(name: $0.name, dtype: .F32, shape: $0.tensor.shape) }
             + contents.integerTensors.map { TensorDescription(name: $0.name, dtype: .I64, shape: $0.tensor.shape) }
         let error = try #require(throws: WeightImportError.self) {
             try WeightImport.importResNet(contents: contents, source: "int.safetensors", arch: .resnet18, partial: true)
@@ -136,8 +143,10 @@ struct WeightImportTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // Cut inside the header (whatever the name), and cut to nothing or to a few bytes (named .safetensors).
-        for (name, bytes) in [("header-cut.bin", whole.prefix(20)), ("empty.safetensors", Data()), ("three.safetensors", whole.prefix(3)),
-                             ("pickle-byte.safetensors", Data([0x80, 1, 0, 0, 0]))] {
+        for (name, bytes) in [
+            ("header-cut.bin", whole.prefix(20)), ("empty.safetensors", Data()), ("three.safetensors", whole.prefix(3)),
+            ("pickle-byte.safetensors", Data([0x80, 1, 0, 0, 0])),
+        ] {
             let url = dir.appendingPathComponent(name)
             try bytes.write(to: url)
             let error = #expect(throws: SafeTensorsError.self, "\(name)") { try CheckpointContents(contentsOf: url) }
@@ -151,8 +160,9 @@ struct WeightImportTests {
         let i = try #require(contents.floatTensors.firstIndex { $0.name == "layer2.1.bn1.running_var" })
         var values = contents.floatTensors[i].tensor.values
         values[3] = .nan
-        contents.floatTensors[i] = NamedTensor(name: contents.floatTensors[i].name,
-                                               tensor: try HostTensor(shape: contents.floatTensors[i].tensor.shape, values: values))
+        contents.floatTensors[i] = NamedTensor(
+            name: contents.floatTensors[i].name,
+            tensor: try HostTensor(shape: contents.floatTensors[i].tensor.shape, values: values))
         let error = #expect(throws: WeightImportError.self) {
             try WeightImport.importResNet(contents: contents, source: "nan.safetensors", arch: .resnet18, partial: true)
         }
@@ -169,9 +179,11 @@ struct WeightImportTests {
         #expect(error?.message(archFlag: "--backbone", partialFlag: nil).contains("pass --backbone resnet18") == true)
         // ResNet-18's tensors are all inside ResNet-34's: a resnet34 file is named as one, not as a resnet18.
         let spec34 = ResNetSpec(.resnet34)
-        let r34 = CheckpointContents(format: .safetensors, floatTensors: try spec34.parameters.filter { !$0.isInteger }.map {
-            NamedTensor(name: $0.name, tensor: try HostTensor(shape: $0.shape, values: [Float](repeating: 0.5, count: $0.shape.reduce(1, *))))
-        }, integerTensors: [])
+        let r34 = CheckpointContents(
+            format: .safetensors,
+            floatTensors: try spec34.parameters.filter { !$0.isInteger }.map {
+                NamedTensor(name: $0.name, tensor: try HostTensor(shape: $0.shape, values: [Float](repeating: 0.5, count: $0.shape.reduce(1, *))))
+            }, integerTensors: [])
         for arch in [ResNetDepth.resnet18, .resnet50] {
             let other = #expect(throws: WeightImportError.self) {
                 try WeightImport.importResNet(contents: r34, source: "r34.pth", arch: arch)

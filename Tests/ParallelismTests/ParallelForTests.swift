@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Parallelism
 
 /// Swift loops on oneDNN's OpenMP threads: contiguous slices that cover the range exactly once.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Report
 
 @Suite struct BarChartTests {
@@ -28,8 +29,12 @@ import Testing
 
     @Test func escapesAndTruncatesHostileNames() throws {
         let hostile = "<script>alert(\"x\")</script> & a very long class name that goes on and on"
-        let svg = SVGChart.bar(title: "A & B <chart>", bars: [BarDatum(label: hostile, value: 3),
-                                                             BarDatum(label: "ok", value: 1)])
+        let svg = SVGChart.bar(
+            title: "A & B <chart>",
+            bars: [
+                BarDatum(label: hostile, value: 3),
+                BarDatum(label: "ok", value: 1),
+            ])
         #expect(!svg.contains("<script>"))
         let xml = try parseXML(svg)
         #expect(xml.titles.contains("A & B <chart>"))
@@ -40,8 +45,12 @@ import Testing
     }
 
     @Test func nonFiniteValuesDrawNoBar() throws {
-        let svg = SVGChart.bar(title: "t", bars: [BarDatum(label: "a", value: .nan), BarDatum(label: "b", value: 4),
-                                                  BarDatum(label: "c", value: .infinity)])
+        let svg = SVGChart.bar(
+            title: "t",
+            bars: [
+                BarDatum(label: "a", value: .nan), BarDatum(label: "b", value: 4),
+                BarDatum(label: "c", value: .infinity),
+            ])
         let xml = try parseXML(svg)
         #expect(xml.count(class: "bar") == 1)
         #expect(xml.texts.filter { $0 == "n/a" }.count == 2)
@@ -55,8 +64,13 @@ import Testing
     }
 
     @Test func allZeroCountsKeepAZeroBaseline() throws {
-        let xml = try parseXML(SVGChart.bar(title: "t", bars: [BarDatum(label: "a", value: 0),
-                                                               BarDatum(label: "b", value: 0)]))
+        let xml = try parseXML(
+            SVGChart.bar(
+                title: "t",
+                bars: [
+                    BarDatum(label: "a", value: 0),
+                    BarDatum(label: "b", value: 0),
+                ]))
         #expect(xml.count(class: "bar") == 2)
         #expect(xml.texts.contains("0"))
         #expect(!xml.texts.contains { $0.hasPrefix("-") })

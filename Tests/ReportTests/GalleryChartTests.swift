@@ -1,14 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Report
 
 @Suite struct GalleryChartTests {
     @Test func embedsEveryThumbnailAsBase64JPEG() throws {
         let jpeg = try #require(Sample.jpegs.first)
         let clusters = [
-            ClusterGallery(name: "0 → NEUTROPHIL", mostConfident: [Thumbnail(jpeg: jpeg, caption: "a.jpg 0.99")],
-                           leastConfident: [Thumbnail(jpeg: jpeg, caption: "b.jpg 0.41"),
-                                            Thumbnail(jpeg: jpeg, caption: "c.jpg 0.38")]),
+            ClusterGallery(
+                name: "0 → NEUTROPHIL", mostConfident: [Thumbnail(jpeg: jpeg, caption: "a.jpg 0.99")],
+                leastConfident: [
+                    Thumbnail(jpeg: jpeg, caption: "b.jpg 0.41"),
+                    Thumbnail(jpeg: jpeg, caption: "c.jpg 0.38"),
+                ]),
             ClusterGallery(name: "1 → <empty>", mostConfident: [], leastConfident: []),
         ]
         let svg = SVGChart.gallery(title: "Gallery", clusters: clusters)
@@ -25,9 +29,16 @@ import Testing
     }
 
     @Test func nonJPEGBytesBecomeAPlaceholder() throws {
-        let clusters = [ClusterGallery(name: "c", mostConfident: [Thumbnail(jpeg: [0x89, 0x50, 0x4E, 0x47],
-                                                                            caption: "png?")],
-                                       leastConfident: [Thumbnail(jpeg: [], caption: "nothing")])]
+        let clusters = [
+            ClusterGallery(
+                name: "c",
+                mostConfident: [
+                    Thumbnail(
+                        jpeg: [0x89, 0x50, 0x4E, 0x47],
+                        caption: "png?")
+                ],
+                leastConfident: [Thumbnail(jpeg: [], caption: "nothing")])
+        ]
         let xml = try parseXML(SVGChart.gallery(title: "t", clusters: clusters))
         #expect(xml.count(class: "thumb") == 0)
         #expect(xml.count(class: "thumb-missing") == 2)

@@ -1,9 +1,12 @@
 import Testing
+
 @testable import Report
 
 @Suite struct HTMLReportTests {
-    static let allSections = ["metrics", "cell-types", "training", "embedding", "confusion", "confidence", "gallery",
-                              "snapshots", "settings", "timing", "network"]
+    static let allSections = [
+        "metrics", "cell-types", "training", "embedding", "confusion", "confidence", "gallery",
+        "snapshots", "settings", "timing", "network",
+    ]
 
     @Test func fullReportHasEverySectionAndParses() throws {
         let html = HTMLReport.render(Sample.fullContent())
@@ -39,8 +42,10 @@ import Testing
 
     @Test func metricsTableShowsOnlyMeasuredColumns() throws {
         var content = ReportContent(title: "t")
-        content.metrics = [.init(split: "train", accuracy: 0.9123, nmi: 0.81234),
-                           .init(split: "test", accuracy: 0.8, nmi: nil)]
+        content.metrics = [
+            .init(split: "train", accuracy: 0.9123, nmi: 0.81234),
+            .init(split: "test", accuracy: 0.8, nmi: nil),
+        ]
         let html = HTMLReport.render(content)
         let xml = try parseXML(html)
         #expect(xml.ids == ["metrics"])
@@ -52,8 +57,10 @@ import Testing
 
     @Test func imagesScoredAreShownWhenNotAllAre() throws {
         var content = ReportContent(title: "t")
-        content.metrics = [.init(split: "train", images: 367, accuracy: 0.38, scored: 358),
-                           .init(split: "test", images: 2487, accuracy: 0.42, scored: 2487)]
+        content.metrics = [
+            .init(split: "train", images: 367, accuracy: 0.38, scored: 358),
+            .init(split: "test", images: 2487, accuracy: 0.42, scored: 2487),
+        ]
         let html = HTMLReport.render(content)
         _ = try parseXML(html)
         #expect(html.contains(">367 (358 scored)</td>"))
@@ -83,8 +90,10 @@ import Testing
         var content = ReportContent(title: "Run <b>&amp;</b>", subtitle: "\"quoted\" & 'single'")
         content.settings = [.init(key: "data <dir>", value: "/tmp/a&b/<x>")]
         content.stageTimes = [.init(stage: "<pretrain>", seconds: 75)]
-        content.network = [.init(name: "enc<0>", outputShape: [64, 8, 8], parameters: 1_000),
-                           .init(name: "dec&1", outputShape: [3, 32, 32], parameters: 2_500)]
+        content.network = [
+            .init(name: "enc<0>", outputShape: [64, 8, 8], parameters: 1_000),
+            .init(name: "dec&1", outputShape: [3, 32, 32], parameters: 2_500),
+        ]
         let html = HTMLReport.render(content)
         let xml = try parseXML(html)
         #expect(xml.ids == ["settings", "timing", "network"])
@@ -98,8 +107,9 @@ import Testing
     @Test func oneClusterReport() throws {
         var content = ReportContent(title: "one")
         let points = Sample.blobs(count: 40, groups: 1)
-        content.embedding = .init(points: points, clusterNames: ["0 → NEUTROPHIL"],
-                                  trueLabels: Array(repeating: 0, count: 40), labelNames: ["NEUTROPHIL"])
+        content.embedding = .init(
+            points: points, clusterNames: ["0 → NEUTROPHIL"],
+            trueLabels: Array(repeating: 0, count: 40), labelNames: ["NEUTROPHIL"])
         content.confusion = .init(counts: [[40]], trueNames: ["NEUTROPHIL"], clusterNames: ["0 → NEUTROPHIL"])
         content.confidences = [HistogramGroup(name: "0 → NEUTROPHIL", values: Array(repeating: 1, count: 40))]
         let xml = try parseXML(HTMLReport.render(content))
@@ -111,8 +121,9 @@ import Testing
 
     @Test func partlyLabelledPointsGetANoLabelGroup() throws {
         var content = ReportContent(title: "t")
-        content.embedding = .init(points: Sample.blobs(count: 6, groups: 2), clusterNames: ["a", "b"],
-                                  trueLabels: [0, 1, -1, 0, 1], labelNames: ["X", "Y"])
+        content.embedding = .init(
+            points: Sample.blobs(count: 6, groups: 2), clusterNames: ["a", "b"],
+            trueLabels: [0, 1, -1, 0, 1], labelNames: ["X", "Y"])
         let xml = try parseXML(HTMLReport.render(content))
         #expect(xml.texts.contains("No label (2)"))
     }
@@ -120,8 +131,9 @@ import Testing
     @Test func tenThousandPointReportStaysSmall() throws {
         var content = ReportContent(title: "big")
         let points = Sample.blobs(count: 10_000, groups: 5)
-        content.embedding = .init(points: points, clusterNames: (0..<5).map { "Cluster \($0)" },
-                                  trueLabels: points.map { $0.group % 4 }, labelNames: Sample.cellTypes)
+        content.embedding = .init(
+            points: points, clusterNames: (0..<5).map { "Cluster \($0)" },
+            trueLabels: points.map { $0.group % 4 }, labelNames: Sample.cellTypes)
         let html = HTMLReport.render(content)
         _ = try parseXML(html)
         #expect(html.utf8.count < 800_000, "report took \(html.utf8.count) bytes")

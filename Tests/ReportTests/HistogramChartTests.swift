@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Report
 
 @Suite struct HistogramChartTests {
     @Test func binsValuesPerGroup() throws {
-        let groups = [HistogramGroup(name: "c0", values: [0.05, 0.15, 0.15, 0.95, 1.0]),
-                      HistogramGroup(name: "c1", values: [0.5, 0.55])]
+        let groups = [
+            HistogramGroup(name: "c0", values: [0.05, 0.15, 0.15, 0.95, 1.0]),
+            HistogramGroup(name: "c1", values: [0.5, 0.55]),
+        ]
         let svg = SVGChart.histogram(title: "Confidence", groups: groups, bins: 10)
         let xml = try parseXML(svg)
         #expect(xml.count(class: "panel") == 2)
@@ -16,8 +19,10 @@ import Testing
     }
 
     @Test func emptyClusterSaysSoAndOutliersAreClamped() throws {
-        let groups = [HistogramGroup(name: "empty", values: []),
-                      HistogramGroup(name: "odd", values: [-3, .nan, 7, .infinity])]
+        let groups = [
+            HistogramGroup(name: "empty", values: []),
+            HistogramGroup(name: "odd", values: [-3, .nan, 7, .infinity]),
+        ]
         let xml = try parseXML(SVGChart.histogram(title: "t", groups: groups, bins: 4))
         #expect(xml.texts.contains("No members"))
         #expect(xml.texts.contains("odd (n = 2)"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Report
 
 @Suite struct LineChartTests {
@@ -49,8 +50,11 @@ import Testing
 
     @Test func explicitXValuesAndLongSeriesWithoutDots() throws {
         let n = 200
-        let series = [LineSeries(name: "loss", values: (0..<n).map { 1 / Double($0 + 1) },
-                                 x: (0..<n).map { Double($0) * 0.5 })]
+        let series = [
+            LineSeries(
+                name: "loss", values: (0..<n).map { 1 / Double($0 + 1) },
+                x: (0..<n).map { Double($0) * 0.5 })
+        ]
         let xml = try parseXML(SVGChart.lines(title: "t", series: series, xLabel: "Step"))
         #expect(xml.count(class: "point") == 0)
         let path = try #require(xml.attributes.first { $0.attributes["class"] == "series" }?.attributes["d"])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Report
 
 @Suite struct ScatterChartTests {
@@ -34,8 +35,10 @@ import Testing
     }
 
     @Test func nonFinitePointsAndUnnamedGroups() throws {
-        let points = [ScatterPoint(x: 1, y: 2, group: 0), ScatterPoint(x: .nan, y: 1, group: 0),
-                      ScatterPoint(x: 3, y: .infinity, group: 1), ScatterPoint(x: 2, y: 2, group: 7)]
+        let points = [
+            ScatterPoint(x: 1, y: 2, group: 0), ScatterPoint(x: .nan, y: 1, group: 0),
+            ScatterPoint(x: 3, y: .infinity, group: 1), ScatterPoint(x: 2, y: 2, group: 7),
+        ]
         let svg = SVGChart.scatter(title: "t", points: points, groupNames: ["a"])
         let xml = try parseXML(svg)
         #expect(xml.count(class: "point") == 2)
@@ -50,8 +53,10 @@ import Testing
 
     @Test func longGroupNamesAreTruncatedInTheLegendOnly() throws {
         let long = "Cluster 0 → POLYMORPHONUCLEAR <NEUTROPHIL & friends>"
-        let xml = try parseXML(SVGChart.scatter(title: "t", points: Sample.blobs(count: 10, groups: 1),
-                                                groupNames: [long]))
+        let xml = try parseXML(
+            SVGChart.scatter(
+                title: "t", points: Sample.blobs(count: 10, groups: 1),
+                groupNames: [long]))
         #expect(xml.titles.contains("\(long) (10)"))
         let legendText = try #require(xml.texts.first { $0.hasPrefix("Cluster 0") })
         #expect(legendText.hasSuffix("… (10)"))
@@ -60,8 +65,9 @@ import Testing
 
 @Suite struct ScatterLayoutTests {
     @Test func narrowChartsPutTheLegendBelowThePlot() throws {
-        let svg = SVGChart.scatter(title: "Epoch 1", points: Sample.blobs(count: 40, groups: 4),
-                                   groupNames: Sample.cellTypes, width: 360, height: 320)
+        let svg = SVGChart.scatter(
+            title: "Epoch 1", points: Sample.blobs(count: 40, groups: 4),
+            groupNames: Sample.cellTypes, width: 360, height: 320)
         let xml = try parseXML(svg)
         #expect(xml.count(class: "legend-item") == 4)
         let root = try #require(xml.attributes.first)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Report
 
 /// The path of an executable called `name` on the PATH, if any.
@@ -22,15 +23,17 @@ func executableOnPath(_ name: String) -> String? {
     @Test(.enabled(if: sampleOutput != nil, "set WBC_REPORT_SAMPLE=path to write the sample report"))
     func writeSampleReport() throws {
         let path = try #require(Self.sampleOutput)
-        let html = try SampleReport.write(to: path, imagesDirectory: Self.sampleImages,
-                                          edgeCases: Self.sampleKind == "edge")
+        let html = try SampleReport.write(
+            to: path, imagesDirectory: Self.sampleImages,
+            edgeCases: Self.sampleKind == "edge")
         let written = try String(contentsOfFile: path, encoding: .utf8)
         #expect(written == html)
         _ = try parseXML(written)
     }
 
-    @Test(.enabled(if: executableOnPath("chromium") != nil, "chromium is not on the PATH"),
-          .timeLimit(.minutes(2)))
+    @Test(
+        .enabled(if: executableOnPath("chromium") != nil, "chromium is not on the PATH"),
+        .timeLimit(.minutes(2)))
     func headlessChromiumRendersTheReport() throws {
         let chromium = try #require(executableOnPath("chromium"))
         let directory = FileManager.default.temporaryDirectory
@@ -43,9 +46,11 @@ func executableOnPath(_ name: String) -> String? {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                             "--user-data-dir=" + directory.appendingPathComponent("profile").path,
-                             "--screenshot=" + pngPath, "--window-size=1400,3000", "file://" + htmlPath]
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            "--user-data-dir=" + directory.appendingPathComponent("profile").path,
+            "--screenshot=" + pngPath, "--window-size=1400,3000", "file://" + htmlPath,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -1,6 +1,7 @@
 import Compute
 import Foundation
 import Testing
+
 @testable import Models
 @testable import Workflows
 
@@ -49,7 +50,8 @@ struct BenchmarkTests {
         // A training step: forward, both gradients, less the stem's input gradient that training skips.
         var t = c
         t.mode = .train
-        let trunk = ResNetDepth.resnet18.trunkFLOPs(size: 64), stem = ResNetDepth.resnet18.stemFLOPs(size: 64)
+        let trunk = ResNetDepth.resnet18.trunkFLOPs(size: 64)
+        let stem = ResNetDepth.resnet18.stemFLOPs(size: 64)
         #expect(ModelBenchmark.flopsPerImage(t) == 3 * trunk - stem)
     }
 

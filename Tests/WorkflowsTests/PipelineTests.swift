@@ -1,13 +1,15 @@
 import Determinism
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import Compute
 @testable import Imaging
 @testable import Models
 @testable import Workflows
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// A small synthetic run shared by the tests below (built once).
 final class SyntheticRun: @unchecked Sendable {
@@ -58,7 +60,10 @@ final class SyntheticRun: @unchecked Sendable {
         #expect(ev.clusterToClass == [1, 0])
         #expect(try ClusteringScore.evaluate(labels: [nil, nil], clusters: [0, 1], classNames: ["A"], k: 2) == nil)
         var m = SplitMetrics(images: 5, skipped: 0, counts: [3, 2], mapping: ["B", "A"])
-        m.labelled = 3; m.accuracy = 1; m.nmi = 1; m.ari = 1
+        m.labelled = 3
+        m.accuracy = 1
+        m.nmi = 1
+        m.ari = 1
         #expect(EvaluateStage.summary("test", m).contains("scored on the 3 images with one label; 2 have none or several"))
     }
 }
@@ -70,8 +75,10 @@ struct PipelineTests {
     @Test func runFinishesWithEveryFileOfTheContract() throws {
         let outcome = try run.outcome.get()
         let dir = try RunDirectory(run.root.path)
-        for url in [dir.config, dir.log, dir.assignments, dir.metrics, dir.report, dir.autoencoderBest, dir.autoencoderLast,
-                    dir.decBest, dir.decLast, dir.features("train"), dir.features("test")] {
+        for url in [
+            dir.config, dir.log, dir.assignments, dir.metrics, dir.report, dir.autoencoderBest, dir.autoencoderLast,
+            dir.decBest, dir.decLast, dir.features("train"), dir.features("test"),
+        ] {
             #expect(FileManager.default.fileExists(atPath: url.path), "missing \(url.lastPathComponent)")
         }
         let train = try #require(outcome.metrics["train"])
@@ -127,7 +134,8 @@ struct PipelineTests {
         let pixels = (0..<(side * side * 3)).map { _ in UInt8(rng.nextInt(below: 256)) }
         var turned = [UInt8](repeating: 0, count: pixels.count)
         for y in 0..<side { for x in 0..<side { for c in 0..<3 { turned[(y * side + x) * 3 + c] = pixels[(x * side + (side - 1 - y)) * 3 + c] } } }
-        let a = dir.appendingPathComponent("a.png"), b = dir.appendingPathComponent("b.png")
+        let a = dir.appendingPathComponent("a.png")
+        let b = dir.appendingPathComponent("b.png")
         try ImageEncoding.write(RGBImage(width: side, height: side, pixels: pixels), to: a)
         try ImageEncoding.write(RGBImage(width: side, height: side, pixels: turned), to: b)
         func features(views: Int) throws -> [Float] {
@@ -139,7 +147,8 @@ struct PipelineTests {
             _ = try EmbedStage.run(inputs: [a.path, b.path], out: out.path, options: o, progress: SilentProgress())
             return try NPY.decode(Data(contentsOf: out.appendingPathComponent("features.npy"))).0
         }
-        let one = try features(views: 1), four = try features(views: 4)
+        let one = try features(views: 1)
+        let four = try features(views: 4)
         let d = one.count / 2
         let scale = four.map(abs).max() ?? 1
         #expect(zip(four[..<d], four[d...]).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
@@ -174,7 +183,7 @@ struct PipelineTests {
         earlier.model = "an-earlier-model"
         all["old"] = earlier
         var untagged = current
-        untagged.model = nil   // written by an older wbc: unknown, kept
+        untagged.model = nil  // written by an older wbc: unknown, kept
         all["legacy"] = untagged
         let enc = JSONEncoder()
         try enc.encode(all).write(to: dir.metrics)
@@ -215,7 +224,9 @@ struct PipelineTests {
         // Resuming with other training settings is refused: it would not reproduce the run.
         s.pretrainEpochs = 6
         s.pretrainLearningRate = 0.5
-        let error = #expect(throws: WorkflowError.self) { try PretrainStage.run(settings: s, run: dir, train: train, events: events(dir), progress: SilentProgress()) }
+        let error = #expect(throws: WorkflowError.self) {
+            try PretrainStage.run(settings: s, run: dir, train: train, events: events(dir), progress: SilentProgress())
+        }
         #expect(error?.message.contains("other pretraining settings") == true)
     }
 }
@@ -241,7 +252,7 @@ struct WorkflowBadInputTests {
         try c.write(to: dir.decBest)
         #expect(try Checkpoint.read(dir.decBest, kind: .dec).state.floats["w"]?.values == [1, 2, 3, 4])
         var bytes = try Data(contentsOf: dir.decBest)
-        bytes[bytes.count - 3] ^= 0x40   // inside the last float: the file stays well-formed
+        bytes[bytes.count - 3] ^= 0x40  // inside the last float: the file stays well-formed
         try bytes.write(to: dir.decBest)
         let error = #expect(throws: WorkflowError.self) { try Checkpoint.read(dir.decBest, kind: .dec) }
         #expect(error?.message.contains("is damaged") == true && error?.message.contains(dir.decBest.path) == true)
@@ -340,7 +351,7 @@ struct WorkflowBadInputTests {
         clustering.k = prepared.k == 3 ? 2 : 3
         clustering.clusterEpochs = 0
         let (again, _) = try RunStage.prepare(clustering, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
-        #expect(try dir.configFile.load()?.k == prepared.k)   // not yet: the stage has not accepted it
+        #expect(try dir.configFile.load()?.k == prepared.k)  // not yet: the stage has not accepted it
         _ = try ClusterStage.run(settings: again, run: dir, train: train, events: events(dir), progress: SilentProgress())
         #expect(try dir.configFile.load()?.k == clustering.k)
     }
@@ -353,7 +364,9 @@ struct WorkflowBadInputTests {
         s.clusterLearningRate = 1e8
         let (prepared, train) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
         _ = try PretrainStage.run(settings: prepared, run: dir, train: train, events: events(dir), progress: SilentProgress())
-        let error = #expect(throws: WorkflowError.self) { try ClusterStage.run(settings: prepared, run: dir, train: train, events: events(dir), progress: SilentProgress()) }
+        let error = #expect(throws: WorkflowError.self) {
+            try ClusterStage.run(settings: prepared, run: dir, train: train, events: events(dir), progress: SilentProgress())
+        }
         let message = flagged(error)
         #expect(message.contains("training diverged") && message.contains("Lower --cluster-learning-rate"), "\(message)")
         #expect(message.contains("cluster epoch "), "\(message)")
@@ -414,8 +427,7 @@ struct EncoderWeightsTests {
         let summary = try PretrainedWeightsLoader.load(file.path, into: encoder)
         #expect(summary.contains("tensors"))
         #expect(encoder.conv1.weight.value.toArray() == source.conv1.weight.value.toArray())
-        #expect(encoder.stages[3].namedParameters().map { $0.1.value.toArray() } ==
-                source.stages[3].namedParameters().map { $0.1.value.toArray() })
+        #expect(encoder.stages[3].namedParameters().map { $0.1.value.toArray() } == source.stages[3].namedParameters().map { $0.1.value.toArray() })
         // ResNet-18 weights for a ResNet-50 encoder: refused with the file named.
         let error = #expect(throws: WorkflowError.self) {
             try PretrainedWeightsLoader.load(file.path, into: ResNet(.resnet50, classes: nil))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import Compute
 @testable import Models
 @testable import Workflows
@@ -19,8 +20,10 @@ struct CommandLineTests {
     }
 
     @Test func unknownNamesAreRefusedByTheParserWithTheChoices() {
-        for (command, args) in [("pretrain", ["--run", "r", "--backbone", "resnet99"]), ("pretrain", ["--run", "r", "--objective", "simclr9"]),
-                                ("cluster", ["--run", "r", "--method", "spectral9"]), ("cluster", ["--run", "r", "--optimizer", "lbfgs"])] {
+        for (command, args) in [
+            ("pretrain", ["--run", "r", "--backbone", "resnet99"]), ("pretrain", ["--run", "r", "--objective", "simclr9"]),
+            ("cluster", ["--run", "r", "--method", "spectral9"]), ("cluster", ["--run", "r", "--optimizer", "lbfgs"]),
+        ] {
             let error = #expect(throws: (any Error).self) { _ = try WBC.parseAsRoot([command] + args) }
             let message = error.map { WBC.message(for: $0) } ?? ""
             #expect(message.contains(args[3]) && message.contains(args[2]), "\(message)")
@@ -65,7 +68,8 @@ struct CommandLineTests {
     @Test func weightsImplyImageNetNormalisationUnlessNormaliseIsGiven() throws {
         let plain = try Pretrain.parse(["--run", "r", "--weights", "w.pth"]).overrides.resolve(.savedOrPreset(saved: nil, fallback: .fast))
         #expect(plain.normalization == .imagenet && plain.weights == "w.pth")
-        let asked = try Pretrain.parse(["--run", "r", "--weights", "w.pth", "--normalize", "half"]).overrides.resolve(.savedOrPreset(saved: nil, fallback: .fast))
+        let asked = try Pretrain.parse(["--run", "r", "--weights", "w.pth", "--normalize", "half"]).overrides.resolve(
+            .savedOrPreset(saved: nil, fallback: .fast))
         #expect(asked.normalization == .half)
         let run = try Run.parse(["--weights", "w.pth"]).overrides.resolve(.preset(fallback: .fast))
         #expect(run.normalization == .imagenet)

@@ -1,6 +1,7 @@
 import Parallelism
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Keeps the large buffers of dead tensors for the next tensor of the same size.
@@ -33,12 +34,25 @@ final class BufferPool: @unchecked Sendable {
     deinit { trim() }
 
     /// Bytes currently kept.
-    var pooledBytes: Int { lock.lock(); defer { lock.unlock() }; return cachedBytes }
+    var pooledBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return cachedBytes
+    }
 
     /// The most bytes the pool keeps (default 1 GiB); lowering it releases buffers at once.
     var limitBytes: Int {
-        get { lock.lock(); defer { lock.unlock() }; return limit }
-        set { lock.lock(); limit = max(0, newValue); evict(toFit: 0); lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return limit
+        }
+        set {
+            lock.lock()
+            limit = max(0, newValue)
+            evict(toFit: 0)
+            lock.unlock()
+        }
     }
 
     /// The size a request is served and pooled at.
@@ -72,10 +86,16 @@ final class BufferPool: @unchecked Sendable {
     /// Returns a buffer from `allocate(bytes)` (the same `bytes`).
     func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
         let size = Self.roundedSize(bytes)
-        guard size >= Self.minimumBytes else { Glibc.free(pointer); return }
+        guard size >= Self.minimumBytes else {
+            Glibc.free(pointer)
+            return
+        }
         lock.lock()
         defer { lock.unlock() }
-        guard size <= limit else { Glibc.free(pointer); return }
+        guard size <= limit else {
+            Glibc.free(pointer)
+            return
+        }
         evict(toFit: size)
         sequence += 1
         free[size, default: []].append((sequence, pointer))
@@ -95,7 +115,8 @@ final class BufferPool: @unchecked Sendable {
     private func evict(toFit extra: Int) {
         while cachedBytes + extra > limit {
             guard let (size, list) = free.min(by: { ($0.value.first?.sequence ?? .max) < ($1.value.first?.sequence ?? .max) }),
-                  let oldest = list.first else { return }
+                let oldest = list.first
+            else { return }
             Glibc.free(oldest.pointer)
             cachedBytes -= size
             if list.count == 1 { free[size] = nil } else { free[size]!.removeFirst() }

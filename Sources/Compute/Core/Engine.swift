@@ -1,7 +1,8 @@
 import CDNNL
 import Parallelism
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An error from the compute core: a failed oneDNN call, a shape mismatch, a non-finite value.
@@ -72,8 +73,11 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// `fromEnvironment`'s parsing: the choice `raw` names (case-insensitive), or `fallback` with a warning.
-    static func parseSetting<E: RawRepresentable & CaseIterable>(_ name: String, _ raw: String?, default fallback: E)
-        -> (E, warning: String?) where E.RawValue == String {
+    static func parseSetting<E: RawRepresentable & CaseIterable>(
+        _ name: String, _ raw: String?, default fallback: E
+    )
+        -> (E, warning: String?) where E.RawValue == String
+    {
         guard let raw, !raw.isEmpty else { return (fallback, nil) }
         if let value = E(rawValue: raw.lowercased()) { return (value, nil) }
         let choices = E.allCases.map(\.rawValue).joined(separator: ", ")
@@ -108,7 +112,8 @@ public final class Engine: @unchecked Sendable {
 
     /// Returns the cached primitive for `key`, creating it with `make` on first use.
     func primitive(_ key: String, make: () throws -> dnnl_primitive_desc_t) throws -> Primitive {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if let p = primitives[key] { return p }
         let pd = try make()
         let p = try Primitive(pd: pd, name: key)
@@ -117,7 +122,11 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Number of cached primitives (for tests and diagnostics).
-    public var cachedPrimitiveCount: Int { lock.lock(); defer { lock.unlock() }; return primitives.count }
+    public var cachedPrimitiveCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return primitives.count
+    }
 
     /// Sets the number of OpenMP threads oneDNN uses (default: all cores); see `OpenMP`.
     public static func setThreads(_ n: Int) { OpenMP.setThreads(n) }
@@ -127,16 +136,32 @@ public final class Engine: @unchecked Sendable {
     /// primitives looked up afterwards (the algorithm is part of the cache key); weights prepared for the
     /// other algorithm are prepared again.
     public static var convolutionAlgorithm: ConvolutionAlgorithm {
-        get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.algorithm }
-        set { shared.lock.lock(); shared.algorithm = newValue; shared.lock.unlock() }
+        get {
+            shared.lock.lock()
+            defer { shared.lock.unlock() }
+            return shared.algorithm
+        }
+        set {
+            shared.lock.lock()
+            shared.algorithm = newValue
+            shared.lock.unlock()
+        }
     }
 
     /// Which of oneDNN's implementations inference convolutions run (default `.jit` on AMD CPUs with AVX-512,
     /// where it was measured faster, `.onednn` elsewhere). The environment variable `WBC_CONV_IMPL=onednn|jit` sets it at
     /// start-up. Like `convolutionAlgorithm`, a change applies to the primitives looked up afterwards.
     public static var convolutionImplementation: ConvolutionImplementation {
-        get { shared.lock.lock(); defer { shared.lock.unlock() }; return shared.implementation }
-        set { shared.lock.lock(); shared.implementation = newValue; shared.lock.unlock() }
+        get {
+            shared.lock.lock()
+            defer { shared.lock.unlock() }
+            return shared.implementation
+        }
+        set {
+            shared.lock.lock()
+            shared.implementation = newValue
+            shared.lock.unlock()
+        }
     }
 
     /// The most bytes of dead tensors' buffers kept for reuse by tensors of the same size (default 1 GiB;
@@ -201,8 +226,10 @@ final class Primitive: @unchecked Sendable {
         defer { if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) } }
         if scratchpadBytes > 0 {
             var md = scratchpadDesc
-            try dnnlCheck(dnnl_memory_create(&scratchpadMemory, &md, Engine.shared.engine,
-                                             Engine.shared.scratchpad(bytes: scratchpadBytes)), "scratchpad for \(name)")
+            try dnnlCheck(
+                dnnl_memory_create(
+                    &scratchpadMemory, &md, Engine.shared.engine,
+                    Engine.shared.scratchpad(bytes: scratchpadBytes)), "scratchpad for \(name)")
             execArgs.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpadMemory))
         }
         let status = execArgs.withUnsafeMutableBufferPointer {
@@ -215,8 +242,10 @@ final class Primitive: @unchecked Sendable {
 
 /// Creates a primitive descriptor from an op descriptor, with optional attributes and forward hint.
 /// Every primitive takes its scratchpad from the caller (`withUserScratchpad`).
-func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
-               _ what: String) throws -> dnnl_primitive_desc_t {
+func makePD<D>(
+    _ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
+    _ what: String
+) throws -> dnnl_primitive_desc_t {
     try withUserScratchpad(attr, what) { attr in
         var pd: dnnl_primitive_desc_t? = nil
         let status = withUnsafePointer(to: &desc) { ptr in
@@ -229,8 +258,10 @@ func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_p
 
 /// Like `makePD`, but walks oneDNN's implementations in its own order and takes the first that `prefer`
 /// accepts (`preferred`); oneDNN's first choice when none does.
-func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
-               prefer: (String) -> Bool, _ what: String) throws -> (pd: dnnl_primitive_desc_t, preferred: Bool) {
+func makePD<D>(
+    _ desc: inout D, attr: dnnl_primitive_attr_t? = nil, hint: dnnl_primitive_desc_t? = nil,
+    prefer: (String) -> Bool, _ what: String
+) throws -> (pd: dnnl_primitive_desc_t, preferred: Bool) {
     try withUserScratchpad(attr, what) { attr in
         var it: dnnl_primitive_desc_iterator_t? = nil
         let status = withUnsafePointer(to: &desc) { ptr in

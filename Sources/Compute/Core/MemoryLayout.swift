@@ -32,7 +32,8 @@ enum Layout {
     }
 
     static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
-        var a = a, b = b
+        var a = a
+        var b = b
         return dnnl_memory_desc_equal(&a, &b) != 0
     }
 

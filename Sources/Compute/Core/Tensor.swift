@@ -1,7 +1,8 @@
-import Determinism
 import CDNNL
+import Determinism
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Float storage shared by tensors that view the same bytes (e.g. a reshape): a 64-byte aligned buffer from
@@ -115,16 +116,20 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Seeded normal(0, std²) values.
-    public static func randomNormal(_ shape: [Int], std: Float = 1, mean: Float = 0,
-                                    using rng: inout SeededGenerator) -> Tensor {
+    public static func randomNormal(
+        _ shape: [Int], std: Float = 1, mean: Float = 0,
+        using rng: inout SeededGenerator
+    ) -> Tensor {
         let t = Tensor.zeros(shape)
         t.withMutableValues { for i in $0.indices { $0[i] = mean + std * rng.nextGaussian() } }
         return t
     }
 
     /// Seeded uniform values in [low, high).
-    public static func randomUniform(_ shape: [Int], low: Float, high: Float,
-                                     using rng: inout SeededGenerator) -> Tensor {
+    public static func randomUniform(
+        _ shape: [Int], low: Float, high: Float,
+        using rng: inout SeededGenerator
+    ) -> Tensor {
         let t = Tensor.zeros(shape)
         t.withMutableValues { for i in $0.indices { $0[i] = low + (high - low) * rng.nextUniform() } }
         return t
@@ -135,12 +140,14 @@ public final class Tensor: @unchecked Sendable {
     /// Items `range` of the first dimension (e.g. images of a batch), sharing this tensor's bytes. The tensor
     /// must be plain (its items are then contiguous); writes through either show in both.
     func items(_ range: Range<Int>) -> Tensor {
-        precondition(isPlain && !shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0],
-                     "items \(range) of tensor \(shape) (\(layoutDescription)) (internal error)")
+        precondition(
+            isPlain && !shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0],
+            "items \(range) of tensor \(shape) (\(layoutDescription)) (internal error)")
         let itemBytes = shape.dropFirst().reduce(4, *)
         let sub = [range.count] + shape.dropFirst()
-        return Tensor(shape: sub, desc: Layout.plain(sub),
-                      storage: Storage(viewing: storage, offset: range.lowerBound * itemBytes, byteCount: range.count * itemBytes))
+        return Tensor(
+            shape: sub, desc: Layout.plain(sub),
+            storage: Storage(viewing: storage, offset: range.lowerBound * itemBytes, byteCount: range.count * itemBytes))
     }
 
     /// Runs `body` on chunks of at most `size` items of the first dimension and stacks its results (plain).
@@ -148,7 +155,8 @@ public final class Tensor: @unchecked Sendable {
     /// its place in the output. `body` must give every chunk a result of the same shape past the first dimension.
     public func mapChunks(of size: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
         precondition(size > 0 && !shape.isEmpty, "mapChunks(of: \(size)) on tensor \(shape)")
-        let input = plain(), n = shape[0]
+        let input = plain()
+        let n = shape[0]
         var out: Tensor? = nil
         for start in stride(from: 0, to: n, by: size) {
             let range = start..<min(start + size, n)
@@ -218,7 +226,10 @@ public final class Tensor: @unchecked Sendable {
     /// In-place access to the values. The tensor must be plain (host-made tensors, most parameters); a trained
     /// convolution weight may be blocked: change it with `Parameter.assign` instead.
     public func withMutableValues<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        precondition(isPlain, "in-place access to the values of tensor \(shape) needs a plain layout, but it is \(layoutDescription); write it with assign(_:) (or Parameter.assign)")
+        precondition(
+            isPlain,
+            "in-place access to the values of tensor \(shape) needs a plain layout, but it is \(layoutDescription); write it with assign(_:) (or Parameter.assign)"
+        )
         return try body(UnsafeMutableBufferPointer(start: storage.pointer.assumingMemoryBound(to: Float.self), count: count))
     }
 
@@ -265,9 +276,11 @@ enum Reorder {
         let p = try Engine.shared.primitive(key) {
             try withUserScratchpad(nil, "reorder of tensor \(src.shape)") { attr in
                 var pd: dnnl_primitive_desc_t? = nil
-                var s = src.desc, d = dst.desc
-                try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, Engine.shared.engine, &d, Engine.shared.engine, attr),
-                              "reorder of tensor \(src.shape)")
+                var s = src.desc
+                var d = dst.desc
+                try dnnlCheck(
+                    dnnl_reorder_primitive_desc_create(&pd, &s, Engine.shared.engine, &d, Engine.shared.engine, attr),
+                    "reorder of tensor \(src.shape)")
                 return pd!
             }
         }

@@ -51,13 +51,16 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
     public func forward(_ x: Tensor) throws -> Tensor {
         try checkInput(x)
         if !isTraining {
-            return try BatchNormOps.forwardInference(x, scale: weight.value, shift: bias.value, mean: runningMean,
-                                                     variance: runningVar, eps: eps, relu: appliesReLU)
+            return try BatchNormOps.forwardInference(
+                x, scale: weight.value, shift: bias.value, mean: runningMean,
+                variance: runningVar, eps: eps, relu: appliesReLU)
         }
         if freezeStatistics {
-            let mean = runningMean.copy(), variance = runningVar.copy()
-            let (y, ws) = try BatchNormOps.forwardFrozen(x, scale: weight.value, shift: bias.value, mean: mean,
-                                                         variance: variance, eps: eps, relu: appliesReLU)
+            let mean = runningMean.copy()
+            let variance = runningVar.copy()
+            let (y, ws) = try BatchNormOps.forwardFrozen(
+                x, scale: weight.value, shift: bias.value, mean: mean,
+                variance: variance, eps: eps, relu: appliesReLU)
             saved = (x, mean, variance, true, ws)
             return y
         }
@@ -65,14 +68,22 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
         guard n > 1 else {
             throw ComputeError("BatchNorm2d(\(channels)): training needs more than one value per channel (input \(x.shape)); use a batch larger than 1")
         }
-        let (y, mean, variance, ws) = try BatchNormOps.forwardTraining(x, scale: weight.value, shift: bias.value, eps: eps,
-                                                                       relu: appliesReLU)
+        let (y, mean, variance, ws) = try BatchNormOps.forwardTraining(
+            x, scale: weight.value, shift: bias.value, eps: eps,
+            relu: appliesReLU)
         saved = (x, mean, variance, false, ws)
-        let m = momentum, unbias = Float(n) / Float(n - 1)
-        runningMean.withMutableValues { rm in mean.withValues { bm in
-            for i in rm.indices { rm[i] = (1 - m) * rm[i] + m * bm[i] } } }
-        runningVar.withMutableValues { rv in variance.withValues { bv in
-            for i in rv.indices { rv[i] = (1 - m) * rv[i] + m * bv[i] * unbias } } }
+        let m = momentum
+        let unbias = Float(n) / Float(n - 1)
+        runningMean.withMutableValues { rm in
+            mean.withValues { bm in
+                for i in rm.indices { rm[i] = (1 - m) * rm[i] + m * bm[i] }
+            }
+        }
+        runningVar.withMutableValues { rv in
+            variance.withValues { bv in
+                for i in rv.indices { rv[i] = (1 - m) * rv[i] + m * bv[i] * unbias }
+            }
+        }
         numBatchesTracked += 1
         runningVersion &+= 1
         return y
@@ -80,8 +91,9 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
 
     public func backward(_ dy: Tensor) throws -> Tensor {
         guard let s = saved else { throw missingForward("BatchNorm2d") }
-        let (dx, dscale, dshift) = try BatchNormOps.backward(dy, x: s.x, scale: weight.value, shift: bias.value, mean: s.mean,
-                                                             variance: s.variance, eps: eps, frozen: s.frozen, workspace: s.workspace)
+        let (dx, dscale, dshift) = try BatchNormOps.backward(
+            dy, x: s.x, scale: weight.value, shift: bias.value, mean: s.mean,
+            variance: s.variance, eps: eps, frozen: s.frozen, workspace: s.workspace)
         try weight.accumulate(dscale)
         try bias.accumulate(dshift)
         saved = nil
@@ -93,8 +105,10 @@ public final class BatchNorm2d: Layer, @unchecked Sendable {
         guard w.shape[0] == channels else {
             throw ComputeError("cannot fold BatchNorm2d(\(channels)) into a convolution with \(w.shape[0]) outputs")
         }
-        let gamma = weight.value.toArray(), beta = bias.value.toArray()
-        let mean = runningMean.toArray(), variance = runningVar.toArray()
+        let gamma = weight.value.toArray()
+        let beta = bias.value.toArray()
+        let mean = runningMean.toArray()
+        let variance = runningVar.toArray()
         let scale = (0..<channels).map { gamma[$0] / (variance[$0] + eps).squareRoot() }
         let folded = w.copy()
         let per = w.count / channels

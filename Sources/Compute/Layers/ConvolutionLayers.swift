@@ -1,5 +1,5 @@
-import Determinism
 import CDNNL
+import Determinism
 
 /// 2-D convolution, PyTorch `nn.Conv2d` semantics and state-dict names (`weight` `[O, I/g, kH, kW]`, `bias`).
 public final class Conv2d: Layer, @unchecked Sendable {
@@ -45,20 +45,26 @@ public final class Conv2d: Layer, @unchecked Sendable {
     /// Inference with an optionally folded batch norm and fused post-ops (ReLU, residual add).
     /// The folded/reordered weights are cached until a parameter changes.
     /// With `consumeResidual`, the result may be written into `residual`'s storage (the caller must not use it again).
-    public func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps,
-                             residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
-        try forwardFused(x, foldedBN: bn, post: post, residual: residual, consumeResidual: consumeResidual,
-                         implementation: Engine.convolutionImplementation)
+    public func forwardFused(
+        _ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps,
+        residual: Tensor? = nil, consumeResidual: Bool = false
+    ) throws -> Tensor {
+        try forwardFused(
+            x, foldedBN: bn, post: post, residual: residual, consumeResidual: consumeResidual,
+            implementation: Engine.convolutionImplementation)
     }
 
     /// `forwardFused` with the inference kernels chosen explicitly (tests).
-    func forwardFused(_ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps, residual: Tensor? = nil,
-                      consumeResidual: Bool = false, implementation: ConvolutionImplementation) throws -> Tensor {
+    func forwardFused(
+        _ x: Tensor, foldedBN bn: BatchNorm2d? = nil, post: ConvPostOps, residual: Tensor? = nil,
+        consumeResidual: Bool = false, implementation: ConvolutionImplementation
+    ) throws -> Tensor {
         let versions = "\(weight.version)|\(bias?.version ?? -1)|\(bn?.stateVersion ?? "")"
         let hasBias = bias != nil || bn != nil  // folding a batch norm gives a bias
-        let p = try ConvolutionOps.forwardPrimitive(x: x.shape, y: ConvolutionOps.outputShape(x.shape, geometry, transposed: false),
-                                                    g: geometry, bias: hasBias, transposed: false, training: false, post: post,
-                                                    implementation: implementation)
+        let p = try ConvolutionOps.forwardPrimitive(
+            x: x.shape, y: ConvolutionOps.outputShape(x.shape, geometry, transposed: false),
+            g: geometry, bias: hasBias, transposed: false, training: false, post: post,
+            implementation: implementation)
         // The prepared weight is in this primitive's layout, so it is cached per primitive (primitives live as
         // long as the engine): whatever picks the primitive (input shape, post-ops, algorithm, kernels) picks it.
         let key = ObjectIdentifier(p)
@@ -75,8 +81,9 @@ public final class Conv2d: Layer, @unchecked Sendable {
             entry = (try ConvolutionOps.prepareWeight(w, geometry, transposed: false, for: p), b)
             inferenceCache.entries[key] = entry
         }
-        return try ConvolutionOps.run(p, x, preparedWeight: entry.weight, bias: entry.bias, geometry, transposed: false,
-                                      post: post, residual: residual, consumeResidual: consumeResidual)
+        return try ConvolutionOps.run(
+            p, x, preparedWeight: entry.weight, bias: entry.bias, geometry, transposed: false,
+            post: post, residual: residual, consumeResidual: consumeResidual)
     }
 }
 
@@ -122,7 +129,10 @@ struct ConvTrainingPass {
     private var input: Tensor?
     private var preparedWeight: Tensor?
 
-    init(transposed: Bool, name: String) { self.transposed = transposed; self.name = name }
+    init(transposed: Bool, name: String) {
+        self.transposed = transposed
+        self.name = name
+    }
 
     mutating func forward(_ x: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry) throws -> Tensor {
         input = x
@@ -138,14 +148,19 @@ struct ConvTrainingPass {
     }
 
     /// Accumulates the parameter gradients and returns the input gradient when `inputGradient` is set (nil otherwise).
-    mutating func backward(_ dy: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry,
-                           inputGradient: Bool) throws -> Tensor? {
+    mutating func backward(
+        _ dy: Tensor, weight: Parameter, bias: Parameter?, _ g: ConvGeometry,
+        inputGradient: Bool
+    ) throws -> Tensor? {
         guard let x = input else { throw missingForward(name) }
         let (gw, gb) = try ConvolutionOps.backwardWeights(dy, input: x, g, bias: bias != nil, transposed: transposed)
         try weight.accumulate(gw)
         if let gb { try bias?.accumulate(gb) }
-        let dx = inputGradient ? try ConvolutionOps.backwardData(dy, weight: weight.value, inputShape: x.shape, g,
-                                                                 transposed: transposed, prepared: preparedWeight) : nil
+        let dx =
+            inputGradient
+            ? try ConvolutionOps.backwardData(
+                dy, weight: weight.value, inputShape: x.shape, g,
+                transposed: transposed, prepared: preparedWeight) : nil
         input = nil
         preparedWeight = nil
         return dx

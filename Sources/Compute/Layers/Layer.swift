@@ -1,4 +1,5 @@
 import CDNNL
+
 /// A trainable tensor: its value, its accumulated gradient, and a version that changes on every update
 /// (so layers can cache derived forms such as reordered or BN-folded weights).
 public final class Parameter: @unchecked Sendable {
@@ -25,7 +26,10 @@ public final class Parameter: @unchecked Sendable {
     public func markUpdated() { version &+= 1 }
 
     /// Replaces the value's contents (shapes must match).
-    public func assign(_ t: Tensor) throws { try value.assign(t); markUpdated() }
+    public func assign(_ t: Tensor) throws {
+        try value.assign(t)
+        markUpdated()
+    }
 
     /// Keeps the value (and any gradient) in the physical layout `desc` from now on; the values are unchanged.
     /// The layout's logical dims must be the parameter's shape.
@@ -42,7 +46,10 @@ public final class Parameter: @unchecked Sendable {
             throw ComputeError("gradient of shape \(g.shape) for parameter \(subject)")
         }
         let gl = try g.reordered(to: value.desc)
-        guard let grad else { self.grad = gl; return }
+        guard let grad else {
+            self.grad = gl
+            return
+        }
         let acc = grad.sharesLayout(with: value) ? grad : try grad.reordered(to: value.desc)
         acc.withMutableStorage { a in gl.withStorage { v in for i in a.indices { a[i] += v[i] } } }
         self.grad = acc

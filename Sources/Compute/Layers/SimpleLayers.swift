@@ -1,4 +1,5 @@
 import Determinism
+
 /// ReLU, Tanh or Sigmoid as a layer (oneDNN eltwise; keeps the input's layout).
 public final class ActivationLayer: Layer, @unchecked Sendable {
     public let kind: Activation
@@ -74,7 +75,8 @@ public final class Linear: Layer, @unchecked Sendable {
 
     /// PyTorch's default init: U(-1/√in, 1/√in) for weight and bias.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout SeededGenerator) {
-        self.inFeatures = inFeatures; self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
         let bound = 1 / Float(inFeatures).squareRoot()
         weight = Parameter(Tensor.randomUniform([outFeatures, inFeatures], low: -bound, high: bound, using: &rng))
         self.bias = bias ? Parameter(Tensor.randomUniform([outFeatures], low: -bound, high: bound, using: &rng)) : nil
@@ -157,7 +159,10 @@ public final class BilinearResize: Layer, @unchecked Sendable {
     public var isTraining = true
     private var savedInput: Tensor?
 
-    public init(height: Int, width: Int) { self.height = height; self.width = width }
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+    }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         if isTraining { savedInput = x }
@@ -225,7 +230,8 @@ public enum Functional {
         }
         var outShape = first.shape
         outShape[axis] = xs.reduce(0) { $0 + $1.shape[axis] }
-        let outer = first.shape[..<axis].reduce(1, *), inner = first.shape[(axis + 1)...].reduce(1, *)
+        let outer = first.shape[..<axis].reduce(1, *)
+        let inner = first.shape[(axis + 1)...].reduce(1, *)
         let out = Tensor.zeros(outShape)
         out.withMutableValues { o in
             var offset = 0
@@ -245,13 +251,15 @@ public enum Functional {
 
     /// Splits the gradient of a concatenation back into the inputs' shapes.
     public static func split(_ g: Tensor, axis: Int, sizes: [Int]) throws -> [Tensor] {
-        let inner = g.shape[(axis + 1)...].reduce(1, *), outer = g.shape[..<axis].reduce(1, *)
+        let inner = g.shape[(axis + 1)...].reduce(1, *)
+        let outer = g.shape[..<axis].reduce(1, *)
         guard sizes.reduce(0, +) == g.shape[axis] else { throw ComputeError("split sizes \(sizes) do not sum to \(g.shape[axis])") }
         var result: [Tensor] = []
         var offset = 0
         try g.withValues { v in
             for s in sizes {
-                var shape = g.shape; shape[axis] = s
+                var shape = g.shape
+                shape[axis] = s
                 var vals = [Float](repeating: 0, count: outer * s * inner)
                 for b in 0..<outer {
                     for j in 0..<(s * inner) { vals[b * s * inner + j] = v[b * g.shape[axis] * inner + offset + j] }
@@ -290,5 +298,5 @@ public enum Functional {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -13,15 +13,23 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Transposed convolution only: extra rows/columns added on the bottom/right of the output.
     public var outputPadH: Int, outputPadW: Int
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, outputPadding: Int = 0) {
-        self.inChannels = inChannels; self.outChannels = outChannels
-        kernelH = kernel; kernelW = kernel
-        strideH = stride; strideW = stride
-        padH = padding; padW = padding
-        dilationH = dilation; dilationW = dilation
+    public init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        dilation: Int = 1, groups: Int = 1, outputPadding: Int = 0
+    ) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        kernelH = kernel
+        kernelW = kernel
+        strideH = stride
+        strideW = stride
+        padH = padding
+        padW = padding
+        dilationH = dilation
+        dilationW = dilation
         self.groups = groups
-        outputPadH = outputPadding; outputPadW = outputPadding
+        outputPadH = outputPadding
+        outputPadW = outputPadding
     }
 
     public var description: String {
@@ -30,7 +38,8 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
 
     func validate(_ op: String) throws {
         guard inChannels > 0, outChannels > 0, kernelH > 0, kernelW > 0, strideH > 0, strideW > 0,
-              padH >= 0, padW >= 0, dilationH > 0, dilationW > 0, groups > 0 else {
+            padH >= 0, padW >= 0, dilationH > 0, dilationW > 0, groups > 0
+        else {
             throw ComputeError("\(op): invalid geometry \(self)")
         }
         guard inChannels % groups == 0, outChannels % groups == 0 else {
@@ -40,14 +49,18 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
 
     /// Output spatial size of a convolution on an `h`×`w` input.
     func convOutput(_ h: Int, _ w: Int) -> (Int, Int) {
-        ((h + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1,
-         (w + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1)
+        (
+            (h + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1,
+            (w + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1
+        )
     }
 
     /// Output spatial size of a transposed convolution on an `h`×`w` input.
     func deconvOutput(_ h: Int, _ w: Int) -> (Int, Int) {
-        ((h - 1) * strideH - 2 * padH + dilationH * (kernelH - 1) + outputPadH + 1,
-         (w - 1) * strideW - 2 * padW + dilationW * (kernelW - 1) + outputPadW + 1)
+        (
+            (h - 1) * strideH - 2 * padH + dilationH * (kernelH - 1) + outputPadH + 1,
+            (w - 1) * strideW - 2 * padW + dilationW * (kernelW - 1) + outputPadW + 1
+        )
     }
 
     var key: String { description }
@@ -65,7 +78,10 @@ public struct ConvPostOps: Hashable, Sendable {
     public var sum = false
     /// Apply ReLU last.
     public var relu = false
-    public init(sum: Bool = false, relu: Bool = false) { self.sum = sum; self.relu = relu }
+    public init(sum: Bool = false, relu: Bool = false) {
+        self.sum = sum
+        self.relu = relu
+    }
     var key: String { "\(sum ? "sum" : "")\(relu ? "relu" : "")" }
 
     func attribute() throws -> dnnl_primitive_attr_t? {
@@ -126,7 +142,9 @@ enum ConvPass { case inference, trainingForward, backwardData, backwardWeights }
 enum ConvolutionOps {
     /// oneDNN's logical weight dims and the tag that describes PyTorch's memory order for them.
     static func weightDesc(_ g: ConvGeometry, transposed: Bool) -> (dims: [Int], plainTag: dnnl_format_tag_t) {
-        let o = g.outChannels, i = g.inChannels, G = g.groups
+        let o = g.outChannels
+        let i = g.inChannels
+        let G = g.groups
         if G == 1 {
             return ([o, i, g.kernelH, g.kernelW], transposed ? dnnl_iohw : dnnl_oihw)
         }
@@ -135,8 +153,9 @@ enum ConvolutionOps {
     }
 
     static func torchWeightShape(_ g: ConvGeometry, transposed: Bool) -> [Int] {
-        transposed ? [g.inChannels, g.outChannels / g.groups, g.kernelH, g.kernelW]
-                   : [g.outChannels, g.inChannels / g.groups, g.kernelH, g.kernelW]
+        transposed
+            ? [g.inChannels, g.outChannels / g.groups, g.kernelH, g.kernelW]
+            : [g.outChannels, g.inChannels / g.groups, g.kernelH, g.kernelW]
     }
 
     /// Whether oneDNN's logical weight dims are PyTorch's weight shape (ungrouped convolution), so a weight
@@ -176,10 +195,13 @@ enum ConvolutionOps {
     static func padR(_ g: ConvGeometry, transposed: Bool, x: [Int], y: [Int]) -> [Int64] {
         // oneDNN derives the right padding from the sizes: out = (in + pl + pr - ext) / s + 1 (conv),
         // and the transposed form with in/out swapped.
-        let extH = g.dilationH * (g.kernelH - 1) + 1, extW = g.dilationW * (g.kernelW - 1) + 1
+        let extH = g.dilationH * (g.kernelH - 1) + 1
+        let extW = g.dilationW * (g.kernelW - 1) + 1
         let (inH, inW, outH, outW) = transposed ? (y[2], y[3], x[2], x[3]) : (x[2], x[3], y[2], y[3])
-        return [Int64((outH - 1) * g.strideH + extH - inH - g.padH),
-                Int64((outW - 1) * g.strideW + extW - inW - g.padW)]
+        return [
+            Int64((outH - 1) * g.strideH + extH - inH - g.padH),
+            Int64((outW - 1) * g.strideW + extW - inW - g.padW),
+        ]
     }
 
     /// The smallest output side (rows and columns) at which Winograd is used for a pass, nil for never.
@@ -200,11 +222,14 @@ enum ConvolutionOps {
 
     /// Whether `pass` of this convolution is worth trying with Winograd (oneDNN may still decline it,
     /// e.g. for channel counts its kernel does not block; then direct is used).
-    static func prefersWinograd(_ g: ConvGeometry, transposed: Bool, output y: [Int], pass: ConvPass,
-                                algorithm: ConvolutionAlgorithm = Engine.convolutionAlgorithm) -> Bool {
+    static func prefersWinograd(
+        _ g: ConvGeometry, transposed: Bool, output y: [Int], pass: ConvPass,
+        algorithm: ConvolutionAlgorithm = Engine.convolutionAlgorithm
+    ) -> Bool {
         guard algorithm == .auto, !transposed, g.groups == 1,
-              g.kernelH == 3, g.kernelW == 3, g.strideH == 1, g.strideW == 1,
-              g.dilationH == 1, g.dilationW == 1, y.count == 4 else { return false }
+            g.kernelH == 3, g.kernelW == 3, g.strideH == 1, g.strideW == 1,
+            g.dilationH == 1, g.dilationW == 1, y.count == 4
+        else { return false }
         guard let side = winogradMinimumSide(pass) else { return false }
         return min(y[2], y[3]) >= side
     }
@@ -221,8 +246,11 @@ enum ConvolutionOps {
     /// Builds a primitive descriptor with Winograd when `winograd` is set and oneDNN implements it for
     /// these shapes and attributes with an implementation the caller prefers, and with direct convolution
     /// otherwise. `make` returns a descriptor and whether its implementation is preferred.
-    static func convolutionPD(winograd: Bool, _ make: (dnnl_alg_kind_t) throws -> (pd: dnnl_primitive_desc_t, preferred: Bool))
-        throws -> dnnl_primitive_desc_t {
+    static func convolutionPD(
+        winograd: Bool, _ make: (dnnl_alg_kind_t) throws -> (pd: dnnl_primitive_desc_t, preferred: Bool)
+    )
+        throws -> dnnl_primitive_desc_t
+    {
         if winograd, let made = try? make(dnnl_convolution_winograd) {
             if made.preferred { return made.pd }
             dnnl_primitive_desc_destroy(made.pd)
@@ -235,17 +263,21 @@ enum ConvolutionOps {
 
     // MARK: Forward
 
-    static func forwardPrimitive(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool, training: Bool,
-                                 post: ConvPostOps,
-                                 implementation: ConvolutionImplementation = Engine.convolutionImplementation) throws -> Primitive {
+    static func forwardPrimitive(
+        x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool, training: Bool,
+        post: ConvPostOps,
+        implementation: ConvolutionImplementation = Engine.convolutionImplementation
+    ) throws -> Primitive {
         let wino = prefersWinograd(g, transposed: transposed, output: y, pass: training ? .trainingForward : .inference)
         // Only the inference forward of an ordinary convolution chooses among implementations.
         let choosing = !training && !transposed
-        let key = "\(transposed ? "deconv" : "conv")F|\(Layout.dims(x))|\(g.key)|b\(bias)|t\(training)|\(post.key)\(algorithmKey(wino))"
+        let key =
+            "\(transposed ? "deconv" : "conv")F|\(Layout.dims(x))|\(g.key)|b\(bias)|t\(training)|\(post.key)\(algorithmKey(wino))"
             + (choosing ? "|\(implementation.rawValue)" : "")
         return try Engine.shared.primitive(key) {
-            try forwardPD(x: x, y: y, g: g, bias: bias, transposed: transposed, training: training, post: post, winograd: wino,
-                          prefer: { !choosing || implementation.accepts($0) })
+            try forwardPD(
+                x: x, y: y, g: g, bias: bias, transposed: transposed, training: training, post: post, winograd: wino,
+                prefer: { !choosing || implementation.accepts($0) })
         }
     }
 
@@ -256,18 +288,25 @@ enum ConvolutionOps {
     static func inferenceCandidates(x: [Int], g: ConvGeometry, bias: Bool, post: ConvPostOps = ConvPostOps()) throws -> [String] {
         let y = try outputShape(x, g, transposed: false)
         var names: [String] = []
-        let pd = try forwardPD(x: x, y: y, g: g, bias: bias, transposed: false, training: false, post: post,
-                               winograd: prefersWinograd(g, transposed: false, output: y, pass: .inference),
-                               prefer: { names.append($0); return false })
+        let pd = try forwardPD(
+            x: x, y: y, g: g, bias: bias, transposed: false, training: false, post: post,
+            winograd: prefersWinograd(g, transposed: false, output: y, pass: .inference),
+            prefer: {
+                names.append($0)
+                return false
+            })
         dnnl_primitive_desc_destroy(pd)
         return names
     }
 
     /// The forward primitive descriptor: the first implementation `prefer` accepts (Winograd's first, where
     /// asked for), else oneDNN's first direct one.
-    private static func forwardPD(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool, training: Bool,
-                                  post: ConvPostOps, winograd: Bool, prefer: (String) -> Bool) throws -> dnnl_primitive_desc_t {
-        var src = Layout.any(x), dst = outputLayout(y, g)
+    private static func forwardPD(
+        x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool, training: Bool,
+        post: ConvPostOps, winograd: Bool, prefer: (String) -> Bool
+    ) throws -> dnnl_primitive_desc_t {
+        var src = Layout.any(x)
+        var dst = outputLayout(y, g)
         var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
         var b = Layout.tagged([g.outChannels], dnnl_a)
         let pr = padR(g, transposed: transposed, x: x, y: y)
@@ -276,36 +315,48 @@ enum ConvolutionOps {
         defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
         if transposed {
             var d = dnnl_deconvolution_desc_t()
-            try dnnlCheck(withBias(bias, &b) { bp in
-                dnnl_dilated_deconvolution_forward_desc_init(&d, prop, dnnl_deconvolution_direct, &src, &wt, bp, &dst,
-                                                             g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d \(g) on \(x)")
+            try dnnlCheck(
+                withBias(bias, &b) { bp in
+                    dnnl_dilated_deconvolution_forward_desc_init(
+                        &d, prop, dnnl_deconvolution_direct, &src, &wt, bp, &dst,
+                        g.strides, g.dilates, g.padL, pr)
+                }, "conv_transpose2d \(g) on \(x)")
             return try makePD(&d, attr: attr, prefer: prefer, "conv_transpose2d \(g) on \(x)").pd
         }
         return try convolutionPD(winograd: winograd) { alg in
             var d = dnnl_convolution_desc_t()
-            try dnnlCheck(withBias(bias, &b) { bp in
-                dnnl_dilated_convolution_forward_desc_init(&d, prop, alg, &src, &wt, bp, &dst,
-                                                           g.strides, g.dilates, g.padL, pr) }, "conv2d \(g) on \(x)")
+            try dnnlCheck(
+                withBias(bias, &b) { bp in
+                    dnnl_dilated_convolution_forward_desc_init(
+                        &d, prop, alg, &src, &wt, bp, &dst,
+                        g.strides, g.dilates, g.padL, pr)
+                }, "conv2d \(g) on \(x)")
             return try makePD(&d, attr: attr, prefer: prefer, "conv2d \(g) on \(x)")
         }
     }
 
     /// y = conv(x, w) + b, with optional fused post-ops. `residual` (same shape as y) is required when
     /// `post.sum` is set: it is copied into the output, then the convolution adds into it.
-    static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool = false,
-                        training: Bool, post: ConvPostOps = ConvPostOps(), residual: Tensor? = nil,
-                        implementation: ConvolutionImplementation = Engine.convolutionImplementation) throws -> Tensor {
-        let p = try forwardPrimitive(x: x.shape, y: outputShape(x.shape, g, transposed: transposed), g: g, bias: bias != nil,
-                                     transposed: transposed, training: training, post: post, implementation: implementation)
-        return try run(p, x, preparedWeight: prepareWeight(weight, g, transposed: transposed, for: p), bias: bias, g,
-                       transposed: transposed, post: post, residual: residual)
+    static func forward(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool = false,
+        training: Bool, post: ConvPostOps = ConvPostOps(), residual: Tensor? = nil,
+        implementation: ConvolutionImplementation = Engine.convolutionImplementation
+    ) throws -> Tensor {
+        let p = try forwardPrimitive(
+            x: x.shape, y: outputShape(x.shape, g, transposed: transposed), g: g, bias: bias != nil,
+            transposed: transposed, training: training, post: post, implementation: implementation)
+        return try run(
+            p, x, preparedWeight: prepareWeight(weight, g, transposed: transposed, for: p), bias: bias, g,
+            transposed: transposed, post: post, residual: residual)
     }
 
     /// Runs the forward primitive `p` (from `forwardPrimitive`) with a weight already in its layout
     /// (`prepareWeight(_:_:transposed:for: p)`; callers that keep it avoid a reorder per call). With
     /// `consumeResidual`, the result may be written into `residual`'s bytes (the caller must not use it again).
-    static func run(_ p: Primitive, _ x: Tensor, preparedWeight w: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool,
-                    post: ConvPostOps, residual: Tensor? = nil, consumeResidual: Bool = false) throws -> Tensor {
+    static func run(
+        _ p: Primitive, _ x: Tensor, preparedWeight w: Tensor, bias: Tensor?, _ g: ConvGeometry, transposed: Bool,
+        post: ConvPostOps, residual: Tensor? = nil, consumeResidual: Bool = false
+    ) throws -> Tensor {
         precondition(Layout.equal(w.desc, p.md(dnnl_query_weights_md)), "conv \(g): weight prepared for another primitive (internal error)")
         let yShape = try outputShape(x.shape, g, transposed: transposed)
         let src = try x.reordered(to: p.md(dnnl_query_src_md))
@@ -336,8 +387,10 @@ enum ConvolutionOps {
     }
 
     /// The weight reordered to the layout primitive `p` wants.
-    static func prepareWeight(_ weight: Tensor, _ g: ConvGeometry, transposed: Bool, for p: Primitive,
-                              query: dnnl_query_t = dnnl_query_weights_md) throws -> Tensor {
+    static func prepareWeight(
+        _ weight: Tensor, _ g: ConvGeometry, transposed: Bool, for p: Primitive,
+        query: dnnl_query_t = dnnl_query_weights_md
+    ) throws -> Tensor {
         let target = p.md(query)
         let view = try weightView(weight, g, transposed: transposed)
         // oneDNN reorders into its Winograd weight format only from a plain layout; a weight that training
@@ -357,8 +410,10 @@ enum ConvolutionOps {
     /// Gradient with respect to the input.
     /// `prepared`: the same weight already in the training forward's layout; used as is when backward-data
     /// wants that layout (the usual case), which saves a reorder of the plain weight.
-    static func backwardData(_ dy: Tensor, weight: Tensor, inputShape x: [Int], _ g: ConvGeometry,
-                             transposed: Bool, prepared: Tensor? = nil) throws -> Tensor {
+    static func backwardData(
+        _ dy: Tensor, weight: Tensor, inputShape x: [Int], _ g: ConvGeometry,
+        transposed: Bool, prepared: Tensor? = nil
+    ) throws -> Tensor {
         let p = try backwardDataPrimitive(x: x, y: dy.shape, g: g, transposed: transposed)
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
         let wantedWeight = p.md(dnnl_query_weights_md)
@@ -370,8 +425,10 @@ enum ConvolutionOps {
 
     /// The cached primitive of one backward pass: keyed by pass, shapes, geometry, bias and algorithm, built by
     /// `make` with the training forward as its hint and whether to try Winograd.
-    static func backwardPrimitive(_ pass: ConvPass, x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool,
-                                  make: (_ hint: dnnl_primitive_desc_t, _ winograd: Bool) throws -> dnnl_primitive_desc_t) throws -> Primitive {
+    static func backwardPrimitive(
+        _ pass: ConvPass, x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool,
+        make: (_ hint: dnnl_primitive_desc_t, _ winograd: Bool) throws -> dnnl_primitive_desc_t
+    ) throws -> Primitive {
         let fwd = try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps())
         let wino = prefersWinograd(g, transposed: transposed, output: y, pass: pass)
         let key = "\(transposed ? "deconv" : "conv")\(pass == .backwardData ? "BD" : "BW")|\(Layout.dims(x))|\(g.key)|b\(bias)\(algorithmKey(wino))"
@@ -380,19 +437,24 @@ enum ConvolutionOps {
 
     static func backwardDataPrimitive(x: [Int], y: [Int], g: ConvGeometry, transposed: Bool) throws -> Primitive {
         try backwardPrimitive(.backwardData, x: x, y: y, g: g, bias: false, transposed: transposed) { hint, wino in
-            var dsrc = Layout.any(x), ddst = outputLayout(y, g)
+            var dsrc = Layout.any(x)
+            var ddst = outputLayout(y, g)
             var wt = Layout.any(weightDesc(g, transposed: transposed).dims)
             let pr = padR(g, transposed: transposed, x: x, y: y)
             if transposed {
                 var d = dnnl_deconvolution_desc_t()
-                try dnnlCheck(dnnl_dilated_deconvolution_backward_data_desc_init(&d, dnnl_deconvolution_direct, &dsrc, &wt, &ddst,
-                    g.strides, g.dilates, g.padL, pr), "conv_transpose2d backward-data \(g)")
+                try dnnlCheck(
+                    dnnl_dilated_deconvolution_backward_data_desc_init(
+                        &d, dnnl_deconvolution_direct, &dsrc, &wt, &ddst,
+                        g.strides, g.dilates, g.padL, pr), "conv_transpose2d backward-data \(g)")
                 return try makePD(&d, hint: hint, "conv_transpose2d backward-data \(g) on \(x)")
             } else {
                 return try convolutionPD(winograd: wino) { alg in
                     var d = dnnl_convolution_desc_t()
-                    try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &dsrc, &wt, &ddst,
-                        g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
+                    try dnnlCheck(
+                        dnnl_dilated_convolution_backward_data_desc_init(
+                            &d, alg, &dsrc, &wt, &ddst,
+                            g.strides, g.dilates, g.padL, pr), "conv2d backward-data \(g)")
                     return (try makePD(&d, hint: hint, "conv2d backward-data \(g) on \(x)"), true)
                 }
             }
@@ -401,8 +463,10 @@ enum ConvolutionOps {
 
     /// Gradients with respect to the weight (PyTorch's shape; the primitive's layout for ungrouped
     /// convolutions, plain otherwise) and the bias.
-    static func backwardWeights(_ dy: Tensor, input xT: Tensor, _ g: ConvGeometry, bias: Bool,
-                                transposed: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+    static func backwardWeights(
+        _ dy: Tensor, input xT: Tensor, _ g: ConvGeometry, bias: Bool,
+        transposed: Bool
+    ) throws -> (weight: Tensor, bias: Tensor?) {
         let x = xT.shape
         let p = try backwardWeightsPrimitive(x: x, y: dy.shape, g: g, bias: bias, transposed: transposed)
         let src = try xT.reordered(to: p.md(dnnl_query_src_md))
@@ -428,20 +492,29 @@ enum ConvolutionOps {
 
     static func backwardWeightsPrimitive(x: [Int], y: [Int], g: ConvGeometry, bias: Bool, transposed: Bool) throws -> Primitive {
         try backwardPrimitive(.backwardWeights, x: x, y: y, g: g, bias: bias, transposed: transposed) { hint, wino in
-            var src = Layout.any(x), ddst = outputLayout(y, g)
+            var src = Layout.any(x)
+            var ddst = outputLayout(y, g)
             var dw = Layout.any(weightDesc(g, transposed: transposed).dims)
             var db = Layout.tagged([g.outChannels], dnnl_a)
             let pr = padR(g, transposed: transposed, x: x, y: y)
             if transposed {
                 var d = dnnl_deconvolution_desc_t()
-                try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_deconvolution_backward_weights_desc_init(&d, dnnl_deconvolution_direct,
-                    &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv_transpose2d backward-weights \(g)")
+                try dnnlCheck(
+                    withBias(bias, &db) { bp in
+                        dnnl_dilated_deconvolution_backward_weights_desc_init(
+                            &d, dnnl_deconvolution_direct,
+                            &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr)
+                    }, "conv_transpose2d backward-weights \(g)")
                 return try makePD(&d, hint: hint, "conv_transpose2d backward-weights \(g) on \(x)")
             } else {
                 return try convolutionPD(winograd: wino) { alg in
                     var d = dnnl_convolution_desc_t()
-                    try dnnlCheck(withBias(bias, &db) { bp in dnnl_dilated_convolution_backward_weights_desc_init(&d, alg,
-                        &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr) }, "conv2d backward-weights \(g)")
+                    try dnnlCheck(
+                        withBias(bias, &db) { bp in
+                            dnnl_dilated_convolution_backward_weights_desc_init(
+                                &d, alg,
+                                &src, &dw, bp, &ddst, g.strides, g.dilates, g.padL, pr)
+                        }, "conv2d backward-weights \(g)")
                     return (try makePD(&d, hint: hint, "conv2d backward-weights \(g) on \(x)"), true)
                 }
             }
@@ -450,19 +523,26 @@ enum ConvolutionOps {
 
     /// The oneDNN implementations a training step of this convolution runs (e.g. "jit_wino_4x3:avx512_core"),
     /// for tests and diagnostics.
-    static func trainingImplementations(x: [Int], _ g: ConvGeometry, bias: Bool, transposed: Bool = false) throws
-        -> (forward: String, backwardData: String, backwardWeights: String) {
+    static func trainingImplementations(
+        x: [Int], _ g: ConvGeometry, bias: Bool, transposed: Bool = false
+    ) throws
+        -> (forward: String, backwardData: String, backwardWeights: String)
+    {
         let y = try outputShape(x, g, transposed: transposed)
-        return (try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps()).implementation,
-                try backwardDataPrimitive(x: x, y: y, g: g, transposed: transposed).implementation,
-                try backwardWeightsPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed).implementation)
+        return (
+            try forwardPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed, training: true, post: ConvPostOps()).implementation,
+            try backwardDataPrimitive(x: x, y: y, g: g, transposed: transposed).implementation,
+            try backwardWeightsPrimitive(x: x, y: y, g: g, bias: bias, transposed: transposed).implementation
+        )
     }
 }
 
 /// Calls `body` with a pointer to `desc`, or nil when there is no bias.
 @inline(__always)
-func withBias(_ has: Bool, _ desc: inout dnnl_memory_desc_t,
-              _ body: (UnsafePointer<dnnl_memory_desc_t>?) -> dnnl_status_t) -> dnnl_status_t {
+func withBias(
+    _ has: Bool, _ desc: inout dnnl_memory_desc_t,
+    _ body: (UnsafePointer<dnnl_memory_desc_t>?) -> dnnl_status_t
+) -> dnnl_status_t {
     if has { return withUnsafePointer(to: &desc) { body($0) } }
     return body(nil)
 }

@@ -6,10 +6,14 @@ enum InnerProductOps {
         let key = "ipF|\(n)x\(inF)>\(outF)|b\(bias)|\(training)"
         return try Engine.shared.primitive(key) {
             var d = dnnl_inner_product_desc_t()
-            var src = Layout.plain([n, inF]), w = Layout.plain([outF, inF]), b = Layout.plain([outF]), dst = Layout.plain([n, outF])
-            try dnnlCheck(withBias(bias, &b) { bp in
-                dnnl_inner_product_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference, &src, &w, bp, &dst)
-            }, "linear \(inF)->\(outF)")
+            var src = Layout.plain([n, inF])
+            var w = Layout.plain([outF, inF])
+            var b = Layout.plain([outF])
+            var dst = Layout.plain([n, outF])
+            try dnnlCheck(
+                withBias(bias, &b) { bp in
+                    dnnl_inner_product_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference, &src, &w, bp, &dst)
+                }, "linear \(inF)->\(outF)")
             return try makePD(&d, "linear \(inF)->\(outF) on [\(n), \(inF)]")
         }
     }
@@ -37,7 +41,9 @@ enum InnerProductOps {
         let fwd = try forwardPrimitive(n: n, inF: i, outF: o, bias: false, training: true)
         let p = try Engine.shared.primitive("ipBD|\(n)x\(i)>\(o)") {
             var d = dnnl_inner_product_desc_t()
-            var dsrc = Layout.plain([n, i]), w = Layout.plain([o, i]), ddst = Layout.plain([n, o])
+            var dsrc = Layout.plain([n, i])
+            var w = Layout.plain([o, i])
+            var ddst = Layout.plain([n, o])
             try dnnlCheck(dnnl_inner_product_backward_data_desc_init(&d, &dsrc, &w, &ddst), "linear backward-data")
             return try makePD(&d, hint: fwd.pd, "linear backward-data \(i)->\(o)")
         }
@@ -51,15 +57,22 @@ enum InnerProductOps {
         let fwd = try forwardPrimitive(n: n, inF: i, outF: o, bias: bias, training: true)
         let p = try Engine.shared.primitive("ipBW|\(n)x\(i)>\(o)|b\(bias)") {
             var d = dnnl_inner_product_desc_t()
-            var src = Layout.plain([n, i]), dw = Layout.plain([o, i]), db = Layout.plain([o]), ddst = Layout.plain([n, o])
-            try dnnlCheck(withBias(bias, &db) { bp in dnnl_inner_product_backward_weights_desc_init(&d, &src, &dw, bp, &ddst) },
-                          "linear backward-weights")
+            var src = Layout.plain([n, i])
+            var dw = Layout.plain([o, i])
+            var db = Layout.plain([o])
+            var ddst = Layout.plain([n, o])
+            try dnnlCheck(
+                withBias(bias, &db) { bp in dnnl_inner_product_backward_weights_desc_init(&d, &src, &dw, bp, &ddst) },
+                "linear backward-weights")
             return try makePD(&d, hint: fwd.pd, "linear backward-weights \(i)->\(o)")
         }
         let dw = Tensor.zeros([o, i])
         var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x.plain()), (DNNL_ARG_DIFF_DST, dy.plain()), (DNNL_ARG_DIFF_WEIGHTS, dw)]
         var db: Tensor? = nil
-        if bias { db = Tensor.zeros([o]); args.append((DNNL_ARG_DIFF_BIAS, db!)) }
+        if bias {
+            db = Tensor.zeros([o])
+            args.append((DNNL_ARG_DIFF_BIAS, db!))
+        }
         try p.execute(args)
         return (dw, db)
     }
@@ -77,7 +90,8 @@ public enum MatrixOps {
         guard k == kb else { throw ComputeError("matmul: inner dimensions differ: \(a.shape) · \(b.shape)\(transposeB ? "ᵀ" : "")") }
         let p = try Engine.shared.primitive("matmul|\(m)x\(k)x\(n)|t\(transposeB)") {
             var d = dnnl_matmul_desc_t()
-            var am = Layout.plain([m, k]), cm = Layout.plain([m, n])
+            var am = Layout.plain([m, k])
+            var cm = Layout.plain([m, n])
             var bm = transposeB ? Layout.tagged([k, n], dnnl_ba) : Layout.plain([k, n])
             try dnnlCheck(dnnl_matmul_desc_init(&d, &am, &bm, nil, &cm), "matmul \(m)x\(k)x\(n)")
             return try makePD(&d, "matmul \(m)x\(k)x\(n)")

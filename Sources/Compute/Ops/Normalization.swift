@@ -12,9 +12,11 @@ enum BatchNormOps {
         return try Engine.shared.primitive(key) {
             var d = dnnl_batch_normalization_desc_t()
             var data = x.desc
-            try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
-                                                                     &data, eps, flags(globalStats: !training, relu: relu)),
-                          "batch_norm on \(x.shape)")
+            try dnnlCheck(
+                dnnl_batch_normalization_forward_desc_init(
+                    &d, training ? dnnl_forward_training : dnnl_forward_inference,
+                    &data, eps, flags(globalStats: !training, relu: relu)),
+                "batch_norm on \(x.shape)")
             return try makePD(&d, "batch_norm on \(x.shape)")
         }
     }
@@ -22,12 +24,16 @@ enum BatchNormOps {
     /// Runs forward primitive `p` on `x` with the statistics `mean` and `variance` (outputs of a training
     /// forward, inputs otherwise). `keepsMask`: the primitive fuses a ReLU and its backward will run, so it
     /// writes the ReLU mask into a workspace, returned for the backward.
-    private static func run(_ p: Primitive, _ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
-                            keepsMask: Bool) throws -> (y: Tensor, workspace: Tensor?) {
+    private static func run(
+        _ p: Primitive, _ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
+        keepsMask: Bool
+    ) throws -> (y: Tensor, workspace: Tensor?) {
         let y = Tensor(shape: x.shape, desc: p.md(dnnl_query_dst_md))
         let ws = keepsMask ? Tensor(shape: [Layout.byteCount(p.md(dnnl_query_workspace_md))], desc: p.md(dnnl_query_workspace_md)) : nil
-        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance)]
+        var args: [(Int32, Tensor)] = [
+            (DNNL_ARG_SRC, x), (DNNL_ARG_DST, y), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+            (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance),
+        ]
         if let ws { args.append((DNNL_ARG_WORKSPACE, ws)) }
         try p.execute(args)
         return (y, ws)
@@ -35,35 +41,49 @@ enum BatchNormOps {
 
     /// Training: normalizes with the batch statistics and returns them (mean, biased variance), and the
     /// workspace of a fused ReLU.
-    static func forwardTraining(_ x: Tensor, scale: Tensor, shift: Tensor, eps: Float, relu: Bool = false) throws
-        -> (y: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?) {
+    static func forwardTraining(
+        _ x: Tensor, scale: Tensor, shift: Tensor, eps: Float, relu: Bool = false
+    ) throws
+        -> (y: Tensor, mean: Tensor, variance: Tensor, workspace: Tensor?)
+    {
         let c = x.shape[1]
-        let mean = Tensor.zeros([c]), variance = Tensor.zeros([c])
-        let (y, ws) = try run(forwardPrimitive(x, training: true, eps: eps, relu: relu), x, scale: scale, shift: shift,
-                              mean: mean, variance: variance, keepsMask: relu)
+        let mean = Tensor.zeros([c])
+        let variance = Tensor.zeros([c])
+        let (y, ws) = try run(
+            forwardPrimitive(x, training: true, eps: eps, relu: relu), x, scale: scale, shift: shift,
+            mean: mean, variance: variance, keepsMask: relu)
         return (y, mean, variance, ws)
     }
 
     /// Inference: normalizes with the given (running) statistics.
-    static func forwardInference(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
-                                 eps: Float, relu: Bool = false) throws -> Tensor {
-        try run(forwardPrimitive(x, training: false, eps: eps, relu: relu), x, scale: scale, shift: shift,
-                mean: mean, variance: variance, keepsMask: false).y
+    static func forwardInference(
+        _ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor,
+        eps: Float, relu: Bool = false
+    ) throws -> Tensor {
+        try run(
+            forwardPrimitive(x, training: false, eps: eps, relu: relu), x, scale: scale, shift: shift,
+            mean: mean, variance: variance, keepsMask: false
+        ).y
     }
 
     /// Forward with fixed (running) statistics whose backward is still available (frozen batch norm).
-    static func forwardFrozen(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
-                              relu: Bool = false) throws -> (y: Tensor, workspace: Tensor?) {
-        try run(frozenPrimitive(x, eps: eps, relu: relu), x, scale: scale, shift: shift, mean: mean, variance: variance,
-                keepsMask: relu)
+    static func forwardFrozen(
+        _ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+        relu: Bool = false
+    ) throws -> (y: Tensor, workspace: Tensor?) {
+        try run(
+            frozenPrimitive(x, eps: eps, relu: relu), x, scale: scale, shift: shift, mean: mean, variance: variance,
+            keepsMask: relu)
     }
 
     static func frozenPrimitive(_ x: Tensor, eps: Float, relu: Bool = false) throws -> Primitive {
         try Engine.shared.primitive("bnFz|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)|r\(relu)") {
             var d = dnnl_batch_normalization_desc_t()
             var data = x.desc
-            try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, dnnl_forward_training, &data, eps,
-                                                                     flags(globalStats: true, relu: relu)), "frozen batch_norm on \(x.shape)")
+            try dnnlCheck(
+                dnnl_batch_normalization_forward_desc_init(
+                    &d, dnnl_forward_training, &data, eps,
+                    flags(globalStats: true, relu: relu)), "frozen batch_norm on \(x.shape)")
             return try makePD(&d, "frozen batch_norm on \(x.shape)")
         }
     }
@@ -71,26 +91,34 @@ enum BatchNormOps {
     /// Gradients with respect to the input, scale (gamma) and shift (beta), given the statistics the forward
     /// pass used (batch statistics, or the running ones when `frozen`). With a fused ReLU, `workspace` is the
     /// forward's ReLU mask and the gradient goes back through the ReLU too.
-    static func backward(_ dy: Tensor, x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
-                         frozen: Bool = false, workspace: Tensor? = nil) throws -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
+    static func backward(
+        _ dy: Tensor, x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+        frozen: Bool = false, workspace: Tensor? = nil
+    ) throws -> (dx: Tensor, dscale: Tensor, dshift: Tensor) {
         let relu = workspace != nil
         let fwd = frozen ? try frozenPrimitive(x, eps: eps, relu: relu) : try forwardPrimitive(x, training: true, eps: eps, relu: relu)
         let key = "bnB|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(eps)|\(frozen)|r\(relu)"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_batch_normalization_desc_t()
-            var data = x.desc, diff = x.desc
-            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &diff, &data, eps,
-                                                                      flags(globalStats: frozen, relu: relu)),
-                          "batch_norm backward on \(x.shape)")
+            var data = x.desc
+            var diff = x.desc
+            try dnnlCheck(
+                dnnl_batch_normalization_backward_desc_init(
+                    &d, dnnl_backward, &diff, &data, eps,
+                    flags(globalStats: frozen, relu: relu)),
+                "batch_norm backward on \(x.shape)")
             return try makePD(&d, hint: fwd.pd, "batch_norm backward on \(x.shape)")
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
         let dx = Tensor(shape: x.shape, desc: p.md(dnnl_query_diff_src_md))
         let c = x.shape[1]
-        let dscale = Tensor.zeros([c]), dshift = Tensor.zeros([c])
-        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, x), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                                       (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance), (DNNL_ARG_DIFF_SRC, dx),
-                                       (DNNL_ARG_DIFF_SCALE, dscale), (DNNL_ARG_DIFF_SHIFT, dshift)]
+        let dscale = Tensor.zeros([c])
+        let dshift = Tensor.zeros([c])
+        var args: [(Int32, Tensor)] = [
+            (DNNL_ARG_SRC, x), (DNNL_ARG_DIFF_DST, gy), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+            (DNNL_ARG_MEAN, mean), (DNNL_ARG_VARIANCE, variance), (DNNL_ARG_DIFF_SRC, dx),
+            (DNNL_ARG_DIFF_SCALE, dscale), (DNNL_ARG_DIFF_SHIFT, dshift),
+        ]
         if let workspace { args.append((DNNL_ARG_WORKSPACE, workspace)) }
         try p.execute(args)
         return (dx, dscale, dshift)
@@ -118,8 +146,10 @@ enum EltwiseOps {
         return try Engine.shared.primitive(key) {
             var d = dnnl_eltwise_desc_t()
             var data = x.desc
-            try dnnlCheck(dnnl_eltwise_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
-                                                         a.algorithm, &data, 0, 0), "\(a.rawValue) on \(x.shape)")
+            try dnnlCheck(
+                dnnl_eltwise_forward_desc_init(
+                    &d, training ? dnnl_forward_training : dnnl_forward_inference,
+                    a.algorithm, &data, 0, 0), "\(a.rawValue) on \(x.shape)")
             return try makePD(&d, "\(a.rawValue) on \(x.shape)")
         }
     }
@@ -136,15 +166,19 @@ enum EltwiseOps {
     static func reluBackward(_ dy: Tensor, output y: Tensor) throws -> Tensor {
         let key = "eltB|relu_dst|\(Layout.dims(y.shape))|\(Layout.fingerprint(y.desc))"
         let p = try Engine.shared.primitive(key) {
-            var data = y.desc, diff = y.desc
+            var data = y.desc
+            var diff = y.desc
             var f = dnnl_eltwise_desc_t()
-            try dnnlCheck(dnnl_eltwise_forward_desc_init(&f, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
-                                                         &data, 0, 0), "relu on \(y.shape)")
+            try dnnlCheck(
+                dnnl_eltwise_forward_desc_init(
+                    &f, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                    &data, 0, 0), "relu on \(y.shape)")
             let hint = try makePD(&f, "relu on \(y.shape)")
             defer { dnnl_primitive_desc_destroy(hint) }
             var d = dnnl_eltwise_desc_t()
-            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu_use_dst_for_bwd, &diff, &data, 0, 0),
-                          "relu backward on \(y.shape)")
+            try dnnlCheck(
+                dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu_use_dst_for_bwd, &diff, &data, 0, 0),
+                "relu backward on \(y.shape)")
             return try makePD(&d, hint: hint, "relu backward on \(y.shape)")
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
@@ -159,7 +193,8 @@ enum EltwiseOps {
         let key = "eltB|\(a.rawValue)|\(Layout.dims(saved.shape))|\(Layout.fingerprint(saved.desc))"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_eltwise_desc_t()
-            var data = saved.desc, diff = saved.desc
+            var data = saved.desc
+            var diff = saved.desc
             try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, a.algorithm, &diff, &data, 0, 0), "\(a.rawValue) backward")
             return try makePD(&d, hint: fwd.pd, "\(a.rawValue) backward on \(saved.shape)")
         }

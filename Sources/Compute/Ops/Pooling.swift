@@ -8,16 +8,22 @@ public struct PoolGeometry: Hashable, Sendable, CustomStringConvertible {
 
     public init(_ kind: Kind, kernel: Int, stride: Int? = nil, padding: Int = 0) {
         self.kind = kind
-        kernelH = kernel; kernelW = kernel
-        strideH = stride ?? kernel; strideW = stride ?? kernel
-        padH = padding; padW = padding
+        kernelH = kernel
+        kernelW = kernel
+        strideH = stride ?? kernel
+        strideW = stride ?? kernel
+        padH = padding
+        padW = padding
     }
 
     public init(_ kind: Kind, kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int = 0, padW: Int = 0) {
         self.kind = kind
-        self.kernelH = kernelH; self.kernelW = kernelW
-        self.strideH = strideH; self.strideW = strideW
-        self.padH = padH; self.padW = padW
+        self.kernelH = kernelH
+        self.kernelW = kernelW
+        self.strideH = strideH
+        self.strideW = strideW
+        self.padH = padH
+        self.padW = padW
     }
 
     public var description: String { "\(kind.rawValue) k\(kernelH)x\(kernelW) s\(strideH)x\(strideW) p\(padH)x\(padW)" }
@@ -33,7 +39,8 @@ public struct PoolGeometry: Hashable, Sendable, CustomStringConvertible {
     func outputShape(_ x: [Int]) throws -> [Int] {
         guard x.count == 4 else { throw ComputeError("pool \(self): input must be [N, C, H, W], got \(x)") }
         guard kernelH > 0, kernelW > 0, strideH > 0, strideW > 0, padH >= 0, padW >= 0,
-              padH * 2 <= kernelH, padW * 2 <= kernelW else {
+            padH * 2 <= kernelH, padW * 2 <= kernelW
+        else {
             throw ComputeError("pool: invalid geometry \(self) (padding must be at most half the kernel)")
         }
         let oh = (x[2] + 2 * padH - kernelH) / strideH + 1
@@ -52,10 +59,13 @@ enum PoolingOps {
         let key = "poolF|\(g)|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))|\(training)"
         return try Engine.shared.primitive(key) {
             var d = dnnl_pooling_v2_desc_t()
-            var src = x.desc, dst = Layout.any(y)
-            try dnnlCheck(dnnl_pooling_v2_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
-                g.algorithm, &src, &dst, [Int64(g.strideH), Int64(g.strideW)], [Int64(g.kernelH), Int64(g.kernelW)],
-                [0, 0], [Int64(g.padH), Int64(g.padW)], g.padR(x.shape, y)), "pool \(g) on \(x.shape)")
+            var src = x.desc
+            var dst = Layout.any(y)
+            try dnnlCheck(
+                dnnl_pooling_v2_forward_desc_init(
+                    &d, training ? dnnl_forward_training : dnnl_forward_inference,
+                    g.algorithm, &src, &dst, [Int64(g.strideH), Int64(g.strideW)], [Int64(g.kernelH), Int64(g.kernelW)],
+                    [0, 0], [Int64(g.padH), Int64(g.padW)], g.padR(x.shape, y)), "pool \(g) on \(x.shape)")
             return try makePD(&d, "pool \(g) on \(x.shape)")
         }
     }
@@ -81,10 +91,13 @@ enum PoolingOps {
         let key = "poolB|\(g)|\(Layout.dims(x.shape))|\(Layout.fingerprint(x.desc))"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_pooling_v2_desc_t()
-            var dsrc = x.desc, ddst = fwd.md(dnnl_query_dst_md)
-            try dnnlCheck(dnnl_pooling_v2_backward_desc_init(&d, g.algorithm, &dsrc, &ddst,
-                [Int64(g.strideH), Int64(g.strideW)], [Int64(g.kernelH), Int64(g.kernelW)], [0, 0],
-                [Int64(g.padH), Int64(g.padW)], g.padR(x.shape, dy.shape)), "pool backward \(g)")
+            var dsrc = x.desc
+            var ddst = fwd.md(dnnl_query_dst_md)
+            try dnnlCheck(
+                dnnl_pooling_v2_backward_desc_init(
+                    &d, g.algorithm, &dsrc, &ddst,
+                    [Int64(g.strideH), Int64(g.strideW)], [Int64(g.kernelH), Int64(g.kernelW)], [0, 0],
+                    [Int64(g.padH), Int64(g.padW)], g.padR(x.shape, dy.shape)), "pool backward \(g)")
             return try makePD(&d, hint: fwd.pd, "pool backward \(g) on \(x.shape)")
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))

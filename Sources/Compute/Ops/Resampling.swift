@@ -7,10 +7,13 @@ enum ResampleOps {
         let key = "resF|\(Layout.dims(x.shape))>\(size.0)x\(size.1)|\(Layout.fingerprint(x.desc))|\(training)"
         return try Engine.shared.primitive(key) {
             var d = dnnl_resampling_desc_t()
-            var src = x.desc, dst = Layout.any(y)
-            try dnnlCheck(dnnl_resampling_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference,
-                                                            dnnl_resampling_linear, nil, &src, &dst),
-                          "bilinear resize \(x.shape) -> \(size)")
+            var src = x.desc
+            var dst = Layout.any(y)
+            try dnnlCheck(
+                dnnl_resampling_forward_desc_init(
+                    &d, training ? dnnl_forward_training : dnnl_forward_inference,
+                    dnnl_resampling_linear, nil, &src, &dst),
+                "bilinear resize \(x.shape) -> \(size)")
             return try makePD(&d, "bilinear resize \(x.shape) -> \(size)")
         }
     }
@@ -43,9 +46,11 @@ enum ResampleOps {
         let key = "resB|\(Layout.dims(x.shape))>\(size.0)x\(size.1)|\(Layout.fingerprint(x.desc))"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_resampling_desc_t()
-            var dsrc = x.desc, ddst = fwd.md(dnnl_query_dst_md)
-            try dnnlCheck(dnnl_resampling_backward_desc_init(&d, dnnl_resampling_linear, nil, &dsrc, &ddst),
-                          "bilinear resize backward")
+            var dsrc = x.desc
+            var ddst = fwd.md(dnnl_query_dst_md)
+            try dnnlCheck(
+                dnnl_resampling_backward_desc_init(&d, dnnl_resampling_linear, nil, &dsrc, &ddst),
+                "bilinear resize backward")
             return try makePD(&d, hint: fwd.pd, "bilinear resize backward \(x.shape)")
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
@@ -65,7 +70,9 @@ enum BinaryOps {
         let key = "add|\(Layout.dims(a.shape))|\(Layout.fingerprint(a.desc))|r\(relu)"
         let p = try Engine.shared.primitive(key) {
             var d = dnnl_binary_desc_t()
-            var s0 = a.desc, s1 = a.desc, dst = a.desc
+            var s0 = a.desc
+            var s1 = a.desc
+            var dst = a.desc
             try dnnlCheck(dnnl_binary_desc_init(&d, dnnl_binary_add, &s0, &s1, &dst), "add \(a.shape)")
             let attr = try ConvPostOps(relu: relu).attribute()
             defer { if let attr { dnnl_primitive_attr_destroy(attr) } }

@@ -29,7 +29,7 @@ enum JSONValue: Decodable, Equatable {
 
     /// A non-negative integer that fits `Int`, or nil.
     var nonNegativeInt: Int? {
-        if case let .integer(v) = self, v >= 0, v <= Int64(Int.max) { return Int(v) }
+        if case .integer(let v) = self, v >= 0, v <= Int64(Int.max) { return Int(v) }
         return nil
     }
 }

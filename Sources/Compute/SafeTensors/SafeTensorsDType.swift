@@ -29,8 +29,10 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable, Equatable {
 extension SafeTensorsDType {
     /// Decodes `count` little-endian elements starting at `byteOffset` of `bytes` into float32.
     /// The caller has checked that the range is in bounds and that `isFloatingPoint` holds.
-    static func decodeFloats(_ bytes: UnsafeRawBufferPointer, byteOffset: Int, count: Int,
-                             as dtype: SafeTensorsDType, bigEndian: Bool = false) -> [Float] {
+    static func decodeFloats(
+        _ bytes: UnsafeRawBufferPointer, byteOffset: Int, count: Int,
+        as dtype: SafeTensorsDType, bigEndian: Bool = false
+    ) -> [Float] {
         let size = dtype.byteSize
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             for i in 0..<count {
@@ -53,8 +55,10 @@ extension SafeTensorsDType {
     }
 
     /// Decodes `count` little-endian integer elements into Int64 (caller checked bounds and `isInteger`).
-    static func decodeIntegers(_ bytes: UnsafeRawBufferPointer, byteOffset: Int, count: Int,
-                               as dtype: SafeTensorsDType, bigEndian: Bool = false) -> [Int64] {
+    static func decodeIntegers(
+        _ bytes: UnsafeRawBufferPointer, byteOffset: Int, count: Int,
+        as dtype: SafeTensorsDType, bigEndian: Bool = false
+    ) -> [Int64] {
         let size = dtype.byteSize
         return [Int64](unsafeUninitializedCapacity: count) { out, initialized in
             for i in 0..<count {

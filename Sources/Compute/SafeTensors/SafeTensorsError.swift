@@ -44,29 +44,30 @@ public struct SafeTensorsError: Error, Sendable, Equatable, CustomStringConverti
     public var description: String {
         let subject = tensor.map { "\(file): tensor '\($0)'" } ?? file
         switch reason {
-        case let .truncated(expected, actual):
+        case .truncated(let expected, let actual):
             return "\(subject): truncated safetensors file (needs at least \(expected) bytes, has \(actual)); re-copy or re-export it"
-        case let .headerLengthInvalid(length):
+        case .headerLengthInvalid(let length):
             return "\(subject): header length \(length) is not plausible; this is not a safetensors file or it is corrupted"
-        case let .headerMalformed(detail):
+        case .headerMalformed(let detail):
             return "\(subject): malformed safetensors header: \(detail)"
-        case let .unknownDType(dtype):
+        case .unknownDType(let dtype):
             return "\(subject): unknown dtype '\(dtype)' (known: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))"
-        case let .entryMalformed(detail):
+        case .entryMalformed(let detail):
             return "\(subject): malformed header entry: \(detail)"
-        case let .offsetsOutOfBounds(begin, end, dataBytes):
+        case .offsetsOutOfBounds(let begin, let end, let dataBytes):
             return "\(subject): data_offsets [\(begin), \(end)] lie outside the \(dataBytes)-byte data section; the file is truncated or corrupted"
-        case let .overlapping(other):
+        case .overlapping(let other):
             return "\(subject): its bytes overlap those of tensor '\(other)'; the file is corrupted"
-        case let .byteCountMismatch(expected, actual):
+        case .byteCountMismatch(let expected, let actual):
             return "\(subject): shape and dtype need \(expected) bytes but data_offsets give \(actual)"
-        case let .wrongKind(dtype, expected):
-            return "\(subject): stored as \(dtype.rawValue), but \(expected) values are expected here; convert the checkpoint (e.g. tensor.float()) before saving"
+        case .wrongKind(let dtype, let expected):
+            return
+                "\(subject): stored as \(dtype.rawValue), but \(expected) values are expected here; convert the checkpoint (e.g. tensor.float()) before saving"
         case .missingTensor:
             return "\(subject): not found in the file"
-        case let .invalidTensor(detail):
+        case .invalidTensor(let detail):
             return "\(subject): cannot be written: \(detail)"
-        case let .io(detail):
+        case .io(let detail):
             return "\(subject): \(detail)"
         }
     }

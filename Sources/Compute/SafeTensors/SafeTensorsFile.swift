@@ -69,7 +69,7 @@ public struct SafeTensorsFile: Sendable {
         } catch {
             throw SafeTensorsError(file: file, reason: .headerMalformed("not valid JSON"))
         }
-        guard case let .object(fields) = header else {
+        guard case .object(let fields) = header else {
             throw SafeTensorsError(file: file, reason: .headerMalformed("the header must be a JSON object"))
         }
         // JSON decoding keeps the last of two equal names; the format forbids them, and readers that keep the
@@ -107,8 +107,9 @@ public struct SafeTensorsFile: Sendable {
         }
         let count = entry.dataOffsets.count / entry.dtype.byteSize
         let values = data.withUnsafeBytes { raw in
-            SafeTensorsDType.decodeFloats(raw, byteOffset: dataStart + entry.dataOffsets.lowerBound,
-                                          count: count, as: entry.dtype)
+            SafeTensorsDType.decodeFloats(
+                raw, byteOffset: dataStart + entry.dataOffsets.lowerBound,
+                count: count, as: entry.dtype)
         }
         return try HostTensor(shape: entry.shape, values: values)
     }
@@ -122,8 +123,9 @@ public struct SafeTensorsFile: Sendable {
         }
         let count = entry.dataOffsets.count / entry.dtype.byteSize
         let values = data.withUnsafeBytes { raw in
-            SafeTensorsDType.decodeIntegers(raw, byteOffset: dataStart + entry.dataOffsets.lowerBound,
-                                            count: count, as: entry.dtype)
+            SafeTensorsDType.decodeIntegers(
+                raw, byteOffset: dataStart + entry.dataOffsets.lowerBound,
+                count: count, as: entry.dtype)
         }
         return try HostIntegerTensor(shape: entry.shape, values: values)
     }
@@ -143,19 +145,28 @@ extension SafeTensorsFile {
     /// looked at), or nil. `bytes` must be valid JSON with an object at the top.
     static func firstDuplicateName(_ bytes: Data) -> String? {
         var seen = Set<String>()
-        var depth = 0, inString = false, escaped = false
-        var stringStart = bytes.startIndex, lastString: Range<Data.Index>?
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var stringStart = bytes.startIndex
+        var lastString: Range<Data.Index>?
         for i in bytes.indices {
             let c = bytes[i]
             if inString {
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") {
+                if escaped {
+                    escaped = false
+                } else if c == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if c == UInt8(ascii: "\"") {
                     inString = false
                     lastString = stringStart..<(i + 1)
                 }
                 continue
             }
             switch c {
-            case UInt8(ascii: "\""): inString = true; stringStart = i
+            case UInt8(ascii: "\""):
+                inString = true
+                stringStart = i
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             case UInt8(ascii: ":") where depth == 1:
@@ -163,7 +174,8 @@ extension SafeTensorsFile {
                 // "\u0077" and "w" compare equal; the others are their bytes between the quotes.
                 guard let range = lastString else { continue }
                 let inner = bytes[(range.lowerBound + 1)..<(range.upperBound - 1)]
-                let key = inner.contains(UInt8(ascii: "\\"))
+                let key =
+                    inner.contains(UInt8(ascii: "\\"))
                     ? (try? JSONDecoder().decode(String.self, from: bytes[range])) : String(decoding: inner, as: UTF8.self)
                 if let key, !seen.insert(key).inserted { return key }
             default: break
@@ -174,12 +186,12 @@ extension SafeTensorsFile {
 
     private static func parseMetadata(_ value: JSONValue?, file: String) throws -> [String: String] {
         guard let value else { return [:] }
-        guard case let .object(fields) = value else {
+        guard case .object(let fields) = value else {
             throw SafeTensorsError(file: file, reason: .headerMalformed("__metadata__ must be an object of strings"))
         }
         var metadata: [String: String] = [:]
         for (key, item) in fields {
-            guard case let .string(text) = item else {
+            guard case .string(let text) = item else {
                 throw SafeTensorsError(file: file, reason: .headerMalformed("__metadata__ value for '\(key)' is not a string"))
             }
             metadata[key] = text
@@ -191,16 +203,16 @@ extension SafeTensorsFile {
         func malformed(_ detail: String) -> SafeTensorsError {
             SafeTensorsError(file: file, tensor: name, reason: .entryMalformed(detail))
         }
-        guard case let .object(fields) = value else { throw malformed("the entry must be an object") }
-        guard case let .string(dtypeName)? = fields["dtype"] else { throw malformed("missing string 'dtype'") }
+        guard case .object(let fields) = value else { throw malformed("the entry must be an object") }
+        guard case .string(let dtypeName)? = fields["dtype"] else { throw malformed("missing string 'dtype'") }
         guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
             throw SafeTensorsError(file: file, tensor: name, reason: .unknownDType(dtypeName))
         }
-        guard case let .array(shapeValues)? = fields["shape"] else { throw malformed("missing array 'shape'") }
+        guard case .array(let shapeValues)? = fields["shape"] else { throw malformed("missing array 'shape'") }
         let shape = shapeValues.compactMap(\.nonNegativeInt)
         guard shape.count == shapeValues.count else { throw malformed("'shape' must hold non-negative integers") }
-        guard case let .array(offsetValues)? = fields["data_offsets"], offsetValues.count == 2,
-              let begin = offsetValues[0].nonNegativeInt, let end = offsetValues[1].nonNegativeInt, begin <= end
+        guard case .array(let offsetValues)? = fields["data_offsets"], offsetValues.count == 2,
+            let begin = offsetValues[0].nonNegativeInt, let end = offsetValues[1].nonNegativeInt, begin <= end
         else { throw malformed("'data_offsets' must be [begin, end] with 0 ≤ begin ≤ end") }
         guard end <= dataBytes else {
             throw SafeTensorsError(file: file, tensor: name, reason: .offsetsOutOfBounds(begin: begin, end: end, dataBytes: dataBytes))
@@ -208,8 +220,9 @@ extension SafeTensorsFile {
         guard let count = HostTensor.elementCount(of: shape) else { throw malformed("shape \(shape) overflows") }
         let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, expected == end - begin else {
-            throw SafeTensorsError(file: file, tensor: name,
-                                   reason: .byteCountMismatch(expected: overflow ? Int.max : expected, actual: end - begin))
+            throw SafeTensorsError(
+                file: file, tensor: name,
+                reason: .byteCountMismatch(expected: overflow ? Int.max : expected, actual: end - begin))
         }
         return Entry(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end)
     }

@@ -10,8 +10,10 @@ import Foundation
 public enum SafeTensorsWriter {
     /// The file's bytes. Names must be non-empty, unique across both maps and not `__metadata__`.
     /// - Throws: `SafeTensorsError.Reason.invalidTensor` for a bad name or a shape/value-count mismatch.
-    public static func encode(floats: [String: HostTensor], integers: [String: HostIntegerTensor] = [:],
-                              metadata: [String: String] = [:], file: String = "<memory>") throws -> Data {
+    public static func encode(
+        floats: [String: HostTensor], integers: [String: HostIntegerTensor] = [:],
+        metadata: [String: String] = [:], file: String = "<memory>"
+    ) throws -> Data {
         var items: [(name: String, dtype: SafeTensorsDType, shape: [Int], count: Int)] = []
         for (name, tensor) in floats {
             items.append((name, .F32, tensor.shape, try checkedCount(name, tensor.shape, tensor.values.count, file)))
@@ -34,7 +36,8 @@ public enum SafeTensorsWriter {
         for item in items {
             let bytes = item.count * item.dtype.byteSize
             let shape = item.shape.map(String.init).joined(separator: ",")
-            parts.append("\(JSONText.quoted(item.name)):{\"dtype\":\"\(item.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            parts.append(
+                "\(JSONText.quoted(item.name)):{\"dtype\":\"\(item.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
             offset += bytes
         }
         header += parts.joined(separator: ",") + "}"
@@ -56,8 +59,10 @@ public enum SafeTensorsWriter {
 
     /// Encodes and writes atomically to `url`: a temporary file in the same directory is written, synced
     /// and renamed over `url`, so a failed write leaves any previous file intact.
-    public static func write(floats: [String: HostTensor], integers: [String: HostIntegerTensor] = [:],
-                             metadata: [String: String] = [:], to url: URL) throws {
+    public static func write(
+        floats: [String: HostTensor], integers: [String: HostIntegerTensor] = [:],
+        metadata: [String: String] = [:], to url: URL
+    ) throws {
         let bytes = try encode(floats: floats, integers: integers, metadata: metadata, file: url.path)
         do {
             try AtomicFile.write(bytes, to: url.path)
@@ -69,17 +74,17 @@ public enum SafeTensorsWriter {
     /// Appends the values' bytes in little-endian order (a straight copy on little-endian hosts).
     private static func appendLittleEndian<T: FixedWidthInteger>(_ values: [T], to out: inout Data) {
         #if _endian(little)
-        values.withUnsafeBytes { out.append(contentsOf: $0) }
+            values.withUnsafeBytes { out.append(contentsOf: $0) }
         #else
-        for value in values { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+            for value in values { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
         #endif
     }
 
     private static func appendLittleEndian(_ values: [Float], to out: inout Data) {
         #if _endian(little)
-        values.withUnsafeBytes { out.append(contentsOf: $0) }
+            values.withUnsafeBytes { out.append(contentsOf: $0) }
         #else
-        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         #endif
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A scalar loss value and its gradient with respect to the prediction.
@@ -24,14 +24,18 @@ public enum Loss {
         let n = prediction.count
         let grad = Tensor.zeros(prediction.shape)
         var total: Double = 0
-        prediction.withValues { p in target.withValues { t in grad.withMutableValues { g in
-            let scale = 2 / Float(n)
-            for i in 0..<n {
-                let d = p[i] - t[i]
-                total += Double(d * d)
-                g[i] = scale * d
+        prediction.withValues { p in
+            target.withValues { t in
+                grad.withMutableValues { g in
+                    let scale = 2 / Float(n)
+                    for i in 0..<n {
+                        let d = p[i] - t[i]
+                        total += Double(d * d)
+                        g[i] = scale * d
+                    }
+                }
             }
-        } } }
+        }
         return try finite("mse_loss", Float(total / Double(n)), grad)
     }
 
@@ -50,13 +54,17 @@ public enum Loss {
         }
         let grad = Tensor.zeros(logInput.shape)
         var total: Double = 0
-        logInput.withValues { q in target.withValues { p in grad.withMutableValues { g in
-            for i in 0..<n {
-                let pi = p[i]
-                if pi > 0 { total += Double(pi * (logf(pi) - q[i])) }
-                g[i] = -pi / divisor
+        logInput.withValues { q in
+            target.withValues { p in
+                grad.withMutableValues { g in
+                    for i in 0..<n {
+                        let pi = p[i]
+                        if pi > 0 { total += Double(pi * (logf(pi) - q[i])) }
+                        g[i] = -pi / divisor
+                    }
+                }
             }
-        } } }
+        }
         return try finite("kl_div", Float(total) / divisor, grad)
     }
 
@@ -72,19 +80,22 @@ public enum Loss {
         let logp = try Functional.logSoftmax(logits)
         let grad = Tensor.zeros(logits.shape)
         var total: Double = 0
-        logp.withValues { lp in grad.withMutableValues { g in
-            for r in 0..<n {
-                total -= Double(lp[r * c + labels[r]])
-                for j in 0..<c { g[r * c + j] = expf(lp[r * c + j]) / Float(n) }
-                g[r * c + labels[r]] -= 1 / Float(n)
+        logp.withValues { lp in
+            grad.withMutableValues { g in
+                for r in 0..<n {
+                    total -= Double(lp[r * c + labels[r]])
+                    for j in 0..<c { g[r * c + j] = expf(lp[r * c + j]) / Float(n) }
+                    g[r * c + labels[r]] -= 1 / Float(n)
+                }
             }
-        } }
+        }
         return try finite("cross_entropy", Float(total / Double(n)), grad)
     }
 
     static func finite(_ name: String, _ value: Float, _ grad: Tensor) throws -> LossResult {
         guard value.isFinite else {
-            throw ComputeError("\(name) is \(value) (not finite): the inputs contain NaN/Inf or the training diverged; lower the learning rate or check the data")
+            throw ComputeError(
+                "\(name) is \(value) (not finite): the inputs contain NaN/Inf or the training diverged; lower the learning rate or check the data")
         }
         return LossResult(value: value, gradient: grad)
     }

@@ -1,6 +1,7 @@
 import Parallelism
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An optimizer updates parameters in place from their accumulated gradients, with PyTorch's exact rules.
@@ -67,7 +68,8 @@ final class SlotStore: @unchecked Sendable {
         slots = [:]
         for (k, t) in tensors {
             guard let idx = Int(k.split(separator: ".").first ?? ""), idx < params.count, params[idx].shape == t.shape else {
-                throw ComputeError("optimizer state '\(k)' does not match the model's parameters (shape \(t.shape)); was the checkpoint made for another model?")
+                throw ComputeError(
+                    "optimizer state '\(k)' does not match the model's parameters (shape \(t.shape)); was the checkpoint made for another model?")
             }
             slots[k] = t.copy()
         }
@@ -84,15 +86,21 @@ public final class SGD: Optimizer, @unchecked Sendable {
     private let state = SlotStore()
     private var steps = 0
 
-    public init(_ params: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
-                weightDecay: Float = 0, nesterov: Bool = false) {
+    public init(
+        _ params: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) {
         // PyTorch refuses the same combination (ValueError) rather than running a different rule. A programming
         // error, not bad input (no flag reaches it); fatalError rather than precondition so release builds print why.
         if nesterov && !(momentum > 0 && dampening == 0) {
             fatalError("SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum \(momentum), dampening \(dampening))")
         }
-        self.params = params; learningRate = lr
-        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
+        self.params = params
+        learningRate = lr
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
     }
 
     public func step() throws {
@@ -110,21 +118,33 @@ public final class SGD: Optimizer, @unchecked Sendable {
                     if let bv, hadBuffer, !nesterov {
                         let (lr, mom, damp, wd) = (learningRate, momentum, 1 - dampening, weightDecay)
                         if wd == 0 {
-                            ParallelFor.run(w.count) { r in for j in r { bv[j] = mom * bv[j] + damp * g[j]; w[j] -= lr * bv[j] } }
+                            ParallelFor.run(w.count) { r in
+                                for j in r {
+                                    bv[j] = mom * bv[j] + damp * g[j]
+                                    w[j] -= lr * bv[j]
+                                }
+                            }
                         } else {
-                            ParallelFor.run(w.count) { r in for j in r { bv[j] = mom * bv[j] + damp * (g[j] + wd * w[j]); w[j] -= lr * bv[j] } }
+                            ParallelFor.run(w.count) { r in
+                                for j in r {
+                                    bv[j] = mom * bv[j] + damp * (g[j] + wd * w[j])
+                                    w[j] -= lr * bv[j]
+                                }
+                            }
                         }
                         return
                     }
-                    ParallelFor.run(w.count) { r in for j in r {
-                        var d = g[j]
-                        if weightDecay != 0 { d += weightDecay * w[j] }
-                        if let bv {
-                            bv[j] = hadBuffer ? momentum * bv[j] + (1 - dampening) * d : d
-                            d = nesterov ? d + momentum * bv[j] : bv[j]
+                    ParallelFor.run(w.count) { r in
+                        for j in r {
+                            var d = g[j]
+                            if weightDecay != 0 { d += weightDecay * w[j] }
+                            if let bv {
+                                bv[j] = hadBuffer ? momentum * bv[j] + (1 - dampening) * d : d
+                                d = nesterov ? d + momentum * bv[j] : bv[j]
+                            }
+                            w[j] -= learningRate * d
                         }
-                        w[j] -= learningRate * d
-                    } }
+                    }
                 }
             }
             p.markUpdated()
@@ -132,7 +152,10 @@ public final class SGD: Optimizer, @unchecked Sendable {
     }
 
     public func stateDict() -> (tensors: [(String, Tensor)], steps: Int) { (state.sorted, steps) }
-    public func loadState(tensors: [String: Tensor], steps: Int) throws { try state.load(tensors, params: params); self.steps = steps }
+    public func loadState(tensors: [String: Tensor], steps: Int) throws {
+        try state.load(tensors, params: params)
+        self.steps = steps
+    }
 }
 
 /// `torch.optim.Adam` (L2 weight decay added to the gradient) and `torch.optim.AdamW` (decoupled decay).
@@ -145,15 +168,24 @@ public final class Adam: Optimizer, @unchecked Sendable {
     private let state = SlotStore()
     private var steps = 0
 
-    public init(_ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
-                weightDecay: Float = 0, decoupled: Bool = false) {
-        self.params = params; learningRate = lr
-        beta1 = betas.0; beta2 = betas.1; self.eps = eps; self.weightDecay = weightDecay; self.decoupled = decoupled
+    public init(
+        _ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+        weightDecay: Float = 0, decoupled: Bool = false
+    ) {
+        self.params = params
+        learningRate = lr
+        beta1 = betas.0
+        beta2 = betas.1
+        self.eps = eps
+        self.weightDecay = weightDecay
+        self.decoupled = decoupled
     }
 
     /// `torch.optim.AdamW` (default weight decay 0.01).
-    public static func adamW(_ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                             eps: Float = 1e-8, weightDecay: Float = 1e-2) -> Adam {
+    public static func adamW(
+        _ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+        eps: Float = 1e-8, weightDecay: Float = 1e-2
+    ) -> Adam {
         Adam(params, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, decoupled: true)
     }
 
@@ -161,52 +193,66 @@ public final class Adam: Optimizer, @unchecked Sendable {
         try checkGradients(params)
         steps += 1
         let t = Float(steps)
-        let bc1 = 1 - powf(beta1, t), bc2 = 1 - powf(beta2, t)
+        let bc1 = 1 - powf(beta1, t)
+        let bc2 = 1 - powf(beta2, t)
         let stepSize = learningRate / bc1
         let bc2Sqrt = bc2.squareRoot()
         for (i, p) in params.enumerated() {
             guard let grad = try alignedGradient(p) else { continue }
-            let m = try state.slot("exp_avg", i, like: p), v = try state.slot("exp_avg_sq", i, like: p)
+            let m = try state.slot("exp_avg", i, like: p)
+            let v = try state.slot("exp_avg_sq", i, like: p)
             grad.withStorage { g in
-                p.value.withMutableStorage { w in m.withMutableStorage { mv in v.withMutableStorage { vv in
-                    // Branch-free loop for Adam without weight decay in the gradient (the same arithmetic, vectorised).
-                    if !decoupled {
-                        let (b1, b2, c1, c2, wd) = (beta1, beta2, 1 - beta1, 1 - beta2, weightDecay)
-                        let (step, bc, e) = (stepSize, bc2Sqrt, eps)
-                        if wd == 0 {
-                            ParallelFor.run(w.count) { r in for j in r {
-                                let d = g[j]
-                                mv[j] = b1 * mv[j] + c1 * d
-                                vv[j] = b2 * vv[j] + c2 * d * d
-                                w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
-                            } }
-                        } else {
-                            ParallelFor.run(w.count) { r in for j in r {
-                                let d = g[j] + wd * w[j]
-                                mv[j] = b1 * mv[j] + c1 * d
-                                vv[j] = b2 * vv[j] + c2 * d * d
-                                w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
-                            } }
+                p.value.withMutableStorage { w in
+                    m.withMutableStorage { mv in
+                        v.withMutableStorage { vv in
+                            // Branch-free loop for Adam without weight decay in the gradient (the same arithmetic, vectorised).
+                            if !decoupled {
+                                let (b1, b2, c1, c2, wd) = (beta1, beta2, 1 - beta1, 1 - beta2, weightDecay)
+                                let (step, bc, e) = (stepSize, bc2Sqrt, eps)
+                                if wd == 0 {
+                                    ParallelFor.run(w.count) { r in
+                                        for j in r {
+                                            let d = g[j]
+                                            mv[j] = b1 * mv[j] + c1 * d
+                                            vv[j] = b2 * vv[j] + c2 * d * d
+                                            w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
+                                        }
+                                    }
+                                } else {
+                                    ParallelFor.run(w.count) { r in
+                                        for j in r {
+                                            let d = g[j] + wd * w[j]
+                                            mv[j] = b1 * mv[j] + c1 * d
+                                            vv[j] = b2 * vv[j] + c2 * d * d
+                                            w[j] -= step * (mv[j] / (vv[j].squareRoot() / bc + e))
+                                        }
+                                    }
+                                }
+                                return
+                            }
+                            ParallelFor.run(w.count) { r in
+                                for j in r {
+                                    var d = g[j]
+                                    if decoupled { w[j] *= 1 - learningRate * weightDecay } else if weightDecay != 0 { d += weightDecay * w[j] }
+                                    mv[j] = beta1 * mv[j] + (1 - beta1) * d
+                                    vv[j] = beta2 * vv[j] + (1 - beta2) * d * d
+                                    let denom = vv[j].squareRoot() / bc2Sqrt + eps
+                                    w[j] -= stepSize * (mv[j] / denom)
+                                }
+                            }
                         }
-                        return
                     }
-                    ParallelFor.run(w.count) { r in for j in r {
-                        var d = g[j]
-                        if decoupled { w[j] *= 1 - learningRate * weightDecay }
-                        else if weightDecay != 0 { d += weightDecay * w[j] }
-                        mv[j] = beta1 * mv[j] + (1 - beta1) * d
-                        vv[j] = beta2 * vv[j] + (1 - beta2) * d * d
-                        let denom = vv[j].squareRoot() / bc2Sqrt + eps
-                        w[j] -= stepSize * (mv[j] / denom)
-                    } }
-                } } }
+                }
             }
             p.markUpdated()
         }
     }
 
     public func stateDict() -> (tensors: [(String, Tensor)], steps: Int) { (state.sorted, steps) }
-    public func loadState(tensors: [String: Tensor], steps: Int) throws { try state.load(tensors, params: params); self.steps = steps }
+    public func loadState(tensors: [String: Tensor], steps: Int) throws {
+        try state.load(tensors, params: params)
+        self.steps = steps
+    }
 }
 
 /// `torch.optim.Adadelta` (rho 0.9, eps 1e-6, lr 1.0 by default; the reference method uses lr 0.1).
@@ -218,7 +264,11 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
     private var steps = 0
 
     public init(_ params: [Parameter], lr: Float = 1.0, rho: Float = 0.9, eps: Float = 1e-6, weightDecay: Float = 0) {
-        self.params = params; learningRate = lr; self.rho = rho; self.eps = eps; self.weightDecay = weightDecay
+        self.params = params
+        learningRate = lr
+        self.rho = rho
+        self.eps = eps
+        self.weightDecay = weightDecay
     }
 
     public func step() throws {
@@ -226,24 +276,34 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
         steps += 1
         for (i, p) in params.enumerated() {
             guard let grad = try alignedGradient(p) else { continue }
-            let sq = try state.slot("square_avg", i, like: p), acc = try state.slot("acc_delta", i, like: p)
+            let sq = try state.slot("square_avg", i, like: p)
+            let acc = try state.slot("acc_delta", i, like: p)
             grad.withStorage { g in
-                p.value.withMutableStorage { w in sq.withMutableStorage { s in acc.withMutableStorage { a in
-                    ParallelFor.run(w.count) { r in for j in r {
-                        var d = g[j]
-                        if weightDecay != 0 { d += weightDecay * w[j] }
-                        s[j] = rho * s[j] + (1 - rho) * d * d
-                        let std = (s[j] + eps).squareRoot()
-                        let delta = (a[j] + eps).squareRoot() / std * d
-                        a[j] = rho * a[j] + (1 - rho) * delta * delta
-                        w[j] -= learningRate * delta
-                    } }
-                } } }
+                p.value.withMutableStorage { w in
+                    sq.withMutableStorage { s in
+                        acc.withMutableStorage { a in
+                            ParallelFor.run(w.count) { r in
+                                for j in r {
+                                    var d = g[j]
+                                    if weightDecay != 0 { d += weightDecay * w[j] }
+                                    s[j] = rho * s[j] + (1 - rho) * d * d
+                                    let std = (s[j] + eps).squareRoot()
+                                    let delta = (a[j] + eps).squareRoot() / std * d
+                                    a[j] = rho * a[j] + (1 - rho) * delta * delta
+                                    w[j] -= learningRate * delta
+                                }
+                            }
+                        }
+                    }
+                }
             }
             p.markUpdated()
         }
     }
 
     public func stateDict() -> (tensors: [(String, Tensor)], steps: Int) { (state.sorted, steps) }
-    public func loadState(tensors: [String: Tensor], steps: Int) throws { try state.load(tensors, params: params); self.steps = steps }
+    public func loadState(tensors: [String: Tensor], steps: Int) throws {
+        try state.load(tensors, params: params)
+        self.steps = steps
+    }
 }

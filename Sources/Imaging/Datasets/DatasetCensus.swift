@@ -17,7 +17,8 @@ public struct DatasetCensus: Sendable {
     /// Smallest and largest width and height among readable images (`nil` when none).
     public var sizeRange: (width: ClosedRange<Int>, height: ClosedRange<Int>)? {
         guard let minW = sizes.map(\.size.width).min(), let maxW = sizes.map(\.size.width).max(),
-              let minH = sizes.map(\.size.height).min(), let maxH = sizes.map(\.size.height).max() else { return nil }
+            let minH = sizes.map(\.size.height).min(), let maxH = sizes.map(\.size.height).max()
+        else { return nil }
         return (minW...maxW, minH...maxH)
     }
 
@@ -37,7 +38,9 @@ public struct DatasetCensus: Sendable {
             }
         }
         var skipped = dataset.skipped
-        var sizes: [ImageSize: Int] = [:], formats: [ImageFormat: Int] = [:], perLabel: [Int?: Int] = [:]
+        var sizes: [ImageSize: Int] = [:]
+        var formats: [ImageFormat: Int] = [:]
+        var perLabel: [Int?: Int] = [:]
         var readable = 0
         for (i, h) in headers.enumerated() {
             switch h {
@@ -54,8 +57,12 @@ public struct DatasetCensus: Sendable {
         if let unlabelled = perLabel[nil] { classCounts.append((name: "(unlabelled)", count: unlabelled)) }
         return DatasetCensus(
             classCounts: classCounts,
-            sizes: sizes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.description < $1.key.description }.map { (size: $0.key, count: $0.value) },
-            formats: formats.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }.map { (format: $0.key, count: $0.value) },
+            sizes: sizes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.description < $1.key.description }.map {
+                (size: $0.key, count: $0.value)
+            },
+            formats: formats.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }.map {
+                (format: $0.key, count: $0.value)
+            },
             skipped: skipped, readable: readable)
     }
 }

@@ -17,7 +17,8 @@ extension ImageDataset {
             let k = min(indices.count - 1, max(1, Int((validationFraction * Double(indices.count)).rounded())))
             for i in indices.prefix(k) { isValidation[i] = true }
         }
-        var train = self, validation = self
+        var train = self
+        var validation = self
         train.samples = samples.indices.filter { !isValidation[$0] }.map { samples[$0] }
         validation.samples = samples.indices.filter { isValidation[$0] }.map { samples[$0] }
         validation.skipped = SkipReport()

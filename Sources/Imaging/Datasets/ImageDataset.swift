@@ -4,7 +4,10 @@ import Foundation
 public struct ImageSample: Sendable, Hashable, Codable {
     public var url: URL
     public var label: Int?
-    public init(url: URL, label: Int? = nil) { self.url = url; self.label = label }
+    public init(url: URL, label: Int? = nil) {
+        self.url = url
+        self.label = label
+    }
 }
 
 /// A list of image files with optional labels, plus what was skipped while listing them.
@@ -56,7 +59,10 @@ public struct ImageDataset: Sendable {
         }
         for folder in classFolders {
             let (files, bad) = imageFiles(in: folder)
-            for e in bad { if strict { throw e }; skipped.append(e) }
+            for e in bad {
+                if strict { throw e }
+                skipped.append(e)
+            }
             guard !files.isEmpty else {
                 let e = ImageLoadError(path: folder.path, reason: .emptyClassFolder)
                 if strict { throw e }
@@ -79,7 +85,10 @@ public struct ImageDataset: Sendable {
         }
         let (files, bad) = imageFiles(in: folder)
         var skipped = SkipReport()
-        for e in bad { if strict { throw e }; skipped.append(e) }
+        for e in bad {
+            if strict { throw e }
+            skipped.append(e)
+        }
         guard !files.isEmpty else { throw ImageLoadError(path: folder.path, reason: .noImages) }
         return ImageDataset(samples: files.map { ImageSample(url: $0) }, skipped: skipped)
     }
@@ -94,11 +103,15 @@ public struct ImageDataset: Sendable {
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
                 let e = ImageLoadError(path: url.path, reason: .missing)
                 if strict { throw e }
-                skipped.append(e); continue
+                skipped.append(e)
+                continue
             }
             if isDir.boolValue {
                 let (files, bad) = imageFiles(in: url)
-                for e in bad { if strict { throw e }; skipped.append(e) }
+                for e in bad {
+                    if strict { throw e }
+                    skipped.append(e)
+                }
                 if files.isEmpty {
                     let e = ImageLoadError(path: url.path, reason: .noImages)
                     if strict { throw e }

@@ -34,7 +34,11 @@ public struct LabelsTable: Sendable {
     /// listed again (its types merged; conflicting ones leave the image unlabelled).
     public var notes: [String] = []
 
-    public init(rows: [Row], source: URL? = nil, notes: [String] = []) { self.rows = rows; self.source = source; self.notes = notes }
+    public init(rows: [Row], source: URL? = nil, notes: [String] = []) {
+        self.rows = rows
+        self.source = source
+        self.notes = notes
+    }
 
     /// Reads and parses `url`.
     public static func read(_ url: URL) throws(ImageLoadError) -> LabelsTable {
@@ -83,7 +87,8 @@ public struct LabelsTable: Sendable {
                 let before = rows[first.index].distinctTypes
                 rows[first.index].categories += row.categories
                 let after = rows[first.index].distinctTypes
-                let outcome = after.count > 1 && before.count <= 1
+                let outcome =
+                    after.count > 1 && before.count <= 1
                     ? "types merged (\(after.joined(separator: ", "))): the image is unlabelled" : "types merged"
                 notes.append("row \(line): \(row.fileName) is already listed in row \(first.line); \(outcome)")
                 continue
@@ -113,11 +118,13 @@ public struct LabelsTable: Sendable {
     /// missing ones are recorded in `skipped` (or thrown when `strict`).
     public func dataset(imagesFolder: URL? = nil, strict: Bool = false) throws(ImageLoadError) -> ImageDataset {
         let base = source?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".")
-        let folder = imagesFolder ?? {
-            if rows.contains(where: { $0.path != nil }) { return base }
-            let jpegs = base.appendingPathComponent("JPEGImages")
-            return ImageDataset.isDirectory(jpegs) ? jpegs : base
-        }()
+        let folder =
+            imagesFolder
+            ?? {
+                if rows.contains(where: { $0.path != nil }) { return base }
+                let jpegs = base.appendingPathComponent("JPEGImages")
+                return ImageDataset.isDirectory(jpegs) ? jpegs : base
+            }()
         var skipped = SkipReport()
         let csvPath = source?.path ?? "labels.csv"
         for note in notes {
@@ -131,7 +138,8 @@ public struct LabelsTable: Sendable {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 let e = ImageLoadError(path: url.path, reason: .missing)
                 if strict { throw e }
-                skipped.append(e); continue
+                skipped.append(e)
+                continue
             }
             present.append((url, row.distinctTypes))
         }
@@ -153,7 +161,8 @@ enum CSV {
         var iterator = Array(text.unicodeScalars).makeIterator()
         var pending: Unicode.Scalar? = nil
         func finishRecord() {
-            record.append(field); field = ""
+            record.append(field)
+            field = ""
             if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
             record = []
         }
@@ -162,8 +171,15 @@ enum CSV {
             if inQuotes {
                 if ch == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = next }
-                    } else { inQuotes = false }
+                        if next == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            inQuotes = false
+                            pending = next
+                        }
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     field.unicodeScalars.append(ch)
                 }
@@ -171,7 +187,9 @@ enum CSV {
             }
             switch ch {
             case "\"": inQuotes = true
-            case ",": record.append(field); field = ""
+            case ",":
+                record.append(field)
+                field = ""
             case "\r": break
             case "\n": finishRecord()
             default: field.unicodeScalars.append(ch)

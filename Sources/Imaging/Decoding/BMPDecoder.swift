@@ -26,7 +26,8 @@ enum BMPDecoder {
         guard let offset = u32(b, 10), let dib = u32(b, 14) else { throw .truncated(format: .bmp, detail: "file header is incomplete") }
         guard dib >= 40 else { throw .unsupported(format: .bmp, detail: "OS/2 core header (\(dib) bytes)") }
         guard let w = u32(b, 18), let h = u32(b, 22), let bpp = u16(b, 28), let compression = u32(b, 30),
-              let colorsUsed = u32(b, 46) else { throw .truncated(format: .bmp, detail: "info header is incomplete") }
+            let colorsUsed = u32(b, 46)
+        else { throw .truncated(format: .bmp, detail: "info header is incomplete") }
         let width = Int(Int32(bitPattern: w))
         let rawHeight = Int(Int32(bitPattern: h))
         guard width > 0, rawHeight != 0 else { throw .corrupt(format: .bmp, detail: "header gives size \(width)x\(rawHeight)") }
@@ -43,14 +44,16 @@ enum BMPDecoder {
             throw .unsupported(format: .bmp, detail: "\(bpp)-bit, compression \(compression)")
         }
         let paletteCount = bpp == 8 ? (colorsUsed == 0 ? 256 : Int(min(colorsUsed, 256))) : 0
-        return Header(size: ImageSize(width: width, height: abs(rawHeight)), topDown: rawHeight < 0,
-                      bitsPerPixel: Int(bpp), compression: compression, pixelOffset: Int(offset),
-                      dibSize: Int(dib), paletteCount: paletteCount, masks: masks)
+        return Header(
+            size: ImageSize(width: width, height: abs(rawHeight)), topDown: rawHeight < 0,
+            bitsPerPixel: Int(bpp), compression: compression, pixelOffset: Int(offset),
+            dibSize: Int(dib), paletteCount: paletteCount, masks: masks)
     }
 
     static func decode(_ b: UnsafeBufferPointer<UInt8>, maxPixels: Int) throws(ImageDecodingError) -> RGBImage {
         let hd = try header(b)
-        let width = hd.size.width, height = hd.size.height
+        let width = hd.size.width
+        let height = hd.size.height
         try ImageDecoding.checkBomb(width: width, height: height, maxPixels: maxPixels)
         let stride = ((hd.bitsPerPixel * width + 31) / 32) * 4
         let needed = hd.pixelOffset + stride * (height - 1) + (hd.bitsPerPixel * width + 7) / 8
@@ -86,10 +89,11 @@ enum BMPDecoder {
                     out[dstRow + 3 * x + 1] = b[s + 1]
                     out[dstRow + 3 * x + 2] = b[s]
                 }
-            default: // 32-bit
+            default:  // 32-bit
                 if let m = hd.masks {
                     for x in 0..<width {
-                        let v = UInt32(b[srcRow + 4 * x]) | UInt32(b[srcRow + 4 * x + 1]) << 8
+                        let v =
+                            UInt32(b[srcRow + 4 * x]) | UInt32(b[srcRow + 4 * x + 1]) << 8
                             | UInt32(b[srcRow + 4 * x + 2]) << 16 | UInt32(b[srcRow + 4 * x + 3]) << 24
                         out[dstRow + 3 * x] = extract(v, m.r)
                         out[dstRow + 3 * x + 1] = extract(v, m.g)
@@ -125,21 +129,37 @@ enum BMPDecoder {
         return write(width: image.width, height: image.height, bpp: 24, stride: stride, palette: [], topDown: topDown) { y, row in
             for x in 0..<image.width {
                 let p = image[x, y]
-                row[3 * x] = p.b; row[3 * x + 1] = p.g; row[3 * x + 2] = p.r
+                row[3 * x] = p.b
+                row[3 * x + 1] = p.g
+                row[3 * x + 2] = p.r
             }
         }
     }
 
-    static func write(width: Int, height: Int, bpp: Int, stride: Int, palette: [UInt8], topDown: Bool,
-                      fillRow: (Int, inout [UInt8]) -> Void) -> [UInt8] {
+    static func write(
+        width: Int, height: Int, bpp: Int, stride: Int, palette: [UInt8], topDown: Bool,
+        fillRow: (Int, inout [UInt8]) -> Void
+    ) -> [UInt8] {
         let paletteBytes = palette.count / 3 * 4
         let offset = 14 + 40 + paletteBytes
         var out = [UInt8]()
         func le32(_ v: Int) { for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
         func le16(_ v: Int) { for k in 0..<2 { out.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
-        out += [0x42, 0x4D]; le32(offset + stride * height); le32(0); le32(offset)
-        le32(40); le32(width); le32(topDown ? -height : height); le16(1); le16(bpp); le32(0)
-        le32(stride * height); le32(2835); le32(2835); le32(palette.count / 3); le32(0)
+        out += [0x42, 0x4D]
+        le32(offset + stride * height)
+        le32(0)
+        le32(offset)
+        le32(40)
+        le32(width)
+        le32(topDown ? -height : height)
+        le16(1)
+        le16(bpp)
+        le32(0)
+        le32(stride * height)
+        le32(2835)
+        le32(2835)
+        le32(palette.count / 3)
+        le32(0)
         for i in 0..<(palette.count / 3) { out += [palette[3 * i + 2], palette[3 * i + 1], palette[3 * i], 0] }
         var row = [UInt8](repeating: 0, count: stride)
         var rows = [[UInt8]](repeating: [], count: height)

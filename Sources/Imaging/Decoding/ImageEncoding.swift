@@ -17,14 +17,16 @@ public struct ImageEncodingError: Error, Sendable, CustomStringConvertible {
 public enum ImageEncoding {
     /// Lossless 8-bit RGB PNG bytes.
     public static func png(_ image: RGBImage) throws(ImageEncodingError) -> [UInt8] {
-        try PNGCodec.encode(raw: image.pixels, width: image.width, height: image.height,
-                            format: PNGCodec.flagColor)
+        try PNGCodec.encode(
+            raw: image.pixels, width: image.width, height: image.height,
+            format: PNGCodec.flagColor)
     }
 
     /// Baseline JPEG bytes, 4:2:0 chroma subsampling; `quality` 1…100 (default 92).
     public static func jpeg(_ image: RGBImage, quality: Int = 92) throws(ImageEncodingError) -> [UInt8] {
-        try JPEGCodec.encode(pixels: image.pixels, width: image.width, height: image.height,
-                             quality: max(1, min(100, quality)))
+        try JPEGCodec.encode(
+            pixels: image.pixels, width: image.width, height: image.height,
+            quality: max(1, min(100, quality)))
     }
 
     /// Uncompressed 24-bit BMP bytes.
@@ -43,8 +45,9 @@ public enum ImageEncoding {
         do {
             try Data(bytes).write(to: url)
         } catch {
-            throw ImageEncodingError(format: ImageFormat(rawValue: ext == "jpg" ? "jpeg" : ext) ?? .png,
-                                     detail: "cannot write \(url.path): \(error.localizedDescription)")
+            throw ImageEncodingError(
+                format: ImageFormat(rawValue: ext == "jpg" ? "jpeg" : ext) ?? .png,
+                detail: "cannot write \(url.path): \(error.localizedDescription)")
         }
     }
 }

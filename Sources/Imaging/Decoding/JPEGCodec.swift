@@ -9,10 +9,17 @@ enum JPEGCodec {
         return ImageSize(width: h.width, height: h.height)
     }
 
-    private struct Header { var width: Int; var height: Int; var colorspace: Int32 }
+    private struct Header {
+        var width: Int
+        var height: Int
+        var colorspace: Int32
+    }
 
     private static func readHeader(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>) throws(ImageDecodingError) -> Header {
-        var width: Int32 = 0, height: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsamp: Int32 = 0
+        var colorspace: Int32 = 0
         if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsamp, &colorspace) != 0 {
             // Any warning here is refused: skipped bytes before the image data may be a destroyed table, and a
             // reused decompressor would silently fill it from the previous image's tables.
@@ -48,7 +55,8 @@ enum JPEGCodec {
     static func scale(width: Int, height: Int, minimum: ImageSize?) -> (num: Int, denom: Int) {
         guard let minimum else { return (1, 1) }
         for denom in [8, 4, 2] {
-            let w = (width + denom - 1) / denom, h = (height + denom - 1) / denom
+            let w = (width + denom - 1) / denom
+            let h = (height + denom - 1) / denom
             if w >= minimum.width && h >= minimum.height { return (1, denom) }
         }
         return (1, 1)
@@ -70,8 +78,10 @@ enum JPEGCodec {
 
     /// Decodes into the thread's scratch bytes and hands `body` a view of them (no allocation per image).
     /// CMYK/YCCK files go through `decode` instead.
-    static func withDecoded<R>(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions, scratch: ThreadScratch,
-                               _ body: (PixelView) -> R) throws(ImageDecodingError) -> R {
+    static func withDecoded<R>(
+        _ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions, scratch: ThreadScratch,
+        _ body: (PixelView) -> R
+    ) throws(ImageDecodingError) -> R {
         guard let handle = scratch.jpegDecompressor() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
         let plan: Plan
         do { plan = try self.plan(handle, bytes, options) } catch {
@@ -92,7 +102,11 @@ enum JPEGCodec {
         return body(PixelView(base: UnsafePointer(dst), width: plan.width, height: plan.height))
     }
 
-    private struct Plan { var width: Int; var height: Int; var isCMYK: Bool }
+    private struct Plan {
+        var width: Int
+        var height: Int
+        var isCMYK: Bool
+    }
 
     /// Reads the header, applies the bomb guard and picks the decoding scale.
     private static func plan(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions) throws(ImageDecodingError) -> Plan {
@@ -103,16 +117,21 @@ enum JPEGCodec {
         return Plan(width: (header.width * num + denom - 1) / denom, height: (header.height * num + denom - 1) / denom, isCMYK: isCMYK)
     }
 
-    private static func decompress(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, _ plan: Plan,
-                                   into dst: UnsafeMutablePointer<UInt8>) -> Int32 {
+    private static func decompress(
+        _ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, _ plan: Plan,
+        into dst: UnsafeMutablePointer<UInt8>
+    ) -> Int32 {
         let format = plan.isCMYK ? TJPF_CMYK : TJPF_RGB
-        return tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), dst,
-                             Int32(plan.width), 0, Int32(plan.height), Int32(format.rawValue), 0)
+        return tjDecompress2(
+            handle, bytes.baseAddress, UInt(bytes.count), dst,
+            Int32(plan.width), 0, Int32(plan.height), Int32(format.rawValue), 0)
     }
 
     /// Turns a non-zero TurboJPEG status into an error, or accepts a harmless warning.
-    private static func check(_ status: Int32, _ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>,
-                              _ options: DecodeOptions) throws(ImageDecodingError) {
+    private static func check(
+        _ status: Int32, _ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>,
+        _ options: DecodeOptions
+    ) throws(ImageDecodingError) {
         guard status != 0 else { return }
         let message = errorString(handle)
         let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
@@ -145,8 +164,10 @@ enum JPEGCodec {
     }
 
     /// Compresses interleaved pixels (3 channels RGB, or 4 channels inverted CMYK) to JPEG.
-    static func encode(pixels: [UInt8], width: Int, height: Int, cmyk: Bool = false, grayscale: Bool = false,
-                       quality: Int) throws(ImageEncodingError) -> [UInt8] {
+    static func encode(
+        pixels: [UInt8], width: Int, height: Int, cmyk: Bool = false, grayscale: Bool = false,
+        quality: Int
+    ) throws(ImageEncodingError) -> [UInt8] {
         guard let handle = tjInitCompress() else { throw ImageEncodingError(format: .jpeg, detail: "cannot create a TurboJPEG compressor") }
         defer { tjDestroy(handle) }
         var jpegBuf: UnsafeMutablePointer<UInt8>? = nil
@@ -154,8 +175,9 @@ enum JPEGCodec {
         let format = cmyk ? TJPF_CMYK : TJPF_RGB
         let samp = grayscale ? TJSAMP_GRAY : TJSAMP_420
         let status = pixels.withUnsafeBufferPointer { src in
-            tjCompress2(handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue),
-                        &jpegBuf, &jpegSize, Int32(samp.rawValue), Int32(quality), 0)
+            tjCompress2(
+                handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue),
+                &jpegBuf, &jpegSize, Int32(samp.rawValue), Int32(quality), 0)
         }
         defer { if let jpegBuf { tjFree(jpegBuf) } }
         guard status == 0, let jpegBuf else { throw ImageEncodingError(format: .jpeg, detail: errorString(handle)) }

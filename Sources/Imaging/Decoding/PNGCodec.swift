@@ -46,7 +46,8 @@ enum PNGCodec {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, maxPixels: Int) throws(ImageDecodingError) -> RGBImage {
         var image = newImage()
         try begin(&image, bytes)
-        let width = Int(image.width), height = Int(image.height)
+        let width = Int(image.width)
+        let height = Int(image.height)
         do {
             try ImageDecoding.checkBomb(width: width, height: height, maxPixels: maxPixels)
         } catch {
@@ -81,8 +82,10 @@ enum PNGCodec {
 
     /// Writes raw samples as PNG. `format` is a combination of the flag constants above; with
     /// `flagLinear` the samples are 16-bit (passed as little/host-endian `UInt16` bytes).
-    static func encode(raw: [UInt8], width: Int, height: Int, format: UInt32,
-                       colormap: [UInt8]? = nil, colormapEntries: Int = 0) throws(ImageEncodingError) -> [UInt8] {
+    static func encode(
+        raw: [UInt8], width: Int, height: Int, format: UInt32,
+        colormap: [UInt8]? = nil, colormapEntries: Int = 0
+    ) throws(ImageEncodingError) -> [UInt8] {
         var image = newImage()
         image.width = UInt32(width)
         image.height = UInt32(height)

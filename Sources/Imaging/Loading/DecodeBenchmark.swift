@@ -29,22 +29,27 @@ public struct DecodeBenchmarkResult: Sendable, Codable {
 /// print(r.singleThreadImagesPerSecond, r.allCoresImagesPerSecond)
 /// ```
 public enum DecodeBenchmark {
-    public static func run(files: [URL], options: PreprocessOptions = PreprocessOptions(), passes: Int = 3,
-                           threads: Int = availableCores) -> DecodeBenchmarkResult {
-        var failures = 0, found = 0
+    public static func run(
+        files: [URL], options: PreprocessOptions = PreprocessOptions(), passes: Int = 3,
+        threads: Int = availableCores
+    ) -> DecodeBenchmarkResult {
+        var failures = 0
+        var found = 0
         // Warm-up pass (page cache, allocator), also counts failures and found nuclei.
         for url in files {
             if let p = try? options.preprocess(url) { if p.nucleusFound == true { found += 1 } } else { failures += 1 }
         }
         let share = options.crop == .nucleus && files.count > failures ? Double(found) / Double(files.count - failures) : nil
-        var single: [Double] = [], parallel: [Double] = []
+        var single: [Double] = []
+        var parallel: [Double] = []
         for _ in 0..<max(1, passes) {
             single.append(measure(files: files, options: options, threads: 1))
             parallel.append(measure(files: files, options: options, threads: threads))
         }
-        return DecodeBenchmarkResult(files: files.count, side: options.side, crop: options.crop,
-                                     singleThreadImagesPerSecond: median(single), allCoresImagesPerSecond: median(parallel),
-                                     cores: threads, failures: failures, nucleusFoundShare: share)
+        return DecodeBenchmarkResult(
+            files: files.count, side: options.side, crop: options.crop,
+            singleThreadImagesPerSecond: median(single), allCoresImagesPerSecond: median(parallel),
+            cores: threads, failures: failures, nucleusFoundShare: share)
     }
 
     /// Images per second for one pass over `files` on `threads` threads.

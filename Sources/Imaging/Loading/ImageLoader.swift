@@ -31,9 +31,11 @@ public struct ImageLoader: Sendable {
     /// Cores used to prepare a batch.
     public var threads: Int
 
-    public init(dataset: ImageDataset, preprocessing: PreprocessOptions = PreprocessOptions(), normalization: Normalization = .half,
-                batchSize: Int = 16, augmentation: AugmentationOptions? = nil, strict: Bool = false,
-                cache: PreprocessedCache? = nil, threads: Int = availableCores) {
+    public init(
+        dataset: ImageDataset, preprocessing: PreprocessOptions = PreprocessOptions(), normalization: Normalization = .half,
+        batchSize: Int = 16, augmentation: AugmentationOptions? = nil, strict: Bool = false,
+        cache: PreprocessedCache? = nil, threads: Int = availableCores
+    ) {
         self.dataset = dataset
         self.preprocessing = preprocessing
         self.normalization = normalization
@@ -85,7 +87,8 @@ public struct ImageLoader: Sendable {
         private mutating func prepare(_ indices: [Int]) throws(ImageLoadError) -> ImageBatch {
             let loader = self.loader
             let side = loader.preprocessing.side
-            let epoch = self.epoch, seed = self.seed
+            let epoch = self.epoch
+            let seed = self.seed
             let results = parallelMap(count: indices.count, threads: loader.threads) { k -> Result<([Float], Bool?), ImageLoadError> in
                 let index = indices[k]
                 let prepared: Result<PreprocessedImage, ImageLoadError>

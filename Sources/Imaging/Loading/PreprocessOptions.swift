@@ -21,8 +21,10 @@ public struct PreprocessOptions: Sendable, Codable, Equatable {
     /// Decoder limits (bomb guard, truncated JPEGs). `minimumSize` is set per image by `preprocess`.
     public var decode: DecodeOptions
 
-    public init(side: Int = 224, crop: CropMode = .none, nucleus: NucleusCropOptions = NucleusCropOptions(),
-                decode: DecodeOptions = DecodeOptions()) {
+    public init(
+        side: Int = 224, crop: CropMode = .none, nucleus: NucleusCropOptions = NucleusCropOptions(),
+        decode: DecodeOptions = DecodeOptions()
+    ) {
         self.side = side
         self.crop = crop
         self.nucleus = nucleus

@@ -45,11 +45,14 @@ public struct PreprocessedCache: Sendable {
     /// Opens the cache at `url` when it matches `dataset` and `options`, else (re)builds it by
     /// preprocessing every sample on `threads` cores, `chunk` images at a time (bounded memory).
     /// With `strict`, the first bad file throws and no cache file is left behind.
-    public static func openOrBuild(at url: URL, dataset: ImageDataset, options: PreprocessOptions, strict: Bool = false,
-                                   threads: Int = availableCores, chunk: Int = 64) throws(ImageLoadError) -> (cache: PreprocessedCache, rebuilt: Bool) {
+    public static func openOrBuild(
+        at url: URL, dataset: ImageDataset, options: PreprocessOptions, strict: Bool = false,
+        threads: Int = availableCores, chunk: Int = 64
+    ) throws(ImageLoadError) -> (cache: PreprocessedCache, rebuilt: Bool) {
         let fingerprint = Self.fingerprint(dataset)
         if let existing = open(url), existing.header.options == options, existing.header.fingerprint == fingerprint,
-           existing.header.count == dataset.samples.count {
+            existing.header.count == dataset.samples.count
+        {
             return (existing, false)
         }
         try build(at: url, dataset: dataset, options: options, fingerprint: fingerprint, strict: strict, threads: threads, chunk: chunk)
@@ -62,12 +65,14 @@ public struct PreprocessedCache: Sendable {
     /// The cache at `url` if it is a readable, complete cache file; `nil` otherwise.
     public static func open(_ url: URL) -> PreprocessedCache? {
         guard let data = try? Data(contentsOf: url, options: .alwaysMapped), data.count >= dataOffset,
-              Array(data.prefix(8)) == magic else { return nil }
-        let headerOffset = Int(readU64(data, 8)), headerLength = Int(readU64(data, 16))
+            Array(data.prefix(8)) == magic
+        else { return nil }
+        let headerOffset = Int(readU64(data, 8))
+        let headerLength = Int(readU64(data, 16))
         guard headerOffset >= dataOffset, headerLength > 0, headerOffset + headerLength == data.count,
-              let header = try? JSONDecoder().decode(Header.self, from: data.subdata(in: headerOffset..<(headerOffset + headerLength))),
-              header.version == version, header.status.count == header.count,
-              dataOffset + header.count * header.options.side * header.options.side * 3 == headerOffset
+            let header = try? JSONDecoder().decode(Header.self, from: data.subdata(in: headerOffset..<(headerOffset + headerLength))),
+            header.version == version, header.status.count == header.count,
+            dataOffset + header.count * header.options.side * header.options.side * 3 == headerOffset
         else { return nil }
         return PreprocessedCache(url: url, header: header, storage: data)
     }
@@ -83,8 +88,10 @@ public struct PreprocessedCache: Sendable {
         let start = Self.dataOffset + index * size
         let pixels = [UInt8](storage[start..<(start + size)])
         let status = header.status[index]
-        return .success(PreprocessedImage(image: RGBImage(width: side, height: side, pixels: pixels),
-                                          nucleusFound: status < 0 ? nil : status == 1))
+        return .success(
+            PreprocessedImage(
+                image: RGBImage(width: side, height: side, pixels: pixels),
+                nucleusFound: status < 0 ? nil : status == 1))
     }
 
     /// Share of cached images where a nucleus was found (`nil` unless the crop mode is `.nucleus`).
@@ -96,8 +103,10 @@ public struct PreprocessedCache: Sendable {
 
     // MARK: - Building
 
-    static func build(at url: URL, dataset: ImageDataset, options: PreprocessOptions, fingerprint: String,
-                      strict: Bool, threads: Int, chunk: Int) throws(ImageLoadError) {
+    static func build(
+        at url: URL, dataset: ImageDataset, options: PreprocessOptions, fingerprint: String,
+        strict: Bool, threads: Int, chunk: Int
+    ) throws(ImageLoadError) {
         let side = options.side
         let entrySize = side * side * 3
         let partial = url.appendingPathExtension("partial")
@@ -106,8 +115,9 @@ public struct PreprocessedCache: Sendable {
         guard fm.createFile(atPath: partial.path, contents: nil), let handle = try? FileHandle(forWritingTo: partial) else {
             throw ImageLoadError(path: url.path, reason: .unreadable("cannot create the cache file; check the folder exists and is writable"))
         }
-        var header = Header(version: version, options: options, fingerprint: fingerprint, count: dataset.samples.count,
-                            status: [], failures: [:])
+        var header = Header(
+            version: version, options: options, fingerprint: fingerprint, count: dataset.samples.count,
+            status: [], failures: [:])
         do {
             var prefix = [UInt8](repeating: 0, count: dataOffset)
             prefix.replaceSubrange(0..<8, with: magic)
@@ -127,7 +137,8 @@ public struct PreprocessedCache: Sendable {
                         header.status.append(p.nucleusFound.map { $0 ? 1 : 0 } ?? -1)
                     case .failure(let e):
                         if strict {
-                            try? handle.close(); try? fm.removeItem(at: partial)
+                            try? handle.close()
+                            try? fm.removeItem(at: partial)
                             throw e
                         }
                         try handle.write(contentsOf: zeros)
@@ -148,7 +159,8 @@ public struct PreprocessedCache: Sendable {
         } catch let e as ImageLoadError {
             throw e
         } catch {
-            try? handle.close(); try? fm.removeItem(at: partial)
+            try? handle.close()
+            try? fm.removeItem(at: partial)
             throw ImageLoadError(path: url.path, reason: .unreadable("writing the cache failed: \(error.localizedDescription)"))
         }
     }

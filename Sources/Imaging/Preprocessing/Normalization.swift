@@ -54,7 +54,8 @@ public enum Normalization: Sendable, Codable, Equatable {
     private static func perChannel(_ x: inout [Float], plane: Int, mean: [Float], std: [Float]) {
         x.withUnsafeMutableBufferPointer { p in
             for c in 0..<3 {
-                let m = mean[c], inv = 1 / std[c]
+                let m = mean[c]
+                let inv = 1 / std[c]
                 for i in (c * plane)..<((c + 1) * plane) { p[i] = (p[i] - m) * inv }
             }
         }
@@ -65,7 +66,7 @@ public enum Normalization: Sendable, Codable, Equatable {
     /// pixel barely varies, e.g. black augmentation borders). Uses Welford's update in Double.
     /// Pass the training split only.
     public static func datasetStatistics<S: Sequence>(of images: S, stdFloor: Float = 0.01) -> Normalization?
-        where S.Element == [Float] {
+    where S.Element == [Float] {
         var accumulator = DatasetStatisticsAccumulator()
         for image in images { accumulator.add(image) }
         return accumulator.normalization(stdFloor: stdFloor)

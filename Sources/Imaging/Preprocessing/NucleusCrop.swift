@@ -14,8 +14,10 @@ public struct NucleusCropOptions: Sendable, Codable, Equatable {
     /// Fallback centre-crop side as a share of the shorter side when no nucleus is found (default 1: the largest centred square).
     public var fallbackSideFraction: Double
 
-    public init(analysisWidth: Int = 96, minimumThreshold: Int = 40, minimumArea: Double = 0.004,
-                sideFactor: Double = 2.2, minimumSideFraction: Double = 0.35, fallbackSideFraction: Double = 1) {
+    public init(
+        analysisWidth: Int = 96, minimumThreshold: Int = 40, minimumArea: Double = 0.004,
+        sideFactor: Double = 2.2, minimumSideFraction: Double = 0.35, fallbackSideFraction: Double = 1
+    ) {
         self.analysisWidth = analysisWidth
         self.minimumThreshold = minimumThreshold
         self.minimumArea = minimumArea
@@ -68,7 +70,8 @@ public struct NucleusCrop: Sendable, Equatable {
             for x in 0..<aw where score[y * aw + x] > threshold {
                 for dy in -1...1 {
                     for dx in -1...1 {
-                        let xx = x + dx, yy = y + dy
+                        let xx = x + dx
+                        let yy = y + dy
                         if xx >= 0, yy >= 0, xx < aw, yy < ah { mask[yy * aw + xx] = true }
                     }
                 }
@@ -79,14 +82,18 @@ public struct NucleusCrop: Sendable, Equatable {
             return centreFallback(image.size, options: options)
         }
         // Back to full-resolution pixels.
-        let sx = Double(image.width) / Double(aw), sy = Double(image.height) / Double(ah)
-        let bx0 = Double(best.minX) * sx, bx1 = Double(best.maxX + 1) * sx
-        let by0 = Double(best.minY) * sy, by1 = Double(best.maxY + 1) * sy
+        let sx = Double(image.width) / Double(aw)
+        let sy = Double(image.height) / Double(ah)
+        let bx0 = Double(best.minX) * sx
+        let bx1 = Double(best.maxX + 1) * sx
+        let by0 = Double(best.minY) * sy
+        let by1 = Double(best.maxY + 1) * sy
         let nucleus = CropRect(x: Int(bx0), y: Int(by0), width: Int((bx1 - bx0).rounded()), height: Int((by1 - by0).rounded()))
             .clamped(to: ImageSize(width: image.width, height: image.height))
         let extent = max(bx1 - bx0, by1 - by0)
         let side = Int(min(Double(shorter), max(options.minimumSideFraction * Double(shorter), options.sideFactor * extent)).rounded())
-        let cx = (bx0 + bx1) / 2, cy = (by0 + by1) / 2
+        let cx = (bx0 + bx1) / 2
+        let cy = (by0 + by1) / 2
         let x = max(0, min(image.width - side, Int((cx - Double(side) / 2).rounded())))
         let y = max(0, min(image.height - side, Int((cy - Double(side) / 2).rounded())))
         return NucleusCrop(rect: CropRect(x: x, y: y, width: side, height: side), found: true, nucleus: nucleus)
@@ -101,8 +108,9 @@ public struct NucleusCrop: Sendable, Equatable {
     public static func centreFallback(_ image: ImageSize, options: NucleusCropOptions = NucleusCropOptions()) -> NucleusCrop {
         let shorter = min(image.width, image.height)
         let side = max(1, min(shorter, Int((Double(shorter) * options.fallbackSideFraction).rounded())))
-        return NucleusCrop(rect: CropRect(x: (image.width - side) / 2, y: (image.height - side) / 2, width: side, height: side),
-                           found: false, nucleus: nil)
+        return NucleusCrop(
+            rect: CropRect(x: (image.width - side) / 2, y: (image.height - side) / 2, width: side, height: side),
+            found: false, nucleus: nil)
     }
 
     /// Otsu's threshold on 8-bit values: the level maximising between-class variance.
@@ -112,7 +120,10 @@ public struct NucleusCrop: Sendable, Equatable {
         let total = Double(values.count)
         var sumAll = 0.0
         for i in 0..<256 { sumAll += Double(i * histogram[i]) }
-        var weightBelow = 0.0, sumBelow = 0.0, bestVariance = -1.0, best = 0
+        var weightBelow = 0.0
+        var sumBelow = 0.0
+        var bestVariance = -1.0
+        var best = 0
         for t in 0..<256 {
             weightBelow += Double(histogram[t])
             if weightBelow == 0 { continue }
@@ -122,12 +133,23 @@ public struct NucleusCrop: Sendable, Equatable {
             let meanBelow = sumBelow / weightBelow
             let meanAbove = (sumAll - sumBelow) / weightAbove
             let variance = weightBelow * weightAbove * (meanBelow - meanAbove) * (meanBelow - meanAbove)
-            if variance > bestVariance { bestVariance = variance; best = t }
+            if variance > bestVariance {
+                bestVariance = variance
+                best = t
+            }
         }
         return best
     }
 
-    struct Component { var area = 0; var minX = Int.max; var minY = Int.max; var maxX = -1; var maxY = -1; var sumX = 0; var sumY = 0 }
+    struct Component {
+        var area = 0
+        var minX = Int.max
+        var minY = Int.max
+        var maxX = -1
+        var maxY = -1
+        var sumX = 0
+        var sumY = 0
+    }
 
     /// The 4-connected component with the largest area × centre weight (1 at the centre, 0.5 at a corner).
     static func bestComponent(_ mask: [Bool], width: Int, height: Int) -> Component? {
@@ -141,20 +163,40 @@ public struct NucleusCrop: Sendable, Equatable {
             visited[start] = true
             stack.append(start)
             while let p = stack.popLast() {
-                let x = p % width, y = p / width
-                c.area += 1; c.sumX += x; c.sumY += y
-                c.minX = min(c.minX, x); c.maxX = max(c.maxX, x)
-                c.minY = min(c.minY, y); c.maxY = max(c.maxY, y)
-                if x > 0, mask[p - 1], !visited[p - 1] { visited[p - 1] = true; stack.append(p - 1) }
-                if x + 1 < width, mask[p + 1], !visited[p + 1] { visited[p + 1] = true; stack.append(p + 1) }
-                if y > 0, mask[p - width], !visited[p - width] { visited[p - width] = true; stack.append(p - width) }
-                if y + 1 < height, mask[p + width], !visited[p + width] { visited[p + width] = true; stack.append(p + width) }
+                let x = p % width
+                let y = p / width
+                c.area += 1
+                c.sumX += x
+                c.sumY += y
+                c.minX = min(c.minX, x)
+                c.maxX = max(c.maxX, x)
+                c.minY = min(c.minY, y)
+                c.maxY = max(c.maxY, y)
+                if x > 0, mask[p - 1], !visited[p - 1] {
+                    visited[p - 1] = true
+                    stack.append(p - 1)
+                }
+                if x + 1 < width, mask[p + 1], !visited[p + 1] {
+                    visited[p + 1] = true
+                    stack.append(p + 1)
+                }
+                if y > 0, mask[p - width], !visited[p - width] {
+                    visited[p - width] = true
+                    stack.append(p - width)
+                }
+                if y + 1 < height, mask[p + width], !visited[p + width] {
+                    visited[p + width] = true
+                    stack.append(p + width)
+                }
             }
             let cx = Double(c.sumX) / Double(c.area) - Double(width) / 2
             let cy = Double(c.sumY) / Double(c.area) - Double(height) / 2
             let weight = 1 - 0.5 * (cx * cx + cy * cy).squareRoot() / halfDiagonal
             let score = Double(c.area) * weight
-            if score > bestScore { bestScore = score; best = c }
+            if score > bestScore {
+                bestScore = score
+                best = c
+            }
         }
         return best
     }

@@ -38,10 +38,18 @@ enum Resampler {
                 }
                 if total != 0 { for x in 0..<n { k[x] /= total } }
                 // Trim zero weights at both ends.
-                var lo = 0, hi = n
+                var lo = 0
+                var hi = n
                 while lo < hi && k[lo] == 0 { lo += 1 }
                 while hi > lo && k[hi - 1] == 0 { hi -= 1 }
-                if lo == hi { lo = 0; hi = min(1, n); if n == 0 { k = [1] ; hi = 1 } }
+                if lo == hi {
+                    lo = 0
+                    hi = min(1, n)
+                    if n == 0 {
+                        k = [1]
+                        hi = 1
+                    }
+                }
                 kernels[xx] = Array(k[lo..<hi])
                 firsts[xx] = min(xmin + lo, inSize - 1)
                 taps = max(taps, hi - lo)
@@ -66,7 +74,8 @@ enum Resampler {
 
     /// Horizontal pass over source rows `rows`: planar `[3, rows.count, outW]` floats (0…255) in scratch.
     static func horizontal(_ view: PixelView, weights hw: Weights, rows: Range<Int>, scratch: ThreadScratch) -> UnsafeMutablePointer<Float> {
-        let outW = hw.outSize, inH = rows.count
+        let outW = hw.outSize
+        let inH = rows.count
         let plane = inH * outW
         let dst = scratch.floatBuffer(3 * plane + 3 * outW)
         let src = view.base
@@ -79,7 +88,9 @@ enum Resampler {
                     let o = y * outW
                     for x in 0..<outW {
                         var p = row + starts[x] * 3
-                        var r: Float = 0, g: Float = 0, b: Float = 0
+                        var r: Float = 0
+                        var g: Float = 0
+                        var b: Float = 0
                         var wp = w.baseAddress! + x * taps
                         for _ in 0..<taps {
                             let wk = wp.pointee
@@ -100,10 +111,14 @@ enum Resampler {
     }
 
     /// Vertical pass from the horizontal pass's planes into planar `[3, outH, width]`, times `scale`.
-    static func verticalPlanar(_ tmp: UnsafeMutablePointer<Float>, weights vw: Weights, width: Int, firstRow: Int,
-                               scale: Float, out: UnsafeMutablePointer<Float>) {
-        let outH = vw.outSize, taps = vw.taps
-        let tmpPlane = vw.rowRange.count * width, outPlane = outH * width
+    static func verticalPlanar(
+        _ tmp: UnsafeMutablePointer<Float>, weights vw: Weights, width: Int, firstRow: Int,
+        scale: Float, out: UnsafeMutablePointer<Float>
+    ) {
+        let outH = vw.outSize
+        let taps = vw.taps
+        let tmpPlane = vw.rowRange.count * width
+        let outPlane = outH * width
         vw.start.withUnsafeBufferPointer { starts in
             vw.weights.withUnsafeBufferPointer { w in
                 for c in 0..<3 {
@@ -124,9 +139,12 @@ enum Resampler {
     }
 
     /// Vertical pass straight into interleaved RGB8 (rounded to nearest, clamped), one output row at a time.
-    static func verticalRGB8(_ tmp: UnsafeMutablePointer<Float>, weights vw: Weights, width: Int, firstRow: Int,
-                             out: UnsafeMutablePointer<UInt8>, scratch: ThreadScratch) {
-        let outH = vw.outSize, taps = vw.taps
+    static func verticalRGB8(
+        _ tmp: UnsafeMutablePointer<Float>, weights vw: Weights, width: Int, firstRow: Int,
+        out: UnsafeMutablePointer<UInt8>, scratch: ThreadScratch
+    ) {
+        let outH = vw.outSize
+        let taps = vw.taps
         let tmpPlane = vw.rowRange.count * width
         // Row accumulators live right after the horizontal planes in the same scratch buffer.
         let acc = tmp + 3 * tmpPlane

@@ -5,14 +5,19 @@ public struct CropRect: Sendable, Codable, Hashable, CustomStringConvertible {
     public var width: Int
     public var height: Int
     public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x; self.y = y; self.width = width; self.height = height
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
     }
     /// The whole of an image of `size`.
     public init(size: ImageSize) { self.init(x: 0, y: 0, width: size.width, height: size.height) }
     /// This rectangle intersected with `[0, size.width) × [0, size.height)`; at least 1×1.
     public func clamped(to size: ImageSize) -> CropRect {
-        let x0 = max(0, min(x, size.width - 1)), y0 = max(0, min(y, size.height - 1))
-        let x1 = max(x0 + 1, min(x + width, size.width)), y1 = max(y0 + 1, min(y + height, size.height))
+        let x0 = max(0, min(x, size.width - 1))
+        let y0 = max(0, min(y, size.height - 1))
+        let x1 = max(x0 + 1, min(x + width, size.width))
+        let y1 = max(y0 + 1, min(y + height, size.height))
         return CropRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
     }
     public var description: String { "\(width)x\(height)+\(x)+\(y)" }
@@ -65,7 +70,8 @@ public enum Resize {
     }
 
     static func rgb8(_ view: PixelView, to size: ImageSize, region: CropRect?) -> RGBImage {
-        let outW = max(1, size.width), outH = max(1, size.height)
+        let outW = max(1, size.width)
+        let outH = max(1, size.height)
         let scratch = ThreadScratch.current
         let (hw, vw) = weights(view, outW: outW, outH: outH, region: region, scratch: scratch)
         let tmp = Resampler.horizontal(view, weights: hw, rows: vw.rowRange, scratch: scratch)
@@ -77,7 +83,8 @@ public enum Resize {
     }
 
     static func chw(_ view: PixelView, to size: ImageSize, region: CropRect?) -> [Float] {
-        let outW = max(1, size.width), outH = max(1, size.height)
+        let outW = max(1, size.width)
+        let outH = max(1, size.height)
         let scratch = ThreadScratch.current
         let (hw, vw) = weights(view, outW: outW, outH: outH, region: region, scratch: scratch)
         let tmp = Resampler.horizontal(view, weights: hw, rows: vw.rowRange, scratch: scratch)
@@ -87,10 +94,15 @@ public enum Resize {
         }
     }
 
-    private static func weights(_ view: PixelView, outW: Int, outH: Int, region: CropRect?, scratch: ThreadScratch)
-        -> (Resampler.Weights, Resampler.Weights) {
+    private static func weights(
+        _ view: PixelView, outW: Int, outH: Int, region: CropRect?, scratch: ThreadScratch
+    )
+        -> (Resampler.Weights, Resampler.Weights)
+    {
         let box = (region ?? CropRect(size: view.size)).clamped(to: view.size)
-        return (scratch.weights(in0: box.x, in1: box.x + box.width, inSize: view.width, outSize: outW),
-                scratch.weights(in0: box.y, in1: box.y + box.height, inSize: view.height, outSize: outH))
+        return (
+            scratch.weights(in0: box.x, in1: box.x + box.width, inSize: view.width, outSize: outW),
+            scratch.weights(in0: box.y, in1: box.y + box.height, inSize: view.height, outSize: outH)
+        )
     }
 }

@@ -1,6 +1,7 @@
 import CTurboJPEG
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Borrowed, read-only view of interleaved RGB8 pixels (`width × height × 3` bytes at `base`).
@@ -80,24 +81,24 @@ final class ThreadScratch {
     /// This thread's scratch (created on first use, freed when the thread exits).
     static var current: ThreadScratch {
         #if os(Linux)
-        if let p = pthread_getspecific(scratchKey) {
-            return Unmanaged<ThreadScratch>.fromOpaque(p).takeUnretainedValue()
-        }
-        let scratch = ThreadScratch()
-        pthread_setspecific(scratchKey, Unmanaged.passRetained(scratch).toOpaque())
-        return scratch
+            if let p = pthread_getspecific(scratchKey) {
+                return Unmanaged<ThreadScratch>.fromOpaque(p).takeUnretainedValue()
+            }
+            let scratch = ThreadScratch()
+            pthread_setspecific(scratchKey, Unmanaged.passRetained(scratch).toOpaque())
+            return scratch
         #else
-        return ThreadScratch()
+            return ThreadScratch()
         #endif
     }
 }
 
 #if os(Linux)
-private let scratchKey: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key) { p in
-        if let p { Unmanaged<ThreadScratch>.fromOpaque(p).release() }
-    }
-    return key
-}()
+    private let scratchKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { p in
+            if let p { Unmanaged<ThreadScratch>.fromOpaque(p).release() }
+        }
+        return key
+    }()
 #endif

@@ -15,10 +15,14 @@ struct SmearCanvas {
 
     /// Blends `colour(x, y)` over the canvas with coverage `clamp(0.5 − sdf / edge, 0, 1) × opacity`,
     /// for pixels within `radius` of `centre` (the bounding box of the shape).
-    mutating func fill(centre: (Double, Double), radius: Double, edge: Double = 1.2, opacity: Float = 1,
-                       sdf: (Double, Double) -> Double, colour: (Int, Int) -> (Float, Float, Float)) {
-        let x0 = max(0, Int(centre.0 - radius - 2)), x1 = min(width - 1, Int(centre.0 + radius + 2))
-        let y0 = max(0, Int(centre.1 - radius - 2)), y1 = min(height - 1, Int(centre.1 + radius + 2))
+    mutating func fill(
+        centre: (Double, Double), radius: Double, edge: Double = 1.2, opacity: Float = 1,
+        sdf: (Double, Double) -> Double, colour: (Int, Int) -> (Float, Float, Float)
+    ) {
+        let x0 = max(0, Int(centre.0 - radius - 2))
+        let x1 = min(width - 1, Int(centre.0 + radius + 2))
+        let y0 = max(0, Int(centre.1 - radius - 2))
+        let y1 = min(height - 1, Int(centre.1 + radius + 2))
         guard x0 <= x1, y0 <= y1 else { return }
         for y in y0...y1 {
             for x in x0...x1 {
@@ -52,9 +56,13 @@ enum SDF {
 
     /// Distance to the segment (ax, ay)–(bx, by) minus `r` (a capsule).
     static func capsule(_ x: Double, _ y: Double, _ ax: Double, _ ay: Double, _ bx: Double, _ by: Double, _ r: Double) -> Double {
-        let px = x - ax, py = y - ay, dx = bx - ax, dy = by - ay
+        let px = x - ax
+        let py = y - ay
+        let dx = bx - ax
+        let dy = by - ay
         let t = max(0, min(1, (px * dx + py * dy) / max(1e-9, dx * dx + dy * dy)))
-        let ex = px - t * dx, ey = py - t * dy
+        let ex = px - t * dx
+        let ey = py - t * dy
         return (ex * ex + ey * ey).squareRoot() - r
     }
 }

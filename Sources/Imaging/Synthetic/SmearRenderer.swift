@@ -31,7 +31,9 @@ struct SmearRenderer {
             let g = gradient * (Float(y) / Float(height) - 0.5)
             for x in 0..<width {
                 let i = (y * width + x) * 3
-                canvas.rgb[i] = bg.0 + g; canvas.rgb[i + 1] = bg.1 + g; canvas.rgb[i + 2] = bg.2 + g
+                canvas.rgb[i] = bg.0 + g
+                canvas.rgb[i + 1] = bg.1 + g
+                canvas.rgb[i + 2] = bg.2 + g
             }
         }
         // Leukocyte placement first, so red cells can avoid overlapping it too much.
@@ -42,12 +44,15 @@ struct SmearRenderer {
 
         let redCells = 9 + rng.nextInt(below: 8)
         for _ in 0..<redCells {
-            var x = Double(rng.nextUniform()) * Double(width), y = Double(rng.nextUniform()) * Double(height)
-            let dx = x - cx, dy = y - cy
+            var x = Double(rng.nextUniform()) * Double(width)
+            var y = Double(rng.nextUniform()) * Double(height)
+            let dx = x - cx
+            let dy = y - cy
             let d = (dx * dx + dy * dy).squareRoot()
-            if d < cellRadius + rbcRadius * 0.6 {   // push out of the leukocyte
+            if d < cellRadius + rbcRadius * 0.6 {  // push out of the leukocyte
                 let push = (cellRadius + rbcRadius * 0.6) / max(d, 1e-3)
-                x = cx + dx * push; y = cy + dy * push
+                x = cx + dx * push
+                y = cy + dy * push
             }
             drawRedCell(&canvas, x, y, &rng)
         }
@@ -74,21 +79,30 @@ struct SmearRenderer {
         let squash = 0.85 + 0.15 * Double(rng.nextUniform())
         let theta = Double(rng.nextUniform()) * Double.pi
         let edge = tinted((208 + 10 * rng.nextUniform(), 140 + 12 * rng.nextUniform(), 150 + 12 * rng.nextUniform()))
-        let pale = (edge.0 + 14, edge.1 + 38, edge.2 + 32)   // the lighter biconcave centre
-        let c = cos(theta), s = sin(theta)
-        canvas.fill(centre: (x, y), radius: r, edge: 1.5, sdf: { px, py in
-            let lx = (px - x) * c + (py - y) * s, ly = -(px - x) * s + (py - y) * c
-            return SDF.ellipse(lx, ly, r, r * squash)
-        }, colour: { px, py in
-            let dx = (Double(px) - x) / r, dy = (Double(py) - y) / r
-            let t = Float(max(0, 1 - (dx * dx + dy * dy).squareRoot() / 0.55))
-            return (edge.0 + t * (pale.0 - edge.0), edge.1 + t * (pale.1 - edge.1), edge.2 + t * (pale.2 - edge.2))
-        })
+        let pale = (edge.0 + 14, edge.1 + 38, edge.2 + 32)  // the lighter biconcave centre
+        let c = cos(theta)
+        let s = sin(theta)
+        canvas.fill(
+            centre: (x, y), radius: r, edge: 1.5,
+            sdf: { px, py in
+                let lx = (px - x) * c + (py - y) * s
+                let ly = -(px - x) * s + (py - y) * c
+                return SDF.ellipse(lx, ly, r, r * squash)
+            },
+            colour: { px, py in
+                let dx = (Double(px) - x) / r
+                let dy = (Double(py) - y) / r
+                let t = Float(max(0, 1 - (dx * dx + dy * dy).squareRoot() / 0.55))
+                return (edge.0 + t * (pale.0 - edge.0), edge.1 + t * (pale.1 - edge.1), edge.2 + t * (pale.2 - edge.2))
+            })
     }
 
-    func drawLeukocyte(_ canvas: inout SmearCanvas, _ cx: Double, _ cy: Double, _ radius: Double, _ angle: Double,
-                       _ rng: inout SeededGenerator) {
-        let c = cos(angle), s = sin(angle)
+    func drawLeukocyte(
+        _ canvas: inout SmearCanvas, _ cx: Double, _ cy: Double, _ radius: Double, _ angle: Double,
+        _ rng: inout SeededGenerator
+    ) {
+        let c = cos(angle)
+        let s = sin(angle)
         func local(_ px: Double, _ py: Double) -> (Double, Double) {
             ((px - cx) * c + (py - cy) * s, -(px - cx) * s + (py - cy) * c)
         }
@@ -101,10 +115,12 @@ struct SmearRenderer {
         case .neutrophil: cytoplasm = tinted((228, 205, 215))
         case .eosinophil: cytoplasm = tinted((235, 150, 120))
         }
-        canvas.fill(centre: (cx, cy), radius: radius, edge: 1.5, sdf: { px, py in
-            let (lx, ly) = local(px, py)
-            return SDF.ellipse(lx, ly, radius, radius * wobble)
-        }, colour: { _, _ in cytoplasm })
+        canvas.fill(
+            centre: (cx, cy), radius: radius, edge: 1.5,
+            sdf: { px, py in
+                let (lx, ly) = local(px, py)
+                return SDF.ellipse(lx, ly, radius, radius * wobble)
+            }, colour: { _, _ in cytoplasm })
         if type == .eosinophil { drawGranules(&canvas, cx, cy, radius * wobble, &rng) }
         if type == .neutrophil { drawGranules(&canvas, cx, cy, radius * wobble, &rng, colour: tinted((215, 180, 200)), count: 60) }
 
@@ -114,12 +130,17 @@ struct SmearRenderer {
         switch type {
         case .lymphocyte:
             nucleusColour = tinted((58 + 14 * rng.nextUniform(), 36 + 10 * rng.nextUniform(), 140 + 16 * rng.nextUniform()))
-            let a = radius * (0.76 + 0.06 * Double(rng.nextUniform())), b = a * (0.9 + 0.1 * Double(rng.nextUniform()))
+            let a = radius * (0.76 + 0.06 * Double(rng.nextUniform()))
+            let b = a * (0.9 + 0.1 * Double(rng.nextUniform()))
             let ox = radius * 0.08 * Double(rng.nextUniform() - 0.5)
-            sdf = { px, py in let (x, y) = local(px, py); return SDF.ellipse(x - ox, y, a, b) }
+            sdf = { px, py in
+                let (x, y) = local(px, py)
+                return SDF.ellipse(x - ox, y, a, b)
+            }
         case .monocyte:
             nucleusColour = tinted((135 + 15 * rng.nextUniform(), 95 + 15 * rng.nextUniform(), 190 + 15 * rng.nextUniform()))
-            let a = radius * (0.62 + 0.08 * Double(rng.nextUniform())), b = a * (0.72 + 0.1 * Double(rng.nextUniform()))
+            let a = radius * (0.62 + 0.08 * Double(rng.nextUniform()))
+            let b = a * (0.72 + 0.1 * Double(rng.nextUniform()))
             let notch = a * (0.45 + 0.15 * Double(rng.nextUniform()))
             let notchAt = b * (1.0 + 0.15 * Double(rng.nextUniform()))
             sdf = { px, py in
@@ -151,26 +172,35 @@ struct SmearRenderer {
             }
         }
         // Chromatin texture: darker where a cheap hash-noise field is high.
-        let seedX = Double(rng.nextUniform()) * 100, seedY = Double(rng.nextUniform()) * 100
+        let seedX = Double(rng.nextUniform()) * 100
+        let seedY = Double(rng.nextUniform()) * 100
         let texture: Float = type == .monocyte ? 18 : 12
-        canvas.fill(centre: (cx, cy), radius: radius, edge: 1.3, sdf: sdf, colour: { px, py in
-            let v = Float(sin(Double(px) * 0.31 + seedX) * sin(Double(py) * 0.27 + seedY)
-                          + 0.5 * sin(Double(px - 2 * py) * 0.23 + seedX * 0.3))
-            return (nucleusColour.0 - texture * v, nucleusColour.1 - texture * v, nucleusColour.2 - texture * 0.6 * v)
-        })
+        canvas.fill(
+            centre: (cx, cy), radius: radius, edge: 1.3, sdf: sdf,
+            colour: { px, py in
+                let v = Float(
+                    sin(Double(px) * 0.31 + seedX) * sin(Double(py) * 0.27 + seedY)
+                        + 0.5 * sin(Double(px - 2 * py) * 0.23 + seedX * 0.3))
+                return (nucleusColour.0 - texture * v, nucleusColour.1 - texture * v, nucleusColour.2 - texture * 0.6 * v)
+            })
     }
 
-    func drawGranules(_ canvas: inout SmearCanvas, _ cx: Double, _ cy: Double, _ radius: Double, _ rng: inout SeededGenerator,
-                      colour: (Float, Float, Float)? = nil, count: Int = 140) {
+    func drawGranules(
+        _ canvas: inout SmearCanvas, _ cx: Double, _ cy: Double, _ radius: Double, _ rng: inout SeededGenerator,
+        colour: (Float, Float, Float)? = nil, count: Int = 140
+    ) {
         let granule = colour ?? tinted((225, 95, 60))
         let size = radius * 0.055
         for _ in 0..<count {
             let t = Double(rng.nextUniform()) * 2 * Double.pi
             let r = radius * 0.92 * Double(rng.nextUniform()).squareRoot()
-            let gx = cx + r * cos(t), gy = cy + r * sin(t)
-            canvas.fill(centre: (gx, gy), radius: size, edge: 1, opacity: 0.8, sdf: { px, py in
-                SDF.disc(px - gx, py - gy, size)
-            }, colour: { _, _ in granule })
+            let gx = cx + r * cos(t)
+            let gy = cy + r * sin(t)
+            canvas.fill(
+                centre: (gx, gy), radius: size, edge: 1, opacity: 0.8,
+                sdf: { px, py in
+                    SDF.disc(px - gx, py - gy, size)
+                }, colour: { _, _ in granule })
         }
     }
 }

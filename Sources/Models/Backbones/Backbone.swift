@@ -39,7 +39,11 @@ public struct BackboneStage: Sendable, Equatable {
     public var name: String
     public var channels: Int
     public var side: Int
-    public init(name: String, channels: Int, side: Int) { self.name = name; self.channels = channels; self.side = side }
+    public init(name: String, channels: Int, side: Int) {
+        self.name = name
+        self.channels = channels
+        self.side = side
+    }
 }
 
 /// Every backbone wbc can build, by name.

@@ -1,5 +1,5 @@
-import Determinism
 import Compute
+import Determinism
 
 /// A residual block: torchvision's `BasicBlock` (two 3×3 convolutions) or `Bottleneck`
 /// (1×1 → 3×3 with the stride → 1×1 ×4, ResNet v1.5), with an optional `downsample` shortcut.
@@ -15,19 +15,25 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
     init(inChannels: Int, width: Int, stride: Int, bottleneck: Bool, rng: inout SeededGenerator) {
         let out = bottleneck ? width * 4 : width
         if bottleneck {
-            convs = [Conv2d(ConvGeometry(inChannels: inChannels, outChannels: width, kernel: 1), rng: &rng),
-                     Conv2d(ConvGeometry(inChannels: width, outChannels: width, kernel: 3, stride: stride, padding: 1), rng: &rng),
-                     Conv2d(ConvGeometry(inChannels: width, outChannels: out, kernel: 1), rng: &rng)]
+            convs = [
+                Conv2d(ConvGeometry(inChannels: inChannels, outChannels: width, kernel: 1), rng: &rng),
+                Conv2d(ConvGeometry(inChannels: width, outChannels: width, kernel: 3, stride: stride, padding: 1), rng: &rng),
+                Conv2d(ConvGeometry(inChannels: width, outChannels: out, kernel: 1), rng: &rng),
+            ]
             bns = [BatchNorm2d(width), BatchNorm2d(width), BatchNorm2d(out)]
         } else {
-            convs = [Conv2d(ConvGeometry(inChannels: inChannels, outChannels: width, kernel: 3, stride: stride, padding: 1), rng: &rng),
-                     Conv2d(ConvGeometry(inChannels: width, outChannels: width, kernel: 3, padding: 1), rng: &rng)]
+            convs = [
+                Conv2d(ConvGeometry(inChannels: inChannels, outChannels: width, kernel: 3, stride: stride, padding: 1), rng: &rng),
+                Conv2d(ConvGeometry(inChannels: width, outChannels: width, kernel: 3, padding: 1), rng: &rng),
+            ]
             bns = [BatchNorm2d(width), BatchNorm2d(width)]
         }
         for bn in bns.dropLast() { bn.appliesReLU = true }
         if stride != 1 || inChannels != out {
-            downsample = Sequential([Conv2d(ConvGeometry(inChannels: inChannels, outChannels: out, kernel: 1, stride: stride), rng: &rng),
-                                     BatchNorm2d(out)])
+            downsample = Sequential([
+                Conv2d(ConvGeometry(inChannels: inChannels, outChannels: out, kernel: 1, stride: stride), rng: &rng),
+                BatchNorm2d(out),
+            ])
         } else {
             downsample = nil
         }
@@ -36,7 +42,10 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
 
     public var children: [(String, any Layer)] {
         var c: [(String, any Layer)] = []
-        for i in convs.indices { c.append(("conv\(i + 1)", convs[i])); c.append(("bn\(i + 1)", bns[i])) }
+        for i in convs.indices {
+            c.append(("conv\(i + 1)", convs[i]))
+            c.append(("bn\(i + 1)", bns[i]))
+        }
         if let downsample { c.append(("downsample", downsample)) }
         return c
     }
@@ -68,8 +77,9 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
             shortcut = x
             shortcutIsTemporary = consumeInput
         }
-        return try convs[convs.count - 1].forwardFused(h, foldedBN: bns[bns.count - 1], post: ConvPostOps(sum: true, relu: true),
-                                                       residual: shortcut, consumeResidual: shortcutIsTemporary)
+        return try convs[convs.count - 1].forwardFused(
+            h, foldedBN: bns[bns.count - 1], post: ConvPostOps(sum: true, relu: true),
+            residual: shortcut, consumeResidual: shortcutIsTemporary)
     }
 
     public func backward(_ dy: Tensor) throws -> Tensor {
@@ -115,8 +125,9 @@ public final class ResNet: Layer, @unchecked Sendable {
             let width = 64 << s
             var layers: [any Layer] = []
             for b in 0..<blocks {
-                let block = ResidualBlock(inChannels: inC, width: width, stride: (b == 0 && s > 0) ? 2 : 1,
-                                          bottleneck: depth.usesBottleneck, rng: &rng)
+                let block = ResidualBlock(
+                    inChannels: inC, width: width, stride: (b == 0 && s > 0) ? 2 : 1,
+                    bottleneck: depth.usesBottleneck, rng: &rng)
                 inC = depth.usesBottleneck ? width * 4 : width
                 layers.append(block)
             }
@@ -153,7 +164,8 @@ public final class ResNet: Layer, @unchecked Sendable {
         guard x.shape.count == 4, x.shape[1] == 3 else {
             throw ComputeError("ResNet expects images [N, 3, H, W], got \(x.shape)")
         }
-        let n = x.shape[0], chunk = inferenceChunk(side: x.shape[2])
+        let n = x.shape[0]
+        let chunk = inferenceChunk(side: x.shape[2])
         guard isTraining || n <= chunk else {
             // Evaluation mode: images are independent, so run the batch in chunks and stack the maps (plain).
             return try x.mapChunks(of: chunk) { try trunk($0) }

@@ -29,12 +29,15 @@ public struct CheckpointContents: Sendable {
     public var metadata: [String: String]
 
     /// Creates contents from parts (e.g. for tests or conversions).
-    public init(format: CheckpointFormat, floatTensors: [NamedTensor], integerTensors: [NamedIntegerTensor] = [],
-                descriptions: [TensorDescription]? = nil, metadata: [String: String] = [:]) {
+    public init(
+        format: CheckpointFormat, floatTensors: [NamedTensor], integerTensors: [NamedIntegerTensor] = [],
+        descriptions: [TensorDescription]? = nil, metadata: [String: String] = [:]
+    ) {
         self.format = format
         self.floatTensors = floatTensors
         self.integerTensors = integerTensors
-        self.descriptions = descriptions
+        self.descriptions =
+            descriptions
             ?? floatTensors.map { TensorDescription(name: $0.name, dtype: .F32, shape: $0.tensor.shape) }
             + integerTensors.map { TensorDescription(name: $0.name, dtype: .I64, shape: $0.tensor.shape) }
         self.metadata = metadata
@@ -52,8 +55,9 @@ public struct CheckpointContents: Sendable {
             var metadata: [String: String] = [:]
             if let key = checkpoint.wrapperKey { metadata["wrapper"] = key }
             if !checkpoint.ignoredKeys.isEmpty { metadata["ignored"] = checkpoint.ignoredKeys.joined(separator: ", ") }
-            self.init(format: .pytorch, floatTensors: checkpoint.floatTensors, integerTensors: checkpoint.integerTensors,
-                      descriptions: checkpoint.descriptions, metadata: metadata)
+            self.init(
+                format: .pytorch, floatTensors: checkpoint.floatTensors, integerTensors: checkpoint.integerTensors,
+                descriptions: checkpoint.descriptions, metadata: metadata)
         case .safetensors?:
             let file = try SafeTensorsFile(data: data, file: url.path)
             var floats: [NamedTensor] = []
@@ -65,9 +69,10 @@ public struct CheckpointContents: Sendable {
                     integers.append(NamedIntegerTensor(name: entry.name, tensor: try file.integerTensor(named: entry.name)))
                 }
             }
-            self.init(format: .safetensors, floatTensors: floats, integerTensors: integers,
-                      descriptions: file.entries.map { TensorDescription(name: $0.name, dtype: $0.dtype, shape: $0.shape) },
-                      metadata: file.metadata)
+            self.init(
+                format: .safetensors, floatTensors: floats, integerTensors: integers,
+                descriptions: file.entries.map { TensorDescription(name: $0.name, dtype: $0.dtype, shape: $0.shape) },
+                metadata: file.metadata)
         case nil:
             throw CheckpointError(file: url.path, reason: .notACheckpoint)
         }

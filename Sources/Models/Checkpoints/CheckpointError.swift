@@ -47,22 +47,22 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
                 \(subject): legacy (pre-1.6, non-zip) PyTorch checkpoint, which is not supported. Convert it once with Python: \
                 python -c "import torch; torch.save(torch.load('\(file)', weights_only=True), 'converted.pth', _use_new_zipfile_serialization=True)"
                 """
-        case let .archiveMalformed(detail):
+        case .archiveMalformed(let detail):
             return "\(subject): damaged checkpoint archive (\(detail)); re-download or re-save it"
-        case let .missingEntry(path):
+        case .missingEntry(let path):
             return "\(subject): the archive lacks '\(path)'; it is truncated or not written by torch.save"
-        case let .pickleMalformed(offset, detail):
+        case .pickleMalformed(let offset, let detail):
             return "\(subject): malformed pickle at byte \(offset) of data.pkl: \(detail)"
-        case let .forbiddenGlobal(name):
+        case .forbiddenGlobal(let name):
             return """
                 \(subject): the pickle references '\(name)', which is not on the allow-list of tensor-rebuilding globals; \
                 refusing to load it (nothing was executed). Save only the state dict: torch.save(model.state_dict(), path)
                 """
-        case let .limitExceeded(detail):
+        case .limitExceeded(let detail):
             return "\(subject): \(detail); the file is corrupted or hostile"
-        case let .storageMismatch(detail):
+        case .storageMismatch(let detail):
             return "\(subject): \(detail)"
-        case let .notAStateDict(detail):
+        case .notAStateDict(let detail):
             return "\(subject): \(detail); save the weights with torch.save(model.state_dict(), path)"
         }
     }

@@ -28,7 +28,7 @@ enum PickleValue {
         case .tuple: "tuple"
         case .list: "list"
         case .dict: "dict"
-        case let .global(g): g.qualifiedName
+        case .global(let g): g.qualifiedName
         case .storage: "storage"
         case .tensor: "tensor"
         }
@@ -55,11 +55,17 @@ final class PickleDict {
     /// Sets `key` to `value`, replacing an earlier string or int key in place (Python dict semantics).
     func set(_ key: PickleValue, _ value: PickleValue) {
         switch key {
-        case let .string(s):
-            if let i = stringIndex[s] { entries[i].value = value; return }
+        case .string(let s):
+            if let i = stringIndex[s] {
+                entries[i].value = value
+                return
+            }
             stringIndex[s] = entries.count
-        case let .int(n):
-            if let i = intIndex[n] { entries[i].value = value; return }
+        case .int(let n):
+            if let i = intIndex[n] {
+                entries[i].value = value
+                return
+            }
             intIndex[n] = entries.count
         default:
             break
@@ -108,7 +114,7 @@ enum TorchGlobal: Equatable {
         case .orderedDict: "collections.OrderedDict"
         case .rebuildTensorV2: "torch._utils._rebuild_tensor_v2"
         case .rebuildParameter: "torch._utils._rebuild_parameter"
-        case let .storageType(_, name), let .dtype(_, name): "torch.\(name)"
+        case .storageType(_, let name), .dtype(_, let name): "torch.\(name)"
         }
     }
 

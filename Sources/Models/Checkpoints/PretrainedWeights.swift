@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// An official torchvision checkpoint: where to fetch it and the SHA-256 prefix its file name carries
@@ -123,8 +124,10 @@ public enum WeightDownload {
         !prefix.isEmpty && SHA256.hash(data).hex.hasPrefix(prefix.lowercased())
     }
 
-    private static func get(_ url: URL, timeout: TimeInterval,
-                            failure: (String) -> WeightDownloadError) throws -> Data {
+    private static func get(
+        _ url: URL, timeout: TimeInterval,
+        failure: (String) -> WeightDownloadError
+    ) throws -> Data {
         if url.isFileURL {  // a local mirror; URLSession on Linux does not serve file:// URLs
             do {
                 return try Data(contentsOf: url)

@@ -104,13 +104,13 @@ enum StateDictLocator {
     static let wrapperKeys = ["state_dict", "model"]
 
     static func locate(in root: PickleValue, file: String) throws -> Found {
-        guard case let .dict(top) = root else {
+        guard case .dict(let top) = root else {
             throw CheckpointError(file: file, reason: .notAStateDict("the pickle holds a \(root.kindName), not a dict of tensors"))
         }
         var stateDict = top
         var wrapperKey: String?
         for key in wrapperKeys {
-            if case let .dict(inner)? = top[string: key] {
+            if case .dict(let inner)? = top[string: key] {
                 stateDict = inner
                 wrapperKey = key
                 break
@@ -120,19 +120,26 @@ enum StateDictLocator {
         var ignored: [String] = []
         var seen: Set<String> = []
         for (key, value) in stateDict.entries {
-            guard case let .string(rawName) = key else { ignored.append("<\(key.kindName) key>"); continue }
-            guard case let .tensor(reference) = value else { ignored.append(rawName); continue }
+            guard case .string(let rawName) = key else {
+                ignored.append("<\(key.kindName) key>")
+                continue
+            }
+            guard case .tensor(let reference) = value else {
+                ignored.append(rawName)
+                continue
+            }
             var name = Substring(rawName)
             while name.hasPrefix("module.") { name = name.dropFirst("module.".count) }
             guard seen.insert(String(name)).inserted else {
-                throw CheckpointError(file: file, tensor: String(name),
-                                      reason: .notAStateDict("two keys map to the same name after stripping 'module.'"))
+                throw CheckpointError(
+                    file: file, tensor: String(name),
+                    reason: .notAStateDict("two keys map to the same name after stripping 'module.'"))
             }
             tensors.append((String(name), reference))
         }
         guard !tensors.isEmpty else {
             let keys = top.entries.prefix(10).map { entry -> String in
-                if case let .string(s) = entry.key { return s }
+                if case .string(let s) = entry.key { return s }
                 return "<\(entry.key.kindName)>"
             }
             throw CheckpointError(file: file, reason: .notAStateDict("no tensors found (top-level keys: \(keys.joined(separator: ", ")))"))
@@ -185,8 +192,9 @@ struct StorageCache {
     private mutating func load(_ reference: TorchTensorReference, name: String) throws -> [UInt8] {
         let storage = reference.storage
         if let known = dtypes[storage.key], known != storage.dtype {
-            throw CheckpointError(file: archive.file, tensor: name,
-                                  reason: .storageMismatch("storage '\(storage.key)' is used as both \(known.rawValue) and \(storage.dtype.rawValue)"))
+            throw CheckpointError(
+                file: archive.file, tensor: name,
+                reason: .storageMismatch("storage '\(storage.key)' is used as both \(known.rawValue) and \(storage.dtype.rawValue)"))
         }
         guard storage.key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), !storage.key.isEmpty else {
             throw CheckpointError(file: archive.file, tensor: name, reason: .storageMismatch("invalid storage key '\(storage.key)'"))
@@ -194,8 +202,11 @@ struct StorageCache {
         let raw = try archive.read("data/\(storage.key)")
         let (expected, overflow) = storage.elementCount.multipliedReportingOverflow(by: storage.dtype.byteSize)
         guard !overflow, raw.count == expected else {
-            throw CheckpointError(file: archive.file, tensor: name,
-                                  reason: .storageMismatch("storage '\(storage.key)' has \(raw.count) bytes, but \(storage.elementCount) × \(storage.dtype.rawValue) needs \(overflow ? "too many" : String(expected))"))
+            throw CheckpointError(
+                file: archive.file, tensor: name,
+                reason: .storageMismatch(
+                    "storage '\(storage.key)' has \(raw.count) bytes, but \(storage.elementCount) × \(storage.dtype.rawValue) needs \(overflow ? "too many" : String(expected))"
+                ))
         }
         dtypes[storage.key] = storage.dtype
         storageElements += storage.elementCount
@@ -208,8 +219,9 @@ struct StorageCache {
         }
         producedElements += reference.elementCount ?? 0
         guard producedElements <= 4 * storageElements + (1 << 16) else {
-            throw CheckpointError(file: archive.file, tensor: name,
-                                  reason: .limitExceeded("the tensors repeat their storages more than 4 times over"))
+            throw CheckpointError(
+                file: archive.file, tensor: name,
+                reason: .limitExceeded("the tensors repeat their storages more than 4 times over"))
         }
     }
 }

@@ -33,8 +33,10 @@ struct RestrictedUnpickler {
 
     /// Runs the program to STOP and hands the result to `extract`; containers are emptied afterwards, so
     /// `extract` must copy out what it needs (tensor references and names are plain values).
-    static func load<T>(_ bytes: [UInt8], file: String, limits: Limits = Limits(),
-                        extract: (PickleValue) throws -> T) throws -> T {
+    static func load<T>(
+        _ bytes: [UInt8], file: String, limits: Limits = Limits(),
+        extract: (PickleValue) throws -> T
+    ) throws -> T {
         var machine = RestrictedUnpickler(bytes: bytes, file: file, limits: limits)
         defer { machine.breakCycles() }
         let result = try machine.run()
@@ -90,7 +92,8 @@ struct RestrictedUnpickler {
             case 0x87: push(.tuple(newTuple(try popCount(3))))  // TUPLE3
             case 0x74: push(.tuple(newTuple(try popToMark())))  // TUPLE
             case 0x73:  // SETITEM
-                let value = try pop(), key = try pop()
+                let value = try pop()
+                let key = try pop()
                 try topDict().set(key, value)
             case 0x75:  // SETITEMS
                 let items = try popToMark()
@@ -104,15 +107,17 @@ struct RestrictedUnpickler {
                 let items = try popToMark()
                 try topList().items.append(contentsOf: items)
             case 0x63:  // GLOBAL module\nname\n
-                let module = try readLine(), name = try readLine()
+                let module = try readLine()
+                let name = try readLine()
                 push(.global(try resolveGlobal(module: module, name: name)))
             case 0x93:  // STACK_GLOBAL
-                guard case let .string(name) = try pop(), case let .string(module) = try pop() else {
+                guard case .string(let name) = try pop(), case .string(let module) = try pop() else {
                     throw malformed("STACK_GLOBAL needs two strings")
                 }
                 push(.global(try resolveGlobal(module: module, name: name)))
             case 0x52:  // REDUCE
-                let arguments = try pop(), callable = try pop()
+                let arguments = try pop()
+                let callable = try pop()
                 push(try reduce(callable, arguments))
             case 0x62:  // BUILD: state is dropped (OrderedDict `_metadata`, tensor hooks); the object stays.
                 _ = try pop()
@@ -142,8 +147,8 @@ struct RestrictedUnpickler {
     }
 
     private mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
-        guard case let .global(global) = callable else { throw malformed("REDUCE on a \(callable.kindName), not a callable") }
-        guard case let .tuple(argumentTuple) = arguments else { throw malformed("REDUCE arguments must be a tuple") }
+        guard case .global(let global) = callable else { throw malformed("REDUCE on a \(callable.kindName), not a callable") }
+        guard case .tuple(let argumentTuple) = arguments else { throw malformed("REDUCE arguments must be a tuple") }
         let args = argumentTuple.items
         switch global {
         case .orderedDict:
@@ -160,34 +165,38 @@ struct RestrictedUnpickler {
     }
 
     private func rebuildTensor(_ args: [PickleValue]) throws -> TorchTensorReference {
-        guard args.count >= 4, case let .storage(storage) = args[0], case let .int(offset) = args[1],
-              case let .tuple(sizeTuple) = args[2], case let .tuple(strideTuple) = args[3] else {
+        guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
+            case .tuple(let sizeTuple) = args[2], case .tuple(let strideTuple) = args[3]
+        else {
             throw malformed("_rebuild_tensor_v2 needs (storage, offset, size, stride, …)")
         }
-        let sizeValues = sizeTuple.items, strideValues = strideTuple.items
+        let sizeValues = sizeTuple.items
+        let strideValues = strideTuple.items
         guard sizeValues.count == strideValues.count else { throw malformed("size and stride ranks differ") }
         guard sizeValues.count <= limits.maxTensorRank else { throw limit("tensor rank \(sizeValues.count)") }
         func nonNegative(_ values: [PickleValue], _ what: String) throws -> [Int] {
             try values.map {
-                guard case let .int(v) = $0, v >= 0, v <= Int64(Int32.max) * 64 else {
+                guard case .int(let v) = $0, v >= 0, v <= Int64(Int32.max) * 64 else {
                     throw malformed("\(what) must be non-negative integers")
                 }
                 return Int(v)
             }
         }
         guard offset >= 0, offset <= Int64(Int.max / 16) else { throw malformed("negative or huge storage offset") }
-        return TorchTensorReference(storage: storage, offset: Int(offset),
-                                    shape: try nonNegative(sizeValues, "sizes"), strides: try nonNegative(strideValues, "strides"))
+        return TorchTensorReference(
+            storage: storage, offset: Int(offset),
+            shape: try nonNegative(sizeValues, "sizes"), strides: try nonNegative(strideValues, "strides"))
     }
 
     private func persistentStorage(_ id: PickleValue) throws -> TorchStorageReference {
-        guard case let .tuple(tuple) = id, tuple.items.count == 5, case .string("storage") = tuple.items[0] else {
+        guard case .tuple(let tuple) = id, tuple.items.count == 5, case .string("storage") = tuple.items[0] else {
             throw malformed("persistent id is not ('storage', type, key, location, numel)")
         }
         let parts = tuple.items
-        guard case let .global(.storageType(dtype, _)) = parts[1] else { throw malformed("persistent id without a storage type") }
-        guard case let .string(key) = parts[2], case .string = parts[3],
-              case let .int(count) = parts[4], count >= 0, count <= Int64(Int.max / 16) else {
+        guard case .global(.storageType(let dtype, _)) = parts[1] else { throw malformed("persistent id without a storage type") }
+        guard case .string(let key) = parts[2], case .string = parts[3],
+            case .int(let count) = parts[4], count >= 0, count <= Int64(Int.max / 16)
+        else {
             throw malformed("persistent id with a bad key, location or element count")
         }
         return TorchStorageReference(key: key, dtype: dtype, elementCount: Int(count))
@@ -224,12 +233,12 @@ struct RestrictedUnpickler {
     }
 
     private func topDict() throws -> PickleDict {
-        guard case let .dict(dict) = try peek() else { throw malformed("SETITEM(S) on a non-dict") }
+        guard case .dict(let dict) = try peek() else { throw malformed("SETITEM(S) on a non-dict") }
         return dict
     }
 
     private func topList() throws -> PickleList {
-        guard case let .list(list) = try peek() else { throw malformed("APPEND(S) on a non-list") }
+        guard case .list(let list) = try peek() else { throw malformed("APPEND(S) on a non-list") }
         return list
     }
 

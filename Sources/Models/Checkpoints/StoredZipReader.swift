@@ -129,8 +129,9 @@ struct StoredZipReader {
             extra += 4 + length
         }
         cursor = next
-        return Entry(path: path, method: method, crc32: crc, compressedSize: try int(compressed),
-                     uncompressedSize: try int(uncompressed), localHeaderOffset: try int(local))
+        return Entry(
+            path: path, method: method, crc32: crc, compressedSize: try int(compressed),
+            uncompressedSize: try int(uncompressed), localHeaderOffset: try int(local))
     }
 
     // MARK: - Bounds-checked little-endian loads

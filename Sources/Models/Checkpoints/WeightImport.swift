@@ -21,8 +21,10 @@ public enum WeightImport {
     }
 
     /// Maps and checks already-read contents; `source` labels messages.
-    public static func importResNet(contents: CheckpointContents, source: String, arch: ResNetDepth,
-                                    partial: Bool = false) throws -> ImportReport {
+    public static func importResNet(
+        contents: CheckpointContents, source: String, arch: ResNetDepth,
+        partial: Bool = false
+    ) throws -> ImportReport {
         let spec = ResNetSpec(arch)
         var floats: [String: HostTensor] = [:]
         var integers: [String: HostIntegerTensor] = [:]
@@ -95,8 +97,10 @@ public enum WeightImport {
         for named in report.tensors {
             if let index = named.tensor.values.firstIndex(where: { !$0.isFinite }) {
                 let how = dtypes[named.name] == .F64 ? " (stored as F64: beyond float32's range, or not finite)" : ""
-                throw WeightImportError(source: source, arch: arch, detail:
-                    "tensor '\(named.name)' holds \(named.tensor.values[index]) at element \(index)\(how); the weights are damaged: re-export them")
+                throw WeightImportError(
+                    source: source, arch: arch,
+                    detail:
+                        "tensor '\(named.name)' holds \(named.tensor.values[index]) at element \(index)\(how); the weights are damaged: re-export them")
             }
         }
         guard wrongKind.isEmpty else {
@@ -183,8 +187,10 @@ public struct ImportReport: Sendable {
     public func save(to url: URL) throws {
         let floats = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) })
         let integers = Dictionary(uniqueKeysWithValues: integerTensors.map { ($0.name, $0.tensor) })
-        let metadata = ["format": "pt", "arch": arch.rawValue, "source": URL(fileURLWithPath: source).lastPathComponent,
-                        "names": "torchvision", "complete": isComplete ? "true" : "false"]
+        let metadata = [
+            "format": "pt", "arch": arch.rawValue, "source": URL(fileURLWithPath: source).lastPathComponent,
+            "names": "torchvision", "complete": isComplete ? "true" : "false",
+        ]
         try SafeTensorsWriter.write(floats: floats, integers: integers, metadata: metadata, to: url)
     }
 }

@@ -24,7 +24,9 @@ public final class FeatureExtractor: @unchecked Sendable {
     private var pass: (n: Int, map: [Int])?
 
     public init(backbone: any Backbone, mode: FeatureMode, views: Int = 1) {
-        self.backbone = backbone; self.mode = mode; self.views = views
+        self.backbone = backbone
+        self.mode = mode
+        self.views = views
     }
 
     /// Feature width for `channels` trunk channels on a `trunkSide`² map.

@@ -29,7 +29,8 @@ struct Legend {
     /// Positions of the items flowing left to right within `maxWidth`, and the total height.
     func flow(maxWidth: Double) -> (positions: [(x: Double, y: Double)], height: Double) {
         var positions: [(x: Double, y: Double)] = []
-        var x = 0.0, y = 0.0
+        var x = 0.0
+        var y = 0.0
         for item in items {
             let w = itemWidth(item)
             if x > 0 && x + w > maxWidth {
@@ -59,14 +60,22 @@ struct Legend {
             let mid = y + Self.rowHeight / 2
             switch item.swatch {
             case .box:
-                svg.element("rect", ["x": coord(x), "y": coord(mid - 6), "width": "12", "height": "12",
-                                     "fill": item.color])
+                svg.element(
+                    "rect",
+                    [
+                        "x": coord(x), "y": coord(mid - 6), "width": "12", "height": "12",
+                        "fill": item.color,
+                    ])
             case .dot:
                 svg.element("circle", ["cx": coord(x + 6), "cy": coord(mid), "r": "5", "fill": item.color])
             case .line, .dashedLine:
-                svg.element("line", ["x1": coord(x - 2), "y1": coord(mid), "x2": coord(x + 16), "y2": coord(mid),
-                                     "stroke": item.color, "stroke-width": "2.5",
-                                     "stroke-dasharray": item.swatch == .dashedLine ? "5 3" : "none"])
+                svg.element(
+                    "line",
+                    [
+                        "x1": coord(x - 2), "y1": coord(mid), "x2": coord(x + 16), "y2": coord(mid),
+                        "stroke": item.color, "stroke-width": "2.5",
+                        "stroke-dasharray": item.swatch == .dashedLine ? "5 3" : "none",
+                    ])
             }
             svg.text(shown(item), x: x + 22, y: mid + 4, size: Self.fontSize)
             svg.close("g")

@@ -26,8 +26,14 @@ struct NiceScale: Sendable, Equatable {
             low = min(low, v)
             high = max(high, v)
         }
-        if low > high { low = 0; high = 1 }
-        if includeZero { low = min(low, 0); high = max(high, 0) }
+        if low > high {
+            low = 0
+            high = 1
+        }
+        if includeZero {
+            low = min(low, 0)
+            high = max(high, 0)
+        }
         self.init(min: low, max: high, targetTicks: targetTicks)
         // Padding around a single value must not push counts or scores below zero.
         if low >= 0 && lower < 0 { lower = 0 }
@@ -35,8 +41,12 @@ struct NiceScale: Sendable, Equatable {
 
     /// A scale covering `min...max` (finite, min ≤ max) with about `targetTicks` ticks.
     init(min low: Double, max high: Double, targetTicks: Int = 6) {
-        var low = low, high = high
-        if !(low.isFinite && high.isFinite) { low = 0; high = 1 }
+        var low = low
+        var high = high
+        if !(low.isFinite && high.isFinite) {
+            low = 0
+            high = 1
+        }
         if low > high { swap(&low, &high) }
         if high - low <= abs(high) * 1e-12 {
             let pad = low == 0 ? 1 : abs(low) * 0.1

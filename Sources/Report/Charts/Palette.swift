@@ -7,21 +7,21 @@
 public enum Palette {
     /// Hex RGB colours, `#RRGGBB`.
     public static let categorical: [String] = [
-        "#0072B2", // blue
-        "#E69F00", // orange
-        "#009E73", // bluish green
-        "#D55E00", // vermillion
-        "#CC79A7", // reddish purple
-        "#56B4E9", // sky blue
-        "#F0E442", // yellow
-        "#4D4D4D", // dark grey (Okabe–Ito black, softened)
-        "#A2C8EC", // light blue (Tableau CB)
-        "#FFBC79", // light orange (Tableau CB)
-        "#5F9ED1", // mid blue (Tableau CB)
-        "#C85200", // dark orange (Tableau CB)
-        "#898989", // grey (Tableau CB)
-        "#006BA4", // deep blue (Tableau CB)
-        "#CFCFCF", // light grey (Tableau CB)
+        "#0072B2",  // blue
+        "#E69F00",  // orange
+        "#009E73",  // bluish green
+        "#D55E00",  // vermillion
+        "#CC79A7",  // reddish purple
+        "#56B4E9",  // sky blue
+        "#F0E442",  // yellow
+        "#4D4D4D",  // dark grey (Okabe–Ito black, softened)
+        "#A2C8EC",  // light blue (Tableau CB)
+        "#FFBC79",  // light orange (Tableau CB)
+        "#5F9ED1",  // mid blue (Tableau CB)
+        "#C85200",  // dark orange (Tableau CB)
+        "#898989",  // grey (Tableau CB)
+        "#006BA4",  // deep blue (Tableau CB)
+        "#CFCFCF",  // light grey (Tableau CB)
     ]
 
     /// Colour for group `index` (any integer; negative indices wrap too).

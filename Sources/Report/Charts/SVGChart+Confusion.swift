@@ -12,9 +12,11 @@ extension SVGChart {
     ///   - columnNames: Cluster names, e.g. "0 → NEUTROPHIL", one per column.
     ///   - rowAxisLabel: Title of the row axis.
     ///   - columnAxisLabel: Title of the column axis.
-    public static func confusion(title: String, counts: [[Int]], rowNames: [String], columnNames: [String],
-                                 rowAxisLabel: String = "True cell type",
-                                 columnAxisLabel: String = "Cluster (mapped type)") -> String {
+    public static func confusion(
+        title: String, counts: [[Int]], rowNames: [String], columnNames: [String],
+        rowAxisLabel: String = "True cell type",
+        columnAxisLabel: String = "Cluster (mapped type)"
+    ) -> String {
         let rows = max(counts.count, rowNames.count)
         let columns = max(counts.map(\.count).max() ?? 0, columnNames.count)
         func count(_ r: Int, _ c: Int) -> Int {
@@ -44,10 +46,12 @@ extension SVGChart {
             svg.emptyNote("No data", frame: PlotFrame(left: 20, top: 44, width: width - 40, height: height - 64))
             return svg.document(title: title, cssClass: "chart chart-confusion")
         }
-        svg.text(XMLText.truncate(columnAxisLabel, maxCharacters: 50), x: left + gridWidth / 2, y: 48,
-                 anchor: "middle", weight: "600", tooltip: columnAxisLabel)
-        svg.text(XMLText.truncate(rowAxisLabel, maxCharacters: 40), x: 18, y: top + gridHeight / 2, anchor: "middle",
-                 weight: "600", rotate: -90, tooltip: rowAxisLabel)
+        svg.text(
+            XMLText.truncate(columnAxisLabel, maxCharacters: 50), x: left + gridWidth / 2, y: 48,
+            anchor: "middle", weight: "600", tooltip: columnAxisLabel)
+        svg.text(
+            XMLText.truncate(rowAxisLabel, maxCharacters: 40), x: 18, y: top + gridHeight / 2, anchor: "middle",
+            weight: "600", rotate: -90, tooltip: rowAxisLabel)
         for c in 0..<columns {
             let x = left + (Double(c) + 0.5) * cell
             if slantColumns {
@@ -66,16 +70,22 @@ extension SVGChart {
                 let share = total > 0 ? Double(n) / Double(total) : 0
                 let shareText = total > 0 ? NumberText.percent(share, decimals: 1) : "–"
                 let x = left + Double(c) * cell
-                svg.element("rect", ["class": "cell", "x": coord(x), "y": coord(y), "width": coord(cell),
-                                     "height": coord(cell), "fill": Palette.sequential(share), "stroke": "#ffffff"],
-                            tooltip: "True \(rowName(r)), \(columnName(c)): \(n) (\(shareText) of row)")
+                svg.element(
+                    "rect",
+                    [
+                        "class": "cell", "x": coord(x), "y": coord(y), "width": coord(cell),
+                        "height": coord(cell), "fill": Palette.sequential(share), "stroke": "#ffffff",
+                    ],
+                    tooltip: "True \(rowName(r)), \(columnName(c)): \(n) (\(shareText) of row)")
                 let ink = Palette.needsLightText(onSequential: share) ? "#ffffff" : "#1a1a1a"
-                svg.text(NumberText.grouped(n), x: x + cell / 2, y: y + cell / 2 - 2, anchor: "middle", size: 13,
-                         weight: "600", fill: ink)
+                svg.text(
+                    NumberText.grouped(n), x: x + cell / 2, y: y + cell / 2 - 2, anchor: "middle", size: 13,
+                    weight: "600", fill: ink)
                 svg.text(shareText, x: x + cell / 2, y: y + cell / 2 + 14, anchor: "middle", size: 10, fill: ink)
             }
-            svg.text(NumberText.grouped(total), x: left + gridWidth + 10, y: y + cell / 2 + 4, size: 11,
-                     fill: SVGWriter.mutedText)
+            svg.text(
+                NumberText.grouped(total), x: left + gridWidth + 10, y: y + cell / 2 + 4, size: 11,
+                fill: SVGWriter.mutedText)
         }
         return svg.document(title: title, cssClass: "chart chart-confusion")
     }

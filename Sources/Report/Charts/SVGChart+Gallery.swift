@@ -32,15 +32,24 @@ extension SVGChart {
         }
         svg.text("Most confident", x: mostX, y: top - 10, weight: "600", fill: SVGWriter.mutedText)
         svg.text("Least confident", x: leastX, y: top - 10, weight: "600", fill: SVGWriter.mutedText)
-        svg.element("line", ["x1": coord(leastX - 15), "y1": coord(top - 24), "x2": coord(leastX - 15),
-                             "y2": coord(height - 8), "stroke": SVGWriter.gridColor, "stroke-width": "2"])
+        svg.element(
+            "line",
+            [
+                "x1": coord(leastX - 15), "y1": coord(top - 24), "x2": coord(leastX - 15),
+                "y2": coord(height - 8), "stroke": SVGWriter.gridColor, "stroke-width": "2",
+            ])
         for (row, cluster) in clusters.enumerated() {
             let y = top + Double(row) * rowHeight
             let color = Palette.color(row)
-            svg.element("rect", ["x": "16", "y": coord(y + size / 2 - 12), "width": "6", "height": "24",
-                                 "fill": color])
-            svg.text(XMLText.truncate(cluster.name, maxCharacters: 22), x: 28, y: y + size / 2 + 4, size: 12,
-                     weight: "600", tooltip: cluster.name)
+            svg.element(
+                "rect",
+                [
+                    "x": "16", "y": coord(y + size / 2 - 12), "width": "6", "height": "24",
+                    "fill": color,
+                ])
+            svg.text(
+                XMLText.truncate(cluster.name, maxCharacters: 22), x: 28, y: y + size / 2 + 4, size: 12,
+                weight: "600", tooltip: cluster.name)
             if cluster.mostConfident.isEmpty && cluster.leastConfident.isEmpty {
                 svg.text("No members", x: mostX, y: y + size / 2 + 4, fill: "#888888", cssClass: "empty-note")
                 continue
@@ -55,21 +64,35 @@ extension SVGChart {
         return svg.document(title: title, cssClass: "chart chart-gallery")
     }
 
-    private static func drawThumbnail(_ thumb: Thumbnail, into svg: inout SVGWriter, x: Double, y: Double,
-                                      size: Double) {
+    private static func drawThumbnail(
+        _ thumb: Thumbnail, into svg: inout SVGWriter, x: Double, y: Double,
+        size: Double
+    ) {
         svg.open("g")
         svg.raw("<title>" + XMLText.escape(thumb.caption) + "</title>")
         if thumb.jpeg.count > 3 && thumb.jpeg[0] == 0xFF && thumb.jpeg[1] == 0xD8 {
             let href = "data:image/jpeg;base64," + Data(thumb.jpeg).base64EncodedString()
-            svg.element("image", ["class": "thumb", "x": coord(x), "y": coord(y), "width": coord(size),
-                                  "height": coord(size), "preserveAspectRatio": "xMidYMid slice", "href": href])
+            svg.element(
+                "image",
+                [
+                    "class": "thumb", "x": coord(x), "y": coord(y), "width": coord(size),
+                    "height": coord(size), "preserveAspectRatio": "xMidYMid slice", "href": href,
+                ])
         } else {
-            svg.element("rect", ["class": "thumb-missing", "x": coord(x), "y": coord(y), "width": coord(size),
-                                 "height": coord(size), "fill": "#dddddd"])
+            svg.element(
+                "rect",
+                [
+                    "class": "thumb-missing", "x": coord(x), "y": coord(y), "width": coord(size),
+                    "height": coord(size), "fill": "#dddddd",
+                ])
             svg.text("?", x: x + size / 2, y: y + size / 2 + 5, anchor: "middle", size: 14, fill: "#888888")
         }
-        svg.element("rect", ["x": coord(x), "y": coord(y), "width": coord(size), "height": coord(size),
-                             "fill": "none", "stroke": "#cccccc"])
+        svg.element(
+            "rect",
+            [
+                "x": coord(x), "y": coord(y), "width": coord(size), "height": coord(size),
+                "fill": "none", "stroke": "#cccccc",
+            ])
         svg.close("g")
     }
 }

@@ -15,17 +15,22 @@ extension SVGChart {
     ///   - secondaryLabel: Title of the right axis (used only when a series is on it).
     ///   - width: Width in px.
     ///   - height: Height in px.
-    public static func lines(title: String, series: [LineSeries], xLabel: String = "Epoch", yLabel: String = "",
-                             secondaryLabel: String = "", width: Double = 720, height: Double = 400) -> String {
+    public static func lines(
+        title: String, series: [LineSeries], xLabel: String = "Epoch", yLabel: String = "",
+        secondaryLabel: String = "", width: Double = 720, height: Double = 400
+    ) -> String {
         let segmentsBySeries = series.map(\.segments)
         let hasSecondary = zip(series, segmentsBySeries).contains { $0.axis == .secondary && !$1.isEmpty }
-        let legend = Legend(items: series.enumerated().map { index, s in
-            let empty = segmentsBySeries[index].isEmpty
-            let suffix = (empty ? " (no data)" : "") + (s.axis == .secondary && hasSecondary ? " (right axis)" : "")
-            return Legend.Item(name: s.name, color: Palette.color(index),
-                               swatch: s.axis == .secondary ? .dashedLine : .line, suffix: suffix)
-        })
-        let left = 74.0, right = hasSecondary ? 74.0 : 24.0
+        let legend = Legend(
+            items: series.enumerated().map { index, s in
+                let empty = segmentsBySeries[index].isEmpty
+                let suffix = (empty ? " (no data)" : "") + (s.axis == .secondary && hasSecondary ? " (right axis)" : "")
+                return Legend.Item(
+                    name: s.name, color: Palette.color(index),
+                    swatch: s.axis == .secondary ? .dashedLine : .line, suffix: suffix)
+            })
+        let left = 74.0
+        let right = hasSecondary ? 74.0 : 24.0
         let plotWidth = max(80, width - left - right)
         let legendLayout = legend.flow(maxWidth: plotWidth)
         let top = 40 + legendLayout.height + 8
@@ -50,8 +55,9 @@ extension SVGChart {
         }
         let primaryValues = values(on: .primary)
         let yTicks = tickCount(forPixels: frame.height)
-        let primaryScale = NiceScale(covering: primaryValues.isEmpty ? values(on: .secondary) : primaryValues,
-                                     targetTicks: yTicks)
+        let primaryScale = NiceScale(
+            covering: primaryValues.isEmpty ? values(on: .secondary) : primaryValues,
+            targetTicks: yTicks)
         let secondaryScale = NiceScale(covering: values(on: .secondary), targetTicks: yTicks)
         svg.valueAxis(primaryScale, frame: frame, label: primaryValues.isEmpty ? secondaryLabel : yLabel)
         if hasSecondary && !primaryValues.isEmpty {
@@ -67,23 +73,32 @@ extension SVGChart {
             var d = ""
             for segment in segments where segment.count > 1 {
                 for (k, p) in segment.enumerated() {
-                    d += (k == 0 ? "M" : "L") + coord(xScale.map(p.x, from: frame.left, to: frame.right)) + " "
+                    d +=
+                        (k == 0 ? "M" : "L") + coord(xScale.map(p.x, from: frame.left, to: frame.right)) + " "
                         + coord(scale.map(p.y, from: frame.bottom, to: frame.top))
                 }
             }
             svg.open("g", ["class": "series-group"])
             if !d.isEmpty {
-                svg.element("path", ["class": "series", "d": d, "fill": "none", "stroke": color, "stroke-width": "2",
-                                     "stroke-linejoin": "round",
-                                     "stroke-dasharray": s.axis == .secondary ? "6 3" : "none"], tooltip: s.name)
+                svg.element(
+                    "path",
+                    [
+                        "class": "series", "d": d, "fill": "none", "stroke": color, "stroke-width": "2",
+                        "stroke-linejoin": "round",
+                        "stroke-dasharray": s.axis == .secondary ? "6 3" : "none",
+                    ], tooltip: s.name)
             }
             for segment in segments where segment.count == 1 || pointCount <= 60 {
                 for p in segment {
-                    svg.element("circle", ["class": "point", "cx": coord(xScale.map(p.x, from: frame.left, to: frame.right)),
-                                           "cy": coord(scale.map(p.y, from: frame.bottom, to: frame.top)),
-                                           "r": "3", "fill": color],
-                                tooltip: "\(s.name) — \(xLabel.isEmpty ? "x" : xLabel) \(NumberText.compact(p.x)): "
-                                    + NumberText.compact(p.y))
+                    svg.element(
+                        "circle",
+                        [
+                            "class": "point", "cx": coord(xScale.map(p.x, from: frame.left, to: frame.right)),
+                            "cy": coord(scale.map(p.y, from: frame.bottom, to: frame.top)),
+                            "r": "3", "fill": color,
+                        ],
+                        tooltip: "\(s.name) — \(xLabel.isEmpty ? "x" : xLabel) \(NumberText.compact(p.x)): "
+                            + NumberText.compact(p.y))
                 }
             }
             svg.close("g")

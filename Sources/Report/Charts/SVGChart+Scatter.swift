@@ -19,8 +19,10 @@ extension SVGChart {
     ///   - yLabel: Title of the y axis.
     ///   - width: Width in px, legend included.
     ///   - height: Height in px.
-    public static func scatter(title: String, points: [ScatterPoint], groupNames: [String], xLabel: String = "",
-                               yLabel: String = "", width: Double = 560, height: Double = 460) -> String {
+    public static func scatter(
+        title: String, points: [ScatterPoint], groupNames: [String], xLabel: String = "",
+        yLabel: String = "", width: Double = 560, height: Double = 460
+    ) -> String {
         let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
         var counts: [Int: Int] = [:]
         for p in finite { counts[p.group, default: 0] += 1 }
@@ -28,14 +30,17 @@ extension SVGChart {
         func name(_ group: Int) -> String {
             groupNames.indices.contains(group) ? groupNames[group] : "Group \(group)"
         }
-        let legend = Legend(items: groups.map {
-            Legend.Item(name: name($0), color: Palette.color($0), swatch: .dot,
-                        suffix: " (\(NumberText.grouped(counts[$0] ?? 0)))")
-        }, maxCharacters: 22)
+        let legend = Legend(
+            items: groups.map {
+                Legend.Item(
+                    name: name($0), color: Palette.color($0), swatch: .dot,
+                    suffix: " (\(NumberText.grouped(counts[$0] ?? 0)))")
+            }, maxCharacters: 22)
         // Narrow charts (e.g. per-epoch snapshots) put the legend under the plot, wide ones beside it.
         let legendBelow = width < 480
         let legendWidth = legendBelow ? 0 : min(legend.columnWidth, width * 0.4)
-        let left = 58.0, top = 40.0
+        let left = 58.0
+        let top = 40.0
         let axisBottom = xLabel.isEmpty ? 34.0 : 50.0
         let right = legendBelow ? 16.0 : legendWidth + 20
         let flowed = legend.flow(maxWidth: width - left - right)
@@ -44,11 +49,13 @@ extension SVGChart {
         let totalHeight = legendBelow ? height : max(height, top + legendLayout.height + 10)
         var svg = SVGWriter(width: width, height: totalHeight)
         svg.chartTitle(title)
-        let frame = PlotFrame(left: left, top: top, width: max(60, width - left - right),
-                              height: max(60, totalHeight - top - bottom))
+        let frame = PlotFrame(
+            left: left, top: top, width: max(60, width - left - right),
+            height: max(60, totalHeight - top - bottom))
         if legendBelow {
-            legend.draw(into: &svg, positions: legendLayout.positions, originX: left,
-                        originY: frame.bottom + axisBottom - 8)
+            legend.draw(
+                into: &svg, positions: legendLayout.positions, originX: left,
+                originY: frame.bottom + axisBottom - 8)
         } else {
             legend.draw(into: &svg, positions: legendLayout.positions, originX: frame.right + 14, originY: top)
         }
@@ -70,8 +77,12 @@ extension SVGChart {
             let radius = finite.count > 500 ? "2.5" : "3.5"
             svg.open("g", ["class": "points-layer", "fill-opacity": "0.8"])
             for p in finite {
-                svg.element("circle", ["class": "point", "cx": px(p), "cy": py(p), "r": radius,
-                                       "fill": Palette.color(p.group)], tooltip: tooltip(p))
+                svg.element(
+                    "circle",
+                    [
+                        "class": "point", "cx": px(p), "cy": py(p), "r": radius,
+                        "fill": Palette.color(p.group),
+                    ], tooltip: tooltip(p))
             }
             svg.close("g")
         } else {
@@ -80,9 +91,13 @@ extension SVGChart {
             svg.open("g", ["class": "points-layer", "stroke-opacity": "0.75", "stroke-linecap": "round"])
             for group in groups {
                 guard let d = paths[group] else { continue }
-                svg.element("path", ["class": "points", "d": d, "fill": "none", "stroke": Palette.color(group),
-                                     "stroke-width": "4"],
-                            tooltip: "\(name(group)): \(NumberText.grouped(counts[group] ?? 0)) points")
+                svg.element(
+                    "path",
+                    [
+                        "class": "points", "d": d, "fill": "none", "stroke": Palette.color(group),
+                        "stroke-width": "4",
+                    ],
+                    tooltip: "\(name(group)): \(NumberText.grouped(counts[group] ?? 0)) points")
             }
             let stride = max(1, (finite.count + sampledTooltipLimit - 1) / sampledTooltipLimit)
             svg.open("g", ["class": "point-tips", "fill": "#000000", "fill-opacity": "0"])

@@ -47,9 +47,11 @@ public struct ReportContent: Sendable, Equatable {
         /// The same on polymorphonuclear cells (neutrophil, eosinophil, basophil).
         public var polymorphonuclearAccuracy: Double?
 
-        public init(split: String, images: Int? = nil, accuracy: Double? = nil, nmi: Double? = nil,
-                    ari: Double? = nil, mononuclearAccuracy: Double? = nil, polymorphonuclearAccuracy: Double? = nil,
-                    scored: Int? = nil) {
+        public init(
+            split: String, images: Int? = nil, accuracy: Double? = nil, nmi: Double? = nil,
+            ari: Double? = nil, mononuclearAccuracy: Double? = nil, polymorphonuclearAccuracy: Double? = nil,
+            scored: Int? = nil
+        ) {
             self.split = split
             self.images = images
             self.scored = scored
@@ -73,8 +75,10 @@ public struct ReportContent: Sendable, Equatable {
         /// Name of true type i at index i.
         public var labelNames: [String]
 
-        public init(points: [ScatterPoint], clusterNames: [String], trueLabels: [Int]? = nil,
-                    labelNames: [String] = []) {
+        public init(
+            points: [ScatterPoint], clusterNames: [String], trueLabels: [Int]? = nil,
+            labelNames: [String] = []
+        ) {
             self.points = points
             self.clusterNames = clusterNames
             self.trueLabels = trueLabels

@@ -37,10 +37,14 @@ public struct BenchmarkResult: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case configuration, threads
-        case convolutionAlgorithm = "convolution_algorithm", convolutionImplementation = "convolution_implementation"
+        case convolutionAlgorithm = "convolution_algorithm"
+        case convolutionImplementation = "convolution_implementation"
         case phaseSeconds = "phase_seconds"
         case gflopsPerSecond = "gflops_per_second"
-        case imagesPerSecond = "images_per_second", medianSeconds = "median_seconds"
-        case minSeconds = "min_seconds", maxSeconds = "max_seconds", peakRSSBytes = "peak_rss_bytes"
+        case imagesPerSecond = "images_per_second"
+        case medianSeconds = "median_seconds"
+        case minSeconds = "min_seconds"
+        case maxSeconds = "max_seconds"
+        case peakRSSBytes = "peak_rss_bytes"
     }
 }

@@ -1,11 +1,12 @@
-import Determinism
 import CPeak
 import Compute
+import Determinism
 import Foundation
 import Imaging
 import Models
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public enum ModelBenchmark {
@@ -19,7 +20,9 @@ public enum ModelBenchmark {
         let needed = input + stemOutput
         guard needed < Double(physicalMemory) else {
             func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
-            throw WorkflowError("bench: batch \(c.batch) at \(c.size)² needs at least \(gb(needed)) for the input and the first layer's output alone, more than the \(gb(Double(physicalMemory))) of memory available; use a smaller \(setting: .batch) or \(setting: .size)")
+            throw WorkflowError(
+                "bench: batch \(c.batch) at \(c.size)² needs at least \(gb(needed)) for the input and the first layer's output alone, more than the \(gb(Double(physicalMemory))) of memory available; use a smaller \(setting: .batch) or \(setting: .size)"
+            )
         }
     }
 
@@ -27,7 +30,8 @@ public enum ModelBenchmark {
     static func availableMemory() -> UInt64 {
         let physical = ProcessInfo.processInfo.physicalMemory
         guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-              let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return physical }
+            let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return physical }
         return min(physical, limit)
     }
 
@@ -109,8 +113,9 @@ public enum ModelBenchmark {
         let threads = min(c.threads > 0 ? c.threads : Engine.threads, 256)
         var best = 0.0
         for _ in 0..<c.repeats { best = max(best, wbc_fma_peak_gflops(Int32(threads), 0.5)) }
-        return BenchmarkResult(configuration: c, imagesPerSecond: 0, medianSeconds: 0, minSeconds: 0, maxSeconds: 0,
-                               peakRSSBytes: peakResidentBytes(), threads: threads, gflopsPerSecond: best)
+        return BenchmarkResult(
+            configuration: c, imagesPerSecond: 0, medianSeconds: 0, minSeconds: 0, maxSeconds: 0,
+            peakRSSBytes: peakResidentBytes(), threads: threads, gflopsPerSecond: best)
     }
 
     /// The FMA vector width `peak` uses (512, 256, or 0 when the CPU has no FMA).
@@ -128,8 +133,9 @@ public enum ModelBenchmark {
 
     static func summarize(_ c: BenchmarkConfiguration, _ times: [Double]) -> BenchmarkResult {
         let m = DecodeBenchmark.median(times)
-        return BenchmarkResult(configuration: c, imagesPerSecond: Double(c.batch) / m, medianSeconds: m,
-                               minSeconds: times.min()!, maxSeconds: times.max()!, peakRSSBytes: peakResidentBytes(),
-                               threads: Engine.threads, gflopsPerSecond: Double(c.batch) / m * flopsPerImage(c) / 1e9)
+        return BenchmarkResult(
+            configuration: c, imagesPerSecond: Double(c.batch) / m, medianSeconds: m,
+            minSeconds: times.min()!, maxSeconds: times.max()!, peakRSSBytes: peakResidentBytes(),
+            threads: Engine.threads, gflopsPerSecond: Double(c.batch) / m * flopsPerImage(c) / 1e9)
     }
 }

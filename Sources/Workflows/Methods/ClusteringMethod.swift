@@ -43,8 +43,9 @@ public struct ClusteringContext: Sendable {
 
     /// A model around `head` with this context's encoder and normalisation.
     public func model(head: any ClusterHead) -> ClusterModel {
-        ClusterModel(spec: spec, extractor: extractor, head: head, normalization: normalization,
-                     normalizationChoice: normalizationChoice, classNames: train.dataset.classNames)
+        ClusterModel(
+            spec: spec, extractor: extractor, head: head, normalization: normalization,
+            normalizationChoice: normalizationChoice, classNames: train.dataset.classNames)
     }
 }
 

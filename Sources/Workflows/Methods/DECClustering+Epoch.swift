@@ -14,7 +14,8 @@ extension DECState {
         setEncoderTraining()
         var batches = train.loader(normalization: context.normalization, batch: settings.clusterBatch)
             .batches(epoch: epoch, shuffle: true, seed: settings.seed &+ 1)
-        var seen = 0, step = 0
+        var seen = 0
+        var step = 0
         var lossSum = 0.0
         var fullTarget: [Int: [Float]] = [:]
         var epochLabels: [(index: Int, cluster: Int, label: Int?)] = []
@@ -23,7 +24,8 @@ extension DECState {
         while seen < perEpoch, let b = try train.next(&batches) {
             guard b.count >= 2 else { continue }  // failed decodes can shrink a batch below what BN needs
             // NaN/Inf in the features or centres (DECObjective refuses them) after a step means training diverged.
-            let z: [Float], zt: Tensor
+            let z: [Float]
+            let zt: Tensor
             let r: DECObjective.Evaluation
             do {
                 if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
@@ -59,39 +61,52 @@ extension DECState {
             lossSum += Double(r.loss) * Double(b.count)
             seen += b.count
             step += 1
-            context.progress.progress("cluster \(epoch + 1)/\(settings.clusterEpochs)", done: min(seen, perEpoch), total: perEpoch,
-                                      detail: String(format: "KL %.5f", lossSum / Double(seen)))
+            context.progress.progress(
+                "cluster \(epoch + 1)/\(settings.clusterEpochs)", done: min(seen, perEpoch), total: perEpoch,
+                detail: String(format: "KL %.5f", lossSum / Double(seen)))
         }
         guard seen > 0 else { throw WorkflowError("cluster: no usable batch in epoch \(epoch + 1)") }
         lastLoss = lossSum / Double(seen)
         let changeFraction = recordLabels(epochLabels)
-        let ev = try? ClusteringScore.evaluate(labels: epochLabels.map(\.label), clusters: epochLabels.map(\.cluster),
-                                               classNames: train.dataset.classNames, k: k)
+        let ev = try? ClusteringScore.evaluate(
+            labels: epochLabels.map(\.label), clusters: epochLabels.map(\.cluster),
+            classNames: train.dataset.classNames, k: k)
         epochsRun += 1
         let stop = epoch > 0 && changeFraction < settings.tol
         if stop {
-            stopReason = String(format: "converged: %.3f%% of labels changed since the previous epoch (< tol %.3f%%)",
-                                changeFraction * 100, settings.tol * 100)
+            stopReason = String(
+                format: "converged: %.3f%% of labels changed since the previous epoch (< tol %.3f%%)",
+                changeFraction * 100, settings.tol * 100)
         }
         try writeCheckpoint(epoch: epoch + 1, stopped: stop)
         if snapshot {
             let n = snapshotFeatures.count / d
-            try context.events.emit(.clusterSnapshot(ClusterSnapshot(epoch: epoch + 1, features: snapshotFeatures, n: n, d: d,
-                                                                     clusters: epochLabels.prefix(n).map(\.cluster), k: k, seed: settings.seed)))
+            try context.events.emit(
+                .clusterSnapshot(
+                    ClusterSnapshot(
+                        epoch: epoch + 1, features: snapshotFeatures, n: n, d: d,
+                        clusters: epochLabels.prefix(n).map(\.cluster), k: k, seed: settings.seed)))
         }
-        try context.events.emit(.epoch(EpochRecord(stage: "cluster", epoch: epoch + 1, epochs: settings.clusterEpochs, step: step,
-                                                   loss: lastLoss, lossName: "KL", accuracy: ev?.accuracy, nmi: ev?.nmi,
-                                                   seconds: monotonicSeconds() - e0, images: seen,
-                                                   notes: [String(format: "changed %.2f%%", changeFraction * 100)])))
+        try context.events.emit(
+            .epoch(
+                EpochRecord(
+                    stage: "cluster", epoch: epoch + 1, epochs: settings.clusterEpochs, step: step,
+                    loss: lastLoss, lossName: "KL", accuracy: ev?.accuracy, nmi: ev?.nmi,
+                    seconds: monotonicSeconds() - e0, images: seen,
+                    notes: [String(format: "changed %.2f%%", changeFraction * 100)])))
         return stop
     }
 
     /// Stores each image's new cluster; returns the share of images seen before whose cluster changed (the
     /// `tol` stopping rule).
     private mutating func recordLabels(_ labels: [(index: Int, cluster: Int, label: Int?)]) -> Double {
-        var compared = 0, changed = 0
+        var compared = 0
+        var changed = 0
         for e in labels {
-            if previousLabels[e.index] >= 0 { compared += 1; if previousLabels[e.index] != e.cluster { changed += 1 } }
+            if previousLabels[e.index] >= 0 {
+                compared += 1
+                if previousLabels[e.index] != e.cluster { changed += 1 }
+            }
             previousLabels[e.index] = e.cluster
         }
         return compared > 0 ? Double(changed) / Double(compared) : 1

@@ -21,8 +21,9 @@ public struct DECClustering: ClusteringMethod {
         for epoch in state.start..<max(state.start, state.converged ? state.start : context.settings.clusterEpochs) {
             if try state.runEpoch(epoch) { break }
         }
-        return ClusteringOutcome(model: state.model, epoch: state.start + state.epochsRun, epochsRun: state.epochsRun, stopReason: state.stopReason,
-                                 lastLoss: state.lastLoss, kmeansInertia: state.inertia)
+        return ClusteringOutcome(
+            model: state.model, epoch: state.start + state.epochsRun, epochsRun: state.epochsRun, stopReason: state.stopReason,
+            lastLoss: state.lastLoss, kmeansInertia: state.inertia)
     }
 }
 
@@ -51,7 +52,8 @@ struct DECState {
         head = StudentTHead(centres: Tensor.zeros([settings.k, d]), alpha: settings.alpha)
         model = context.model(head: head)
         parameters = (settings.trainEncoder ? context.encoder.parameters : []) + [head.centres]
-        optimizer = settings.optimizer == .adadelta
+        optimizer =
+            settings.optimizer == .adadelta
             ? Adadelta(parameters, lr: settings.effectiveClusterLearningRate)
             : SGD(parameters, lr: settings.effectiveClusterLearningRate, momentum: 0.9)
         stopReason = "epoch limit (\(settings.clusterEpochs))"
@@ -69,9 +71,12 @@ struct DECState {
             return
         }
         guard c.spec == context.spec, c.metadata["wbc.features"] == settings.features.rawValue,
-              c.state.floats["dec.centres"]?.shape == [settings.k, context.dimension],
-              try c.settings(file: url.path).clusteringFingerprint == settings.clusteringFingerprint else {
-            throw WorkflowError("\(url.path) was made with other clustering settings (\(setting: .k), \(setting: .features), \(setting: .optimizer), \(setting: .clusterLearningRate), \(setting: .clusterBatch), \(setting: .clusterSamples), \(setting: .updateInterval), …); use the same settings (only \(setting: .clusterEpochs) may change), delete it, or use another \(setting: .run) directory")
+            c.state.floats["dec.centres"]?.shape == [settings.k, context.dimension],
+            try c.settings(file: url.path).clusteringFingerprint == settings.clusteringFingerprint
+        else {
+            throw WorkflowError(
+                "\(url.path) was made with other clustering settings (\(setting: .k), \(setting: .features), \(setting: .optimizer), \(setting: .clusterLearningRate), \(setting: .clusterBatch), \(setting: .clusterSamples), \(setting: .updateInterval), …); use the same settings (only \(setting: .clusterEpochs) may change), delete it, or use another \(setting: .run) directory"
+            )
         }
         try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: url.path)
         try head.centres.assign(Tensor(c.state.floats["dec.centres"]!))
@@ -104,7 +109,9 @@ struct DECState {
     }
 
     func diverged(_ epoch: Int, _ step: Int, _ what: String) -> WorkflowError {
-        WorkflowError("cluster epoch \(epoch + 1), step \(step): \(what). Lower \(setting: .clusterLearningRate) (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(context.run.decLast.lastPathComponent)) is kept.")
+        WorkflowError(
+            "cluster epoch \(epoch + 1), step \(step): \(what). Lower \(setting: .clusterLearningRate) (now \(settings.effectiveClusterLearningRate)); the last good checkpoint (\(context.run.decLast.lastPathComponent)) is kept."
+        )
     }
 
     /// The paper's target refresh: Q over the whole training set (evaluation mode), P from it, by image index.

@@ -12,8 +12,9 @@ public struct KMeansClustering: ClusteringMethod {
     public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
         try context.accept()
         let start = try Self.initialCentres(context)
-        return ClusteringOutcome(model: context.model(head: start.head), epoch: 0, epochsRun: 0, stopReason: "k-means only",
-                                 lastLoss: start.inertia, kmeansInertia: start.inertia)
+        return ClusteringOutcome(
+            model: context.model(head: start.head), epoch: 0, epochsRun: 0, stopReason: "k-means only",
+            lastLoss: start.inertia, kmeansInertia: start.inertia)
     }
 
     /// k-means on every usable training image's features (evaluation mode): the head, each image's cluster by
@@ -21,18 +22,25 @@ public struct KMeansClustering: ClusteringMethod {
     static func initialCentres(_ context: ClusteringContext) throws -> (head: StudentTHead, labels: [Int: Int], inertia: Double) {
         let s = context.settings
         let d = context.dimension
-        var features: [Float] = [], labels: [Int?] = [], indices: [Int] = []
+        var features: [Float] = []
+        var labels: [Int?] = []
+        var indices: [Int] = []
         var epoch = context.train.loader(normalization: context.normalization, batch: 64).batches()
         try context.extractor.forEachBatch(&epoch, name: context.train.name, total: context.train.usableCount, progress: context.progress) { b, z in
-            features += z; labels += b.labels; indices += b.indices
+            features += z
+            labels += b.labels
+            indices += b.indices
         }
         let t0 = monotonicSeconds()
         let km = try KMeans(k: s.k, restarts: s.kmeansRestarts, seed: s.seed).fit(features, n: indices.count, d: d)
         let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: km.centres), alpha: s.alpha)
         let ev = try ClusteringScore.evaluate(labels: labels, clusters: km.labels, classNames: context.train.dataset.classNames, k: s.k)
-        try context.events.emit(.epoch(EpochRecord(stage: "kmeans", epoch: 0, epochs: 0, step: 0, loss: km.inertia, lossName: "inertia",
-                                                   accuracy: ev?.accuracy, nmi: ev?.nmi, seconds: monotonicSeconds() - t0, images: 0,
-                                                   notes: ["\(s.kmeansRestarts) restarts"])))
+        try context.events.emit(
+            .epoch(
+                EpochRecord(
+                    stage: "kmeans", epoch: 0, epochs: 0, step: 0, loss: km.inertia, lossName: "inertia",
+                    accuracy: ev?.accuracy, nmi: ev?.nmi, seconds: monotonicSeconds() - t0, images: 0,
+                    notes: ["\(s.kmeansRestarts) restarts"])))
         var byIndex: [Int: Int] = [:]
         for (i, idx) in indices.enumerated() { byIndex[idx] = km.labels[i] }
         return (head, byIndex, km.inertia)

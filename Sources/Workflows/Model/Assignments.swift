@@ -15,7 +15,10 @@ public struct Assignments: Sendable {
     /// Each image's index in its dataset.
     public var indices: [Int] = []
 
-    init(k: Int, dimension: Int) { self.k = k; self.dimension = dimension }
+    init(k: Int, dimension: Int) {
+        self.k = k
+        self.dimension = dimension
+    }
 
     public var count: Int { clusters.count }
 

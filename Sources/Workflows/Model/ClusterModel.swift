@@ -17,11 +17,17 @@ public final class ClusterModel: @unchecked Sendable {
     /// Cluster → index into `classNames`, found on the labelled training data.
     public var mapping: [Int?]
 
-    init(spec: AutoencoderSpec, extractor: FeatureExtractor, head: any ClusterHead, normalization: Normalization,
-         normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?] = []) {
-        self.spec = spec; self.extractor = extractor; self.head = head
-        self.normalization = normalization; self.normalizationChoice = normalizationChoice
-        self.classNames = classNames; self.mapping = mapping
+    init(
+        spec: AutoencoderSpec, extractor: FeatureExtractor, head: any ClusterHead, normalization: Normalization,
+        normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?] = []
+    ) {
+        self.spec = spec
+        self.extractor = extractor
+        self.head = head
+        self.normalization = normalization
+        self.normalizationChoice = normalizationChoice
+        self.classNames = classNames
+        self.mapping = mapping
     }
 
     public var encoder: any Backbone { extractor.backbone }
@@ -71,10 +77,11 @@ public final class ClusterModel: @unchecked Sendable {
         guard let views = Int(c.metadata["wbc.views"] ?? "1"), DihedralViews.allowed.contains(views) else {
             throw WorkflowError("\(url.path): wbc.views is '\(c.metadata["wbc.views"] ?? "")', not one of \(DihedralViews.allowed)")
         }
-        let model = ClusterModel(spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views), head: head,
-                                 normalization: norm, normalizationChoice: choice,
-                                 classNames: c.decode([String].self, "wbc.class_names") ?? [],
-                                 mapping: c.decode([Int?].self, "wbc.mapping") ?? [])
+        let model = ClusterModel(
+            spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views), head: head,
+            normalization: norm, normalizationChoice: choice,
+            classNames: c.decode([String].self, "wbc.class_names") ?? [],
+            mapping: c.decode([Int?].self, "wbc.mapping") ?? [])
         return (model, c)
     }
 

@@ -1,6 +1,6 @@
-import Determinism
 import Clustering
 import Compute
+import Determinism
 import Foundation
 import Imaging
 import Models
@@ -40,13 +40,16 @@ public enum ReportWriter {
         for split in metrics.keys.sorted(by: >) {
             let m = metrics[split]!
             let (mono, poly) = groupAccuracies(m)
-            c.metrics.append(.init(split: split, images: m.images, accuracy: m.accuracy, nmi: m.nmi, ari: m.ari,
-                                   mononuclearAccuracy: mono, polymorphonuclearAccuracy: poly, scored: m.labelled))
+            c.metrics.append(
+                .init(
+                    split: split, images: m.images, accuracy: m.accuracy, nmi: m.nmi, ari: m.ari,
+                    mononuclearAccuracy: mono, polymorphonuclearAccuracy: poly, scored: m.labelled))
         }
         if let train = metrics["train"], let confusion = train.confusion, let names = train.classNames {
             c.cellTypeCounts = zip(names, confusion).map { BarDatum(label: $0.0, value: Double($0.1.reduce(0, +))) }
-            c.confusion = .init(counts: confusion, trueNames: names,
-                                clusterNames: train.mapping.enumerated().map { "\($0.offset): \($0.element)" })
+            c.confusion = .init(
+                counts: confusion, trueNames: names,
+                clusterNames: train.mapping.enumerated().map { "\($0.offset): \($0.element)" })
         }
         let log = run.trainingLog.read()
         let pre = log.filter { $0.stage == "pretrain" }
@@ -82,7 +85,8 @@ public enum ReportWriter {
     static func groupAccuracies(_ m: SplitMetrics) -> (Double?, Double?) {
         guard let confusion = m.confusion, let names = m.classNames else { return (nil, nil) }
         func share(_ group: Set<String>) -> Double? {
-            var total = 0, hit = 0
+            var total = 0
+            var hit = 0
             for (r, name) in names.enumerated() where group.contains(name.uppercased()) {
                 for (c, n) in confusion[r].enumerated() {
                     total += n
@@ -101,18 +105,24 @@ public enum ReportWriter {
             guard let img = try? ImageDecoding.decode(contentsOf: URL(fileURLWithPath: r.path)) else { return nil }
             let small = Resize.rgb8(img, to: ImageSize(width: 72, height: 72 * img.height / max(img.width, 1)))
             guard let jpeg = try? ImageEncoding.jpeg(small, quality: 80) else { return nil }
-            return Thumbnail(jpeg: jpeg, caption: String(format: "%@ · %.2f%@", URL(fileURLWithPath: r.path).lastPathComponent, r.confidence,
-                                                        r.label.isEmpty ? "" : " · " + r.label))
+            return Thumbnail(
+                jpeg: jpeg,
+                caption: String(
+                    format: "%@ · %.2f%@", URL(fileURLWithPath: r.path).lastPathComponent, r.confidence,
+                    r.label.isEmpty ? "" : " · " + r.label))
         }
         return (0..<k).map { j in
             let members = rows.filter { $0.cluster == j }.sorted { $0.confidence > $1.confidence }
-            return ClusterGallery(name: names[j], mostConfident: members.prefix(perSide).compactMap(thumb),
-                                  leastConfident: members.suffix(perSide).reversed().compactMap(thumb))
+            return ClusterGallery(
+                name: names[j], mostConfident: members.prefix(perSide).compactMap(thumb),
+                leastConfident: members.suffix(perSide).reversed().compactMap(thumb))
         }
     }
 
-    static func embedding(run: RunDirectory, rows: [Row], k: Int, clusterNames: [String], seed: UInt64,
-                          progress: any ProgressSink) throws -> ReportContent.Embedding? {
+    static func embedding(
+        run: RunDirectory, rows: [Row], k: Int, clusterNames: [String], seed: UInt64,
+        progress: any ProgressSink
+    ) throws -> ReportContent.Embedding? {
         guard let (features, shape) = run.featuresFile("train").read(), shape.count == 2, shape[0] == rows.count, rows.count >= 5 else { return nil }
         let (n, d) = (shape[0], shape[1])
         var pick = Array(0..<n)
@@ -121,7 +131,8 @@ public enum ReportWriter {
             rng.shuffle(&pick)
             pick = Array(pick.prefix(tsneLimit)).sorted()
         }
-        var x = [Float](); x.reserveCapacity(pick.count * d)
+        var x = [Float]()
+        x.reserveCapacity(pick.count * d)
         for i in pick { x += features[(i * d)..<((i + 1) * d)] }
         let t0 = monotonicSeconds()
         let result = try TSNE(perplexity: min(30, Double(pick.count - 1) / 3), iterations: 750, seed: seed).embed(x, n: pick.count, d: d)
@@ -132,8 +143,9 @@ public enum ReportWriter {
         let labels = pick.map { rows[$0].label }
         let labelNames = Array(Set(labels.filter { !$0.isEmpty })).sorted()
         let labelled = !labelNames.isEmpty
-        return .init(points: points, clusterNames: clusterNames,
-                     trueLabels: labelled ? labels.map { labelNames.firstIndex(of: $0) ?? -1 } : nil, labelNames: labelNames)
+        return .init(
+            points: points, clusterNames: clusterNames,
+            trueLabels: labelled ? labels.map { labelNames.firstIndex(of: $0) ?? -1 } : nil, labelNames: labelNames)
     }
 
     /// Block, output shape and parameter count of the pretrained model's main parts (shapes for one image).
@@ -146,8 +158,9 @@ public enum ReportWriter {
         }
         let stages = architecture.stages(imageSize: s.size)
         var rows = stages.map { stage in
-            ReportContent.Layer(name: "encoder.\(stage.name)", outputShape: [stage.channels, stage.side, stage.side],
-                                parameters: params("encoder.\(stage.name).") + (stage.name == "conv1" ? params("encoder.bn1.") : 0))
+            ReportContent.Layer(
+                name: "encoder.\(stage.name)", outputShape: [stage.channels, stage.side, stage.side],
+                parameters: params("encoder.\(stage.name).") + (stage.name == "conv1" ? params("encoder.bn1.") : 0))
         }
         if !rows.isEmpty { rows[0].name += " + bn1 + relu" }
         var side = stages.last?.side ?? 1
@@ -156,7 +169,8 @@ public enum ReportWriter {
             rows.append(.init(name: "vae heads (μ, log σ², expand)", outputShape: [s.latent], parameters: params("vae_")))
         }
         for b in 1...5 {
-            side *= 2; channels /= 2
+            side *= 2
+            channels /= 2
             rows.append(.init(name: "decoder.block\(b)", outputShape: [channels, side, side], parameters: params("decoder.block\(b).")))
         }
         rows.append(.init(name: "decoder.head + tanh", outputShape: [3, side * 2, side * 2], parameters: params("decoder.head.")))

@@ -9,15 +9,32 @@ enum CSV {
 
     /// The fields of one line written by `row`.
     static func parse(_ line: String) -> [String] {
-        var fields: [String] = [], cur = "", quoted = false
+        var fields: [String] = []
+        var cur = ""
+        var quoted = false
         let chars = Array(line)
         var i = 0
         while i < chars.count {
             let ch = chars[i]
             if quoted {
-                if ch == "\"" { if i + 1 < chars.count && chars[i + 1] == "\"" { cur.append("\""); i += 1 } else { quoted = false } }
-                else { cur.append(ch) }
-            } else if ch == "\"" { quoted = true } else if ch == "," { fields.append(cur); cur = "" } else { cur.append(ch) }
+                if ch == "\"" {
+                    if i + 1 < chars.count && chars[i + 1] == "\"" {
+                        cur.append("\"")
+                        i += 1
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    cur.append(ch)
+                }
+            } else if ch == "\"" {
+                quoted = true
+            } else if ch == "," {
+                fields.append(cur)
+                cur = ""
+            } else {
+                cur.append(ch)
+            }
             i += 1
         }
         fields.append(cur)

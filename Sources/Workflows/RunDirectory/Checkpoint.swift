@@ -1,5 +1,5 @@
-import Determinism
 import Compute
+import Determinism
 import Foundation
 import Imaging
 import Models
@@ -41,7 +41,8 @@ public struct Checkpoint: Sendable {
     public func spec(file: String) throws -> AutoencoderSpec {
         guard let spec else { throw WorkflowError("\(file) does not record its architecture") }
         guard spec.backbone.architecture != nil else {
-            throw WorkflowError("\(file) was made with backbone '\(spec.backbone)', which this wbc does not know (it knows \(Backbones.names.joined(separator: ", ")))")
+            throw WorkflowError(
+                "\(file) was made with backbone '\(spec.backbone)', which this wbc does not know (it knows \(Backbones.names.joined(separator: ", ")))")
         }
         return spec
     }
@@ -73,7 +74,7 @@ public struct Checkpoint: Sendable {
 
     public mutating func storeNormalization(_ n: Normalization, choice: NormalizationChoice) {
         metadata["wbc.normalization"] = choice.rawValue
-        if case let .dataset(mean, std) = n {
+        if case .dataset(let mean, let std) = n {
             let side = Int((Double(mean.count) / 3).squareRoot())
             state.floats["normalization.mean"] = try? HostTensor(shape: [3, side, side], values: mean)
             state.floats["normalization.std"] = try? HostTensor(shape: [3, side, side], values: std)
@@ -124,17 +125,23 @@ public struct Checkpoint: Sendable {
             throw WorkflowError("\(url.path) is a \(k) checkpoint, expected \(kind.rawValue)")
         }
         guard file.metadata["wbc.format"] == WBCVersion.checkpointFormat else {
-            throw WorkflowError("\(url.path) has checkpoint format \(file.metadata["wbc.format"] ?? "?"), this wbc reads format \(WBCVersion.checkpointFormat); rerun the stage with this version")
+            throw WorkflowError(
+                "\(url.path) has checkpoint format \(file.metadata["wbc.format"] ?? "?"), this wbc reads format \(WBCVersion.checkpointFormat); rerun the stage with this version"
+            )
         }
         var c = Checkpoint(kind: kind)
         c.metadata = file.metadata
         for e in file.entries {
-            if e.dtype.isInteger { c.state.integers[e.name] = try file.integerTensor(named: e.name) }
-            else { c.state.floats[e.name] = try file.floatTensor(named: e.name) }
+            if e.dtype.isInteger {
+                c.state.integers[e.name] = try file.integerTensor(named: e.name)
+            } else {
+                c.state.floats[e.name] = try file.floatTensor(named: e.name)
+            }
         }
         // Bytes changed inside the tensor data keep the file well-formed; the digest written with it does not match.
         if let recorded = c.metadata["wbc.digest"], recorded != digest(c.state) {
-            throw WorkflowError("checkpoint \(url.path) is damaged: its tensors no longer match the digest written with them; delete it and rerun the stage that writes it")
+            throw WorkflowError(
+                "checkpoint \(url.path) is damaged: its tensors no longer match the digest written with them; delete it and rerun the stage that writes it")
         }
         return c
     }

@@ -27,7 +27,10 @@ public struct SplitMetrics: Sendable, Codable {
     public var confusion: [[Int]]?
 
     public init(images: Int, skipped: Int, counts: [Int], mapping: [String]) {
-        self.images = images; self.skipped = skipped; self.counts = counts; self.mapping = mapping
+        self.images = images
+        self.skipped = skipped
+        self.counts = counts
+        self.mapping = mapping
     }
 
     enum CodingKeys: String, CodingKey {

@@ -25,9 +25,10 @@ public enum NPY {
         }
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         guard data.count >= 10 + headerLength,
-              let header = String(data: data.subdata(in: 10..<(10 + headerLength)), encoding: .ascii),
-              header.contains("'<f4'"), header.contains("'fortran_order': False"),
-              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            let header = String(data: data.subdata(in: 10..<(10 + headerLength)), encoding: .ascii),
+            header.contains("'<f4'"), header.contains("'fortran_order': False"),
+            let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")
+        else {
             throw WorkflowError(".npy header is not a C-ordered float32 array")
         }
         let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

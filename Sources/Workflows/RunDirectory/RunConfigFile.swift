@@ -4,7 +4,11 @@ import Foundation
 public struct RunConfigFile: Sendable {
     public let url: URL
 
-    private struct Contents: Codable { var settings: RunSettings; var version: String; var format: Int }
+    private struct Contents: Codable {
+        var settings: RunSettings
+        var version: String
+        var format: Int
+    }
 
     /// Saves the settings with the program version (atomically).
     public func save(_ settings: RunSettings) throws {

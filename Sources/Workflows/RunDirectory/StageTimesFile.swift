@@ -16,7 +16,8 @@ public struct StageTimesFile: Sendable {
     /// Stage names and seconds, in pipeline order.
     public func read() -> [(String, Double)] {
         guard let data = try? Data(contentsOf: url),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Double] else { return [] }
+            let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Double]
+        else { return [] }
         return obj.sorted { (Self.order.firstIndex(of: $0.key) ?? 99, $0.key) < (Self.order.firstIndex(of: $1.key) ?? 99, $1.key) }
             .map { ($0.key, $0.value) }
     }

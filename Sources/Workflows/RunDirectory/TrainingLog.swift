@@ -8,8 +8,13 @@ public struct TrainingLog: Sendable {
         public var stage: String, epoch: Int, step: Int, loss: Double
         public var accuracy: Double?, nmi: Double?, seconds: Double
         public init(stage: String, epoch: Int, step: Int, loss: Double, accuracy: Double? = nil, nmi: Double? = nil, seconds: Double) {
-            self.stage = stage; self.epoch = epoch; self.step = step; self.loss = loss
-            self.accuracy = accuracy; self.nmi = nmi; self.seconds = seconds
+            self.stage = stage
+            self.epoch = epoch
+            self.step = step
+            self.loss = loss
+            self.accuracy = accuracy
+            self.nmi = nmi
+            self.seconds = seconds
         }
     }
 
@@ -25,9 +30,11 @@ public struct TrainingLog: Sendable {
 
     public func write(_ rows: [Row]) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
-        let lines = [Self.header] + rows.map {
-            "\($0.stage),\($0.epoch),\($0.step),\(String(format: "%.8g", $0.loss)),\(f($0.accuracy)),\(f($0.nmi)),\(String(format: "%.3f", $0.seconds))"
-        }
+        let lines =
+            [Self.header]
+            + rows.map {
+                "\($0.stage),\($0.epoch),\($0.step),\(String(format: "%.8g", $0.loss)),\(f($0.accuracy)),\(f($0.nmi)),\(String(format: "%.3f", $0.seconds))"
+            }
         try AtomicText.write(lines.joined(separator: "\n") + "\n", to: url)
     }
 

@@ -4,7 +4,8 @@ extension RunSettings {
     /// Decodes settings saved by any version: fields missing from `data` keep their defaults.
     public static func decodeLenient(_ data: Data) throws -> RunSettings {
         guard let saved = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(RunSettings())) as? [String: Any] else {
+            var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(RunSettings())) as? [String: Any]
+        else {
             throw WorkflowError("the settings are not a JSON object")
         }
         for (k, v) in saved { merged[k] = v }
@@ -16,16 +17,20 @@ extension RunSettings {
 
     /// The settings that shape pretraining: a resumed pretraining must use the same ones.
     var pretrainingFingerprint: [String] {
-        [data ?? "", String(size), crop.rawValue, String(cropScale), normalization.rawValue, backbone.rawValue, objective, weights ?? "",
-         String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainWeightDecay),
-         String(noiseSigma), String(pretrainSamples ?? -1), String(augment), String(seed)]
+        [
+            data ?? "", String(size), crop.rawValue, String(cropScale), normalization.rawValue, backbone.rawValue, objective, weights ?? "",
+            String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainWeightDecay),
+            String(noiseSigma), String(pretrainSamples ?? -1), String(augment), String(seed),
+        ]
     }
 
     /// The settings that shape clustering: a resumed clustering must use the same ones.
     var clusteringFingerprint: [String] {
-        pretrainingFingerprint + [method, String(k), String(clusterBatch), optimizer.rawValue, String(effectiveClusterLearningRate),
-                                  features.rawValue, String(updateInterval), String(alpha), String(clusterSamples ?? -1),
-                                  String(kmeansRestarts), String(trainEncoder), String(freezeBatchNorm), String(views)]
+        pretrainingFingerprint + [
+            method, String(k), String(clusterBatch), optimizer.rawValue, String(effectiveClusterLearningRate),
+            features.rawValue, String(updateInterval), String(alpha), String(clusterSamples ?? -1),
+            String(kmeansRestarts), String(trainEncoder), String(freezeBatchNorm), String(views),
+        ]
     }
 }
 

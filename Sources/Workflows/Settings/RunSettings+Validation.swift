@@ -19,9 +19,11 @@ extension RunSettings {
         try require(tol >= 0 && tol < 1, "\(setting: .tol) must be in [0, 1) (got \(tol))")
         try require(noiseSigma >= 0, "\(setting: .noiseSigma) must not be negative (got \(noiseSigma))")
         try require(threads >= 0, "\(setting: .threads) must be 0 (all cores) or positive (got \(threads))")
-        try require(PretrainingObjectives.named(objective) != nil,
-                    "\(setting: .objective) '\(objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")
-        try require(ClusteringMethods.named(method) != nil,
-                    "\(setting: .method) '\(method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
+        try require(
+            PretrainingObjectives.named(objective) != nil,
+            "\(setting: .objective) '\(objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")
+        try require(
+            ClusteringMethods.named(method) != nil,
+            "\(setting: .method) '\(method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
     }
 }

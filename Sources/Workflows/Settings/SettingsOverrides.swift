@@ -61,19 +61,36 @@ public struct SettingsOverrides: Sendable {
         func set<T>(_ keyPath: WritableKeyPath<RunSettings, T>, _ value: T?) { if let value { s[keyPath: keyPath] = value } }
         // Optional settings: an override that was not given must leave them as they are.
         func set<T>(_ keyPath: WritableKeyPath<RunSettings, T?>, _ value: T?) { if let value { s[keyPath: keyPath] = value } }
-        set(\.data, data); set(\.test, test)
-        set(\.size, size); set(\.crop, crop); set(\.cropScale, cropScale); set(\.normalization, normalization)
+        set(\.data, data)
+        set(\.test, test)
+        set(\.size, size)
+        set(\.crop, crop)
+        set(\.cropScale, cropScale)
+        set(\.normalization, normalization)
         if strict == true { s.strict = true }
-        set(\.backbone, backbone); set(\.objective, objective)
+        set(\.backbone, backbone)
+        set(\.objective, objective)
         if let weights {
             s.weights = weights
             if normalization == nil { s.normalization = .imagenet }
         }
-        set(\.pretrainEpochs, pretrainEpochs); set(\.pretrainBatch, pretrainBatch)
-        set(\.pretrainLearningRate, pretrainLearningRate); set(\.pretrainSamples, pretrainSamples)
-        set(\.method, method); set(\.k, k); set(\.clusterEpochs, clusterEpochs); set(\.clusterBatch, clusterBatch)
-        set(\.optimizer, optimizer); set(\.clusterLearningRate, clusterLearningRate); set(\.features, features)
-        set(\.views, views); set(\.updateInterval, updateInterval); set(\.tol, tol); set(\.clusterSamples, clusterSamples)
-        set(\.seed, seed); set(\.threads, threads); set(\.plotEvery, plotEvery)
+        set(\.pretrainEpochs, pretrainEpochs)
+        set(\.pretrainBatch, pretrainBatch)
+        set(\.pretrainLearningRate, pretrainLearningRate)
+        set(\.pretrainSamples, pretrainSamples)
+        set(\.method, method)
+        set(\.k, k)
+        set(\.clusterEpochs, clusterEpochs)
+        set(\.clusterBatch, clusterBatch)
+        set(\.optimizer, optimizer)
+        set(\.clusterLearningRate, clusterLearningRate)
+        set(\.features, features)
+        set(\.views, views)
+        set(\.updateInterval, updateInterval)
+        set(\.tol, tol)
+        set(\.clusterSamples, clusterSamples)
+        set(\.seed, seed)
+        set(\.threads, threads)
+        set(\.plotEvery, plotEvery)
     }
 }

@@ -7,8 +7,10 @@ import Models
 /// then the final assignment of the training set, the cluster → cell-type names found on its labels, and
 /// `dec.safetensors`.
 public enum ClusterStage {
-    public static func run(settings: RunSettings, run: RunDirectory, train: DataSource, events: TrainingEvents,
-                           progress: any ProgressSink) throws -> ClusteringOutcome {
+    public static func run(
+        settings: RunSettings, run: RunDirectory, train: DataSource, events: TrainingEvents,
+        progress: any ProgressSink
+    ) throws -> ClusteringOutcome {
         let t0 = monotonicSeconds()
         guard let method = ClusteringMethods.named(settings.method) else {
             throw WorkflowError("\(setting: .method) '\(settings.method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
@@ -16,7 +18,9 @@ public enum ClusterStage {
         let pretrained = try Checkpoint.read(run.autoencoderBest, kind: .autoencoder)
         let spec = try pretrained.spec(file: run.autoencoderBest.path)
         guard spec.imageSize == settings.size, spec.backbone == settings.backbone else {
-            throw WorkflowError("\(run.autoencoderBest.path) was trained for \(spec.backbone) at \(spec.imageSize)², not \(settings.backbone) at \(settings.size)²; use the pretraining settings or another \(setting: .run)")
+            throw WorkflowError(
+                "\(run.autoencoderBest.path) was trained for \(spec.backbone) at \(spec.imageSize)², not \(settings.backbone) at \(settings.size)²; use the pretraining settings or another \(setting: .run)"
+            )
         }
         let encoder = spec.architecture.makeBackbone(seed: 0)
         try pretrained.modelState.subset(prefix: "encoder.").load(into: encoder, source: run.autoencoderBest.path)

@@ -13,9 +13,11 @@ public struct DataSource: Sendable {
     /// Opens `path` (ImageFolder root, flat folder or labels.csv) and builds or reuses its cache.
     /// `setting` names where the path came from, for messages. With `expectedFingerprint` (the images a run's
     /// checkpoints were made from), other images are refused before the cache is rebuilt for them.
-    public static func open(_ path: String, name: String, settings: RunSettings, run: RunDirectory,
-                            setting: Setting = .data, expectedFingerprint: String? = nil,
-                            progress: any ProgressSink) throws -> DataSource {
+    public static func open(
+        _ path: String, name: String, settings: RunSettings, run: RunDirectory,
+        setting: Setting = .data, expectedFingerprint: String? = nil,
+        progress: any ProgressSink
+    ) throws -> DataSource {
         let url = URL(fileURLWithPath: path)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw WorkflowError("\(setting: setting) \(path): no such file or folder")
@@ -25,28 +27,34 @@ public struct DataSource: Sendable {
             throw WorkflowError("cannot use \(path) as a dataset: \(error)")
         }
         if let expectedFingerprint, PreprocessedCache.fingerprint(dataset) != expectedFingerprint {
-            throw WorkflowError("the images in \(path) changed since \(run.root.path)'s checkpoints were made from them (\(dataset.samples.count) images now; files added, removed or modified); restore them, or use a new \(setting: .run) directory")
+            throw WorkflowError(
+                "the images in \(path) changed since \(run.root.path)'s checkpoints were made from them (\(dataset.samples.count) images now; files added, removed or modified); restore them, or use a new \(setting: .run) directory"
+            )
         }
         if !dataset.skipped.isEmpty {
             progress.line("\(name): skipped \(dataset.skipped.errors.count) file(s) while listing:\n\(dataset.skipped)")
         }
         try FileManager.default.createDirectory(at: run.cache, withIntermediateDirectories: true)
         let options = settings.preprocessing
-        progress.line("\(name): \(dataset.samples.count) images in \(path)" +
-                      (dataset.classNames.isEmpty ? " (unlabelled)" : ", classes \(dataset.classNames.joined(separator: ", "))"))
+        progress.line(
+            "\(name): \(dataset.samples.count) images in \(path)"
+                + (dataset.classNames.isEmpty ? " (unlabelled)" : ", classes \(dataset.classNames.joined(separator: ", "))"))
         let t0 = monotonicSeconds()
         let built: (cache: PreprocessedCache, rebuilt: Bool)
         do {
-            built = try PreprocessedCache.openOrBuild(at: run.cache.appendingPathComponent("\(name)-\(options.side)-\(options.crop.rawValue)-\(settings.cropScale).cache"),
-                                                      dataset: dataset, options: options, strict: settings.strict)
+            built = try PreprocessedCache.openOrBuild(
+                at: run.cache.appendingPathComponent("\(name)-\(options.side)-\(options.crop.rawValue)-\(settings.cropScale).cache"),
+                dataset: dataset, options: options, strict: settings.strict)
         } catch {
             if settings.strict { throw WorkflowError("\(name): \(error) (\(setting: .strict) makes any bad image fatal)") }
             throw WorkflowError("\(name): \(error)")
         }
         if built.rebuilt {
             let dt = monotonicSeconds() - t0
-            progress.line(String(format: "%@: decoded and preprocessed %d images in %.1f s (%.0f images/s)", name,
-                                 dataset.samples.count, dt, Double(dataset.samples.count) / max(dt, 1e-9)))
+            progress.line(
+                String(
+                    format: "%@: decoded and preprocessed %d images in %.1f s (%.0f images/s)", name,
+                    dataset.samples.count, dt, Double(dataset.samples.count) / max(dt, 1e-9)))
         }
         let skipped = built.cache.skipped
         if !skipped.isEmpty { progress.line("\(name): skipped \(skipped.errors.count) unreadable image(s):\n\(skipped)") }
@@ -78,8 +86,9 @@ public struct DataSource: Sendable {
     func next(_ epoch: inout ImageLoader.Epoch) throws -> ImageBatch? { try Self.next(&epoch, name: name) }
 
     public func loader(normalization: Normalization, batch: Int, augmentation: AugmentationOptions? = nil) -> ImageLoader {
-        ImageLoader(dataset: dataset, preprocessing: preprocessing, normalization: normalization, batchSize: batch,
-                    augmentation: augmentation, strict: false, cache: cache)
+        ImageLoader(
+            dataset: dataset, preprocessing: preprocessing, normalization: normalization, batchSize: batch,
+            augmentation: augmentation, strict: false, cache: cache)
     }
 
     /// Per-pixel mean and std images of this dataset (the "dataset" normalisation).

@@ -53,8 +53,9 @@ public enum EmbedStage {
             }
             normalization = n
         }
-        let loader = ImageLoader(dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop),
-                                 normalization: normalization, batchSize: o.batch, strict: o.strict)
+        let loader = ImageLoader(
+            dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop),
+            normalization: normalization, batchSize: o.batch, strict: o.strict)
         var epoch = loader.batches()
         var features: [Float] = []
         var rows: [String] = ["row,path,label"]
@@ -74,7 +75,8 @@ public enum EmbedStage {
         try FeaturesFile(url: dir.appendingPathComponent("features.npy")).write(features, n: n, d: d)
         try AtomicText.write(rows.joined(separator: "\n") + "\n", to: dir.appendingPathComponent("index.csv"))
         let share = epoch.served > 0 && o.crop == .nucleus ? Double(epoch.nucleiFound) / Double(epoch.served) : nil
-        return Result(count: n, dimension: d, skipped: (dataset.skipped.errors + epoch.skipped.errors).map(\.description),
-                      randomWeights: o.weights == nil, nucleusFoundShare: share)
+        return Result(
+            count: n, dimension: d, skipped: (dataset.skipped.errors + epoch.skipped.errors).map(\.description),
+            randomWeights: o.weights == nil, nucleusFoundShare: share)
     }
 }

@@ -7,13 +7,16 @@ import Models
 /// Stage 3: assigns every image of a split with the clustering model, scores it when labelled, and updates
 /// `assignments.csv`, `features-SPLIT.npy` and `metrics.json`.
 public enum EvaluateStage {
-    public static func run(model: ClusterModel, source: DataSource, split: String, run: RunDirectory,
-                           progress: any ProgressSink) throws -> (SplitMetrics, Assignments) {
+    public static func run(
+        model: ClusterModel, source: DataSource, split: String, run: RunDirectory,
+        progress: any ProgressSink
+    ) throws -> (SplitMetrics, Assignments) {
         let t0 = monotonicSeconds()
         let a = try model.assign(source, progress: progress)
-        var m = SplitMetrics(images: a.count, skipped: source.dataset.samples.count - a.count,
-                             counts: (0..<model.k).map { c in a.clusters.filter { $0 == c }.count },
-                             mapping: (0..<model.k).map { model.cellType(ofCluster: $0) })
+        var m = SplitMetrics(
+            images: a.count, skipped: source.dataset.samples.count - a.count,
+            counts: (0..<model.k).map { c in a.clusters.filter { $0 == c }.count },
+            mapping: (0..<model.k).map { model.cellType(ofCluster: $0) })
         m.model = model.identity
         // Splits evaluated with an earlier model (the run was clustered again since) go, with their rows and features.
         // (A split without a model tag comes from an older wbc: unknown, so kept.)
@@ -24,7 +27,9 @@ public enum EvaluateStage {
         if let ev = try ClusteringScore.evaluate(labels: a.labels, clusters: a.clusters, classNames: names, k: model.k) {
             let known = zip(a.labels, a.clusters).compactMap { label, cluster in label.map { ($0, cluster) } }
             m.labelled = known.count
-            m.accuracy = ev.accuracy; m.nmi = ev.nmi; m.ari = ev.ari
+            m.accuracy = ev.accuracy
+            m.nmi = ev.nmi
+            m.ari = ev.ari
             m.mononuclearPolymorphonuclearAccuracy = ev.mononuclearPolymorphonuclearAccuracy
             m.classNames = names
             m.confusion = ev.confusion
@@ -35,8 +40,9 @@ public enum EvaluateStage {
         }
         let confidence = a.confidence
         let rows = a.clusters.indices.map { i in
-            AssignmentsFile.Row(path: a.paths[i].path, cluster: a.clusters[i], cellType: model.cellType(ofCluster: a.clusters[i]),
-                                confidence: confidence[i], label: a.labels[i].map { names[$0] } ?? "", split: split)
+            AssignmentsFile.Row(
+                path: a.paths[i].path, cluster: a.clusters[i], cellType: model.cellType(ofCluster: a.clusters[i]),
+                confidence: confidence[i], label: a.labels[i].map { names[$0] } ?? "", split: split)
         }
         try run.assignmentsFile.replace(split: split, with: rows, dropping: stale)
         try run.featuresFile(split).write(a.features, n: a.count, d: a.dimension)

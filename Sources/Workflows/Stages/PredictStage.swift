@@ -10,7 +10,10 @@ public struct Prediction: Sendable, Codable {
     public var cellType: String
     public var confidence: Float
     public var probabilities: [Float]
-    enum CodingKeys: String, CodingKey { case path, cluster, confidence, probabilities, cellType = "cell_type" }
+    enum CodingKeys: String, CodingKey {
+        case path, cluster, confidence, probabilities
+        case cellType = "cell_type"
+    }
 }
 
 /// Cluster, cell type and confidence of new images, with a run's clustering model.

@@ -15,8 +15,10 @@ public struct PretrainResult: Sendable {
 /// `pretrainLearningRate`, weight decay `pretrainWeightDecay`). The lowest-loss epoch is kept as
 /// `autoencoder.safetensors`, the last one (with optimizer state) as `autoencoder-last.safetensors` for resumption.
 public enum PretrainStage {
-    public static func run(settings: RunSettings, run: RunDirectory, train: DataSource, events: TrainingEvents,
-                           progress: any ProgressSink) throws -> PretrainResult {
+    public static func run(
+        settings: RunSettings, run: RunDirectory, train: DataSource, events: TrainingEvents,
+        progress: any ProgressSink
+    ) throws -> PretrainResult {
         let t0 = monotonicSeconds()
         let resuming = FileManager.default.fileExists(atPath: run.autoencoderLast.path)
         let (normalization, model) = try prepareModel(settings: settings, train: train, loadWeights: !resuming, events: events)
@@ -28,10 +30,14 @@ public enum PretrainStage {
         if resuming {
             let c = try Checkpoint.read(run.autoencoderLast, kind: .autoencoder)
             guard c.spec == model.spec else {
-                throw WorkflowError("\(run.root.path) holds a pretrained model of another architecture (\(c.metadata["wbc.spec"] ?? "?")); use a new \(setting: .run) directory or the same settings")
+                throw WorkflowError(
+                    "\(run.root.path) holds a pretrained model of another architecture (\(c.metadata["wbc.spec"] ?? "?")); use a new \(setting: .run) directory or the same settings"
+                )
             }
             guard try c.settings(file: run.autoencoderLast.path).pretrainingFingerprint == settings.pretrainingFingerprint else {
-                throw WorkflowError("\(run.autoencoderLast.path) was trained with other pretraining settings (data, size, crop, normalisation, learning rate, batch, noise, samples, augmentation or seed); resuming with different ones would not reproduce the run. Use the same settings (only \(setting: .pretrainEpochs) may change) or a new \(setting: .run) directory")
+                throw WorkflowError(
+                    "\(run.autoencoderLast.path) was trained with other pretraining settings (data, size, crop, normalisation, learning rate, batch, noise, samples, augmentation or seed); resuming with different ones would not reproduce the run. Use the same settings (only \(setting: .pretrainEpochs) may change) or a new \(setting: .run) directory"
+                )
             }
             try c.modelState.load(into: model, source: run.autoencoderLast.path)
             try c.restoreOptimizer(optimizer)
@@ -53,7 +59,8 @@ public enum PretrainStage {
         for epoch in start..<max(start, settings.pretrainEpochs) {
             let e0 = monotonicSeconds()
             var batches = loader.batches(epoch: epoch, shuffle: true, seed: settings.seed)
-            var seen = 0, step = 0
+            var seen = 0
+            var step = 0
             var sum = 0.0
             while seen < perEpoch, let batch = try train.next(&batches) {
                 guard batch.count >= 2 else { continue }  // batch norm needs two images (failed decodes shrink a batch)
@@ -62,14 +69,17 @@ public enum PretrainStage {
                 do {
                     loss = try model.trainingStep(batch.tensor(), context: StepContext(seed: settings.seed, epoch: epoch, step: step, settings: settings))
                 } catch {
-                    throw WorkflowError("pretrain epoch \(epoch + 1), step \(step + 1): \(error). The last good checkpoint (\(run.autoencoderLast.lastPathComponent), epoch \(epoch)) is kept.")
+                    throw WorkflowError(
+                        "pretrain epoch \(epoch + 1), step \(step + 1): \(error). The last good checkpoint (\(run.autoencoderLast.lastPathComponent), epoch \(epoch)) is kept."
+                    )
                 }
                 try optimizer.step()
                 sum += Double(loss) * Double(batch.count)
                 seen += batch.count
                 step += 1
-                progress.progress("pretrain \(epoch + 1)/\(settings.pretrainEpochs)", done: min(seen, perEpoch), total: perEpoch,
-                                  detail: String(format: "loss %.4f", sum / Double(seen)))
+                progress.progress(
+                    "pretrain \(epoch + 1)/\(settings.pretrainEpochs)", done: min(seen, perEpoch), total: perEpoch,
+                    detail: String(format: "loss %.4f", sum / Double(seen)))
             }
             guard seen > 0 else { throw WorkflowError("pretrain: no usable batch in epoch \(epoch + 1) (need at least 2 readable images)") }
             last = sum / Double(seen)
@@ -81,8 +91,11 @@ public enum PretrainStage {
             if improved { try c.write(to: run.autoencoderBest) }
             c.storeOptimizer(optimizer)
             try c.write(to: run.autoencoderLast)
-            try events.emit(.epoch(EpochRecord(stage: "pretrain", epoch: epoch + 1, epochs: settings.pretrainEpochs, step: step, loss: last,
-                                               lossName: "loss", seconds: monotonicSeconds() - e0, images: seen, notes: improved ? ["(best)"] : [])))
+            try events.emit(
+                .epoch(
+                    EpochRecord(
+                        stage: "pretrain", epoch: epoch + 1, epochs: settings.pretrainEpochs, step: step, loss: last,
+                        lossName: "loss", seconds: monotonicSeconds() - e0, images: seen, notes: improved ? ["(best)"] : [])))
         }
         if !FileManager.default.fileExists(atPath: run.autoencoderBest.path) {
             // No training asked for: keep the initial (or imported) weights as the "best" checkpoint.
@@ -104,8 +117,10 @@ public enum PretrainStage {
     }
 
     /// The objective's model, with backbone weights imported when `weights` is set, and the normalisation.
-    static func prepareModel(settings: RunSettings, train: DataSource, loadWeights: Bool,
-                             events: TrainingEvents) throws -> (Normalization, any PretrainingModel) {
+    static func prepareModel(
+        settings: RunSettings, train: DataSource, loadWeights: Bool,
+        events: TrainingEvents
+    ) throws -> (Normalization, any PretrainingModel) {
         guard let objective = PretrainingObjectives.named(settings.objective) else {
             throw WorkflowError("\(setting: .objective) '\(settings.objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")
         }

@@ -24,7 +24,8 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
     public init() { interactive = isatty(2) != 0 }
 
     public func progress(_ label: String, done: Int, total: Int, detail: String) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let now = monotonicSeconds()
         if done == 0 || started[label] == nil { started[label] = now }
         guard interactive || done == total else { return }
@@ -49,7 +50,8 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
     }
 
     public func line(_ text: String) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 

@@ -15,8 +15,10 @@ public enum RunStage {
     /// directory has checkpoints its config.json is just overwritten, so a failed first attempt (a wrong data
     /// path, a k too large) does not lock it. With checkpoints, config.json is rewritten only by a stage that
     /// has accepted the settings (before its first epoch), so a refused command leaves it as it was.
-    public static func prepare(_ requested: RunSettings, run: RunDirectory, needsK: Bool, events: TrainingEvents,
-                               progress: any ProgressSink) throws -> (RunSettings, DataSource) {
+    public static func prepare(
+        _ requested: RunSettings, run: RunDirectory, needsK: Bool, events: TrainingEvents,
+        progress: any ProgressSink
+    ) throws -> (RunSettings, DataSource) {
         var settings = requested
         try settings.validate()
         if settings.threads > 0 { Engine.setThreads(settings.threads) }
@@ -32,8 +34,9 @@ public enum RunStage {
             throw WorkflowError(parts: parts)
         }
         guard let dataPath = settings.data else { throw WorkflowError("no \(setting: .data) given, and the run has no saved settings to take it from") }
-        let train = try DataSource.open(dataPath, name: "train", settings: settings, run: run,
-                                        expectedFingerprint: saved?.dataFingerprint, progress: progress)
+        let train = try DataSource.open(
+            dataPath, name: "train", settings: settings, run: run,
+            expectedFingerprint: saved?.dataFingerprint, progress: progress)
         if needsK { try train.checkClusterCount(settings.k) }
         settings.dataFingerprint = train.cache.sourceFingerprint
         if saved == nil { try run.configFile.save(settings) }

@@ -7,7 +7,8 @@ public enum SyntheticData {
     public static func prepare(run: RunDirectory, perClass: Int, seed: UInt64, events: TrainingEvents) throws -> (train: String, test: String) {
         let t0 = monotonicSeconds()
         let root = run.root.appendingPathComponent("synthetic", isDirectory: true)
-        let train = root.appendingPathComponent("train"), test = root.appendingPathComponent("test")
+        let train = root.appendingPathComponent("train")
+        let test = root.appendingPathComponent("test")
         let marker = root.appendingPathComponent("complete-\(perClass)-\(seed)")
         guard !FileManager.default.fileExists(atPath: marker.path) else { return (train.path, test.path) }
         // The run's checkpoints were made from the set that is there: regenerating it would lose them.
@@ -15,7 +16,9 @@ public enum SyntheticData {
         if run.hasCheckpoints, let present {
             let made = present.dropFirst("complete-".count).split(separator: "-")
             let (n, s) = (made.first.map(String.init) ?? "?", made.last.map(String.init) ?? "?")
-            throw WorkflowError("\(run.root.path) was trained on a synthetic set of \(n) images per class, seed \(s); rerun with \(setting: .perClass) \(n) \(setting: .seed) \(s) to resume, or use a new \(setting: .run) directory")
+            throw WorkflowError(
+                "\(run.root.path) was trained on a synthetic set of \(n) images per class, seed \(s); rerun with \(setting: .perClass) \(n) \(setting: .seed) \(s) to resume, or use a new \(setting: .run) directory"
+            )
         }
         try? FileManager.default.removeItem(at: root)
         do {

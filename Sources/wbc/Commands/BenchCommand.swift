@@ -8,12 +8,13 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput: ResNet forward (eval) or training step, or image decoding.",
         discussion: """
-        Prints images/s as the median over repetitions after warm-up, the spread, and peak memory.
-        Example: wbc bench --model resnet50 --mode train --batch 16 --size 96 --repeat 5
-        """)
+            Prints images/s as the median over repetitions after warm-up, the spread, and peak memory.
+            Example: wbc bench --model resnet50 --mode train --batch 16 --size 96 --repeat 5
+            """)
 
     @Option(help: "The ResNet to time.") var model: ResNetDepth = .resnet50
-    @Option(help: "forward, train, decode, conv (one 3×3 256→256 convolution at 56²) or peak (the CPU's fp32 FMA peak).") var mode: BenchmarkConfiguration.Mode = .forward
+    @Option(help: "forward, train, decode, conv (one 3×3 256→256 convolution at 56²) or peak (the CPU's fp32 FMA peak).") var mode:
+        BenchmarkConfiguration.Mode = .forward
     @Option(help: "Images per batch.") var batch: Int = 16
     @Option(help: "Image side in pixels.") var size: Int = 224
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
@@ -40,7 +41,11 @@ struct Bench: ParsableCommand {
         var c = BenchmarkConfiguration()
         c.model = model
         c.mode = mode
-        c.batch = batch; c.size = size; c.threads = threads; c.repeats = repeats; c.warmup = warmup
+        c.batch = batch
+        c.size = size
+        c.threads = threads
+        c.repeats = repeats
+        c.warmup = warmup
         let result = try Pipeline.bench(c) { i, t in
             if !json { FileHandle.standardError.write(Data(String(format: "\r  repetition %d/%d: %.3f s", i, repeats, t).utf8)) }
         }
@@ -52,18 +57,27 @@ struct Bench: ParsableCommand {
             FileHandle.standardError.write(Data("\n".utf8))
             switch c.mode {
             case .peak:
-                print(String(format: "fp32 FMA peak, %d-bit vectors, %d threads: %.1f GFLOP/s", ModelBenchmark.peakVectorBits,
-                             result.threads, result.gflopsPerSecond))
+                print(
+                    String(
+                        format: "fp32 FMA peak, %d-bit vectors, %d threads: %.1f GFLOP/s", ModelBenchmark.peakVectorBits,
+                        result.threads, result.gflopsPerSecond))
             case .conv:
-                print(String(format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s; convolutions: %@)", batch,
-                             result.threads, result.gflopsPerSecond, result.medianSeconds, convolutions(result)))
+                print(
+                    String(
+                        format: "conv 3x3 256->256 at 56², batch %d, %d threads: %.1f GFLOP/s (median %.4f s; convolutions: %@)", batch,
+                        result.threads, result.gflopsPerSecond, result.medianSeconds, convolutions(result)))
             default:
-                print(String(format: "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB; convolutions: %@",
-                             model.rawValue, mode.rawValue, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
-                             result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, convolutions(result)))
+                print(
+                    String(
+                        format:
+                            "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB; convolutions: %@",
+                        model.rawValue, mode.rawValue, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
+                        result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, convolutions(result)))
                 if let p = result.phaseSeconds {
-                    print(String(format: "  per step (medians): forward + loss %.4f s, backward %.4f s, optimizer %.4f s",
-                                 p["forward"] ?? 0, p["backward"] ?? 0, p["optimizer"] ?? 0))
+                    print(
+                        String(
+                            format: "  per step (medians): forward + loss %.4f s, backward %.4f s, optimizer %.4f s",
+                            p["forward"] ?? 0, p["backward"] ?? 0, p["optimizer"] ?? 0))
                 }
             }
         }
@@ -76,17 +90,32 @@ struct Bench: ParsableCommand {
 
     /// Decode + crop + resize throughput of the images in --data (one thread, then all cores).
     func runDecode() throws {
-        let r = try Pipeline.benchDecode(data: data!, options: PreprocessOptions(side: size), passes: repeats,
-                                         threads: threads > 0 ? threads : availableCores).result
+        let r = try Pipeline.benchDecode(
+            data: data!, options: PreprocessOptions(side: size), passes: repeats,
+            threads: threads > 0 ? threads : availableCores
+        ).result
         if json {
-            struct Out: Encodable { var images_per_second: Double; var images_per_second_one_thread: Double; var files: Int; var side: Int; var cores: Int; var failures: Int }
+            struct Out: Encodable {
+                var images_per_second: Double
+                var images_per_second_one_thread: Double
+                var files: Int
+                var side: Int
+                var cores: Int
+                var failures: Int
+            }
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
-            print(String(decoding: try enc.encode(Out(images_per_second: r.allCoresImagesPerSecond, images_per_second_one_thread: r.singleThreadImagesPerSecond,
-                                                      files: r.files, side: r.side, cores: r.cores, failures: r.failures)), as: UTF8.self))
+            print(
+                String(
+                    decoding: try enc.encode(
+                        Out(
+                            images_per_second: r.allCoresImagesPerSecond, images_per_second_one_thread: r.singleThreadImagesPerSecond,
+                            files: r.files, side: r.side, cores: r.cores, failures: r.failures)), as: UTF8.self))
         } else {
-            print(String(format: "decode+resize to %d² of %d files: %.0f images/s on 1 thread, %.0f on %d cores (%d failures)",
-                         size, r.files, r.singleThreadImagesPerSecond, r.allCoresImagesPerSecond, r.cores, r.failures))
+            print(
+                String(
+                    format: "decode+resize to %d² of %d files: %.0f images/s on 1 thread, %.0f on %d cores (%d failures)",
+                    size, r.files, r.singleThreadImagesPerSecond, r.allCoresImagesPerSecond, r.cores, r.failures))
         }
     }
 }

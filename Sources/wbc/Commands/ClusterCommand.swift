@@ -6,9 +6,9 @@ struct Cluster: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stage 2: cluster on the pretrained encoder (default: DEC, k-means start then KL self-training).",
         discussion: """
-        Rerunning the same command after an interruption continues from the last completed epoch.
-        Example: wbc cluster --run runs/r1 --k 4 --epochs 4 --optimizer sgd
-        """)
+            Rerunning the same command after an interruption continues from the last completed epoch.
+            Example: wbc cluster --run runs/r1 --k 4 --epochs 4 --optimizer sgd
+            """)
 
     @OptionGroup var options: RunOptions
     @Option(help: "Training images (default: the data pretraining used).") var data: String?
@@ -32,9 +32,19 @@ struct Cluster: ParsableCommand {
 
     var overrides: SettingsOverrides {
         var o = options.overrides
-        o.data = data; o.method = method?.name; o.k = k; o.clusterEpochs = epochs; o.clusterBatch = batch; o.optimizer = optimizer
-        o.clusterLearningRate = lr; o.features = features; o.views = views; o.updateInterval = updateInterval; o.tol = tol
-        o.clusterSamples = samples; o.plotEvery = plotEvery
+        o.data = data
+        o.method = method?.name
+        o.k = k
+        o.clusterEpochs = epochs
+        o.clusterBatch = batch
+        o.optimizer = optimizer
+        o.clusterLearningRate = lr
+        o.features = features
+        o.views = views
+        o.updateInterval = updateInterval
+        o.tol = tol
+        o.clusterSamples = samples
+        o.plotEvery = plotEvery
         return o
     }
 

@@ -46,8 +46,9 @@ struct DecodeBenchCommand: ParsableCommand {
     }
 
     private func measure() throws {
-        let (result, files) = try Pipeline.benchDecode(data: data, options: PreprocessOptions(side: size, crop: crop), passes: passes,
-                                                       threads: threads.flatMap { $0 > 0 ? $0 : nil } ?? availableCores, limit: limit)
+        let (result, files) = try Pipeline.benchDecode(
+            data: data, options: PreprocessOptions(side: size, crop: crop), passes: passes,
+            threads: threads.flatMap { $0 > 0 ? $0 : nil } ?? availableCores, limit: limit)
         if let listOut {
             try (files.map(\.path).joined(separator: "\n") + "\n").write(toFile: listOut, atomically: true, encoding: .utf8)
         }
@@ -56,9 +57,11 @@ struct DecodeBenchCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "%d files, %dx%d, crop %@: %.0f images/s on 1 thread, %.0f images/s on %d threads (%d failed)",
-                         result.files, size, size, crop.rawValue, result.singleThreadImagesPerSecond,
-                         result.allCoresImagesPerSecond, result.cores, result.failures))
+            print(
+                String(
+                    format: "%d files, %dx%d, crop %@: %.0f images/s on 1 thread, %.0f images/s on %d threads (%d failed)",
+                    result.files, size, size, crop.rawValue, result.singleThreadImagesPerSecond,
+                    result.allCoresImagesPerSecond, result.cores, result.failures))
             if let share = result.nucleusFoundShare {
                 print(String(format: "nucleus found in %.1f%% of the images", share * 100))
             }

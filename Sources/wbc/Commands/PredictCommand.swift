@@ -30,7 +30,9 @@ struct Predict: ParsableCommand {
                 do { ds = try ImageDataset.imageFolder(at: URL(fileURLWithPath: samples)) } catch { throw ValidationError("--samples \(samples): \(error)") }
                 for (c, name) in ds.classNames.enumerated() {
                     if let first = ds.samples.filter({ $0.label == c }).map(\.url.path).sorted().first {
-                        paths.append(first); sampleClasses.append(name); samplePaths.append(first)
+                        paths.append(first)
+                        sampleClasses.append(name)
+                        samplePaths.append(first)
                     }
                 }
             }
@@ -47,8 +49,11 @@ struct Predict: ParsableCommand {
                     print("first image of each class folder:")
                     let byPath = Dictionary(predictions.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
                     for (name, path) in zip(sampleClasses, samplePaths) {
-                        if let p = byPath[path] { print("  \(name) → cluster \(p.cluster) (\(p.cellType))") }
-                        else { print("  \(name): \(path) could not be read") }
+                        if let p = byPath[path] {
+                            print("  \(name) → cluster \(p.cluster) (\(p.cellType))")
+                        } else {
+                            print("  \(name): \(path) could not be read")
+                        }
                     }
                 }
             }

@@ -1,15 +1,15 @@
 import ArgumentParser
-import Models
 import Foundation
+import Models
 import Workflows
 
 struct Pretrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stage 1: pretrain the encoder (default objective: the denoising autoencoder).",
         discussion: """
-        Rerunning the same command after an interruption continues from the last completed epoch.
-        Example: wbc pretrain --data images/TRAIN --run runs/r1 --epochs 4 --samples 2500
-        """)
+            Rerunning the same command after an interruption continues from the last completed epoch.
+            Example: wbc pretrain --data images/TRAIN --run runs/r1 --epochs 4 --samples 2500
+            """)
 
     @OptionGroup var options: RunOptions
     @Option(help: "Training images: ImageFolder root, flat folder or labels.csv (default: the run's saved data).") var data: String?
@@ -28,8 +28,13 @@ struct Pretrain: ParsableCommand {
 
     var overrides: SettingsOverrides {
         var o = options.overrides
-        o.data = data; o.objective = objective?.name; o.pretrainEpochs = epochs; o.pretrainBatch = batch
-        o.pretrainLearningRate = lr; o.pretrainSamples = samples; o.weights = weights
+        o.data = data
+        o.objective = objective?.name
+        o.pretrainEpochs = epochs
+        o.pretrainBatch = batch
+        o.pretrainLearningRate = lr
+        o.pretrainSamples = samples
+        o.weights = weights
         return o
     }
 

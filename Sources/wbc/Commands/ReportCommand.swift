@@ -2,7 +2,8 @@ import ArgumentParser
 import Workflows
 
 struct ReportCmd: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report",
+    static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Write RUN/report.html: settings, stage times, metrics, curves, t-SNE, confusion matrix, galleries, network.",
         discussion: "Example: wbc report --run runs/kaggle")
 

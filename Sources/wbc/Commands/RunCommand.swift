@@ -7,10 +7,10 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The whole method: pretrain → cluster → evaluate → report.",
         discussion: """
-        With no --data, generates a synthetic 4-class blood-smear set in RUN/synthetic and runs on it (preset tiny).
-        Rerunning the same command after an interruption continues where it stopped.
-        Example: wbc run --data images/TRAIN --test images/TEST --run runs/kaggle
-        """)
+            With no --data, generates a synthetic 4-class blood-smear set in RUN/synthetic and runs on it (preset tiny).
+            Rerunning the same command after an interruption continues where it stopped.
+            Example: wbc run --data images/TRAIN --test images/TEST --run runs/kaggle
+            """)
 
     @Option(name: .customLong("run"), help: "Run directory.") var runPath: String = "runs/synthetic"
     @Option(help: "Training images (ImageFolder root, flat folder or labels.csv).") var data: String?
@@ -42,10 +42,23 @@ struct Run: ParsableCommand {
 
     var overrides: SettingsOverrides {
         var o = SettingsOverrides()
-        o.preset = preset; o.data = data; o.test = test; o.objective = objective?.name; o.method = method?.name
-        o.backbone = backbone; o.pretrainEpochs = pretrainEpochs; o.clusterEpochs = clusterEpochs; o.weights = weights
-        o.features = features; o.views = views; o.size = size; o.k = k; o.cropScale = cropScale
-        o.seed = seed; o.threads = threads; o.plotEvery = plotEvery
+        o.preset = preset
+        o.data = data
+        o.test = test
+        o.objective = objective?.name
+        o.method = method?.name
+        o.backbone = backbone
+        o.pretrainEpochs = pretrainEpochs
+        o.clusterEpochs = clusterEpochs
+        o.weights = weights
+        o.features = features
+        o.views = views
+        o.size = size
+        o.k = k
+        o.cropScale = cropScale
+        o.seed = seed
+        o.threads = threads
+        o.plotEvery = plotEvery
         return o
     }
 

@@ -9,9 +9,9 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Count cell types in a labels.csv, or classes, image sizes and formats in an image folder.",
         discussion: """
-        PATH is a labels.csv (columns Image, Category) or a folder: ROOT/<class>/<image> or a flat folder of images.
-        Example: wbc stats images/TRAIN --chart train.svg
-        """
+            PATH is a labels.csv (columns Image, Category) or a folder: ROOT/<class>/<image> or a flat folder of images.
+            Example: wbc stats images/TRAIN --chart train.svg
+            """
     )
 
     @Argument(help: "A labels.csv file or an image folder.")
@@ -49,7 +49,9 @@ struct StatsCommand: ParsableCommand {
         print(Self.table(header: ["Size", "Images"], rows: census.sizes.prefix(12).map { [$0.size.description, String($0.count)] }))
         if census.sizes.count > 12 { print("… and \(census.sizes.count - 12) more sizes") }
         if let range = census.sizeRange, census.sizes.count > 1 {
-            print("\(census.sizes.count) distinct sizes; width \(range.width.lowerBound)–\(range.width.upperBound), height \(range.height.lowerBound)–\(range.height.upperBound)")
+            print(
+                "\(census.sizes.count) distinct sizes; width \(range.width.lowerBound)–\(range.width.upperBound), height \(range.height.lowerBound)–\(range.height.upperBound)"
+            )
         }
         print()
         print(Self.table(header: ["Format", "Images"], rows: census.formats.map { [$0.format.rawValue.uppercased(), String($0.count)] }))
@@ -63,8 +65,11 @@ struct StatsCommand: ParsableCommand {
         let all = [header] + rows
         let widths = header.indices.map { c in all.map { $0.count > c ? $0[c].count : 0 }.max() ?? 0 }
         func line(_ r: [String]) -> String {
-            r.enumerated().map { c, v in c == 0 ? v.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                                               : String(repeating: " ", count: widths[c] - v.count) + v }.joined(separator: "  ")
+            r.enumerated().map { c, v in
+                c == 0
+                    ? v.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - v.count) + v
+            }.joined(separator: "  ")
         }
         let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")

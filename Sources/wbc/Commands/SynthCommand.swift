@@ -9,9 +9,9 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Render synthetic blood-smear images (EOSINOPHIL, LYMPHOCYTE, MONOCYTE, NEUTROPHIL).",
         discussion: """
-        Writes OUT/<CLASS>/synth_NNNNN.jpeg (ImageFolder layout) and OUT/labels.csv. The same seed gives the same images.
-        Example: wbc synth --out synthetic --per-class 50 --seed 3
-        """
+            Writes OUT/<CLASS>/synth_NNNNN.jpeg (ImageFolder layout) and OUT/labels.csv. The same seed gives the same images.
+            Example: wbc synth --out synthetic --per-class 50 --seed 3
+            """
     )
 
     @Option(name: .long, help: "Output folder (created if needed).")

@@ -97,24 +97,31 @@ struct WeightsCommand: ParsableCommand {
             let result: WeightDownload.Result
             do { result = try WeightDownload.fetch(weights, into: URL(fileURLWithPath: out), timeout: timeout) } catch let e as WeightDownloadError {
                 let file = "\(out)/\(weights.fileName)"
-                throw ValidationError("\(e)\n  wbc weights import \(file) --arch \(model.rawValue) --out \(out)/\(model.rawValue)-\(variant.rawValue).safetensors")
+                throw ValidationError(
+                    "\(e)\n  wbc weights import \(file) --arch \(model.rawValue) --out \(out)/\(model.rawValue)-\(variant.rawValue).safetensors")
             }
-            print(result.downloaded ? "downloaded and verified \(result.checkpoint.path)"
-                                    : "using the verified copy at \(result.checkpoint.path)")
+            print(
+                result.downloaded
+                    ? "downloaded and verified \(result.checkpoint.path)"
+                    : "using the verified copy at \(result.checkpoint.path)")
             print(WeightsOutput.summary(result.report, out: result.safetensors.path))
         }
     }
 }
 
-
 /// Text the weights commands print.
 enum WeightsOutput {
     static func summary(_ report: ImportReport, out: String) -> String {
-        var lines = ["imported \(report.tensors.count) float tensors and \(report.integerTensors.count) counters as \(report.arch.rawValue) from \(report.format.rawValue) → \(out)"]
+        var lines = [
+            "imported \(report.tensors.count) float tensors and \(report.integerTensors.count) counters as \(report.arch.rawValue) from \(report.format.rawValue) → \(out)"
+        ]
         if !report.convertedFrom.isEmpty {
-            lines.append("converted to float32: " + report.convertedFrom.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }.joined(separator: ", "))
+            lines.append(
+                "converted to float32: " + report.convertedFrom.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }.joined(separator: ", "))
         }
-        if report.renamedKeys > 0 { lines.append("renamed \(report.renamedKeys) keys (prefixes \(WeightImport.strippedPrefixes.joined(separator: ", ")) removed)") }
+        if report.renamedKeys > 0 {
+            lines.append("renamed \(report.renamedKeys) keys (prefixes \(WeightImport.strippedPrefixes.joined(separator: ", ")) removed)")
+        }
         if !report.defaulted.isEmpty { lines.append("\(report.defaulted.count) num_batches_tracked counters were absent and set to 0") }
         if !report.isComplete { lines.append("partial import: " + report.problemSummary) }
         return lines.joined(separator: "\n")

@@ -20,11 +20,15 @@ struct Flags: Sendable {
     ]
 
     /// `pretrain`'s flags: its epochs, batch, learning rate and samples are the pretraining ones.
-    static let pretrain = Flags(overrides: [.pretrainEpochs: "--epochs", .pretrainBatch: "--batch", .pretrainLearningRate: "--lr",
-                                            .pretrainSamples: "--samples"])
+    static let pretrain = Flags(overrides: [
+        .pretrainEpochs: "--epochs", .pretrainBatch: "--batch", .pretrainLearningRate: "--lr",
+        .pretrainSamples: "--samples",
+    ])
     /// `cluster`'s flags: its epochs, batch, learning rate and samples are the clustering ones.
-    static let cluster = Flags(overrides: [.clusterEpochs: "--epochs", .clusterBatch: "--batch", .clusterLearningRate: "--lr",
-                                           .clusterSamples: "--samples"])
+    static let cluster = Flags(overrides: [
+        .clusterEpochs: "--epochs", .clusterBatch: "--batch", .clusterLearningRate: "--lr",
+        .clusterSamples: "--samples",
+    ])
     static let standard = Flags()
 
     static func kebab(_ camel: String) -> String {

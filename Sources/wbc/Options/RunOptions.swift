@@ -25,8 +25,13 @@ struct RunOptions: ParsableArguments {
     /// The overrides these flags give.
     var overrides: SettingsOverrides {
         var o = SettingsOverrides()
-        o.preset = preset; o.size = size; o.crop = crop; o.normalization = normalize; o.backbone = backbone
-        o.seed = seed; o.threads = threads
+        o.preset = preset
+        o.size = size
+        o.crop = crop
+        o.normalization = normalize
+        o.backbone = backbone
+        o.seed = seed
+        o.threads = threads
         if strict { o.strict = true }
         return o
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// What an XML parse of a chart or report found: element and class counts, ids, and text content.
@@ -29,9 +30,11 @@ func parseXML(_ markup: String) throws -> ParsedXML {
     let parser = XMLParser(data: Data(markup.utf8))
     parser.delegate = collector
     guard parser.parse() else {
-        let line = parser.lineNumber, column = parser.columnNumber
-        throw XMLParseFailure(description: "not well-formed XML at \(line):\(column): "
-            + (parser.parserError.map { "\($0)" } ?? "unknown error"))
+        let line = parser.lineNumber
+        let column = parser.columnNumber
+        throw XMLParseFailure(
+            description: "not well-formed XML at \(line):\(column): "
+                + (parser.parserError.map { "\($0)" } ?? "unknown error"))
     }
     return collector.result
 }
@@ -41,8 +44,10 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
     private var textStack: [String] = []
     private var nameStack: [String] = []
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
         result.elements[elementName, default: 0] += 1
         if let classes = attributeDict["class"] {
             for name in classes.split(separator: " ") { result.classes[String(name), default: 0] += 1 }
@@ -58,8 +63,10 @@ private final class XMLCollector: NSObject, XMLParserDelegate {
         textStack[textStack.count - 1] += string
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?) {
+    func parser(
+        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?
+    ) {
         let text = textStack.popLast() ?? ""
         nameStack.removeLast()
         if elementName == "title" { result.titles.append(text) }

@@ -20,7 +20,9 @@ enum SampleReport {
     /// `edgeCases` renders ``Sample/edgeCaseContent()`` instead of the full sample.
     static func write(to path: String, imagesDirectory: String? = nil, edgeCases: Bool = false) throws -> String {
         let real = imagesDirectory.map { jpegs(under: $0) } ?? []
-        let content = edgeCases ? Sample.edgeCaseContent()
+        let content =
+            edgeCases
+            ? Sample.edgeCaseContent()
             : Sample.fullContent(points: 1_500, thumbnails: real.isEmpty ? Sample.jpegs : real)
         let html = HTMLReport.render(content)
         try html.write(toFile: path, atomically: true, encoding: .utf8)
