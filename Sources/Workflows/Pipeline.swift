@@ -135,6 +135,26 @@ public enum Pipeline {
         } catch { throw WorkflowError("synthetic data", error) }
     }
 
+    /// What `stats` reports: a labels.csv's counts, or an image folder's census.
+    public enum Statistics: Sendable {
+        case labels(LabelsTable)
+        case folder(DatasetCensus)
+    }
+
+    /// `stats`: counts per cell type of a labels.csv, or classes, sizes and formats of an image folder; with
+    /// `strict`, the first unreadable file is an error.
+    public static func statistics(path: String, strict: Bool) throws -> Statistics {
+        let url = URL(fileURLWithPath: path)
+        do {
+            if url.pathExtension.lowercased() == "csv" { return .labels(try LabelsTable.read(url)) }
+            let census = DatasetCensus.take(try ImageDataset.open(url, strict: strict))
+            if strict, let first = census.skipped.errors.first { throw first }
+            return .folder(census)
+        } catch let error as WorkflowError { throw error } catch {
+            throw WorkflowError("\(error)")  // the readers' errors name the file
+        }
+    }
+
     /// Writes a bar chart of counts per cell type as SVG.
     public static func writeCountsChart(_ counts: [(String, Int)], to path: String) throws {
         let svg = SVGChart.bar(

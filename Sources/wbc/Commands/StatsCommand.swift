@@ -31,19 +31,23 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: path)
-        if url.pathExtension.lowercased() == "csv" {
-            let table = try LabelsTable.read(url)
-            var rows = table.cellCounts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] }
-            rows.append(["(unlabelled rows)", String(table.unlabelledRows)])
-            print(Self.table(header: ["Cell type", "Cells"], rows: rows))
-            print("\(table.rows.count) rows, \(table.multiLabelRows) with several cells (split above), \(table.unlabelledRows) without a category.")
-            try writeChart(table.cellCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-            return
+        try reportingErrors {
+            switch try Pipeline.statistics(path: path, strict: strict) {
+            case .labels(let table): try printLabels(table)
+            case .folder(let census): try printCensus(census)
+            }
         }
-        let dataset = try ImageDataset.open(url, strict: strict)
-        let census = DatasetCensus.take(dataset)
-        if strict, let first = census.skipped.errors.first { throw first }
+    }
+
+    private func printLabels(_ table: LabelsTable) throws {
+        var rows = table.cellCounts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] }
+        rows.append(["(unlabelled rows)", String(table.unlabelledRows)])
+        print(Self.table(header: ["Cell type", "Cells"], rows: rows))
+        print("\(table.rows.count) rows, \(table.multiLabelRows) with several cells (split above), \(table.unlabelledRows) without a category.")
+        try writeChart(table.cellCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    private func printCensus(_ census: DatasetCensus) throws {
         print(Self.table(header: ["Class", "Images"], rows: census.classCounts.map { [$0.name, String($0.count)] }))
         print()
         print(Self.table(header: ["Size", "Images"], rows: census.sizes.prefix(12).map { [$0.size.description, String($0.count)] }))

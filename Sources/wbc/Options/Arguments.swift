@@ -22,25 +22,28 @@ extension BackboneID: ExpressibleByArgument {
     public static var allValueStrings: [String] { Backbones.names }
 }
 
-/// `--objective`: a pretraining objective of `PretrainingObjectives.all`.
-struct ObjectiveName: ExpressibleByArgument, Sendable {
-    let name: String
-    init?(argument: String) {
-        guard PretrainingObjectives.named(argument) != nil else { return nil }
-        name = argument
-    }
-    static var allValueStrings: [String] { PretrainingObjectives.names }
+/// A registry of named members (`--objective`, `--method`): the names a flag accepts.
+protocol NameRegistry {
+    static var names: [String] { get }
 }
 
-/// `--method`: a clustering method of `ClusteringMethods.all`.
-struct MethodName: ExpressibleByArgument, Sendable {
+extension PretrainingObjectives: NameRegistry {}
+extension ClusteringMethods: NameRegistry {}
+
+/// A flag value that must name a member of `Registry`; --help lists the names.
+struct RegisteredName<Registry: NameRegistry>: ExpressibleByArgument, Sendable {
     let name: String
     init?(argument: String) {
-        guard ClusteringMethods.named(argument) != nil else { return nil }
+        guard Registry.names.contains(argument) else { return nil }
         name = argument
     }
-    static var allValueStrings: [String] { ClusteringMethods.names }
+    static var allValueStrings: [String] { Registry.names }
 }
+
+/// `--objective`: a pretraining objective of `PretrainingObjectives.all`.
+typealias ObjectiveName = RegisteredName<PretrainingObjectives>
+/// `--method`: a clustering method of `ClusteringMethods.all`.
+typealias MethodName = RegisteredName<ClusteringMethods>
 
 /// Checks a `--threads` value: 0 means all cores; negative values are refused.
 func validateThreads(_ threads: Int?) throws {
