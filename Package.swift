@@ -40,7 +40,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "wbc",
         dependencies: [
-            "Workflows", "Compute", "Imaging", "Models", "Clustering", "Report", "Determinism",
+            "Workflows", "Imaging", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ])
 ]

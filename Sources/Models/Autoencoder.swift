@@ -8,6 +8,8 @@ public enum AutoencoderKind: String, Sendable, Codable, CaseIterable {
     /// Variational: μ and log σ² heads on the pooled code, reparameterisation, KL weighted by β.
     /// Clustering uses the encoder's trunk features (as for `convAE`), not μ.
     case vae
+    /// Not an autoencoder: SimCLR's backbone + projection head (`latent` outputs), trained contrastively.
+    case simclr
 }
 
 /// The architecture of an autoencoder, saved with its weights so a checkpoint names what it holds.

@@ -86,6 +86,18 @@ public enum Pipeline {
         return try PredictStage.predict(run: run, images: images, progress: progress)
     }
 
+    /// The first image (by path) of each class folder of the ImageFolder `folder` (the reference's check that
+    /// `predict --samples` prints).
+    public static func firstImageOfEachClass(in folder: String) throws -> [(className: String, path: String)] {
+        let ds: ImageDataset
+        do { ds = try ImageDataset.imageFolder(at: URL(fileURLWithPath: folder)) } catch {
+            throw WorkflowError(parts: [.setting(.samples), .text(" \(folder): \(error)")])
+        }
+        return ds.classNames.enumerated().compactMap { c, name in
+            ds.samples.filter { $0.label == c }.map(\.url.path).sorted().first.map { (name, $0) }
+        }
+    }
+
     /// `report`: rebuilds `RUN/report.html` from the run directory.
     public static func report(runPath: String, progress: any ProgressSink) throws -> URL {
         let run = try RunDirectory.existing(runPath)

@@ -369,6 +369,7 @@ struct WorkflowBadInputTests {
         }
         let message = flagged(error)
         #expect(message.contains("training diverged") && message.contains("Lower --cluster-learning-rate"), "\(message)")
+        #expect(error?.settings.contains(.clusterLearningRate) == true)
         #expect(message.contains("cluster epoch "), "\(message)")
     }
 
@@ -445,4 +446,49 @@ func events(_ run: RunDirectory, _ settings: RunSettings? = nil) -> TrainingEven
 /// A message with each setting worded as a flag named after it (`--update-interval`): what a front end shows.
 func flagged(_ error: WorkflowError?) -> String {
     error?.rendered { "--" + $0.rawValue.reduce(into: "") { out, c in c.isUppercase ? out += "-" + c.lowercased() : out.append(c) } } ?? ""
+}
+
+@Suite("Settings and methods")
+struct SettingsAndMethodsTests {
+    /// A config.json or checkpoint written before the extension points named the objective "model".
+    @Test func olderSettingsNamingTheObjectiveModelAreRead() throws {
+        let old = #"{"model": "vae", "k": 5}"#
+        let s = try RunSettings.decodeLenient(Data(old.utf8))
+        #expect(s.objective == "vae" && s.k == 5 && s.autoencoderSpec.kind == .vae)
+        let current = try RunSettings.decodeLenient(Data(#"{"objective": "simclr", "model": "vae"}"#.utf8))
+        #expect(current.objective == "simclr")
+    }
+
+    @Test func unknownNamesAreRefusedByValidation() {
+        for (edit, setting): ((inout RunSettings) -> Void, Setting) in [
+            ({ $0.backbone = BackboneID(rawValue: "vgg16") }, .backbone), ({ $0.objective = "byol9" }, .objective), ({ $0.method = "spectral" }, .method),
+        ] {
+            var s = Preset.tiny.settings
+            edit(&s)
+            let error = #expect(throws: WorkflowError.self) { try s.validate() }
+            #expect(error?.settings == [setting], "\(error?.description ?? "")")
+        }
+        #expect(BackboneID(rawValue: "resnet18-w32").architecture?.featureChannels == 256)
+        #expect(BackboneID(rawValue: "resnet50-w7").architecture == nil)
+    }
+
+    /// `--method kmeans`: k-means alone, a model that predicts like DEC's, and no DEC checkpoint.
+    @Test func kmeansMethodClustersWithoutTraining() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-kmeans-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.path)
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 24, seed: 2, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.pretrainEpochs = 1
+        s.method = "kmeans"
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        #expect(outcome.epochsRun == 0 && outcome.kmeansInertia != nil)
+        #expect(!FileManager.default.fileExists(atPath: dir.decLast.path) && FileManager.default.fileExists(atPath: dir.decBest.path))
+        let (model, checkpoint) = try ClusterModel.load(dir.decBest)
+        #expect(checkpoint.metadata["wbc.method"] == "kmeans" && model.k == 4)
+        #expect(dir.trainingLog.read().contains { $0.stage == "kmeans" && $0.accuracy != nil })
+    }
 }

@@ -28,6 +28,9 @@ struct CommandLineTests {
             let message = error.map { WBC.message(for: $0) } ?? ""
             #expect(message.contains(args[3]) && message.contains(args[2]), "\(message)")
         }
+        // The parser's message lists the choices.
+        let backbone = #expect(throws: (any Error).self) { _ = try WBC.parseAsRoot(["pretrain", "--run", "r", "--backbone", "vgg"]) }
+        #expect(backbone.map { WBC.message(for: $0) }?.contains("resnet18") == true)
         // --backbone lists the backbones wbc can build.
         #expect(Pretrain.helpMessage().contains("resnet18") && Pretrain.helpMessage().contains("resnet50"))
     }
@@ -85,6 +88,22 @@ struct CommandLineTests {
         #expect(s.clusterLearningRate == 0.5 && s.pretrainSamples == 123 && s.data == "/data" && s.k == 5)
         let preset = try Cluster.parse(["--run", "r", "--preset", "tiny"]).overrides.resolve(.savedOrPreset(saved: saved, fallback: .fast))
         #expect(preset.size == Preset.tiny.settings.size && preset.data == nil)
+    }
+
+    /// Every flag a command's error messages use for its settings is one the command has.
+    @Test func eachCommandsFlagWordingNamesItsOwnFlags() {
+        func lists(_ help: String, _ flag: String) -> Bool { help.contains(flag + " ") || help.contains(flag + ",") }
+        let pretrain = Pretrain.helpMessage(), cluster = Cluster.helpMessage()
+        for s: Setting in [.pretrainEpochs, .pretrainBatch, .pretrainLearningRate, .pretrainSamples, .objective, .weights, .data, .temperature] {
+            #expect(lists(pretrain, Flags.pretrain.name(s)), "\(Flags.pretrain.name(s))")
+        }
+        for s: Setting in [.clusterEpochs, .clusterBatch, .clusterLearningRate, .clusterSamples, .k, .method, .features, .views, .updateInterval, .tol] {
+            #expect(lists(cluster, Flags.cluster.name(s)), "\(Flags.cluster.name(s))")
+        }
+        let run = Run.helpMessage()
+        for s: Setting in [.pretrainEpochs, .clusterEpochs, .k, .views, .size, .cropScale, .weights, .perClass, .plotEvery, .backbone] {
+            #expect(lists(run, Flags.standard.name(s)), "\(Flags.standard.name(s))")
+        }
     }
 
     @Test(arguments: ["run", "pretrain", "cluster", "evaluate", "predict", "report", "embed", "bench", "synth", "stats"])

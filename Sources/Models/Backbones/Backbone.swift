@@ -48,11 +48,15 @@ public struct BackboneStage: Sendable, Equatable {
 
 /// Every backbone wbc can build, by name.
 public enum Backbones {
-    public static let all: [any BackboneArchitecture] = ResNetDepth.allCases
+    /// The standard members (a ResNet may also be asked for at another width: `resnet18-w32`).
+    public static let all: [any BackboneArchitecture] = ResNetDepth.allCases.map { ResNetArchitecture(depth: $0) }
 
-    public static var names: [String] { all.map(\.name) }
+    /// The names to offer: the standard members and the half-width ResNets.
+    public static var names: [String] { all.map(\.name) + ResNetDepth.allCases.map { "\($0.rawValue)-w32" } }
 
-    public static func named(_ name: String) -> (any BackboneArchitecture)? { all.first { $0.name == name } }
+    public static func named(_ name: String) -> (any BackboneArchitecture)? {
+        all.first { $0.name == name } ?? ResNetArchitecture(name: name)
+    }
 }
 
 /// The name of a backbone in settings and checkpoints (stored as the plain string, e.g. `"resnet18"`).
@@ -63,9 +67,9 @@ public struct BackboneID: RawRepresentable, Hashable, Codable, Sendable, CustomS
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ architecture: any BackboneArchitecture) { rawValue = architecture.name }
 
-    public static let resnet18 = BackboneID(ResNetDepth.resnet18)
-    public static let resnet34 = BackboneID(ResNetDepth.resnet34)
-    public static let resnet50 = BackboneID(ResNetDepth.resnet50)
+    public static let resnet18 = BackboneID(rawValue: "resnet18")
+    public static let resnet34 = BackboneID(rawValue: "resnet34")
+    public static let resnet50 = BackboneID(rawValue: "resnet50")
 
     public var architecture: (any BackboneArchitecture)? { Backbones.named(rawValue) }
     public var description: String { rawValue }

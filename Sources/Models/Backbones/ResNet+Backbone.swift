@@ -2,26 +2,55 @@ import Compute
 import Foundation
 
 extension ResNet: Backbone {
-    public var architecture: any BackboneArchitecture { depth }
+    public var architecture: any BackboneArchitecture { ResNetArchitecture(depth: depth, width: width) }
 }
 
-extension ResNetDepth: BackboneArchitecture {
-    public var name: String { rawValue }
+/// A ResNet of some depth and base width: `resnet18` (torchvision's width 64) or `resnet18-w32` (half as wide).
+public struct ResNetArchitecture: BackboneArchitecture, Hashable {
+    public let depth: ResNetDepth
+    /// Channels of the stem and the first stage.
+    public let width: Int
 
-    public func trunkSide(imageSize: Int) -> Int { Self.trunkSide(imageSize: imageSize) }
+    /// Widths a name may ask for (`-w8` … `-w128`, in steps of 8).
+    public static let widths = stride(from: 8, through: 128, by: 8)
 
-    public func stages(imageSize: Int) -> [BackboneStage] {
-        let sides = Self.mapSides(imageSize: imageSize)
-        let expansion = usesBottleneck ? 4 : 1
-        return [BackboneStage(name: "conv1", channels: 64, side: sides[0]), BackboneStage(name: "maxpool", channels: 64, side: sides[1])]
-            + (1...4).map { BackboneStage(name: "layer\($0)", channels: (32 << $0) * expansion, side: sides[$0 + 1]) }
+    public init(depth: ResNetDepth, width: Int = ResNetDepth.standardWidth) {
+        self.depth = depth
+        self.width = width
     }
 
-    public func makeBackbone(seed: UInt64) -> any Backbone { ResNet(self, classes: nil, seed: seed) }
+    /// Parses `resnet18`, `resnet50-w32`, …; nil for anything else.
+    public init?(name: String) {
+        let parts = name.split(separator: "-", maxSplits: 1).map(String.init)
+        guard let depth = ResNetDepth(rawValue: parts[0]) else { return nil }
+        var width = ResNetDepth.standardWidth
+        if parts.count == 2 {
+            guard parts[1].hasPrefix("w"), let w = Int(parts[1].dropFirst()), Self.widths.contains(w) else { return nil }
+            width = w
+        }
+        self.init(depth: depth, width: width)
+    }
 
-    /// torchvision's or timm's weights for this depth, without the `fc` classifier.
+    public var name: String { width == ResNetDepth.standardWidth ? depth.rawValue : "\(depth.rawValue)-w\(width)" }
+    public var featureChannels: Int { depth.featureChannels(width: width) }
+
+    public func trunkSide(imageSize: Int) -> Int { ResNetDepth.trunkSide(imageSize: imageSize) }
+
+    public func stages(imageSize: Int) -> [BackboneStage] {
+        let sides = ResNetDepth.mapSides(imageSize: imageSize)
+        let expansion = depth.usesBottleneck ? 4 : 1
+        return [BackboneStage(name: "conv1", channels: width, side: sides[0]), BackboneStage(name: "maxpool", channels: width, side: sides[1])]
+            + (1...4).map { BackboneStage(name: "layer\($0)", channels: (width << ($0 - 1)) * expansion, side: sides[$0 + 1]) }
+    }
+
+    public func makeBackbone(seed: UInt64) -> any Backbone { ResNet(depth, classes: nil, seed: seed, width: width) }
+
+    /// torchvision's or timm's weights for this depth, without the `fc` classifier (standard width only).
     public func loadWeights(from url: URL, into backbone: any Backbone) throws -> String {
-        let report = try WeightImport.importResNet(from: url, arch: self, partial: false)
+        guard width == ResNetDepth.standardWidth else {
+            throw ComputeError("\(name): published ResNet weights exist for the standard width \(ResNetDepth.standardWidth) only")
+        }
+        let report = try WeightImport.importResNet(from: url, arch: depth, partial: false)
         var sd = StateDict()
         for t in report.tensors where !t.name.hasPrefix("fc.") { sd.floats[t.name] = t.tensor }
         for t in report.integerTensors { sd.integers[t.name] = t.tensor }

@@ -102,10 +102,12 @@ public final class ResidualBlock: Layer, @unchecked Sendable {
 /// He et al., "Deep Residual Learning for Image Recognition" (2015).
 public final class ResNet: Layer, @unchecked Sendable {
     public let depth: ResNetDepth
+    /// Channels of the stem and the first stage (64 in torchvision).
+    public let width: Int
     public var isTraining = true
     public let conv1: Conv2d
     /// The stem's batch norm, which applies the stem's ReLU itself (`appliesReLU`).
-    public let bn1 = BatchNorm2d(64)
+    public let bn1: BatchNorm2d
     private let maxpool = Pool2d(PoolGeometry(.max, kernel: 3, stride: 2, padding: 1))
     public let stages: [Sequential]
     private let avgpool = GlobalAveragePool()
@@ -114,15 +116,19 @@ public final class ResNet: Layer, @unchecked Sendable {
 
     /// - Parameters:
     ///   - classes: size of the `fc` head, or nil for a trunk without classifier.
-    public init(_ depth: ResNetDepth, classes: Int? = 1000, seed: UInt64 = 0) {
+    ///   - width: channels of the stem and the first stage (torchvision's 64); the later stages double it. At
+    ///     32 a network has about a quarter of the FLOPs, for self-supervised training on a CPU budget.
+    public init(_ depth: ResNetDepth, classes: Int? = 1000, seed: UInt64 = 0, width base: Int = ResNetDepth.standardWidth) {
         self.depth = depth
+        self.width = base
         var rng = SeededGenerator(seed: seed)
-        conv1 = Conv2d(ConvGeometry(inChannels: 3, outChannels: 64, kernel: 7, stride: 2, padding: 3), rng: &rng)
+        conv1 = Conv2d(ConvGeometry(inChannels: 3, outChannels: base, kernel: 7, stride: 2, padding: 3), rng: &rng)
+        bn1 = BatchNorm2d(base)
         bn1.appliesReLU = true
-        var inC = 64
+        var inC = base
         var stages: [Sequential] = []
         for (s, blocks) in depth.stageBlocks.enumerated() {
-            let width = 64 << s
+            let width = base << s
             var layers: [any Layer] = []
             for b in 0..<blocks {
                 let block = ResidualBlock(
@@ -134,7 +140,7 @@ public final class ResNet: Layer, @unchecked Sendable {
             stages.append(Sequential(layers))
         }
         self.stages = stages
-        fc = classes.map { Linear(depth.featureChannels, $0, rng: &rng) }
+        fc = classes.map { Linear(depth.featureChannels(width: base), $0, rng: &rng) }
     }
 
     public var children: [(String, any Layer)] {
@@ -154,8 +160,8 @@ public final class ResNet: Layer, @unchecked Sendable {
     /// image per oneDNN thread so that the small late stages still feed every core.
     public func inferenceChunk(side: Int) -> Int {
         let sides = ResNetDepth.mapSides(imageSize: side)
-        let stem = 64 * sides[0] * sides[0]
-        let first = (depth.usesBottleneck ? 256 : 64) * sides[2] * sides[2]
+        let stem = width * sides[0] * sides[0]
+        let first = (depth.usesBottleneck ? 4 * width : width) * sides[2] * sides[2]
         return max(Engine.threads, Self.inferenceChunkBytes / (4 * max(stem, first)))
     }
 

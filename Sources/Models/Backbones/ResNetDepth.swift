@@ -13,8 +13,12 @@ public enum ResNetDepth: String, Sendable, Codable, CaseIterable {
         }
     }
     public var usesBottleneck: Bool { self == .resnet50 }
-    /// Channels of the trunk's output (and of the pooled feature vector).
-    public var featureChannels: Int { usesBottleneck ? 2048 : 512 }
+    /// torchvision's base width: channels of the stem and the first stage.
+    public static let standardWidth = 64
+    /// Channels of the trunk's output (and of the pooled feature vector) at torchvision's width.
+    public var featureChannels: Int { featureChannels(width: Self.standardWidth) }
+    /// Channels of the trunk's output for base width `width`.
+    public func featureChannels(width: Int) -> Int { 8 * width * (usesBottleneck ? 4 : 1) }
 
     // MARK: Sizes (the one place the ResNet's spatial arithmetic is written)
 
@@ -41,20 +45,20 @@ public enum ResNetDepth: String, Sendable, Codable, CaseIterable {
 
     /// Multiply-add FLOPs of the stem's 7×7 convolution for one `size`×`size` image (the same for every depth).
     /// Training skips its input gradient, so a training step costs 3× the trunk less this.
-    public func stemFLOPs(size: Int) -> Double {
+    public func stemFLOPs(size: Int, width: Int = standardWidth) -> Double {
         let side = Self.stemSide(imageSize: size)
-        return 2 * Double(3 * 64 * 7 * 7) * Double(side * side)
+        return 2 * Double(3 * width * 7 * 7) * Double(side * side)
     }
 
     /// Multiply-add FLOPs (2 per MAC) of the trunk's convolutions for one `size`×`size` image: what a forward
     /// pass to the pooled features costs (batch norm, ReLU, pooling and adds are not counted).
-    public func trunkFLOPs(size: Int) -> Double {
+    public func trunkFLOPs(size: Int, width base: Int = standardWidth) -> Double {
         func conv(_ cin: Int, _ cout: Int, _ k: Int, _ side: Int) -> Double { 2 * Double(cin * cout * k * k) * Double(side * side) }
         var side = Self.mapSides(imageSize: size)[1]
-        var flops = stemFLOPs(size: size)
-        var channels = 64
+        var flops = stemFLOPs(size: size, width: base)
+        var channels = base
         for (stage, blocks) in stageBlocks.enumerated() {
-            let width = 64 << stage
+            let width = base << stage
             for block in 0..<blocks {
                 let stride = stage > 0 && block == 0 ? 2 : 1
                 let outSide = Self.outputSide(side, kernel: 3, stride: stride, padding: 1)

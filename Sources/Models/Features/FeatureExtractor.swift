@@ -19,14 +19,18 @@ public final class FeatureExtractor: @unchecked Sendable {
     public let mode: FeatureMode
     /// Dihedral views the features are averaged over (1 = none).
     public let views: Int
+    /// Whether each feature vector is scaled to unit length (after the views' average), so that clustering
+    /// compares directions, as contrastive training shapes them.
+    public let unitLength: Bool
     private let gap = GlobalAveragePool()
     /// What the last `features` call computed, for `backward`.
-    private var pass: (n: Int, map: [Int])?
+    private var pass: (n: Int, map: [Int], raw: [Float]?)?
 
-    public init(backbone: any Backbone, mode: FeatureMode, views: Int = 1) {
+    public init(backbone: any Backbone, mode: FeatureMode, views: Int = 1, unitLength: Bool = false) {
         self.backbone = backbone
         self.mode = mode
         self.views = views
+        self.unitLength = unitLength
     }
 
     /// Feature width for `channels` trunk channels on a `trunkSide`² map.
@@ -52,9 +56,12 @@ public final class FeatureExtractor: @unchecked Sendable {
         case .flat:
             all = try map.plain().reshaped([map.shape[0], map.count / map.shape[0]])
         }
-        pass = (n, map.shape)
-        guard views > 1 else { return all }
-        return try Tensor(shape: [n, all.shape[1]], values: DihedralViews.average(all.toArray(), views: views))
+        pass = (n, map.shape, nil)
+        let averaged = views > 1 ? try Tensor(shape: [n, all.shape[1]], values: DihedralViews.average(all.toArray(), views: views)) : all
+        guard unitLength else { return averaged }
+        let raw = averaged.toArray()
+        pass?.raw = raw
+        return try Tensor(shape: averaged.shape, values: ContrastiveLosses.l2Normalize(raw, rows: n, columns: averaged.shape[1]))
     }
 
     /// Backpropagates a gradient of the last `features` output into the backbone's parameters.
@@ -63,6 +70,10 @@ public final class FeatureExtractor: @unchecked Sendable {
             throw ComputeError("FeatureExtractor.backward(\(dFeatures.shape)) does not follow a features() call with that batch")
         }
         var d = dFeatures
+        if unitLength, let raw = pass.raw {
+            let g = ContrastiveLosses.l2NormalizeBackward(raw, gradient: d.toArray(), rows: pass.n, columns: d.shape[1])
+            d = try Tensor(shape: d.shape, values: g)
+        }
         if views > 1 {
             d = try Tensor(shape: [views * pass.n, dFeatures.shape[1]], values: DihedralViews.averageBackward(dFeatures.toArray(), views: views))
         }

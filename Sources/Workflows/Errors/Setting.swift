@@ -4,10 +4,10 @@
 public enum Setting: String, Sendable, CaseIterable {
     case data, test, run, preset, size, crop, cropScale, normalization, strict
     case backbone, objective, weights, latent, beta
-    case pretrainEpochs, pretrainBatch, pretrainLearningRate, pretrainSamples, noiseSigma
-    case method, k, clusterEpochs, clusterBatch, optimizer, clusterLearningRate, features, views
+    case pretrainEpochs, pretrainBatch, pretrainLearningRate, pretrainSamples, noiseSigma, temperature
+    case method, k, clusterEpochs, clusterBatch, optimizer, clusterLearningRate, features, unitFeatures, views
     case updateInterval, tol, clusterSamples
-    case seed, threads, plotEvery, perClass
+    case seed, threads, plotEvery, perClass, samples
     case benchMode, benchModel, batch, repeats
 
     /// The words used when no front end renames it (tests, library callers): "the setting `k`".

@@ -78,7 +78,8 @@ extension DECState {
                 format: "converged: %.3f%% of labels changed since the previous epoch (< tol %.3f%%)",
                 changeFraction * 100, settings.tol * 100)
         }
-        try writeCheckpoint(epoch: epoch + 1, stopped: stop)
+        // The epoch's log row and picture first: a run interrupted before the checkpoint repeats the epoch and
+        // rewrites them, while one interrupted after it would otherwise resume without them.
         if snapshot {
             let n = snapshotFeatures.count / d
             try context.events.emit(
@@ -94,6 +95,7 @@ extension DECState {
                     loss: lastLoss, lossName: "KL", accuracy: ev?.accuracy, nmi: ev?.nmi,
                     seconds: monotonicSeconds() - e0, images: seen,
                     notes: [String(format: "changed %.2f%%", changeFraction * 100)])))
+        try writeCheckpoint(epoch: epoch + 1, stopped: stop)
         return stop
     }
 

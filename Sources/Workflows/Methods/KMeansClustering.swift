@@ -34,7 +34,7 @@ public struct KMeansClustering: ClusteringMethod {
         let t0 = monotonicSeconds()
         let km = try KMeans(k: s.k, restarts: s.kmeansRestarts, seed: s.seed).fit(features, n: indices.count, d: d)
         let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: km.centres), alpha: s.alpha)
-        let ev = try ClusteringScore.evaluate(labels: labels, clusters: km.labels, classNames: context.train.dataset.classNames, k: s.k)
+        let ev = try? ClusteringScore.evaluate(labels: labels, clusters: km.labels, classNames: context.train.dataset.classNames, k: s.k)
         try context.events.emit(
             .epoch(
                 EpochRecord(

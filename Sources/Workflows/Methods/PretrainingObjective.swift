@@ -17,6 +17,18 @@ public protocol PretrainingObjective: Sendable {
     func spec(for settings: RunSettings) -> AutoencoderSpec
     /// The model to train, seeded (its backbone is `model.encoder`).
     func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel
+    /// The optimizer (default: Adam with L2 weight decay, the reference's).
+    func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer
+    /// The learning rate of step `step` of `totalSteps` (default: `pretrainLearningRate` throughout).
+    func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float
+}
+
+extension PretrainingObjective {
+    public func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer {
+        Adam(parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
+    }
+
+    public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float { settings.pretrainLearningRate }
 }
 
 /// A model that pretraining trains: a backbone under state-dict prefix `encoder.` and whatever the objective
@@ -31,6 +43,8 @@ public protocol PretrainingModel: Layer {
 
 /// What a training step may draw its randomness from.
 public struct StepContext: Sendable {
+    /// How the batch was normalised (to undo it for augmentations that work on pixel values).
+    public var normalization: Normalization
     public var seed: UInt64
     public var epoch: Int
     public var step: Int
@@ -39,7 +53,7 @@ public struct StepContext: Sendable {
 
 /// Every pretraining objective, by name.
 public enum PretrainingObjectives {
-    public static let all: [any PretrainingObjective] = [DenoisingAutoencoder(), VariationalAutoencoder()]
+    public static let all: [any PretrainingObjective] = [DenoisingAutoencoder(), VariationalAutoencoder(), SimCLR()]
 
     public static var names: [String] { all.map(\.name) }
 

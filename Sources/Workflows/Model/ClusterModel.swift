@@ -52,6 +52,7 @@ public final class ClusterModel: @unchecked Sendable {
         c.storeNormalization(normalization, choice: normalizationChoice)
         c.metadata["wbc.features"] = features.rawValue
         c.metadata["wbc.views"] = String(views)
+        if extractor.unitLength { c.metadata["wbc.unit_features"] = "true" }
         c.metadata["wbc.method"] = settings.method
         c.encode(classNames, "wbc.class_names")
         c.encode(mapping, "wbc.mapping")
@@ -78,7 +79,7 @@ public final class ClusterModel: @unchecked Sendable {
             throw WorkflowError("\(url.path): wbc.views is '\(c.metadata["wbc.views"] ?? "")', not one of \(DihedralViews.allowed)")
         }
         let model = ClusterModel(
-            spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views), head: head,
+            spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views, unitLength: c.metadata["wbc.unit_features"] == "true"), head: head,
             normalization: norm, normalizationChoice: choice,
             classNames: c.decode([String].self, "wbc.class_names") ?? [],
             mapping: c.decode([Int?].self, "wbc.mapping") ?? [])

@@ -152,9 +152,9 @@ public enum ReportWriter {
     static func networkSummary(_ s: RunSettings) -> [ReportContent.Layer] {
         let spec = s.autoencoderSpec
         guard let architecture = spec.backbone.architecture else { return [] }
-        let ae = Autoencoder(spec, seed: 0)
+        let model = PretrainingObjectives.named(s.objective)?.makeModel(spec, seed: 0) ?? Autoencoder(spec, seed: 0)
         func params(_ prefix: String) -> Int {
-            ae.namedParameters().filter { $0.0.hasPrefix(prefix) }.reduce(0) { $0 + $1.1.value.count }
+            model.namedParameters().filter { $0.0.hasPrefix(prefix) }.reduce(0) { $0 + $1.1.value.count }
         }
         let stages = architecture.stages(imageSize: s.size)
         var rows = stages.map { stage in
@@ -163,6 +163,10 @@ public enum ReportWriter {
                 parameters: params("encoder.\(stage.name).") + (stage.name == "conv1" ? params("encoder.bn1.") : 0))
         }
         if !rows.isEmpty { rows[0].name += " + bn1 + relu" }
+        if spec.kind == .simclr {
+            rows.append(.init(name: "projection head (linear, ReLU, linear)", outputShape: [spec.latent], parameters: params("projection.")))
+            return rows
+        }
         var side = stages.last?.side ?? 1
         var channels = architecture.featureChannels
         if spec.kind == .vae {

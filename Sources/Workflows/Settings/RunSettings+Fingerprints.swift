@@ -20,7 +20,7 @@ extension RunSettings {
         [
             data ?? "", String(size), crop.rawValue, String(cropScale), normalization.rawValue, backbone.rawValue, objective, weights ?? "",
             String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainWeightDecay),
-            String(noiseSigma), String(pretrainSamples ?? -1), String(augment), String(seed),
+            String(noiseSigma), String(temperature), String(pretrainSamples ?? -1), String(augment), String(seed),
         ]
     }
 
@@ -28,7 +28,7 @@ extension RunSettings {
     var clusteringFingerprint: [String] {
         pretrainingFingerprint + [
             method, String(k), String(clusterBatch), optimizer.rawValue, String(effectiveClusterLearningRate),
-            features.rawValue, String(updateInterval), String(alpha), String(clusterSamples ?? -1),
+            features.rawValue, String(unitFeatures), String(updateInterval), String(alpha), String(clusterSamples ?? -1),
             String(kmeansRestarts), String(trainEncoder), String(freezeBatchNorm), String(views),
         ]
     }

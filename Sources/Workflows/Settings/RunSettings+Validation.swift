@@ -18,7 +18,10 @@ extension RunSettings {
         try require(updateInterval >= 1, "\(setting: .updateInterval) must be at least 1 (got \(updateInterval))")
         try require(tol >= 0 && tol < 1, "\(setting: .tol) must be in [0, 1) (got \(tol))")
         try require(noiseSigma >= 0, "\(setting: .noiseSigma) must not be negative (got \(noiseSigma))")
+        try require(temperature > 0, "\(setting: .temperature) must be positive (got \(temperature))")
         try require(threads >= 0, "\(setting: .threads) must be 0 (all cores) or positive (got \(threads))")
+        try require(
+            backbone.architecture != nil, "\(setting: .backbone) '\(backbone)' is not one of \(Backbones.names.joined(separator: ", "))")
         try require(
             PretrainingObjectives.named(objective) != nil,
             "\(setting: .objective) '\(objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")

@@ -28,6 +28,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var pretrainLearningRate: Float = 1e-3
     public var pretrainWeightDecay: Float = 1e-5
     public var noiseSigma: Float = 0.2
+    /// Contrastive objectives: the softmax temperature of NT-Xent.
+    public var temperature: Float = 0.2
     /// Images per pretraining epoch (a seeded sample of the training set); nil = all.
     public var pretrainSamples: Int?
     public var augment = false
@@ -40,6 +42,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var optimizer: DECOptimizer = .adadelta
     public var clusterLearningRate: Float?
     public var features: FeatureMode = .flat
+    /// Scale every feature vector to unit length before clustering (cosine geometry; suits contrastive encoders).
+    public var unitFeatures = false
     /// Dihedral views (1, 2, 4 or 8) the encoder's features are averaged over, making them independent of the
     /// cell's orientation on the slide (see `DihedralViews`); 1 = the reference's single view.
     public var views = 1

@@ -19,6 +19,7 @@ public struct SettingsOverrides: Sendable {
     public var pretrainBatch: Int?
     public var pretrainLearningRate: Float?
     public var pretrainSamples: Int?
+    public var temperature: Float?
     public var method: String?
     public var k: Int?
     public var clusterEpochs: Int?
@@ -26,6 +27,7 @@ public struct SettingsOverrides: Sendable {
     public var optimizer: DECOptimizer?
     public var clusterLearningRate: Float?
     public var features: FeatureMode?
+    public var unitFeatures: Bool?
     public var views: Int?
     public var updateInterval: Int?
     public var tol: Double?
@@ -78,6 +80,7 @@ public struct SettingsOverrides: Sendable {
         set(\.pretrainBatch, pretrainBatch)
         set(\.pretrainLearningRate, pretrainLearningRate)
         set(\.pretrainSamples, pretrainSamples)
+        set(\.temperature, temperature)
         set(\.method, method)
         set(\.k, k)
         set(\.clusterEpochs, clusterEpochs)
@@ -85,6 +88,7 @@ public struct SettingsOverrides: Sendable {
         set(\.optimizer, optimizer)
         set(\.clusterLearningRate, clusterLearningRate)
         set(\.features, features)
+        set(\.unitFeatures, unitFeatures)
         set(\.views, views)
         set(\.updateInterval, updateInterval)
         set(\.tol, tol)

@@ -31,7 +31,7 @@ public enum ClusterStage {
         }
         let context = ClusteringContext(
             settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: choice,
-            extractor: FeatureExtractor(backbone: encoder, mode: settings.features, views: settings.views),
+            extractor: FeatureExtractor(backbone: encoder, mode: settings.features, views: settings.views, unitLength: settings.unitFeatures),
             pretrainedIdentity: "\(pretrained.epoch)|\(pretrained.metadata["wbc.best_loss"] ?? "")",
             events: events, progress: progress, accept: { try run.configFile.save(settings) })
         var outcome = try method.fit(context)

@@ -21,8 +21,8 @@ public enum PretrainStage {
     ) throws -> PretrainResult {
         let t0 = monotonicSeconds()
         let resuming = FileManager.default.fileExists(atPath: run.autoencoderLast.path)
-        let (normalization, model) = try prepareModel(settings: settings, train: train, loadWeights: !resuming, events: events)
-        let optimizer = Adam(model.parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
+        let (normalization, model, objective) = try prepareModel(settings: settings, train: train, loadWeights: !resuming, events: events)
+        let optimizer = objective.makeOptimizer(model.parameters, settings: settings)
 
         var start = 0
         var best = Double.infinity
@@ -55,6 +55,7 @@ public enum PretrainStage {
         let augmentation: AugmentationOptions? = settings.augment ? AugmentationOptions() : nil
         let loader = train.loader(normalization: normalization, batch: settings.pretrainBatch, augmentation: augmentation)
         let perEpoch = min(settings.pretrainSamples ?? Int.max, train.usableCount)
+        let stepsPerEpoch = (perEpoch + settings.pretrainBatch - 1) / settings.pretrainBatch
         model.setTraining(true)
         for epoch in start..<max(start, settings.pretrainEpochs) {
             let e0 = monotonicSeconds()
@@ -67,12 +68,15 @@ public enum PretrainStage {
                 model.zeroGrad()
                 let loss: Float
                 do {
-                    loss = try model.trainingStep(batch.tensor(), context: StepContext(seed: settings.seed, epoch: epoch, step: step, settings: settings))
+                    let context = StepContext(normalization: normalization, seed: settings.seed, epoch: epoch, step: step, settings: settings)
+                    loss = try model.trainingStep(batch.tensor(), context: context)
                 } catch {
                     throw WorkflowError(
                         "pretrain epoch \(epoch + 1), step \(step + 1): \(error). The last good checkpoint (\(run.autoencoderLast.lastPathComponent), epoch \(epoch)) is kept."
                     )
                 }
+                optimizer.learningRate = objective.learningRate(
+                    settings, step: epoch * stepsPerEpoch + step, totalSteps: settings.pretrainEpochs * stepsPerEpoch)
                 try optimizer.step()
                 sum += Double(loss) * Double(batch.count)
                 seen += batch.count
@@ -85,17 +89,18 @@ public enum PretrainStage {
             last = sum / Double(seen)
             let improved = last < best
             if improved { best = last }
+            // The log row first: an interruption before the checkpoint repeats the epoch and rewrites it.
+            try events.emit(
+                .epoch(
+                    EpochRecord(
+                        stage: "pretrain", epoch: epoch + 1, epochs: settings.pretrainEpochs, step: step, loss: last,
+                        lossName: "loss", seconds: monotonicSeconds() - e0, images: seen, notes: improved ? ["(best)"] : [])))
             var c = checkpoint(model, normalization: normalization, settings: settings, epoch: epoch + 1)
             c.metadata["wbc.best_loss"] = String(best)
             c.metadata["wbc.last_loss"] = String(last)
             if improved { try c.write(to: run.autoencoderBest) }
             c.storeOptimizer(optimizer)
             try c.write(to: run.autoencoderLast)
-            try events.emit(
-                .epoch(
-                    EpochRecord(
-                        stage: "pretrain", epoch: epoch + 1, epochs: settings.pretrainEpochs, step: step, loss: last,
-                        lossName: "loss", seconds: monotonicSeconds() - e0, images: seen, notes: improved ? ["(best)"] : [])))
         }
         if !FileManager.default.fileExists(atPath: run.autoencoderBest.path) {
             // No training asked for: keep the initial (or imported) weights as the "best" checkpoint.
@@ -120,7 +125,7 @@ public enum PretrainStage {
     static func prepareModel(
         settings: RunSettings, train: DataSource, loadWeights: Bool,
         events: TrainingEvents
-    ) throws -> (Normalization, any PretrainingModel) {
+    ) throws -> (Normalization, any PretrainingModel, any PretrainingObjective) {
         guard let objective = PretrainingObjectives.named(settings.objective) else {
             throw WorkflowError("\(setting: .objective) '\(settings.objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")
         }
@@ -144,6 +149,6 @@ public enum PretrainStage {
                 try events.note("note: the decoder ends in Tanh, so ImageNet-normalised targets outside [-1, 1] cannot be reconstructed exactly")
             }
         }
-        return (normalization, model)
+        return (normalization, model, objective)
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// What a stage reports while it trains. Stages emit events; the progress output, log.csv and the report's
 /// per-epoch pictures subscribe (`TrainingObserver`), so no stage draws or prints on its own.
 public enum TrainingEvent: Sendable {
-    /// One finished epoch (or, for `kmeans`, the initial clustering as epoch 0), after its checkpoint is written.
+    /// One finished epoch (or, for `kmeans`, the initial clustering as epoch 0), just before its checkpoint is
+    /// written (an interrupted epoch is repeated, and its row rewritten).
     case epoch(EpochRecord)
     /// The features and clusters of the images a clustering epoch saw (emitted every `plotEvery` epochs).
     case clusterSnapshot(ClusterSnapshot)

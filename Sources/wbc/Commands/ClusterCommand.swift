@@ -19,6 +19,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); fast: sgd.") var optimizer: DECOptimizer?
     @Option(help: "Learning rate (default: the optimizer's).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: pooled.") var features: FeatureMode?
+    @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
     @Option(help: "Stop when fewer than this fraction of labels change between epochs (default 0.001).") var tol: Double?
@@ -27,7 +28,7 @@ struct Cluster: ParsableCommand {
 
     func validate() throws {
         if let k, k < 1 { throw ValidationError("--k must be at least 1 (got \(k))") }
-        if let views, ![1, 2, 4, 8].contains(views) { throw ValidationError("--views must be 1, 2, 4 or 8 (got \(views))") }
+        if let views, !DihedralViews.allowed.contains(views) { throw ValidationError("--views must be 1, 2, 4 or 8 (got \(views))") }
     }
 
     var overrides: SettingsOverrides {
@@ -40,6 +41,7 @@ struct Cluster: ParsableCommand {
         o.optimizer = optimizer
         o.clusterLearningRate = lr
         o.features = features
+        o.unitFeatures = unitFeatures
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol

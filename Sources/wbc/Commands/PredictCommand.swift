@@ -22,21 +22,10 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var paths = images
-            var sampleClasses: [String] = []
-            var samplePaths: [String] = []
-            if let samples {
-                let ds: ImageDataset
-                do { ds = try ImageDataset.imageFolder(at: URL(fileURLWithPath: samples)) } catch { throw ValidationError("--samples \(samples): \(error)") }
-                for (c, name) in ds.classNames.enumerated() {
-                    if let first = ds.samples.filter({ $0.label == c }).map(\.url.path).sorted().first {
-                        paths.append(first)
-                        sampleClasses.append(name)
-                        samplePaths.append(first)
-                    }
-                }
-            }
-            let (predictions, skipped) = try Pipeline.predict(runPath: runPath, images: paths, threads: threads, progress: SilentProgress())
+            let firsts = try samples.map { try Pipeline.firstImageOfEachClass(in: $0) } ?? []
+            let (sampleClasses, samplePaths) = (firsts.map(\.className), firsts.map(\.path))
+            let (predictions, skipped) = try Pipeline.predict(
+                runPath: runPath, images: images + samplePaths, threads: threads, progress: SilentProgress())
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -58,7 +47,7 @@ struct Predict: ParsableCommand {
                 }
             }
             for s in skipped { FileHandle.standardError.write(Data("skipped: \(s)\n".utf8)) }
-            if predictions.isEmpty { throw ValidationError("no image could be read") }
+            if predictions.isEmpty { throw WorkflowError("no image could be read; see the skipped files above") }
         }
     }
 }

@@ -19,6 +19,7 @@ struct Pretrain: ParsableCommand {
     @Option(help: "Batch size (fast: 32).") var batch: Int?
     @Option(help: "Learning rate of Adam (default 1e-3).") var lr: Float?
     @Option(help: "Images per epoch, a seeded sample (fast: 2500).") var samples: Int?
+    @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets --normalize imagenet unless given.") var weights: String?
 
     func validate() throws {

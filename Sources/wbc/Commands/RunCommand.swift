@@ -18,12 +18,14 @@ struct Run: ParsableCommand {
     @Option(help: "Settings preset (default: fast; tiny for synthetic data).") var preset: Preset?
     @Option(help: "Pretraining objective (default conv-ae).") var objective: ObjectiveName?
     @Option(help: "Clustering method (default dec).") var method: MethodName?
+    @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
     @Option(help: "Encoder (fast: resnet18).") var backbone: BackboneID?
     @Option(help: "Pretraining epochs (fast: 4).") var pretrainEpochs: Int?
     @Option(help: "Clustering epochs (fast: 4).") var clusterEpochs: Int?
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets ImageNet normalisation.") var weights: String?
     @Option(help: "Features: pooled or flat (fast: pooled).") var features: FeatureMode?
+    @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
     @Option(help: "Image side in pixels (fast: 64).") var size: Int?
     @Option(help: "Number of clusters (default 4).") var k: Int?
@@ -52,6 +54,7 @@ struct Run: ParsableCommand {
         o.clusterEpochs = clusterEpochs
         o.weights = weights
         o.features = features
+        o.unitFeatures = unitFeatures
         o.views = views
         o.size = size
         o.k = k

@@ -95,7 +95,9 @@ struct WeightsCommand: ParsableCommand {
             guard let weights = PretrainedWeights.torchvision(model, variant: variant) else { return }
             print("fetching \(weights.url.absoluteString)")
             let result: WeightDownload.Result
-            do { result = try WeightDownload.fetch(weights, into: URL(fileURLWithPath: out), timeout: timeout) } catch let e as WeightDownloadError {
+            do { result = try WeightDownload.fetch(weights, into: URL(fileURLWithPath: out), timeout: timeout) } catch let e as WeightImportError {
+                throw ValidationError(e.message(archFlag: "--arch", partialFlag: nil))
+            } catch let e as WeightDownloadError {
                 let file = "\(out)/\(weights.fileName)"
                 throw ValidationError(
                     "\(e)\n  wbc weights import \(file) --arch \(model.rawValue) --out \(out)/\(model.rawValue)-\(variant.rawValue).safetensors")

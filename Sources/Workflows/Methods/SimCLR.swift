@@ -1,0 +1,106 @@
+import Compute
+import Determinism
+import Foundation
+import Imaging
+import Models
+import Parallelism
+
+/// SimCLR (Chen et al. 2020, arXiv 2002.05709): two strongly augmented views of each cell
+/// (`ContrastiveAugmentation`) through the backbone and a projection head (two linear layers with a ReLU, to
+/// `latent` outputs), L2-normalised; the NT-Xent loss at `temperature` pulls each image's two views together
+/// and pushes the other images' views away. AdamW with a linear warm-up over the first 5 % of the steps, then
+/// cosine decay. Clustering uses the backbone's pooled features, not the projection.
+public struct SimCLR: PretrainingObjective {
+    public let name = "simclr"
+    public let summary = "SimCLR: contrastive learning between two augmented views of each cell"
+
+    public func spec(for settings: RunSettings) -> AutoencoderSpec { settings.autoencoderSpec(kind: .simclr) }
+
+    public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { ContrastiveModel(spec, seed: seed) }
+
+    public func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer {
+        Adam.adamW(parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
+    }
+
+    /// Linear warm-up over the first 5 % of the steps, then a half cosine down to 0.
+    public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float {
+        let base = settings.pretrainLearningRate
+        guard totalSteps > 1 else { return base }
+        let warmup = max(1, totalSteps / 20)
+        if step < warmup { return base * Float(step + 1) / Float(warmup) }
+        let progress = Double(step - warmup) / Double(max(1, totalSteps - warmup))
+        return base * Float(0.5 * (1 + cos(Double.pi * min(1, progress))))
+    }
+}
+
+/// SimCLR's network: the backbone (`encoder.*`) and the projection head (`projection.0`, `projection.2`).
+public final class ContrastiveModel: PretrainingModel, @unchecked Sendable {
+    public let spec: AutoencoderSpec
+    public var isTraining = true
+    public let encoder: any Backbone
+    let pool = GlobalAveragePool()
+    let hidden: Linear, output: Linear
+    let relu = ActivationLayer(.relu)
+    public let augmentation = ContrastiveAugmentation()
+
+    public init(_ spec: AutoencoderSpec, seed: UInt64) {
+        self.spec = spec
+        encoder = spec.architecture.makeBackbone(seed: seed)
+        let c = spec.architecture.featureChannels
+        var rng = SeededGenerator(seed: seed &+ 3)
+        hidden = Linear(c, c, rng: &rng)
+        output = Linear(c, spec.latent, rng: &rng)
+    }
+
+    public var children: [(String, any Layer)] {
+        [("encoder", encoder), ("pool", pool), ("projection.0", hidden), ("projection.1", relu), ("projection.2", output)]
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor { try output.forward(relu.forward(hidden.forward(pool.forward(encoder.trunk(x))))) }
+
+    public func backward(_ dy: Tensor) throws -> Tensor {
+        throw ComputeError("ContrastiveModel: use trainingStep(_:context:) for training")
+    }
+
+    public func trainingStep(_ batch: Tensor, context: StepContext) throws -> Float {
+        let n = batch.shape[0]
+        let views = try self.views(of: batch, context: context)
+        let projected = try forward(views)
+        let d = projected.shape[1]
+        let p = projected.toArray()
+        let z = ContrastiveLosses.l2Normalize(p, rows: 2 * n, columns: d)
+        let (loss, gz) = try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: context.settings.temperature)
+        let gp = ContrastiveLosses.l2NormalizeBackward(p, gradient: gz, rows: 2 * n, columns: d)
+        let gh = try hidden.backward(relu.backward(output.backward(Tensor(shape: [2 * n, d], values: gp))))
+        try encoder.backwardTrunkParameters(pool.backward(gh))
+        return loss
+    }
+
+    /// Two augmented views of every image: rows `0..<N` the first views, `N..<2N` the second. Made on the
+    /// thread pool, each from its own seeded stream (so the result does not depend on the thread count).
+    func views(of batch: Tensor, context: StepContext) throws -> Tensor {
+        let (n, side) = (batch.shape[0], batch.shape[2])
+        let plane = 3 * side * side
+        let pixels = batch.toArray()
+        var out = [Float](repeating: 0, count: 2 * n * plane)
+        let stream = UInt64(context.epoch) << 32 | UInt64(context.step)
+        let failures = out.withUnsafeMutableBufferPointer { buffer -> Int in
+            let base = buffer.baseAddress!
+            var failed = [Bool](repeating: false, count: 2 * n)
+            failed.withUnsafeMutableBufferPointer { flags in
+                ThreadPool.forEach(tasks: 2 * n, threads: OpenMP.threads) { task in
+                    let image = task % n
+                    var chw = Array(pixels[(image * plane)..<((image + 1) * plane)])
+                    do { try context.normalization.invert(&chw) } catch { flags[task] = true; return }
+                    var rng = SeededGenerator.derived(seed: context.seed ^ 0x51C1_A0, stream: stream &* 4096 &+ UInt64(task))
+                    var view = augmentation.apply(chw, side: side, rng: &rng)
+                    do { try context.normalization.apply(to: &view) } catch { flags[task] = true; return }
+                    for i in 0..<plane { base[task * plane + i] = view[i] }
+                }
+            }
+            return failed.filter { $0 }.count
+        }
+        guard failures == 0 else { throw ComputeError("contrastive views: the normalisation does not fit \(side)² images") }
+        return try Tensor(shape: [2 * n, 3, side, side], values: out)
+    }
+}
