@@ -14,6 +14,8 @@ threads=$(nproc)
 configs=(
   "--model resnet50 --mode forward --batch 16 --size 224"
   "--model resnet50 --mode train --batch 16 --size 96"
+  "--model resnet18 --width 32 --mode contrastive --batch 256 --size 64"
+  "--model resnet18 --width 64 --mode contrastive --batch 256 --size 64"
 )
 # The peak is a best case (wbc reports the best repetition); 15 half-second repetitions, because 5 once all
 # landed in a noisy moment and halved it.
@@ -37,5 +39,5 @@ print(f"{c:<52} {mw:10.2f} {mp:10.2f} {mq:10.2f} {mw / max(mp, mq):7.2f}x {100 *
 PY
 done
 echo "images/s, medians of $rounds alternated rounds; ratio* = wbc / the faster PyTorch layout;"
-echo "% peak = wbc's convolution GFLOP/s (train: 3x the forward's less the stem's input gradient) / the FMA peak; the FLOPs are direct"
+echo "% peak = wbc's convolution GFLOP/s (train: 3x the forward's less the stem's input gradient; contrastive: that for both views) / the FMA peak; the FLOPs are direct"
 echo "convolution's, so where Winograd runs (3x3 stride-1 layers) this is an effective rate and may pass 100%"

@@ -4,7 +4,10 @@
     python3 Benchmarks/pytorch_bench.py --model resnet50 --mode forward|train --batch 16 --size 224 \
         --threads 2 --repeat 5 [--channels-last]
 
-forward = eval mode, no grad; train = forward + cross-entropy + backward + SGD(momentum 0.9) step.
+forward = eval mode, no grad; train = forward + cross-entropy + backward + SGD(momentum 0.9) step;
+contrastive = a SimCLR step (--width W for a ResNet of base width W): two views per image (made once, untimed),
+backbone + projection head (Linear, ReLU, Linear to 128), L2 normalisation, NT-Xent (tau 0.2), backward, AdamW;
+images/s counts images, not views.
 Prints one JSON object with images_per_second and median_seconds.
 """
 import argparse, json, time
@@ -20,29 +23,64 @@ ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--repeat", type=int, default=5)
 ap.add_argument("--warmup", type=int, default=2)
 ap.add_argument("--channels-last", action="store_true")
+ap.add_argument("--width", type=int, default=64)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
-m = getattr(torchvision.models, a.model)()
+def resnet(name, width):
+    """torchvision's ResNet with base width `width` (64 = torchvision's own)."""
+    from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
+    block, layers = {"resnet18": (BasicBlock, [2, 2, 2, 2]), "resnet34": (BasicBlock, [3, 4, 6, 3]),
+                     "resnet50": (Bottleneck, [3, 4, 6, 3])}[name]
+    net = ResNet(block, layers)
+    if width == 64:
+        return net
+    net.inplanes = width
+    net.conv1 = torch.nn.Conv2d(3, width, 7, 2, 3, bias=False)
+    net.bn1 = torch.nn.BatchNorm2d(width)
+    for i in range(4):
+        setattr(net, f"layer{i + 1}", net._make_layer(block, width << i, layers[i], stride=1 if i == 0 else 2))
+    net.fc = torch.nn.Linear(8 * width * block.expansion, 1000)
+    return net
+
+
+m = resnet(a.model, a.width)
 x = torch.randn(a.batch, 3, a.size, a.size)
 labels = torch.randint(0, 1000, (a.batch,))
 if a.channels_last:
     m = m.to(memory_format=torch.channels_last)
     x = x.to(memory_format=torch.channels_last)
 opt = torch.optim.SGD(m.parameters(), lr=1e-4, momentum=0.9)
+if a.mode == "contrastive":
+    channels = m.fc.in_features
+    m.fc = torch.nn.Sequential(torch.nn.Linear(channels, channels), torch.nn.ReLU(), torch.nn.Linear(channels, 128))
+    views = torch.rand(2 * a.batch, 3, a.size, a.size) * 2 - 1
+    if a.channels_last:
+        m = m.to(memory_format=torch.channels_last)
+        views = views.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=1e-4)
+    n2 = 2 * a.batch
+    mask = torch.eye(n2, dtype=torch.bool)
+    target = torch.cat([torch.arange(a.batch, n2), torch.arange(0, a.batch)])
 
 
 def once():
     if a.mode == "forward":
         with torch.no_grad():
             m(x)
+    elif a.mode == "contrastive":
+        opt.zero_grad()
+        z = F.normalize(m(views), dim=1)
+        sim = (z @ z.t() / 0.2).masked_fill(mask, float("-inf"))
+        F.cross_entropy(sim, target).backward()
+        opt.step()
     else:
         opt.zero_grad()
         F.cross_entropy(m(x), labels).backward()
         opt.step()
 
 
-m.train(a.mode == "train")
+m.train(a.mode != "forward")
 for _ in range(a.warmup):
     once()
 times = []

@@ -141,9 +141,9 @@ public enum Pipeline {
     }
 
     /// `synth`: a synthetic blood-smear set in ImageFolder layout with a labels.csv.
-    public static func synthesize(out: String, perClass: Int, seed: UInt64, size: ImageSize) throws -> SyntheticSmears.Summary {
+    public static func synthesize(out: String, counts: [CellType: Int], seed: UInt64, size: ImageSize) throws -> SyntheticSmears.Summary {
         do {
-            return try SyntheticSmears.write(to: URL(fileURLWithPath: out), perClass: perClass, seed: seed, options: SyntheticSmears.Options(size: size))
+            return try SyntheticSmears.write(to: URL(fileURLWithPath: out), counts: counts, seed: seed, options: SyntheticSmears.Options(size: size))
         } catch { throw WorkflowError("synthetic data", error) }
     }
 

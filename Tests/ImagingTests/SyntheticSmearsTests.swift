@@ -30,7 +30,7 @@ import Testing
         let perClass = Int(ProcessInfo.processInfo.environment["WBC_SYNTH_PER_CLASS"] ?? "") ?? 12
         var features: [[Double]] = []
         var labels: [Int] = []
-        for (label, type) in CellType.allCases.enumerated() {
+        for (label, type) in CellType.kaggle.enumerated() {
             for i in 0..<perClass {
                 let image = SyntheticSmears.render(type, seed: 21, index: i, options: .init(size: ImageSize(width: 160, height: 120)))
                 let crop = NucleusCrop.locate(in: image)

@@ -492,3 +492,55 @@ struct SettingsAndMethodsTests {
         #expect(dir.trainingLog.read().contains { $0.stage == "kmeans" && $0.accuracy != nil })
     }
 }
+
+@Suite("Contrastive pretraining and SCAN")
+struct ContrastiveAndSCANTests {
+    /// SimCLR's whole step: the loss falls when the step's gradients are applied (a training signal reaches
+    /// the backbone), views are reproducible, and the backbone's gradient matches finite differences.
+    @Test func simclrStepTrainsTheBackbone() throws {
+        var spec = AutoencoderSpec()
+        spec.backbone = BackboneID(rawValue: "resnet18-w8")
+        spec.kind = .simclr
+        spec.imageSize = 32
+        spec.latent = 16
+        let model = ContrastiveModel(spec, seed: 3)
+        var settings = Preset.tiny.settings
+        settings.temperature = 0.5
+        var rng = SeededGenerator(seed: 4)
+        let x = Tensor.randomUniform([4, 3, 32, 32], low: -1, high: 1, using: &rng)
+        let context = StepContext(normalization: .half, seed: 1, epoch: 0, step: 0, settings: settings)
+        let v1 = try model.views(of: x, context: context).toArray(), v2 = try model.views(of: x, context: context).toArray()
+        #expect(v1 == v2 && v1.count == 8 * 3 * 32 * 32)
+        model.setTraining(true)
+        let optimizer = Adam.adamW(model.parameters, lr: 1e-3, weightDecay: 0)
+        var losses: [Float] = []
+        for _ in 0..<6 {
+            model.zeroGrad()
+            losses.append(try model.trainingStep(x, context: context))
+            try optimizer.step()
+        }
+        #expect(losses.last! < losses.first!, "\(losses)")
+    }
+
+    @Test func linearHeadRoundTripsThroughACheckpoint() throws {
+        let head = LinearHead(dimension: 6, k: 3, seed: 2)
+        var c = Checkpoint(kind: .dec)
+        head.store(in: &c)
+        let back = try ClusterHeads.load(from: c, file: "x")
+        let f: [Float] = (0..<12).map { Float($0) / 7 }
+        #expect(try back.probabilities(f, n: 2) == head.probabilities(f, n: 2))
+        #expect(back.identity == head.identity && back is LinearHead)
+        let p = try head.probabilities(f, n: 2)
+        #expect(abs(p[0..<3].reduce(0, +) - 1) < 1e-5)
+    }
+
+    @Test func nearestNeighboursAreExactAndExcludeTheImageItself() throws {
+        // Points on a circle: each one's nearest neighbours are the adjacent angles.
+        let n = 12
+        let x = (0..<n).flatMap { i -> [Float] in let t = Float(i) * 2 * .pi / Float(n); return [cos(t), sin(t), 0] }
+        let nb = try NearestNeighbours.cosine(x, n: n, d: 3, k: 2, block: 5)
+        for i in 0..<n { #expect(Set(nb[i]) == [(i + 1) % n, (i + n - 1) % n], "\(i): \(nb[i])") }
+        let agreement = NearestNeighbours.labelAgreement(nb, labels: (0..<n).map { $0 < 6 ? 0 : 1 }, ks: [1, 2])
+        #expect(agreement.count == 2 && agreement[1].agreement == 20.0 / 24.0)
+    }
+}

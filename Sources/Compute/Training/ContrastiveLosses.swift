@@ -114,7 +114,7 @@ public enum ContrastiveLosses {
         return (Float(loss), Float(consistency), Float(entropy), softmaxBackward(p, dp, n, k), softmaxBackward(q, dq, n, k))
     }
 
-    static func softmaxRows(_ x: [Float], _ n: Int, _ k: Int) -> [Double] {
+    public static func softmaxRows(_ x: [Float], _ n: Int, _ k: Int) -> [Double] {
         var out = [Double](repeating: 0, count: n * k)
         for i in 0..<n {
             var peak = -Double.infinity

@@ -71,6 +71,7 @@ struct SmearRenderer {
         case .monocyte: return 1.65 + 0.25 * u
         case .neutrophil: return 1.35 + 0.2 * u
         case .eosinophil: return 1.35 + 0.2 * u
+        case .basophil: return 1.15 + 0.2 * u
         }
     }
 
@@ -114,6 +115,7 @@ struct SmearRenderer {
         case .monocyte: cytoplasm = tinted((175, 172, 210))
         case .neutrophil: cytoplasm = tinted((228, 205, 215))
         case .eosinophil: cytoplasm = tinted((235, 150, 120))
+        case .basophil: cytoplasm = tinted((200, 172, 215))
         }
         canvas.fill(
             centre: (cx, cy), radius: radius, edge: 1.5,
@@ -147,7 +149,7 @@ struct SmearRenderer {
                 let (x, y) = local(px, py)
                 return max(SDF.ellipse(x, y + b * 0.15, a, b), -SDF.disc(x, y - notchAt, notch))
             }
-        case .neutrophil, .eosinophil:
+        case .neutrophil, .eosinophil, .basophil:
             nucleusColour = tinted((118 + 14 * rng.nextUniform(), 58 + 12 * rng.nextUniform(), 168 + 14 * rng.nextUniform()))
             let lobes: Int
             if type == .neutrophil { lobes = 2 + rng.nextInt(below: 4) } else { lobes = rng.nextUniform() < 0.85 ? 2 : 3 }
@@ -183,6 +185,8 @@ struct SmearRenderer {
                         + 0.5 * sin(Double(px - 2 * py) * 0.23 + seedX * 0.3))
                 return (nucleusColour.0 - texture * v, nucleusColour.1 - texture * v, nucleusColour.2 - texture * 0.6 * v)
             })
+        // Basophils: dark purple granules that cover the nucleus.
+        if type == .basophil { drawGranules(&canvas, cx, cy, radius * wobble, &rng, colour: tinted((62, 28, 96)), count: 110) }
     }
 
     func drawGranules(

@@ -1,12 +1,18 @@
 import Determinism
 import Foundation
 
-/// The four leukocyte classes of the Kaggle set, by folder name.
+/// The leukocyte types, by folder name.
 public enum CellType: String, Sendable, Codable, CaseIterable {
     case eosinophil = "EOSINOPHIL"
     case lymphocyte = "LYMPHOCYTE"
     case monocyte = "MONOCYTE"
     case neutrophil = "NEUTROPHIL"
+    case basophil = "BASOPHIL"
+
+    /// The four types of the Kaggle set (and of `SyntheticSmears.write(to:perClass:seed:options:)`).
+    public static let kaggle: [CellType] = [.eosinophil, .lymphocyte, .monocyte, .neutrophil]
+    /// The order `--proportions` lists the types in: most common in blood first (about 60, 30, 6, 3, 1 %).
+    public static let bloodOrder: [CellType] = [.neutrophil, .lymphocyte, .monocyte, .eosinophil, .basophil]
 }
 
 /// Renders synthetic blood-smear fields: one leukocyte among pink red cells on a pale background,
@@ -62,15 +68,33 @@ public enum SyntheticSmears {
         return renderer.render(&rng)
     }
 
-    /// Writes `perClass` images of each class as `OUT/<CLASS>/synth_NNNNN.jpeg` (ImageFolder layout) and
-    /// `OUT/labels.csv` with columns `Image,Category,Path` (Path relative to OUT).
+    /// Writes `perClass` images of each of the four Kaggle types as `OUT/<CLASS>/synth_NNNNN.jpeg` (ImageFolder
+    /// layout) and `OUT/labels.csv` with columns `Image,Category,Path` (Path relative to OUT).
     public static func write(to out: URL, perClass: Int, seed: UInt64, options: Options = Options()) throws(WriteError) -> Summary {
+        try write(to: out, counts: Dictionary(uniqueKeysWithValues: CellType.kaggle.map { ($0, perClass) }), seed: seed, options: options)
+    }
+
+    /// Image counts per type for `total` images split by `proportions` (one per type of `types`, summing to
+    /// about 1): largest remainders, and at least one image of every type with a positive share.
+    public static func counts(total: Int, proportions: [Double], types: [CellType] = CellType.bloodOrder) -> [CellType: Int] {
+        let sum = proportions.reduce(0, +)
+        let exact = proportions.map { $0 / max(sum, 1e-12) * Double(total) }
+        var counts = exact.map { Int($0) }
+        let order = exact.indices.sorted { (exact[$0] - Double(counts[$0])) > (exact[$1] - Double(counts[$1])) }
+        for i in order.prefix(max(0, total - counts.reduce(0, +))) { counts[i] += 1 }
+        for i in counts.indices where proportions[i] > 0 && counts[i] == 0 { counts[i] = 1 }
+        return Dictionary(uniqueKeysWithValues: zip(types, counts).filter { $0.1 > 0 })
+    }
+
+    /// Writes `counts[type]` images of each type (in `CellType.allCases` order), as `write(to:perClass:…)` does.
+    public static func write(to out: URL, counts wanted: [CellType: Int], seed: UInt64, options: Options = Options()) throws(WriteError) -> Summary {
         let fm = FileManager.default
         var rows = ["Image,Category,Path"]
         var files: [URL] = []
         var counts: [CellType: Int] = [:]
         var id = 0
         for type in CellType.allCases {
+            guard let perClass = wanted[type], perClass > 0 else { continue }
             let folder = out.appendingPathComponent(type.rawValue, isDirectory: true)
             do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
                 throw WriteError(path: folder.path, detail: error.localizedDescription)

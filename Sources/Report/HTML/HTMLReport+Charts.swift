@@ -22,7 +22,7 @@ extension HTMLReport {
         if hasData(content.pretrainingCurves) {
             html += figure(
                 SVGChart.lines(
-                    title: "Autoencoder pretraining", series: content.pretrainingCurves,
+                    title: "Pretraining", series: content.pretrainingCurves,
                     xLabel: "Epoch", yLabel: "Loss", width: 620, height: 360))
         }
         if hasData(content.clusteringCurves) {
@@ -30,6 +30,9 @@ extension HTMLReport {
                 SVGChart.lines(
                     title: "Clustering", series: content.clusteringCurves, xLabel: "Epoch",
                     yLabel: "Loss", secondaryLabel: "Score", width: 620, height: 360))
+        }
+        for chart in content.curveCharts where hasData(chart.series) {
+            html += figure(SVGChart.lines(title: chart.title, series: chart.series, xLabel: chart.xLabel, yLabel: chart.yLabel, width: 620, height: 360))
         }
         guard !html.isEmpty else { return nil }
         return Section(id: "training", heading: "Training", body: "<div class=\"row\">" + html + "</div>")

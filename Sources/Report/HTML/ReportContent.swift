@@ -141,6 +141,8 @@ public struct ReportContent: Sendable, Equatable {
     public var pretrainingCurves: [LineSeries] = []
     /// Clustering curves, e.g. KL loss (primary axis) and accuracy, NMI (secondary axis) per epoch.
     public var clusteringCurves: [LineSeries] = []
+    /// Further curves of the training section (choosing k, the neighbours' label agreement).
+    public var curveCharts: [CurveChart] = []
     public var embedding: Embedding?
     public var confusion: ConfusionMatrix?
     /// Per-cluster confidences (max soft assignment), values in [0, 1].
@@ -153,5 +155,19 @@ public struct ReportContent: Sendable, Equatable {
     public init(title: String, subtitle: String = "") {
         self.title = title
         self.subtitle = subtitle
+    }
+}
+
+/// A titled line chart of the report's training section.
+public struct CurveChart: Sendable, Equatable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [LineSeries]
+    public init(title: String, xLabel: String, yLabel: String, series: [LineSeries]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
     }
 }

@@ -3,8 +3,10 @@ import Models
 
 /// What the model benchmark measures.
 public struct BenchmarkConfiguration: Sendable, Codable {
-    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, decode, conv, peak }
+    public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, contrastive, decode, conv, peak }
     public var model: ResNetDepth = .resnet50
+    /// The ResNet's base width (64 = torchvision's; 32 = a quarter of the FLOPs).
+    public var width = ResNetDepth.standardWidth
     public var mode: Mode = .forward
     public var batch = 16
     public var size = 224

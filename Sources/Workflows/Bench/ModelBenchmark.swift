@@ -45,7 +45,8 @@ public enum ModelBenchmark {
         }
         if c.mode == .conv { return try convolution(c) }
         try checkFitsInMemory(c)
-        let net = ResNet(c.model, classes: 1000, seed: 0)
+        if c.mode == .contrastive { return try contrastive(c, progress: progress) }
+        let net = ResNet(c.model, classes: 1000, seed: 0, width: c.width)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
         let labels = (0..<c.batch).map { _ in rng.nextInt(below: 1000) }
@@ -71,7 +72,7 @@ public enum ModelBenchmark {
                 for (name, seconds) in [("forward", t1 - t0), ("backward", t2 - t1), ("optimizer", t3 - t2)] {
                     phases[name, default: []].append(seconds)
                 }
-            case .decode, .conv, .peak:
+            case .decode, .conv, .peak, .contrastive:
                 throw WorkflowError("bench: \(setting: .benchMode) \(c.mode.rawValue) is measured elsewhere")
             }
         }
@@ -86,6 +87,48 @@ public enum ModelBenchmark {
         }
         var result = summarize(c, times)
         if !phases.isEmpty { result.phaseSeconds = phases.mapValues(DecodeBenchmark.median) }
+        return result
+    }
+
+    /// A SimCLR step on `batch` images at `size`²: two views each (made once, untimed: `augment` is timed
+    /// apart), the backbone and projection head forward and backward, NT-Xent, AdamW. `images_per_second`
+    /// counts images, not views.
+    static func contrastive(_ c: BenchmarkConfiguration, progress: (Int, Double) -> Void) throws -> BenchmarkResult {
+        var spec = AutoencoderSpec()
+        spec.backbone = BackboneID(ResNetArchitecture(depth: c.model, width: c.width))
+        spec.kind = .simclr
+        spec.imageSize = c.size
+        spec.latent = 128
+        let model = ContrastiveModel(spec, seed: 0)
+        var settings = RunSettings()
+        settings.temperature = 0.2
+        var rng = SeededGenerator(seed: 1)
+        let images = Tensor.randomUniform([c.batch, 3, c.size, c.size], low: -1, high: 1, using: &rng)
+        let context = StepContext(normalization: .half, seed: 1, epoch: 0, step: 0, settings: settings)
+        let optimizer = Adam.adamW(model.parameters, lr: 1e-3, weightDecay: 1e-4)
+        model.setTraining(true)
+        var phases: [String: [Double]] = [:]
+        var times: [Double] = []
+        let t0 = monotonicSeconds()
+        let views = try model.views(of: images, context: context)
+        let augment = monotonicSeconds() - t0
+        for r in 0..<(c.warmup + c.repeats) {
+            let a = monotonicSeconds()
+            model.zeroGrad()
+            let split = try model.step(views: views, pairs: c.batch, temperature: settings.temperature)
+            let b = monotonicSeconds()
+            try optimizer.step()
+            let e = monotonicSeconds()
+            guard r >= c.warmup else { continue }
+            times.append(e - a)
+            for (name, seconds) in [("forward", split.forward), ("backward", b - a - split.forward), ("optimizer", e - b)] {
+                phases[name, default: []].append(seconds)
+            }
+            progress(r - c.warmup + 1, e - a)
+        }
+        var result = summarize(c, times)
+        result.phaseSeconds = phases.mapValues(DecodeBenchmark.median)
+        result.phaseSeconds?["augment"] = augment
         return result
     }
 
@@ -124,8 +167,9 @@ public enum ModelBenchmark {
     /// Convolution FLOPs of one image (or one batch item) in `c`'s mode.
     static func flopsPerImage(_ c: BenchmarkConfiguration) -> Double {
         switch c.mode {
-        case .forward: return c.model.trunkFLOPs(size: c.size)
-        case .train: return 3 * c.model.trunkFLOPs(size: c.size) - c.model.stemFLOPs(size: c.size)  // no image gradient
+        case .forward: return c.model.trunkFLOPs(size: c.size, width: c.width)
+        case .train: return 3 * c.model.trunkFLOPs(size: c.size, width: c.width) - c.model.stemFLOPs(size: c.size, width: c.width)  // no image gradient
+        case .contrastive: return 2 * (3 * c.model.trunkFLOPs(size: c.size, width: c.width) - c.model.stemFLOPs(size: c.size, width: c.width))
         case .conv: return 2.0 * 256 * 256 * 9 * 56 * 56
         case .decode, .peak: return 0
         }

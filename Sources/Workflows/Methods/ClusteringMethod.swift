@@ -41,6 +41,13 @@ public struct ClusteringContext: Sendable {
     /// Feature width.
     public var dimension: Int { spec.featureDimension(settings.features) }
 
+    /// The same context with other settings (k chosen from the data).
+    func with(settings: RunSettings, accept: @escaping @Sendable () throws -> Void) -> ClusteringContext {
+        ClusteringContext(
+            settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: normalizationChoice,
+            extractor: extractor, pretrainedIdentity: pretrainedIdentity, events: events, progress: progress, accept: accept)
+    }
+
     /// A model around `head` with this context's encoder and normalisation.
     public func model(head: any ClusterHead) -> ClusterModel {
         ClusterModel(
@@ -63,7 +70,7 @@ public struct ClusteringOutcome: Sendable {
 
 /// Every clustering method, by name.
 public enum ClusteringMethods {
-    public static let all: [any ClusteringMethod] = [DECClustering(), KMeansClustering()]
+    public static let all: [any ClusteringMethod] = [DECClustering(), KMeansClustering(), SCANClustering()]
 
     public static var names: [String] { all.map(\.name) }
 

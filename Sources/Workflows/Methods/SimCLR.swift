@@ -63,17 +63,24 @@ public final class ContrastiveModel: PretrainingModel, @unchecked Sendable {
     }
 
     public func trainingStep(_ batch: Tensor, context: StepContext) throws -> Float {
-        let n = batch.shape[0]
         let views = try self.views(of: batch, context: context)
+        return try step(views: views, pairs: batch.shape[0], temperature: context.settings.temperature).loss
+    }
+
+    /// Forward and backward of `views` (`[2N, 3, S, S]`, first views then second views): the loss, and the
+    /// seconds the forward pass with the loss took.
+    func step(views: Tensor, pairs n: Int, temperature: Float) throws -> (loss: Float, forward: Double) {
+        let t0 = monotonicSeconds()
         let projected = try forward(views)
         let d = projected.shape[1]
         let p = projected.toArray()
         let z = ContrastiveLosses.l2Normalize(p, rows: 2 * n, columns: d)
-        let (loss, gz) = try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: context.settings.temperature)
+        let (loss, gz) = try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: temperature)
+        let forwardSeconds = monotonicSeconds() - t0
         let gp = ContrastiveLosses.l2NormalizeBackward(p, gradient: gz, rows: 2 * n, columns: d)
         let gh = try hidden.backward(relu.backward(output.backward(Tensor(shape: [2 * n, d], values: gp))))
         try encoder.backwardTrunkParameters(pool.backward(gh))
-        return loss
+        return (loss, forwardSeconds)
     }
 
     /// Two augmented views of every image: rows `0..<N` the first views, `N..<2N` the second. Made on the

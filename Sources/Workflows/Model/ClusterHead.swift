@@ -24,7 +24,7 @@ public protocol ClusterHead: AnyObject, Sendable {
 
 /// Every kind of head a checkpoint can hold.
 enum ClusterHeads {
-    static let all: [any ClusterHead.Type] = [StudentTHead.self]
+    static let all: [any ClusterHead.Type] = [StudentTHead.self, LinearHead.self]
 
     /// The head a checkpoint holds (checkpoints without `wbc.head` hold a `StudentTHead`).
     static func load(from c: Checkpoint, file: String) throws -> any ClusterHead {

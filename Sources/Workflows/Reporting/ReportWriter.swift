@@ -56,6 +56,13 @@ public enum ReportWriter {
         if !pre.isEmpty {
             c.pretrainingCurves = [LineSeries(name: "reconstruction loss", values: pre.map(\.loss), x: pre.map { Double($0.epoch) })]
         }
+        for (stage, title, x, y) in [("k-selection", "Choosing k (no labels used)", "k", "Silhouette"),
+                                     ("neighbours", "Neighbours sharing the label (reported, never used)", "Neighbours K", "Share")] {
+            let rows = log.filter { $0.stage == stage }
+            guard !rows.isEmpty else { continue }
+            c.curveCharts.append(CurveChart(title: title, xLabel: x, yLabel: y,
+                                            series: [LineSeries(name: y, values: rows.map(\.loss), x: rows.map { Double($0.epoch) })]))
+        }
         let clu = log.filter { $0.stage == "cluster" }
         if !clu.isEmpty {
             let x = clu.map { Double($0.epoch) }

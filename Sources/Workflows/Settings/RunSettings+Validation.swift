@@ -13,12 +13,18 @@ extension RunSettings {
         try require((clusterSamples ?? 2) >= 2, "\(setting: .clusterSamples) must be at least 2")
         try require(pretrainLearningRate > 0, "\(setting: .pretrainLearningRate) must be positive (got \(pretrainLearningRate))")
         try require((clusterLearningRate ?? 1) > 0, "\(setting: .clusterLearningRate) must be positive (got \(clusterLearningRate ?? 0))")
+        try require(
+            kRange.map { $0.count == 2 && $0[0] >= 2 && $0[0] <= $0[1] } ?? true,
+            "\(setting: .k) auto needs a range of at least 2 clusters, lowest first (got \(kRange ?? []))")
         try require(k >= 1, "\(setting: .k) must be at least 1 (got \(k))")
         try require(DihedralViews.allowed.contains(views), "\(setting: .views) must be 1, 2, 4 or 8 (got \(views))")
         try require(updateInterval >= 1, "\(setting: .updateInterval) must be at least 1 (got \(updateInterval))")
         try require(tol >= 0 && tol < 1, "\(setting: .tol) must be in [0, 1) (got \(tol))")
         try require(noiseSigma >= 0, "\(setting: .noiseSigma) must not be negative (got \(noiseSigma))")
         try require(temperature > 0, "\(setting: .temperature) must be positive (got \(temperature))")
+        try require(neighbours >= 1, "\(setting: .neighbours) must be at least 1 (got \(neighbours))")
+        try require(entropyWeight >= 0, "\(setting: .entropyWeight) must not be negative (got \(entropyWeight))")
+        try require(scanHeads >= 1, "\(setting: .scanHeads) must be at least 1 (got \(scanHeads))")
         try require(threads >= 0, "\(setting: .threads) must be 0 (all cores) or positive (got \(threads))")
         try require(
             backbone.architecture != nil, "\(setting: .backbone) '\(backbone)' is not one of \(Backbones.names.joined(separator: ", "))")

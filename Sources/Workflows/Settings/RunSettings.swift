@@ -37,6 +37,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     /// How the clusters are found (`ClusteringMethod`: dec, kmeans).
     public var method = "dec"
     public var k = 4
+    /// Choose k from the data in this range (`[lowest, highest]`; nil: use `k`). See `ClusterCountSelection`.
+    public var kRange: [Int]?
     public var clusterEpochs = 100
     public var clusterBatch = 32
     public var optimizer: DECOptimizer = .adadelta
@@ -53,6 +55,10 @@ public struct RunSettings: Sendable, Codable, Equatable {
     /// Images per clustering epoch (a seeded sample); nil = all.
     public var clusterSamples: Int?
     public var kmeansRestarts = 10
+    /// SCAN: nearest neighbours mined per image, the weight of the entropy term, and heads trained at once.
+    public var neighbours = 20
+    public var entropyWeight: Float = 5
+    public var scanHeads = 5
     /// Train the encoder during DEC (the paper and the reference do); false trains the centres only.
     public var trainEncoder = true
     /// Keep the encoder's batch-norm statistics at their pretrained values during DEC (γ and β still train).

@@ -22,6 +22,8 @@ public struct SettingsOverrides: Sendable {
     public var temperature: Float?
     public var method: String?
     public var k: Int?
+    /// `k auto`: the range to choose k from.
+    public var kRange: [Int]?
     public var clusterEpochs: Int?
     public var clusterBatch: Int?
     public var optimizer: DECOptimizer?
@@ -32,6 +34,8 @@ public struct SettingsOverrides: Sendable {
     public var updateInterval: Int?
     public var tol: Double?
     public var clusterSamples: Int?
+    public var neighbours: Int?
+    public var entropyWeight: Float?
     public var seed: UInt64?
     public var threads: Int?
     public var plotEvery: Int?
@@ -83,6 +87,7 @@ public struct SettingsOverrides: Sendable {
         set(\.temperature, temperature)
         set(\.method, method)
         set(\.k, k)
+        if let kRange { s.kRange = kRange } else if k != nil { s.kRange = nil }
         set(\.clusterEpochs, clusterEpochs)
         set(\.clusterBatch, clusterBatch)
         set(\.optimizer, optimizer)
@@ -93,6 +98,8 @@ public struct SettingsOverrides: Sendable {
         set(\.updateInterval, updateInterval)
         set(\.tol, tol)
         set(\.clusterSamples, clusterSamples)
+        set(\.neighbours, neighbours)
+        set(\.entropyWeight, entropyWeight)
         set(\.seed, seed)
         set(\.threads, threads)
         set(\.plotEvery, plotEvery)

@@ -29,11 +29,19 @@ public enum ClusterStage {
         if train.dataset.isLabelled && train.dataset.classNames.count < 2 {
             try events.note("warning: the training data has a single class (\(train.dataset.classNames.first ?? "")); accuracy will be trivial")
         }
-        let context = ClusteringContext(
+        let requested = settings
+        var settings = settings
+        var context = ClusteringContext(
             settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: choice,
             extractor: FeatureExtractor(backbone: encoder, mode: settings.features, views: settings.views, unitLength: settings.unitFeatures),
             pretrainedIdentity: "\(pretrained.epoch)|\(pretrained.metadata["wbc.best_loss"] ?? "")",
-            events: events, progress: progress, accept: { try run.configFile.save(settings) })
+            events: events, progress: progress, accept: { try run.configFile.save(requested) })
+        if let range = settings.kRange, range.count == 2 {
+            settings.k = try ClusterCountSelection.choose(context, range: range[0]...range[1])
+            try train.checkClusterCount(settings.k)
+            let chosen = settings
+            context = context.with(settings: chosen, accept: { try run.configFile.save(chosen) })
+        }
         var outcome = try method.fit(context)
         // Final assignment of the training set, and the cluster → cell-type mapping found on it.
         let model = outcome.model

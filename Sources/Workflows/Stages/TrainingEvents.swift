@@ -33,6 +33,8 @@ public struct EpochRecord: Sendable {
     public var images: Int
     /// Short remarks for the progress line ("best", "changed 2.00%").
     public var notes: [String] = []
+    /// Whether the progress output prints it (a series summed up by a note is only logged).
+    public var printed = true
 }
 
 /// What a clustering epoch saw, for the per-epoch t-SNE pictures.
@@ -81,7 +83,7 @@ public struct ProgressObserver: TrainingObserver {
     public func observe(_ event: TrainingEvent) throws {
         switch event {
         case .note(let text): sink.line(text)
-        case .epoch(let r): sink.line(Self.line(r))
+        case .epoch(let r): if r.printed { sink.line(Self.line(r)) }
         case .clusterSnapshot: break
         }
     }

@@ -13,13 +13,14 @@ struct Bench: ParsableCommand {
             """)
 
     @Option(help: "The ResNet to time.") var model: ResNetDepth = .resnet50
-    @Option(help: "forward, train, decode, conv (one 3×3 256→256 convolution at 56²) or peak (the CPU's fp32 FMA peak).") var mode:
+    @Option(help: "forward, train, contrastive (a SimCLR step: two views per image), decode, conv (one 3×3 256→256 convolution at 56²) or peak (the CPU's fp32 FMA peak).") var mode:
         BenchmarkConfiguration.Mode = .forward
     @Option(help: "Images per batch.") var batch: Int = 16
     @Option(help: "Image side in pixels.") var size: Int = 224
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
     @Option(name: .customLong("repeat"), help: "Timed repetitions after warm-up.") var repeats: Int = 10
     @Option(help: "Untimed warm-up repetitions.") var warmup: Int = 2
+    @Option(help: "Base width of the ResNet (64 = torchvision's; 32 = a quarter of the FLOPs).") var width: Int = 64
     @Option(help: "Image folder for --mode decode.") var data: String?
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
@@ -29,6 +30,7 @@ struct Bench: ParsableCommand {
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
         try validateThreads(threads)
+        if !ResNetArchitecture.widths.contains(width) { throw ValidationError("--width must be a multiple of 8 from 8 to 128 (got \(width))") }
         if mode == .decode && data == nil { throw ValidationError("--mode decode needs --data DIR (a folder of images)") }
     }
 
@@ -42,6 +44,7 @@ struct Bench: ParsableCommand {
         c.model = model
         c.mode = mode
         c.batch = batch
+        c.width = width
         c.size = size
         c.threads = threads
         c.repeats = repeats
@@ -78,6 +81,7 @@ struct Bench: ParsableCommand {
                         String(
                             format: "  per step (medians): forward + loss %.4f s, backward %.4f s, optimizer %.4f s",
                             p["forward"] ?? 0, p["backward"] ?? 0, p["optimizer"] ?? 0))
+                    if let augment = p["augment"] { print(String(format: "  two augmented views of the batch (untimed above): %.3f s", augment)) }
                 }
             }
         }

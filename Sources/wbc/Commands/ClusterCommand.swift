@@ -12,13 +12,15 @@ struct Cluster: ParsableCommand {
 
     @OptionGroup var options: RunOptions
     @Option(help: "Training images (default: the data pretraining used).") var data: String?
-    @Option(help: "Clustering method (default dec; kmeans: k-means only).") var method: MethodName?
-    @Option(help: "Number of clusters (default 4).") var k: Int?
+    @Option(help: "Clustering method (default dec; kmeans: k-means only; scan: SCAN heads on mined neighbours).") var method: MethodName?
+    @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Clustering epochs (fast: 4).") var epochs: Int?
     @Option(help: "Batch size (fast: 64).") var batch: Int?
     @Option(help: "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); fast: sgd.") var optimizer: DECOptimizer?
     @Option(help: "Learning rate (default: the optimizer's).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: pooled.") var features: FeatureMode?
+    @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
+    @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
@@ -27,7 +29,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "Write RUN/plots/tsne-epoch-NNN.svg every N epochs (default 0 = none).") var plotEvery: Int?
 
     func validate() throws {
-        if let k, k < 1 { throw ValidationError("--k must be at least 1 (got \(k))") }
+        if let k = k?.fixed, k < 1 { throw ValidationError("--k must be at least 1 (got \(k))") }
         if let views, !DihedralViews.allowed.contains(views) { throw ValidationError("--views must be 1, 2, 4 or 8 (got \(views))") }
     }
 
@@ -35,13 +37,16 @@ struct Cluster: ParsableCommand {
         var o = options.overrides
         o.data = data
         o.method = method?.name
-        o.k = k
+        o.k = k?.fixed
+        o.kRange = k?.range
         o.clusterEpochs = epochs
         o.clusterBatch = batch
         o.optimizer = optimizer
         o.clusterLearningRate = lr
         o.features = features
         o.unitFeatures = unitFeatures
+        o.neighbours = neighbours
+        o.entropyWeight = entropyWeight
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol

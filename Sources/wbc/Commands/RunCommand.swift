@@ -25,10 +25,12 @@ struct Run: ParsableCommand {
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets ImageNet normalisation.") var weights: String?
     @Option(help: "Features: pooled or flat (fast: pooled).") var features: FeatureMode?
+    @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
+    @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
     @Option(help: "Image side in pixels (fast: 64).") var size: Int?
-    @Option(help: "Number of clusters (default 4).") var k: Int?
+    @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
@@ -55,9 +57,12 @@ struct Run: ParsableCommand {
         o.weights = weights
         o.features = features
         o.unitFeatures = unitFeatures
+        o.neighbours = neighbours
+        o.entropyWeight = entropyWeight
         o.views = views
         o.size = size
-        o.k = k
+        o.k = k?.fixed
+        o.kRange = k?.range
         o.cropScale = cropScale
         o.seed = seed
         o.threads = threads

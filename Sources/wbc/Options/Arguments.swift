@@ -52,3 +52,27 @@ func validateThreads(_ threads: Int?) throws {
 
 /// The progress output: bars and epoch lines on a terminal, nothing with --quiet.
 func progressSink(quiet: Bool) -> any ProgressSink { quiet ? SilentProgress() : TerminalProgress() }
+
+/// `--k`: a number of clusters, or `auto` / `auto:LOW-HIGH` to choose it from the data.
+struct ClusterCount: ExpressibleByArgument, Sendable {
+    var fixed: Int?
+    var range: [Int]?
+
+    init?(argument: String) {
+        if let k = Int(argument) {
+            fixed = k
+            return
+        }
+        guard argument.hasPrefix("auto") else { return nil }
+        let rest = argument.dropFirst(4)
+        if rest.isEmpty {
+            range = [2, 10]
+            return
+        }
+        let bounds = rest.dropFirst().split(separator: "-").compactMap { Int($0) }
+        guard rest.first == ":", bounds.count == 2 else { return nil }
+        range = bounds
+    }
+
+    static var defaultCompletionKind: CompletionKind { .list(["auto", "2", "3", "4", "5"]) }
+}

@@ -1,0 +1,144 @@
+import Compute
+import Determinism
+import Foundation
+import Models
+
+/// SCAN (Van Gansbeke et al. 2020, arXiv 2005.12320) on the frozen encoder: each image's `neighbours` nearest
+/// images in feature space (cosine) are mined once; then `scanHeads` linear heads are trained together with
+/// the SCAN loss (an image and a random one of its neighbours should get the same cluster, and the entropy
+/// of the mean assignment, weighted by `entropyWeight`, keeps clusters from collapsing). The head with the
+/// lowest loss is kept: labels choose nothing.
+public struct SCANClustering: ClusteringMethod {
+    public let name = "scan"
+    public let summary = "SCAN: linear cluster heads trained on mined nearest neighbours (frozen encoder)"
+
+    public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
+        try context.accept()
+        let s = context.settings
+        let t0 = monotonicSeconds()
+        let data = try FrozenFeatures(context)
+        guard s.neighbours >= 1, s.neighbours < data.n else {
+            throw WorkflowError("\(setting: .neighbours) \(s.neighbours) needs at least \(s.neighbours + 1) usable images (there are \(data.n)); use a smaller \(setting: .neighbours)")
+        }
+        let neighbours = try NearestNeighbours.cosine(data.features, n: data.n, d: data.d, k: s.neighbours)
+        let agreement = NearestNeighbours.labelAgreement(neighbours, labels: data.labels, ks: [1, 5, 10, 20, 50].filter { $0 <= s.neighbours })
+        for a in agreement {
+            try context.events.emit(.epoch(EpochRecord(stage: "neighbours", epoch: a.k, epochs: 0, step: 0, loss: a.agreement, lossName: "agreement",
+                                                       seconds: 0, images: data.n, notes: [], printed: false)))
+        }
+        if !agreement.isEmpty {
+            try context.events.note(
+                "scan: neighbours sharing the image's label (reported, never used): "
+                    + agreement.map { String(format: "K=%d %.3f", $0.k, $0.agreement) }.joined(separator: ", "))
+        }
+        try context.events.note(String(format: "scan: %d neighbours of %d images mined in %.1f s", s.neighbours, data.n, monotonicSeconds() - t0))
+        var training = HeadTraining(context: context, data: data, neighbours: neighbours)
+        for epoch in 0..<s.clusterEpochs { try training.runEpoch(epoch) }
+        let best = training.bestHead
+        let model = context.model(head: training.heads[best])
+        try checkCollapse(model, data: data, context: context)
+        return ClusteringOutcome(
+            model: model, epoch: s.clusterEpochs, epochsRun: s.clusterEpochs,
+            stopReason: String(format: "head %d of %d kept (lowest SCAN loss %.4f)", best, training.heads.count, training.lastLosses[best]),
+            lastLoss: training.lastLosses[best], kmeansInertia: nil)
+    }
+
+    /// A head that puts over 90 % of the images into one cluster has collapsed: say so, and what to change.
+    func checkCollapse(_ model: ClusterModel, data: FrozenFeatures, context: ClusteringContext) throws {
+        let q = try model.head.probabilities(data.features, n: data.n)
+        let k = model.k
+        var counts = [Int](repeating: 0, count: k)
+        for i in 0..<data.n {
+            var best = 0
+            for c in 1..<k where q[i * k + c] > q[i * k + best] { best = c }
+            counts[best] += 1
+        }
+        guard let largest = counts.max(), k > 1, Double(largest) > 0.9 * Double(data.n) else { return }
+        throw WorkflowError(
+            "the cluster head collapsed: one cluster holds \(largest) of \(data.n) images (cluster sizes \(counts)); raise \(setting: .entropyWeight) (now \(context.settings.entropyWeight)) or train more \(setting: .clusterEpochs)")
+    }
+}
+
+/// The training images' features in evaluation mode (the encoder stays as pretrained), with their labels.
+struct FrozenFeatures {
+    var features: [Float] = []
+    var labels: [Int?] = []
+    var indices: [Int] = []
+    let d: Int
+    var n: Int { indices.count }
+
+    init(_ context: ClusteringContext) throws {
+        d = context.dimension
+        var epoch = context.train.loader(normalization: context.normalization, batch: 64).batches()
+        var (features, labels, indices): ([Float], [Int?], [Int]) = ([], [], [])
+        try context.extractor.forEachBatch(&epoch, name: context.train.name, total: context.train.usableCount, progress: context.progress) { b, z in
+            features += z
+            labels += b.labels
+            indices += b.indices
+        }
+        (self.features, self.labels, self.indices) = (features, labels, indices)
+    }
+}
+
+/// Several linear heads trained at once with the SCAN loss, on one Adam.
+struct HeadTraining {
+    let context: ClusteringContext
+    let data: FrozenFeatures
+    let neighbours: [[Int]]
+    let heads: [LinearHead]
+    let optimizer: any Optimizer
+    /// Each head's mean loss in the last epoch.
+    var lastLosses: [Double]
+
+    init(context: ClusteringContext, data: FrozenFeatures, neighbours: [[Int]]) {
+        self.context = context
+        self.data = data
+        self.neighbours = neighbours
+        let s = context.settings
+        heads = (0..<s.scanHeads).map { LinearHead(dimension: data.d, k: s.k, seed: s.seed &+ 0x5CA0 &+ UInt64($0)) }
+        optimizer = Adam(heads.flatMap(\.parameters), lr: s.clusterLearningRate ?? 1e-3, weightDecay: 1e-4)
+        lastLosses = [Double](repeating: .infinity, count: s.scanHeads)
+    }
+
+    /// The head with the lowest loss (the first of equals).
+    var bestHead: Int { lastLosses.indices.min { lastLosses[$0] < lastLosses[$1] } ?? 0 }
+
+    mutating func runEpoch(_ epoch: Int) throws {
+        let s = context.settings
+        let e0 = monotonicSeconds()
+        var rng = SeededGenerator.derived(seed: s.seed ^ 0x5CA7, stream: UInt64(epoch))
+        var order = Array(0..<data.n)
+        rng.shuffle(&order)
+        var sums = [Double](repeating: 0, count: heads.count)
+        var seen = 0, steps = 0
+        let d = data.d
+        for start in stride(from: 0, to: data.n, by: s.clusterBatch) {
+            let anchors = Array(order[start..<min(data.n, start + s.clusterBatch)])
+            let partners = anchors.map { neighbours[$0][rng.nextInt(below: neighbours[$0].count)] }
+            var x = [Float]()
+            x.reserveCapacity(2 * anchors.count * d)
+            for i in anchors + partners { x += data.features[(i * d)..<((i + 1) * d)] }
+            let b = anchors.count
+            let input = try Tensor(shape: [2 * b, d], values: x)
+            for (h, head) in heads.enumerated() {
+                head.layer.zeroGrad()
+                let logits = try head.layer.forward(input).toArray()
+                let k = head.k
+                let r = try ContrastiveLosses.scan(
+                    logits: Array(logits[0..<(b * k)]), neighbourLogits: Array(logits[(b * k)...]), n: b, k: k, entropyWeight: s.entropyWeight)
+                _ = try head.layer.backward(Tensor(shape: [2 * b, k], values: r.gradient + r.neighbourGradient))
+                sums[h] += Double(r.loss) * Double(b)
+            }
+            try optimizer.step()
+            seen += b
+            steps += 1
+        }
+        lastLosses = sums.map { $0 / Double(max(seen, 1)) }
+        let best = bestHead
+        try context.events.emit(
+            .epoch(
+                EpochRecord(
+                    stage: "cluster", epoch: epoch + 1, epochs: s.clusterEpochs, step: steps, loss: lastLosses[best], lossName: "SCAN",
+                    seconds: monotonicSeconds() - e0, images: seen, notes: ["best head \(best)"])))
+    }
+}
