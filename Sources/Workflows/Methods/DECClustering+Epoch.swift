@@ -23,38 +23,7 @@ extension DECState {
         var snapshotFeatures: [Float] = []
         while seen < perEpoch, let b = try train.next(&batches) {
             guard b.count >= 2 else { continue }  // failed decodes can shrink a batch below what BN needs
-            // NaN/Inf in the features or centres (DECObjective refuses them) after a step means training diverged.
-            let z: [Float]
-            let zt: Tensor
-            let r: DECObjective.Evaluation
-            do {
-                if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
-                    fullTarget = try refreshTarget()
-                    setEncoderTraining()
-                }
-                let mu = head.centres.value.toArray()
-                zt = try context.extractor.features(b.tensor())
-                z = zt.toArray()
-                let p: [Float]
-                if settings.updateInterval == 1 {
-                    let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: k, d: d, alpha: settings.alpha)
-                    p = try DECObjective.targetDistribution(q: q, n: b.count, k: k)
-                } else {
-                    p = b.indices.flatMap { fullTarget[$0] ?? [Float](repeating: 1 / Float(k), count: k) }
-                }
-                r = try DECObjective.lossAndGradients(embeddings: z, centres: mu, target: p, n: b.count, k: k, d: d, alpha: settings.alpha)
-            } catch ClusteringError.nonFinite(let name, _, _) where step > 0 || epoch > start {
-                throw diverged(epoch, step, "\(name) hold NaN or Inf after the last update; training diverged")
-            }
-            guard r.loss.isFinite else { throw diverged(epoch, step, "the KL loss is \(r.loss); training diverged") }
-            for parameter in parameters { parameter.zeroGrad() }
-            head.centres.grad = try Tensor(shape: [k, d], values: r.gradientCentres)
-            if settings.trainEncoder {
-                try context.extractor.backward(Tensor(shape: zt.shape, values: r.gradientEmbeddings))
-            }
-            do { try optimizer.step() } catch let e as ComputeError {  // it refuses only non-finite gradients
-                throw diverged(epoch, step, e.message)
-            }
+            let (r, z) = try self.step(on: b, epoch: epoch, step: step, fullTarget: &fullTarget)
             let hard = try DECObjective.hardAssignments(q: r.q, n: b.count, k: k)
             if snapshot && epochLabels.count < ClusterSnapshot.limit { snapshotFeatures += z }
             for i in 0..<b.count { epochLabels.append((b.indices[i], hard[i], b.labels[i])) }
@@ -97,6 +66,45 @@ extension DECState {
                     notes: [String(format: "changed %.2f%%", changeFraction * 100)])))
         try writeCheckpoint(epoch: epoch + 1, stopped: stop)
         return stop
+    }
+
+    /// One optimizer step on batch `b`: features, target (the batch's own, or the last full refresh), the KL loss
+    /// and its gradients into the centres and (when trained) the encoder. NaN/Inf in the features or centres
+    /// after an earlier step (DECObjective refuses them) means training diverged.
+    mutating func step(on b: ImageBatch, epoch: Int, step: Int, fullTarget: inout [Int: [Float]]) throws -> (DECObjective.Evaluation, [Float]) {
+        let (k, d) = (settings.k, context.dimension)
+        let z: [Float]
+        let zt: Tensor
+        let r: DECObjective.Evaluation
+        do {
+            if settings.updateInterval > 1 && step % settings.updateInterval == 0 {
+                fullTarget = try refreshTarget()
+                setEncoderTraining()
+            }
+            let mu = head.centres.value.toArray()
+            zt = try context.extractor.features(b.tensor())
+            z = zt.toArray()
+            let p: [Float]
+            if settings.updateInterval == 1 {
+                let q = try DECObjective.softAssignment(embeddings: z, centres: mu, n: b.count, k: k, d: d, alpha: settings.alpha)
+                p = try DECObjective.targetDistribution(q: q, n: b.count, k: k)
+            } else {
+                p = b.indices.flatMap { fullTarget[$0] ?? [Float](repeating: 1 / Float(k), count: k) }
+            }
+            r = try DECObjective.lossAndGradients(embeddings: z, centres: mu, target: p, n: b.count, k: k, d: d, alpha: settings.alpha)
+        } catch ClusteringError.nonFinite(let name, _, _) where step > 0 || epoch > start {
+            throw diverged(epoch, step, "\(name) hold NaN or Inf after the last update; training diverged")
+        }
+        guard r.loss.isFinite else { throw diverged(epoch, step, "the KL loss is \(r.loss); training diverged") }
+        for parameter in parameters { parameter.zeroGrad() }
+        head.centres.grad = try Tensor(shape: [k, d], values: r.gradientCentres)
+        if settings.trainEncoder {
+            try context.extractor.backward(Tensor(shape: zt.shape, values: r.gradientEmbeddings))
+        }
+        do { try optimizer.step() } catch let e as ComputeError {  // it refuses only non-finite gradients
+            throw diverged(epoch, step, e.message)
+        }
+        return (r, z)
     }
 
     /// Stores each image's new cluster; returns the share of images seen before whose cluster changed (the

@@ -85,15 +85,14 @@ public struct Checkpoint: Sendable {
         guard let raw = metadata["wbc.normalization"], let choice = NormalizationChoice(rawValue: raw) else {
             throw WorkflowError("\(file) does not record its normalisation; it was not written by this version of wbc")
         }
-        switch choice {
-        case .half: return (.half, choice)
-        case .imagenet: return (.imagenet, choice)
-        case .dataset:
-            guard let m = state.floats["normalization.mean"], let s = state.floats["normalization.std"] else {
-                throw WorkflowError("\(file) says it uses dataset normalisation but holds no normalization.mean/std tensors")
-            }
-            return (.dataset(mean: m.values, std: s.values), choice)
+        let stored = try choice.normalization {
+            guard let m = state.floats["normalization.mean"], let s = state.floats["normalization.std"] else { return nil }
+            return .dataset(mean: m.values, std: s.values)
         }
+        guard let stored else {
+            throw WorkflowError("\(file) says it uses dataset normalisation but holds no normalization.mean/std tensors")
+        }
+        return (stored, choice)
     }
 
     // MARK: Files

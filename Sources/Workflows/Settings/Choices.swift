@@ -12,6 +12,18 @@ public enum NormalizationChoice: String, Sendable, Codable, CaseIterable {
     case dataset
 }
 
+extension NormalizationChoice {
+    /// The normalisation this choice names; `dataset` computes (or reads) its statistics with `statistics`,
+    /// which returns nil when there is nothing to compute them from.
+    public func normalization(statistics: () throws -> Normalization?) throws -> Normalization? {
+        switch self {
+        case .half: return .half
+        case .imagenet: return .imagenet
+        case .dataset: return try statistics()
+        }
+    }
+}
+
 /// The optimizer that trains the encoder and the cluster centres during DEC.
 public enum DECOptimizer: String, Sendable, Codable, CaseIterable {
     /// Adadelta, lr 0.1: what the reference does.

@@ -43,16 +43,11 @@ public enum EmbedStage {
         } catch { throw WorkflowError("embed", error) }
         let backbone = architecture.makeBackbone(seed: o.seed)
         if let w = o.weights { _ = try PretrainedWeightsLoader.load(w, into: backbone) }
-        let normalization: Normalization
-        switch o.normalization {
-        case .half: normalization = .half
-        case .imagenet: normalization = .imagenet
-        case .dataset:
-            guard let n = try ImageLoader(dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop)).datasetNormalization() else {
-                throw WorkflowError("embed: no readable image to compute the dataset normalisation from")
-            }
-            normalization = n
-        }
+        guard
+            let normalization = try o.normalization.normalization(statistics: {
+                try ImageLoader(dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop)).datasetNormalization()
+            })
+        else { throw WorkflowError("embed: no readable image to compute the dataset normalisation from") }
         let loader = ImageLoader(
             dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop),
             normalization: normalization, batchSize: o.batch, strict: o.strict)

@@ -24,29 +24,8 @@ public enum PretrainStage {
         let (normalization, model, objective) = try prepareModel(settings: settings, train: train, loadWeights: !resuming, events: events)
         let optimizer = objective.makeOptimizer(model.parameters, settings: settings)
 
-        var start = 0
-        var best = Double.infinity
-        var last = Double.nan
-        if resuming {
-            let c = try Checkpoint.read(run.autoencoderLast, kind: .autoencoder)
-            guard c.spec == model.spec else {
-                throw WorkflowError(
-                    "\(run.root.path) holds a pretrained model of another architecture (\(c.metadata["wbc.spec"] ?? "?")); use a new \(setting: .run) directory or the same settings"
-                )
-            }
-            guard try c.settings(file: run.autoencoderLast.path).pretrainingFingerprint == settings.pretrainingFingerprint else {
-                throw WorkflowError(
-                    "\(run.autoencoderLast.path) was trained with other pretraining settings (data, size, crop, normalisation, learning rate, batch, noise, samples, augmentation or seed); resuming with different ones would not reproduce the run. Use the same settings (only \(setting: .pretrainEpochs) may change) or a new \(setting: .run) directory"
-                )
-            }
-            try c.modelState.load(into: model, source: run.autoencoderLast.path)
-            try c.restoreOptimizer(optimizer)
-            start = c.epoch
-            best = Double(c.metadata["wbc.best_loss"] ?? "") ?? .infinity
-            last = Double(c.metadata["wbc.last_loss"] ?? "") ?? .nan
-            if start > 0 && start < settings.pretrainEpochs { try events.note("pretrain: resuming after epoch \(start)") }
-            if start >= settings.pretrainEpochs && settings.pretrainEpochs > 0 { try events.note("pretrain: already trained \(start) epochs") }
-        }
+        var (start, best, last) = (0, Double.infinity, Double.nan)
+        if resuming { (start, best, last) = try resume(model, optimizer, settings: settings, run: run, events: events) }
         // Accepted: record the settings before the first epoch, so an interrupted run resumes with them. Where a
         // clustering checkpoint exists, that stage records them once it accepts them too.
         if !FileManager.default.fileExists(atPath: run.decLast.path) && !FileManager.default.fileExists(atPath: run.decBest.path) {
@@ -110,6 +89,30 @@ public enum PretrainStage {
         return PretrainResult(epochsRun: max(0, settings.pretrainEpochs - start), bestLoss: best, lastLoss: last, resumedFrom: start)
     }
 
+    /// Loads `autoencoder-last.safetensors` into `model` and `optimizer` when it was made with the same
+    /// architecture and pretraining settings: the epoch to continue after, the best and the last loss.
+    static func resume(
+        _ model: any PretrainingModel, _ optimizer: any Optimizer, settings: RunSettings, run: RunDirectory, events: TrainingEvents
+    ) throws -> (start: Int, best: Double, last: Double) {
+        let c = try Checkpoint.read(run.autoencoderLast, kind: .autoencoder)
+        guard c.spec == model.spec else {
+            throw WorkflowError(
+                "\(run.root.path) holds a pretrained model of another architecture (\(c.metadata["wbc.spec"] ?? "?")); use a new \(setting: .run) directory or the same settings"
+            )
+        }
+        guard try c.settings(file: run.autoencoderLast.path).pretrainingFingerprint == settings.pretrainingFingerprint else {
+            throw WorkflowError(
+                "\(run.autoencoderLast.path) was trained with other pretraining settings (data, size, crop, normalisation, learning rate, batch, noise, samples, augmentation or seed); resuming with different ones would not reproduce the run. Use the same settings (only \(setting: .pretrainEpochs) may change) or a new \(setting: .run) directory"
+            )
+        }
+        try c.modelState.load(into: model, source: run.autoencoderLast.path)
+        try c.restoreOptimizer(optimizer)
+        let start = c.epoch
+        if start > 0 && start < settings.pretrainEpochs { try events.note("pretrain: resuming after epoch \(start)") }
+        if start >= settings.pretrainEpochs && settings.pretrainEpochs > 0 { try events.note("pretrain: already trained \(start) epochs") }
+        return (start, Double(c.metadata["wbc.best_loss"] ?? "") ?? .infinity, Double(c.metadata["wbc.last_loss"] ?? "") ?? .nan)
+    }
+
     static func checkpoint(_ model: any PretrainingModel, normalization: Normalization, settings: RunSettings, epoch: Int) -> Checkpoint {
         var c = Checkpoint(kind: .autoencoder)
         c.state = StateDict(of: model)
@@ -129,12 +132,7 @@ public enum PretrainStage {
         guard let objective = PretrainingObjectives.named(settings.objective) else {
             throw WorkflowError("\(setting: .objective) '\(settings.objective)' is not one of \(PretrainingObjectives.names.joined(separator: ", "))")
         }
-        let normalization: Normalization
-        switch settings.normalization {
-        case .half: normalization = .half
-        case .imagenet: normalization = .imagenet
-        case .dataset: normalization = try train.datasetStatistics()
-        }
+        let normalization = try settings.normalization.normalization { try train.datasetStatistics() }!
         let spec = objective.spec(for: settings)
         guard spec.backbone.architecture != nil else {
             throw WorkflowError("\(setting: .backbone) '\(spec.backbone)' is not one of \(Backbones.names.joined(separator: ", "))")
