@@ -1,15 +1,24 @@
 import Compute
 import Determinism
 
-/// Which autoencoder the pretraining stage trains.
-public enum AutoencoderKind: String, Sendable, Codable, CaseIterable {
+/// Which model a pretraining objective trains around the backbone, as saved in checkpoints (`"conv-ae"`). An open
+/// set: an objective defined elsewhere names its own (`extension AutoencoderKind { static let simclr = … }`).
+public struct AutoencoderKind: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
     /// The reference: ResNet trunk → residual transposed-conv decoder, denoising MSE.
-    case convAE = "conv-ae"
+    public static let convAE = AutoencoderKind(rawValue: "conv-ae")
     /// Variational: μ and log σ² heads on the pooled code, reparameterisation, KL weighted by β.
     /// Clustering uses the encoder's trunk features (as for `convAE`), not μ.
-    case vae
-    /// Not an autoencoder: SimCLR's backbone + projection head (`latent` outputs), trained contrastively.
-    case simclr
+    public static let vae = AutoencoderKind(rawValue: "vae")
+
+    public var description: String { rawValue }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }
 
 /// The architecture of an autoencoder, saved with its weights so a checkpoint names what it holds.

@@ -14,18 +14,23 @@ public struct DenoisingAutoencoder: PretrainingObjective {
     public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { Autoencoder(spec, seed: seed) }
 }
 
-/// A variational autoencoder: μ and log σ² heads on the pooled code, the reparameterisation trick, KL weighted
-/// by β; trained on noisy inputs like `DenoisingAutoencoder`. Clustering uses the trunk's features, not μ.
-public struct VariationalAutoencoder: PretrainingObjective {
-    public let name = "vae"
-    public let summary = "variational autoencoder (β-weighted KL on a latent code)"
-
-    public func spec(for settings: RunSettings) -> AutoencoderSpec { settings.autoencoderSpec(kind: .vae) }
-
-    public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { Autoencoder(spec, seed: seed) }
-}
-
 extension Autoencoder: PretrainingModel {
+    /// The VAE's heads, then the decoder's five upsampling blocks, head and final resize.
+    public func summary(imageSize: Int) -> [ModelBlock] {
+        var side = spec.trunkSide
+        var channels = spec.architecture.featureChannels
+        var rows: [ModelBlock] = []
+        if spec.kind == .vae { rows.append(ModelBlock(name: "vae heads (μ, log σ², expand)", outputShape: [spec.latent], parameterPrefix: "vae_")) }
+        for b in 1...5 {
+            side *= 2
+            channels /= 2
+            rows.append(ModelBlock(name: "decoder.block\(b)", outputShape: [channels, side, side], parameterPrefix: "decoder.block\(b)."))
+        }
+        rows.append(ModelBlock(name: "decoder.head + tanh", outputShape: [3, side * 2, side * 2], parameterPrefix: "decoder.head."))
+        rows.append(ModelBlock(name: "decoder.resize", outputShape: [3, imageSize, imageSize], parameterPrefix: "decoder.resize."))
+        return rows
+    }
+
     /// Noise with σ `noiseSigma` (seeded by the epoch and step), then reconstruction of the clean batch.
     public func trainingStep(_ clean: Tensor, context: StepContext) throws -> Float {
         var noisyValues = clean.toArray()

@@ -39,6 +39,16 @@ public protocol PretrainingModel: Layer {
     /// One training step on `batch` (normalised images `[N, 3, S, S]`): the loss, with the gradients
     /// accumulated into the parameters. `context` seeds any randomness of the step, so a resumed run repeats it.
     func trainingStep(_ batch: Tensor, context: StepContext) throws -> Float
+    /// The blocks around the backbone, for the report's network table (shapes for one image).
+    func summary(imageSize: Int) -> [ModelBlock]
+}
+
+/// A block of a pretraining model, as the report's network table lists it.
+public struct ModelBlock: Sendable {
+    public var name: String
+    public var outputShape: [Int]
+    /// The state-dict prefix whose parameters the block holds.
+    public var parameterPrefix: String
 }
 
 /// What a training step may draw its randomness from.

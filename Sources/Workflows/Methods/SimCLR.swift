@@ -33,6 +33,11 @@ public struct SimCLR: PretrainingObjective {
     }
 }
 
+extension AutoencoderKind {
+    /// Not an autoencoder: SimCLR's backbone + projection head (`latent` outputs), trained contrastively.
+    public static let simclr = AutoencoderKind(rawValue: "simclr")
+}
+
 /// SimCLR's network: the backbone (`encoder.*`) and the projection head (`projection.0`, `projection.2`).
 public final class ContrastiveModel: PretrainingModel, @unchecked Sendable {
     public let spec: AutoencoderSpec
@@ -54,6 +59,10 @@ public final class ContrastiveModel: PretrainingModel, @unchecked Sendable {
 
     public var children: [(String, any Layer)] {
         [("encoder", encoder), ("pool", pool), ("projection.0", hidden), ("projection.1", relu), ("projection.2", output)]
+    }
+
+    public func summary(imageSize: Int) -> [ModelBlock] {
+        [ModelBlock(name: "projection head (linear, ReLU, linear)", outputShape: [spec.latent], parameterPrefix: "projection.")]
     }
 
     public func forward(_ x: Tensor) throws -> Tensor { try output.forward(relu.forward(hidden.forward(pool.forward(encoder.trunk(x))))) }

@@ -159,7 +159,7 @@ public enum ReportWriter {
     static func networkSummary(_ s: RunSettings) -> [ReportContent.Layer] {
         let spec = s.autoencoderSpec
         guard let architecture = spec.backbone.architecture else { return [] }
-        let model = PretrainingObjectives.named(s.objective)?.makeModel(spec, seed: 0) ?? Autoencoder(spec, seed: 0)
+        let model = PretrainingObjectives.named(s.objective)?.makeModel(spec, seed: 0) ?? Autoencoder(spec, seed: 0) as any PretrainingModel
         func params(_ prefix: String) -> Int {
             model.namedParameters().filter { $0.0.hasPrefix(prefix) }.reduce(0) { $0 + $1.1.value.count }
         }
@@ -170,22 +170,7 @@ public enum ReportWriter {
                 parameters: params("encoder.\(stage.name).") + (stage.name == "conv1" ? params("encoder.bn1.") : 0))
         }
         if !rows.isEmpty { rows[0].name += " + bn1 + relu" }
-        if spec.kind == .simclr {
-            rows.append(.init(name: "projection head (linear, ReLU, linear)", outputShape: [spec.latent], parameters: params("projection.")))
-            return rows
-        }
-        var side = stages.last?.side ?? 1
-        var channels = architecture.featureChannels
-        if spec.kind == .vae {
-            rows.append(.init(name: "vae heads (μ, log σ², expand)", outputShape: [s.latent], parameters: params("vae_")))
-        }
-        for b in 1...5 {
-            side *= 2
-            channels /= 2
-            rows.append(.init(name: "decoder.block\(b)", outputShape: [channels, side, side], parameters: params("decoder.block\(b).")))
-        }
-        rows.append(.init(name: "decoder.head + tanh", outputShape: [3, side * 2, side * 2], parameters: params("decoder.head.")))
-        rows.append(.init(name: "decoder.resize", outputShape: [3, s.size, s.size], parameters: 0))
+        rows += model.summary(imageSize: s.size).map { ReportContent.Layer(name: $0.name, outputShape: $0.outputShape, parameters: params($0.parameterPrefix)) }
         return rows
     }
 }
