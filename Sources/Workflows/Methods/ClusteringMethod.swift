@@ -36,6 +36,8 @@ public struct ClusteringContext: Sendable {
     public let progress: any ProgressSink
     /// Records the settings in config.json (see `ClusteringMethod.fit`).
     public let accept: @Sendable () throws -> Void
+    /// The training images' frozen features, when an earlier step (choosing k) already extracted them.
+    var frozenFeatures: FrozenFeatures? = nil
 
     public var encoder: any Backbone { extractor.backbone }
     /// Feature width.

@@ -16,7 +16,7 @@ public struct SCANClustering: ClusteringMethod {
         try context.accept()
         let s = context.settings
         let t0 = monotonicSeconds()
-        let data = try FrozenFeatures(context)
+        let data = try context.frozenFeatures ?? FrozenFeatures(context)
         guard s.neighbours >= 1, s.neighbours < data.n else {
             throw WorkflowError("\(setting: .neighbours) \(s.neighbours) needs at least \(s.neighbours + 1) usable images (there are \(data.n)); use a smaller \(setting: .neighbours)")
         }

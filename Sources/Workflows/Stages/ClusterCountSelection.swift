@@ -8,7 +8,8 @@ import Foundation
 enum ClusterCountSelection {
     static let sampleSize = 1_500
 
-    static func choose(_ context: ClusteringContext, range: ClosedRange<Int>) throws -> Int {
+    /// The chosen k, and the features it was chosen on (for the method to reuse).
+    static func choose(_ context: ClusteringContext, range: ClosedRange<Int>) throws -> (k: Int, features: FrozenFeatures) {
         let s = context.settings
         let data = try FrozenFeatures(context)
         guard range.lowerBound >= 2, range.upperBound < data.n else {
@@ -36,6 +37,6 @@ enum ClusterCountSelection {
         }
         let best = scores.max { $0.score < $1.score }!.k
         try context.events.note("k: the silhouette is highest at k = \(best) (" + scores.map { String(format: "%d: %.3f", $0.k, $0.score) }.joined(separator: ", ") + ")")
-        return best
+        return (best, data)
     }
 }

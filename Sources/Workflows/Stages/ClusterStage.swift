@@ -37,10 +37,12 @@ public enum ClusterStage {
             pretrainedIdentity: "\(pretrained.epoch)|\(pretrained.metadata["wbc.best_loss"] ?? "")",
             events: events, progress: progress, accept: { try run.configFile.save(requested) })
         if let range = settings.kRange, range.count == 2 {
-            settings.k = try ClusterCountSelection.choose(context, range: range[0]...range[1])
+            let (k, features) = try ClusterCountSelection.choose(context, range: range[0]...range[1])
+            settings.k = k
             try train.checkClusterCount(settings.k)
             let chosen = settings
             context = context.with(settings: chosen, accept: { try run.configFile.save(chosen) })
+            context.frozenFeatures = features
         }
         var outcome = try method.fit(context)
         // Final assignment of the training set, and the cluster → cell-type mapping found on it.
