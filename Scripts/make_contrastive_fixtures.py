@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Developer-time tool: PyTorch reference values for the contrastive ops (L2 normalisation, NT-Xent) and the
-SCAN loss.
+"""Developer-time tool: PyTorch reference values for the contrastive ops (L2 normalisation, NT-Xent), BYOL's
+loss, moving average and momentum schedule, BatchNorm1d, the SCAN loss and its self-labelling loss.
 
     python3 Scripts/make_contrastive_fixtures.py   # writes Tests/ComputeTests/Fixtures/contrastive.safetensors
 
@@ -66,6 +66,53 @@ total, consistency, entropy = scan_loss(logits, neighbours, 5.0)
 total.backward()
 put("scan", logits=logits, neighbours=neighbours, loss=total.reshape(1), consistency=consistency.reshape(1),
     entropy=entropy.reshape(1), glogits=logits.grad, gneighbours=neighbours.grad)
+
+
+def byol_loss(p, z):
+    """BYOL (Grill et al. 2020): rows i and i+N are the two views; each prediction meets the other view's target
+    projection, 2 - 2 cos, each direction a batch mean, the two directions summed."""
+    n = p.shape[0] // 2
+    def one(a, b):
+        return (2 - 2 * (F.normalize(a, dim=1) * F.normalize(b, dim=1)).sum(1)).mean()
+    return one(p[:n], z[n:]) + one(p[n:], z[:n])
+
+
+p = torch.randn(10, 7, dtype=D, requires_grad=True)
+z = torch.randn(10, 7, dtype=D)
+loss = byol_loss(p, z)
+loss.backward()
+put("byol", p=p, z=z, loss=loss.reshape(1), gp=p.grad)
+
+# The target network's moving average (t.mul_(m).add_(o, alpha=1-m)) and BYOL's momentum schedule.
+target = torch.randn(3, 4, dtype=D)
+online = torch.randn(3, 4, dtype=D)
+updated = target.clone().mul_(0.99).add_(online, alpha=1 - 0.99)
+put("ema", target=target, online=online, updated=updated)
+import math
+steps = torch.tensor([1 - (1 - 0.99) * (math.cos(math.pi * k / 40) + 1) / 2 for k in (0, 10, 20, 40)], dtype=D)
+put("ema", schedule=steps)
+
+# nn.BatchNorm1d in training mode: output, running statistics after one step, gradients.
+bn = torch.nn.BatchNorm1d(5).double()
+with torch.no_grad():
+    bn.weight.copy_(torch.randn(5, dtype=D))
+    bn.bias.copy_(torch.randn(5, dtype=D))
+x = (torch.randn(8, 5, dtype=D) * 3 + 1).requires_grad_()
+y = bn(x)
+gy = torch.randn_like(y)
+y.backward(gy)
+put("bn1d", x=x, weight=bn.weight, bias=bn.bias, y=y, gy=gy, gx=x.grad, gweight=bn.weight.grad, gbias=bn.bias.grad,
+    running_mean=bn.running_mean, running_var=bn.running_var)
+
+# SCAN's self-labelling loss: cross-entropy on the confident images' pseudo-labels, each class weighted by the
+# inverse of its share among them (as the reference's ConfidenceBasedCE).
+logits = torch.randn(9, 3, dtype=D, requires_grad=True)
+targets = torch.tensor([0, 0, 0, 0, 0, 1, 1, 2, 0])
+counts = torch.bincount(targets, minlength=3).to(D)
+weights = targets.numel() / counts
+loss = F.cross_entropy(logits, targets, weight=weights)
+loss.backward()
+put("selflabel", logits=logits, targets=targets.to(D), weights=weights, loss=loss.reshape(1), glogits=logits.grad)
 
 save_file(out, "Tests/ComputeTests/Fixtures/contrastive.safetensors")
 print(f"wrote {len(out)} tensors")

@@ -35,10 +35,13 @@ struct ContrastiveLossTests {
         let z = (0..<(2 * n * d)).map { _ in Float(rng.nextGaussian()) }
         let (_, gradient) = try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: tau)
         for i in [0, 5, 13, 23] {
-            var plus = z, minus = z
-            plus[i] += 1e-2; minus[i] -= 1e-2
-            let numeric = (try ContrastiveLosses.ntXent(plus, pairs: n, dimension: d, temperature: tau).loss
-                - ContrastiveLosses.ntXent(minus, pairs: n, dimension: d, temperature: tau).loss) / 2e-2
+            var plus = z
+            var minus = z
+            plus[i] += 1e-2
+            minus[i] -= 1e-2
+            let numeric =
+                (try ContrastiveLosses.ntXent(plus, pairs: n, dimension: d, temperature: tau).loss
+                    - ContrastiveLosses.ntXent(minus, pairs: n, dimension: d, temperature: tau).loss) / 2e-2
             #expect(abs(numeric - gradient[i]) <= 0.02 * max(abs(numeric), 0.05), "z[\(i)]: \(numeric) vs \(gradient[i])")
         }
         #expect(throws: ComputeError.self) { try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: 0) }
@@ -52,5 +55,70 @@ struct ContrastiveLossTests {
         #expect(abs(r.entropy - (try values("scan.entropy")[0])) <= 1e-5)
         expectClose(r.gradient, try values("scan.glogits"), "SCAN gradient (anchors)")
         expectClose(r.neighbourGradient, try values("scan.gneighbours"), "SCAN gradient (neighbours)")
+    }
+
+    @Test func byolLossMatchesPyTorchAndFiniteDifferences() throws {
+        let (n, d) = (5, 7)
+        let p = try values("byol.p")
+        let z = try values("byol.z")
+        let (loss, gradient) = try ContrastiveLosses.byol(predictions: p, targets: z, pairs: n, dimension: d)
+        #expect(abs(loss - (try values("byol.loss")[0])) <= 1e-5 * max(1, abs(loss)), "\(loss)")
+        expectClose(gradient, try values("byol.gp"), "BYOL gradient")
+        for i in [0, 9, 33, 69] {
+            var plus = p
+            var minus = p
+            plus[i] += 1e-2
+            minus[i] -= 1e-2
+            let numeric =
+                (try ContrastiveLosses.byol(predictions: plus, targets: z, pairs: n, dimension: d).loss
+                    - ContrastiveLosses.byol(predictions: minus, targets: z, pairs: n, dimension: d).loss) / 2e-2
+            #expect(abs(numeric - gradient[i]) <= 0.02 * max(abs(numeric), 0.05), "p[\(i)]: \(numeric) vs \(gradient[i])")
+        }
+        #expect(throws: ComputeError.self) { try ContrastiveLosses.byol(predictions: p, targets: Array(z.dropLast()), pairs: n, dimension: d) }
+    }
+
+    @Test func movingAverageAndMomentumScheduleMatchPyTorch() throws {
+        let target = Parameter(try Tensor(shape: [3, 4], values: try values("ema.target")))
+        let online = Parameter(try Tensor(shape: [3, 4], values: try values("ema.online")))
+        let before = target.version
+        try MovingAverage.update(target: [target], online: [online], momentum: 0.99)
+        expectClose(target.value.toArray(), try values("ema.updated"), "moving average")
+        #expect(target.version != before, "cached layouts of the target must see the change")
+        #expect(online.value.toArray() == (try values("ema.online")))
+        let schedule = [0, 10, 20, 40].map { MovingAverage.momentum(base: 0.99, step: $0, totalSteps: 40) }
+        expectClose(schedule, try values("ema.schedule"), "momentum schedule")
+        let other = Parameter(Tensor.zeros([4, 3]))
+        #expect(throws: ComputeError.self) { try MovingAverage.update(target: [target], online: [other], momentum: 0.99) }
+        #expect(throws: ComputeError.self) { try MovingAverage.update(target: [target], online: [online], momentum: 1.5) }
+    }
+
+    @Test func batchNorm1dMatchesPyTorch() throws {
+        let bn = BatchNorm1d(5)
+        try bn.norm.weight.assign(Tensor(shape: [5], values: try values("bn1d.weight")))
+        try bn.norm.bias.assign(Tensor(shape: [5], values: try values("bn1d.bias")))
+        let y = try bn.forward(Tensor(shape: [8, 5], values: try values("bn1d.x")))
+        #expect(y.shape == [8, 5])
+        expectClose(y.toArray(), try values("bn1d.y"), "BatchNorm1d forward")
+        expectClose(bn.norm.runningMean.toArray(), try values("bn1d.running_mean"), "running mean")
+        expectClose(bn.norm.runningVar.toArray(), try values("bn1d.running_var"), "running variance")
+        let gx = try bn.backward(Tensor(shape: [8, 5], values: try values("bn1d.gy")))
+        expectClose(gx.toArray(), try values("bn1d.gx"), "BatchNorm1d input gradient")
+        expectClose(try #require(bn.norm.weight.grad).toArray(), try values("bn1d.gweight"), "γ gradient")
+        expectClose(try #require(bn.norm.bias.grad).toArray(), try values("bn1d.gbias"), "β gradient")
+        #expect(bn.namedParameters().map(\.0) == ["weight", "bias"])
+        #expect(throws: ComputeError.self) { try bn.forward(Tensor.zeros([8, 4])) }
+    }
+
+    @Test func selfLabellingLossMatchesPyTorch() throws {
+        let targets = try values("selflabel.targets").map { Int($0) }
+        let weights = ContrastiveLosses.balancingWeights(targets, k: 3)
+        expectClose(weights, try values("selflabel.weights"), "balancing weights")
+        let (loss, gradient) = try ContrastiveLosses.weightedCrossEntropy(logits: try values("selflabel.logits"), targets: targets, k: 3, classWeights: weights)
+        #expect(abs(loss - (try values("selflabel.loss")[0])) <= 1e-5 * max(1, abs(loss)), "\(loss)")
+        expectClose(gradient, try values("selflabel.glogits"), "cross-entropy gradient")
+        #expect(ContrastiveLosses.balancingWeights([1, 1], k: 3) == [1, 1, 1])
+        #expect(throws: ComputeError.self) {
+            try ContrastiveLosses.weightedCrossEntropy(logits: [0, 0, 0], targets: [3], k: 3, classWeights: [1, 1, 1])
+        }
     }
 }

@@ -509,7 +509,8 @@ struct ContrastiveAndSCANTests {
         var rng = SeededGenerator(seed: 4)
         let x = Tensor.randomUniform([4, 3, 32, 32], low: -1, high: 1, using: &rng)
         let context = StepContext(normalization: .half, seed: 1, epoch: 0, step: 0, settings: settings)
-        let v1 = try model.views(of: x, context: context).toArray(), v2 = try model.views(of: x, context: context).toArray()
+        let v1 = try model.views(of: x, context: context).toArray()
+        let v2 = try model.views(of: x, context: context).toArray()
         #expect(v1 == v2 && v1.count == 8 * 3 * 32 * 32)
         model.setTraining(true)
         let optimizer = Adam.adamW(model.parameters, lr: 1e-3, weightDecay: 0)
@@ -520,6 +521,153 @@ struct ContrastiveAndSCANTests {
             try optimizer.step()
         }
         #expect(losses.last! < losses.first!, "\(losses)")
+    }
+
+    /// BYOL's step: the first step copies the online backbone and projector into the target, later steps move
+    /// the target by the scheduled momentum; the optimizer never sees the target, checkpoints hold it.
+    @Test func byolTargetFollowsTheOnlineNetwork() throws {
+        var spec = AutoencoderSpec()
+        spec.backbone = BackboneID(rawValue: "resnet18-w8")
+        spec.kind = .byol
+        spec.imageSize = 32
+        spec.latent = 16
+        let model = BYOLModel(spec, seed: 3)
+        #expect(!model.namedParameters().contains { $0.0.hasPrefix("target.") })
+        let stored = StateDict(of: model)
+        #expect(stored.floats["target.encoder.conv1.weight"] != nil && stored.floats["target.projection.3.weight"] != nil)
+        #expect(stored.floats["target.prediction.0.weight"] == nil)
+        var rng = SeededGenerator(seed: 4)
+        let x = Tensor.randomUniform([4, 3, 32, 32], low: -1, high: 1, using: &rng)
+        model.setTraining(true)
+        let optimizer = Adam.adamW(model.parameters, lr: 1e-3, weightDecay: 0)
+        func weight(_ name: String) throws -> [Float] { try #require(StateDict(of: model).floats[name]).values }
+        var losses: [Float] = []
+        for step in 0..<4 {
+            let before = (target: try weight("target.projection.0.weight"), online: try weight("projection.0.weight"))
+            model.zeroGrad()
+            var context = StepContext(normalization: .half, seed: 1, epoch: 0, step: step, settings: Preset.tiny.settings)
+            (context.globalStep, context.totalSteps) = (step, 4)
+            losses.append(try model.trainingStep(x, context: context))
+            let m = step == 0 ? 0 : MovingAverage.momentum(base: BYOL.baseMomentum, step: step, totalSteps: 4)
+            let expected = zip(before.target, before.online).map { m * $0 + (1 - m) * $1 }
+            #expect(zip(try weight("target.projection.0.weight"), expected).allSatisfy { abs($0 - $1) <= 1e-6 }, "step \(step)")
+            try optimizer.step()
+        }
+        #expect(losses.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 8 }, "\(losses)")  // two means of 2 − 2 cos
+        #expect(try weight("target.projection.0.weight") != (try weight("projection.0.weight")))
+    }
+
+    /// Pretraining with each self-supervised objective, interrupted after its first epoch and run again,
+    /// ends with the same weights as an uninterrupted run (the target network, the optimizer state, the
+    /// schedules and the augmentation streams included).
+    @Test(arguments: ["simclr", "byol"])
+    func contrastivePretrainingResumesBitIdentically(_ objective: String) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-resume-\(objective)-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try RunDirectory(root.path)
+        let (train, _) = try SyntheticData.prepare(run: data, perClass: 6, seed: 2, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.objective = objective
+        s.backbone = BackboneID(rawValue: "resnet18-w8")
+        s.pretrainBatch = 8
+        s.pretrainEpochs = 2
+        s.augment = true
+        s.data = train
+        func pretrain(_ dir: RunDirectory, interruptAt epoch: Int? = nil) throws {
+            let source = try DataSource.open(train, name: "train", settings: s, run: dir, progress: SilentProgress())
+            var e = events(dir)
+            if let epoch { e.observers.append(Interruption(epoch: epoch)) }
+            _ = try PretrainStage.run(settings: s, run: dir, train: source, events: e, progress: SilentProgress())
+        }
+        let whole = try RunDirectory(root.appendingPathComponent("whole").path)
+        let parts = try RunDirectory(root.appendingPathComponent("parts").path)
+        try pretrain(whole)
+        #expect(throws: Interruption.self) { try pretrain(parts, interruptAt: 2) }
+        #expect(try Checkpoint.read(parts.autoencoderLast, kind: .autoencoder).epoch == 1)
+        try pretrain(parts)
+        let a = try Checkpoint.read(whole.autoencoderLast, kind: .autoencoder).modelState
+        let b = try Checkpoint.read(parts.autoencoderLast, kind: .autoencoder).modelState
+        #expect(a.floats.keys.sorted() == b.floats.keys.sorted())
+        #expect(a.floats.keys.contains { $0.hasPrefix("target.") } == (objective == "byol"))
+        let differing = a.floats.keys.filter { a.floats[$0]?.values != b.floats[$0]?.values }.sorted()
+        #expect(differing.isEmpty, "\(objective): \(differing.count) tensors differ after resumption, e.g. \(differing.prefix(3))")
+        // Asking for more epochs afterwards stretches the schedules: said, since it is not the longer run.
+        s.pretrainEpochs = 3
+        let notes = NoteCollector()
+        var e = events(parts)
+        e.observers.append(notes)
+        let source = try DataSource.open(train, name: "train", settings: s, run: parts, progress: SilentProgress())
+        _ = try PretrainStage.run(settings: s, run: parts, train: source, events: e, progress: SilentProgress())
+        #expect(notes.texts.contains { $0.contains("schedules now span 3 epochs instead of the 2") }, "\(notes.texts)")
+    }
+
+    final class NoteCollector: TrainingObserver, @unchecked Sendable {
+        private let lock = NSLock()
+        private var collected: [String] = []
+        var texts: [String] { lock.withLock { collected } }
+        func observe(_ event: TrainingEvent) throws {
+            if case .note(let text) = event { lock.withLock { collected.append(text) } }
+        }
+    }
+
+    /// Stops `stage` when it reports `epoch`: after the previous epoch's checkpoint, before this one's.
+    struct Interruption: TrainingObserver, Error {
+        let epoch: Int
+        var stage = "pretrain"
+        func observe(_ event: TrainingEvent) throws {
+            if case .epoch(let r) = event, r.stage == stage, r.epoch == epoch { throw self }
+        }
+    }
+
+    /// SCAN's self-labelling: epochs of pseudo-label training after the heads, logged and checkpointed; an
+    /// interrupted run resumes to the same model; a confidence no image reaches is an error that says so.
+    @Test func scanSelfLabellingTrainsAndResumesBitIdentically() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-selflabel-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try RunDirectory(root.path)
+        let (train, _) = try SyntheticData.prepare(run: data, perClass: 16, seed: 4, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.backbone = BackboneID(rawValue: "resnet18-w8")
+        s.pretrainEpochs = 1
+        s.method = "scan"
+        s.neighbours = 5
+        s.clusterEpochs = 150
+        s.clusterBatch = 32
+        s.unitFeatures = true
+        s.selfLabelEpochs = 2
+        s.selfLabelConfidence = 0.3
+        func cluster(_ dir: RunDirectory, settings: RunSettings, interruptAt epoch: Int? = nil) throws -> ClusteringOutcome {
+            let (prepared, source) = try RunStage.prepare(settings, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+            if !FileManager.default.fileExists(atPath: dir.autoencoderBest.path) {
+                _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+            }
+            var e = events(dir)
+            if let epoch { e.observers.append(Interruption(epoch: epoch, stage: "self-label")) }
+            return try ClusterStage.run(settings: prepared, run: dir, train: source, events: e, progress: SilentProgress())
+        }
+        let whole = try RunDirectory(root.appendingPathComponent("whole").path)
+        let outcome = try cluster(whole, settings: s)
+        #expect(outcome.stopReason.contains("then 2 self-labelling epochs"), "\(outcome.stopReason)")
+        #expect(whole.trainingLog.read().filter { $0.stage == "self-label" }.map(\.epoch) == [1, 2])
+        #expect(try Checkpoint.read(whole.decLast, kind: .dec).metadata["wbc.self_labelling"] == "true")
+        let parts = try RunDirectory(root.appendingPathComponent("parts").path)
+        #expect(throws: Interruption.self) { try cluster(parts, settings: s, interruptAt: 2) }
+        #expect(try Checkpoint.read(parts.decLast, kind: .dec).epoch == 1)
+        _ = try cluster(parts, settings: s)
+        let a = try Checkpoint.read(whole.decBest, kind: .dec).state
+        let b = try Checkpoint.read(parts.decBest, kind: .dec).state
+        #expect(a.floats.keys.sorted() == b.floats.keys.sorted())
+        let differing = a.floats.keys.filter { a.floats[$0]?.values != b.floats[$0]?.values }.sorted()
+        #expect(differing.isEmpty, "\(differing.count) tensors differ after resumption, e.g. \(differing.prefix(3))")
+        // Nobody is that sure: nothing would train, and the message says which setting to change.
+        var strict = s
+        strict.selfLabelConfidence = 0.999_999
+        let unsure = try RunDirectory(root.appendingPathComponent("unsure").path)
+        let error = #expect(throws: WorkflowError.self) { try cluster(unsure, settings: strict) }
+        #expect(flagged(error).contains("no image reached the head's confidence") && flagged(error).contains("--self-label-confidence"), "\(flagged(error))")
     }
 
     @Test func linearHeadRoundTripsThroughACheckpoint() throws {
@@ -537,7 +685,10 @@ struct ContrastiveAndSCANTests {
     @Test func nearestNeighboursAreExactAndExcludeTheImageItself() throws {
         // Points on a circle: each one's nearest neighbours are the adjacent angles.
         let n = 12
-        let x = (0..<n).flatMap { i -> [Float] in let t = Float(i) * 2 * .pi / Float(n); return [cos(t), sin(t), 0] }
+        let x = (0..<n).flatMap { i -> [Float] in
+            let t = Float(i) * 2 * .pi / Float(n)
+            return [cos(t), sin(t), 0]
+        }
         let nb = try NearestNeighbours.cosine(x, n: n, d: 3, k: 2, block: 5)
         for i in 0..<n { #expect(Set(nb[i]) == [(i + 1) % n, (i + n - 1) % n], "\(i): \(nb[i])") }
         let agreement = NearestNeighbours.labelAgreement(nb, labels: (0..<n).map { $0 < 6 ? 0 : 1 }, ks: [1, 2])

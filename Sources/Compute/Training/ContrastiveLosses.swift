@@ -36,7 +36,10 @@ public enum ContrastiveLosses {
 
     private static func rowNorm(_ x: [Float], _ r: Int, _ columns: Int) -> Float {
         var s: Double = 0
-        for c in 0..<columns { let v = Double(x[r * columns + c]); s += v * v }
+        for c in 0..<columns {
+            let v = Double(x[r * columns + c])
+            s += v * v
+        }
         return Float(s.squareRoot())
     }
 
@@ -77,19 +80,51 @@ public enum ContrastiveLosses {
         return (loss, gradient)
     }
 
+    // MARK: BYOL
+
+    /// BYOL's loss (Grill et al. 2020) for `n` images with two views each: the online network's predictions `p`
+    /// and the target network's projections `z` (both `[2N, d]`, rows `i` and `i + N` the two views of one
+    /// image). Each prediction is compared with the target projection of the other view: the loss is
+    /// Σᵢ (2 − 2 cos(pᵢ, z_partner(i))) / N over the 2N rows, as the reference sums its two symmetric terms, each a
+    /// batch mean. Returns the loss and its gradient with respect to `p` (the target gets none).
+    public static func byol(predictions p: [Float], targets z: [Float], pairs n: Int, dimension d: Int) throws -> (loss: Float, gradient: [Float]) {
+        let rows = 2 * n
+        guard n >= 1, p.count == rows * d, z.count == rows * d else {
+            throw ComputeError("BYOL: predictions (\(p.count) values) and targets (\(z.count)) are not both [2·\(n), \(d)]")
+        }
+        let pn = l2Normalize(p, rows: rows, columns: d)
+        let zn = l2Normalize(z, rows: rows, columns: d)
+        var total: Double = 0
+        var gpn = [Float](repeating: 0, count: rows * d)
+        for i in 0..<rows {
+            let partner = (i + n) % rows
+            var dot: Double = 0
+            for c in 0..<d { dot += Double(pn[i * d + c]) * Double(zn[partner * d + c]) }
+            total += 2 - 2 * dot
+            for c in 0..<d { gpn[i * d + c] = -2 * zn[partner * d + c] / Float(n) }
+        }
+        let loss = Float(total / Double(n))
+        guard loss.isFinite else { throw ComputeError("BYOL loss is \(loss) (not finite): the embeddings hold NaN/Inf or training diverged") }
+        return (loss, l2NormalizeBackward(p, gradient: gpn, rows: rows, columns: d))
+    }
+
     // MARK: SCAN
 
     /// The SCAN loss (Van Gansbeke et al. 2020) for `n` images and one neighbour each, from their logits
     /// `[n, k]`: −mean log ⟨softmax(a_i), softmax(b_i)⟩ (consistency) minus `entropyWeight` × the entropy of
     /// the mean prediction over the images (which keeps clusters from collapsing; the mean is clamped at 1e-8
     /// inside the log, as the reference implementation does). Gradients with respect to both logits.
-    public static func scan(logits a: [Float], neighbourLogits b: [Float], n: Int, k: Int, entropyWeight: Float) throws
+    public static func scan(
+        logits a: [Float], neighbourLogits b: [Float], n: Int, k: Int, entropyWeight: Float
+    ) throws
         -> (loss: Float, consistency: Float, entropy: Float, gradient: [Float], neighbourGradient: [Float])
     {
         guard n >= 1, k >= 1, a.count == n * k, b.count == n * k else { throw ComputeError("SCAN: logits are not [\(n), \(k)]") }
-        let p = softmaxRows(a, n, k), q = softmaxRows(b, n, k)
+        let p = softmaxRows(a, n, k)
+        let q = softmaxRows(b, n, k)
         var consistency: Double = 0
-        var dp = [Double](repeating: 0, count: n * k), dq = dp
+        var dp = [Double](repeating: 0, count: n * k)
+        var dq = dp
         for i in 0..<n {
             var dot: Double = 0
             for c in 0..<k { dot += p[i * k + c] * q[i * k + c] }
@@ -114,13 +149,50 @@ public enum ContrastiveLosses {
         return (Float(loss), Float(consistency), Float(entropy), softmaxBackward(p, dp, n, k), softmaxBackward(q, dq, n, k))
     }
 
+    // MARK: Self-labelling (SCAN's third step)
+
+    /// Each class's weight for `targets` (values in `0..<k`): the inverse of its share, `n / count`, so that every
+    /// cluster weighs the same in the loss whatever its size; 1 for a class that does not occur.
+    public static func balancingWeights(_ targets: [Int], k: Int) -> [Float] {
+        var counts = [Int](repeating: 0, count: k)
+        for t in targets where (0..<k).contains(t) { counts[t] += 1 }
+        return counts.map { $0 > 0 ? Float(targets.count) / Float($0) : 1 }
+    }
+
+    /// `F.cross_entropy(logits, targets, weight=classWeights)`: Σᵢ w[yᵢ] · −log softmax(xᵢ)[yᵢ] / Σᵢ w[yᵢ] over
+    /// the `n` rows of `logits` `[n, k]`, and its gradient with respect to the logits.
+    public static func weightedCrossEntropy(logits x: [Float], targets: [Int], k: Int, classWeights w: [Float]) throws -> (loss: Float, gradient: [Float]) {
+        let n = targets.count
+        guard n >= 1, k >= 1, x.count == n * k, w.count == k else {
+            throw ComputeError("cross-entropy: logits (\(x.count) values), \(n) targets and \(w.count) class weights do not fit [\(n), \(k)]")
+        }
+        if let bad = targets.first(where: { !(0..<k).contains($0) }) {
+            throw ComputeError("cross-entropy: target \(bad) is not a class of 0..<\(k)")
+        }
+        let p = softmaxRows(x, n, k)
+        let total = targets.reduce(0.0) { $0 + Double(w[$1]) }
+        guard total > 0 else { throw ComputeError("cross-entropy: the targets' class weights sum to \(total)") }
+        var loss: Double = 0
+        var g = [Float](repeating: 0, count: n * k)
+        for (i, t) in targets.enumerated() {
+            let weight = Double(w[t]) / total
+            loss -= weight * log(max(p[i * k + t], .leastNormalMagnitude))
+            for c in 0..<k { g[i * k + c] = Float(weight * (p[i * k + c] - (c == t ? 1 : 0))) }
+        }
+        return (Float(loss), g)
+    }
+
     public static func softmaxRows(_ x: [Float], _ n: Int, _ k: Int) -> [Double] {
         var out = [Double](repeating: 0, count: n * k)
         for i in 0..<n {
             var peak = -Double.infinity
             for c in 0..<k { peak = max(peak, Double(x[i * k + c])) }
             var sum: Double = 0
-            for c in 0..<k { let e = exp(Double(x[i * k + c]) - peak); out[i * k + c] = e; sum += e }
+            for c in 0..<k {
+                let e = exp(Double(x[i * k + c]) - peak)
+                out[i * k + c] = e
+                sum += e
+            }
             for c in 0..<k { out[i * k + c] /= sum }
         }
         return out

@@ -6,7 +6,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case backbone, objective, weights, latent, beta
     case pretrainEpochs, pretrainBatch, pretrainLearningRate, pretrainSamples, noiseSigma, temperature
     case method, k, clusterEpochs, clusterBatch, optimizer, clusterLearningRate, features, unitFeatures, views
-    case updateInterval, tol, clusterSamples, neighbours, entropyWeight, scanHeads
+    case updateInterval, tol, clusterSamples, neighbours, entropyWeight, scanHeads, selfLabelEpochs, selfLabelConfidence
     case seed, threads, plotEvery, perClass, samples
     case benchMode, benchModel, batch, repeats
 

@@ -8,6 +8,7 @@ import Models
 public struct DenoisingAutoencoder: PretrainingObjective {
     public let name = "conv-ae"
     public let summary = "denoising autoencoder (the reference's objective)"
+    public let lossName = "reconstruction loss (MSE)"
 
     public func spec(for settings: RunSettings) -> AutoencoderSpec { settings.autoencoderSpec(kind: .convAE) }
 

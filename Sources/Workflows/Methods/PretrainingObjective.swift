@@ -21,6 +21,10 @@ public protocol PretrainingObjective: Sendable {
     func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer
     /// The learning rate of step `step` of `totalSteps` (default: `pretrainLearningRate` throughout).
     func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float
+    /// Whether a step's schedule depends on the run's length (so resuming with other epochs changes it).
+    var schedulesOverTheRun: Bool { get }
+    /// What the loss is, for log lines and the report's curve (default "loss").
+    var lossName: String { get }
 }
 
 extension PretrainingObjective {
@@ -29,6 +33,10 @@ extension PretrainingObjective {
     }
 
     public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float { settings.pretrainLearningRate }
+
+    public var schedulesOverTheRun: Bool { false }
+
+    public var lossName: String { "loss" }
 }
 
 /// A model that pretraining trains: a backbone under state-dict prefix `encoder.` and whatever the objective
@@ -59,11 +67,15 @@ public struct StepContext: Sendable {
     public var epoch: Int
     public var step: Int
     public var settings: RunSettings
+    /// The step's index over the whole training (`epoch × steps per epoch + step`) and the number of steps the
+    /// training will take, for schedules (BYOL's target momentum).
+    public var globalStep = 0
+    public var totalSteps = 0
 }
 
 /// Every pretraining objective, by name.
 public enum PretrainingObjectives {
-    public static let all: [any PretrainingObjective] = [DenoisingAutoencoder(), VariationalAutoencoder(), SimCLR()]
+    public static let all: [any PretrainingObjective] = [DenoisingAutoencoder(), VariationalAutoencoder(), SimCLR(), BYOL()]
 
     public static var names: [String] { all.map(\.name) }
 

@@ -18,13 +18,18 @@ public struct SCANClustering: ClusteringMethod {
         let t0 = monotonicSeconds()
         let data = try context.frozenFeatures ?? FrozenFeatures(context)
         guard s.neighbours >= 1, s.neighbours < data.n else {
-            throw WorkflowError("\(setting: .neighbours) \(s.neighbours) needs at least \(s.neighbours + 1) usable images (there are \(data.n)); use a smaller \(setting: .neighbours)")
+            throw WorkflowError(
+                "\(setting: .neighbours) \(s.neighbours) needs at least \(s.neighbours + 1) usable images (there are \(data.n)); use a smaller \(setting: .neighbours)"
+            )
         }
         let neighbours = try NearestNeighbours.cosine(data.features, n: data.n, d: data.d, k: s.neighbours)
         let agreement = NearestNeighbours.labelAgreement(neighbours, labels: data.labels, ks: [1, 5, 10, 20, 50].filter { $0 <= s.neighbours })
         for a in agreement {
-            try context.events.emit(.epoch(EpochRecord(stage: "neighbours", epoch: a.k, epochs: 0, step: 0, loss: a.agreement, lossName: "agreement",
-                                                       seconds: 0, images: data.n, notes: [], printed: false)))
+            try context.events.emit(
+                .epoch(
+                    EpochRecord(
+                        stage: "neighbours", epoch: a.k, epochs: 0, step: 0, loss: a.agreement, lossName: "agreement",
+                        seconds: 0, images: data.n, notes: [], printed: false)))
         }
         if !agreement.isEmpty {
             try context.events.note(
@@ -36,26 +41,36 @@ public struct SCANClustering: ClusteringMethod {
         for epoch in 0..<s.clusterEpochs { try training.runEpoch(epoch) }
         let best = training.bestHead
         let model = context.model(head: training.heads[best])
-        try checkCollapse(model, data: data, context: context)
+        try checkCollapse(model, features: data.features, n: data.n, context: context)
+        var stopReason = String(format: "head %d of %d kept (lowest SCAN loss %.4f)", best, training.heads.count, training.lastLosses[best])
+        var lastLoss = training.lastLosses[best]
+        if s.selfLabelEpochs > 0 {
+            var labelling = try SelfLabelling(context: context, head: training.heads[best])
+            for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) { try labelling.runEpoch(epoch) }
+            let after = try FrozenFeatures(context)
+            try checkCollapse(model, features: after.features, n: after.n, context: context)
+            stopReason += ", then \(s.selfLabelEpochs) self-labelling epochs"
+            lastLoss = labelling.lastLoss
+        }
         return ClusteringOutcome(
-            model: model, epoch: s.clusterEpochs, epochsRun: s.clusterEpochs,
-            stopReason: String(format: "head %d of %d kept (lowest SCAN loss %.4f)", best, training.heads.count, training.lastLosses[best]),
-            lastLoss: training.lastLosses[best], kmeansInertia: nil)
+            model: model, epoch: s.clusterEpochs + s.selfLabelEpochs, epochsRun: s.clusterEpochs + s.selfLabelEpochs,
+            stopReason: stopReason, lastLoss: lastLoss, kmeansInertia: nil)
     }
 
     /// A head that puts over 90 % of the images into one cluster has collapsed: say so, and what to change.
-    func checkCollapse(_ model: ClusterModel, data: FrozenFeatures, context: ClusteringContext) throws {
-        let q = try model.head.probabilities(data.features, n: data.n)
+    func checkCollapse(_ model: ClusterModel, features: [Float], n: Int, context: ClusteringContext) throws {
+        let q = try model.head.probabilities(features, n: n)
         let k = model.k
         var counts = [Int](repeating: 0, count: k)
-        for i in 0..<data.n {
+        for i in 0..<n {
             var best = 0
             for c in 1..<k where q[i * k + c] > q[i * k + best] { best = c }
             counts[best] += 1
         }
-        guard let largest = counts.max(), k > 1, Double(largest) > 0.9 * Double(data.n) else { return }
+        guard let largest = counts.max(), k > 1, Double(largest) > 0.9 * Double(n) else { return }
         throw WorkflowError(
-            "the cluster head collapsed: one cluster holds \(largest) of \(data.n) images (cluster sizes \(counts)); raise \(setting: .entropyWeight) (now \(context.settings.entropyWeight)) or train more \(setting: .clusterEpochs)")
+            "the cluster head collapsed: one cluster holds \(largest) of \(n) images (cluster sizes \(counts)); raise \(setting: .entropyWeight) (now \(context.settings.entropyWeight)) or train more \(setting: .clusterEpochs)"
+        )
     }
 }
 
@@ -110,7 +125,8 @@ struct HeadTraining {
         var order = Array(0..<data.n)
         rng.shuffle(&order)
         var sums = [Double](repeating: 0, count: heads.count)
-        var seen = 0, steps = 0
+        var seen = 0
+        var steps = 0
         let d = data.d
         for start in stride(from: 0, to: data.n, by: s.clusterBatch) {
             let anchors = Array(order[start..<min(data.n, start + s.clusterBatch)])

@@ -3,7 +3,6 @@ import Determinism
 import Foundation
 import Imaging
 import Models
-import Parallelism
 
 /// SimCLR (Chen et al. 2020, arXiv 2002.05709): two strongly augmented views of each cell
 /// (`ContrastiveAugmentation`) through the backbone and a projection head (two linear layers with a ReLU, to
@@ -24,13 +23,11 @@ public struct SimCLR: PretrainingObjective {
 
     /// Linear warm-up over the first 5 % of the steps, then a half cosine down to 0.
     public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float {
-        let base = settings.pretrainLearningRate
-        guard totalSteps > 1 else { return base }
-        let warmup = max(1, totalSteps / 20)
-        if step < warmup { return base * Float(step + 1) / Float(warmup) }
-        let progress = Double(step - warmup) / Double(max(1, totalSteps - warmup))
-        return base * Float(0.5 * (1 + cos(Double.pi * min(1, progress))))
+        ContrastiveTraining.warmupCosine(base: settings.pretrainLearningRate, step: step, totalSteps: totalSteps)
     }
+
+    public var schedulesOverTheRun: Bool { true }
+    public var lossName: String { "NT-Xent loss" }
 }
 
 extension AutoencoderKind {
@@ -92,31 +89,8 @@ public final class ContrastiveModel: PretrainingModel, @unchecked Sendable {
         return (loss, forwardSeconds)
     }
 
-    /// Two augmented views of every image: rows `0..<N` the first views, `N..<2N` the second. Made on the
-    /// thread pool, each from its own seeded stream (so the result does not depend on the thread count).
+    /// Two augmented views of every image: rows `0..<N` the first views, `N..<2N` the second.
     func views(of batch: Tensor, context: StepContext) throws -> Tensor {
-        let (n, side) = (batch.shape[0], batch.shape[2])
-        let plane = 3 * side * side
-        let pixels = batch.toArray()
-        var out = [Float](repeating: 0, count: 2 * n * plane)
-        let stream = UInt64(context.epoch) << 32 | UInt64(context.step)
-        let failures = out.withUnsafeMutableBufferPointer { buffer -> Int in
-            let base = buffer.baseAddress!
-            var failed = [Bool](repeating: false, count: 2 * n)
-            failed.withUnsafeMutableBufferPointer { flags in
-                ThreadPool.forEach(tasks: 2 * n, threads: OpenMP.threads) { task in
-                    let image = task % n
-                    var chw = Array(pixels[(image * plane)..<((image + 1) * plane)])
-                    do { try context.normalization.invert(&chw) } catch { flags[task] = true; return }
-                    var rng = SeededGenerator.derived(seed: context.seed ^ 0x51C1_A0, stream: stream &* 4096 &+ UInt64(task))
-                    var view = augmentation.apply(chw, side: side, rng: &rng)
-                    do { try context.normalization.apply(to: &view) } catch { flags[task] = true; return }
-                    for i in 0..<plane { base[task * plane + i] = view[i] }
-                }
-            }
-            return failed.filter { $0 }.count
-        }
-        guard failures == 0 else { throw ComputeError("contrastive views: the normalisation does not fit \(side)² images") }
-        return try Tensor(shape: [2 * n, 3, side, side], values: out)
+        try ContrastiveTraining.views(of: batch, augmentation: augmentation, context: context)
     }
 }

@@ -5,6 +5,7 @@ import Models
 public struct VariationalAutoencoder: PretrainingObjective {
     public let name = "vae"
     public let summary = "variational autoencoder (β-weighted KL on a latent code)"
+    public let lossName = "reconstruction loss + β·KL"
 
     public func spec(for settings: RunSettings) -> AutoencoderSpec { settings.autoencoderSpec(kind: .vae) }
 

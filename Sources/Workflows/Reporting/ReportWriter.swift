@@ -54,19 +54,25 @@ public enum ReportWriter {
         let log = run.trainingLog.read()
         let pre = log.filter { $0.stage == "pretrain" }
         if !pre.isEmpty {
-            c.pretrainingCurves = [LineSeries(name: "reconstruction loss", values: pre.map(\.loss), x: pre.map { Double($0.epoch) })]
+            let name = settings.flatMap { PretrainingObjectives.named($0.objective)?.lossName } ?? "loss"
+            c.pretrainingCurves = [LineSeries(name: name, values: pre.map(\.loss), x: pre.map { Double($0.epoch) })]
         }
-        for (stage, title, x, y) in [("k-selection", "Choosing k (no labels used)", "k", "Silhouette"),
-                                     ("neighbours", "Neighbours sharing the label (reported, never used)", "Neighbours K", "Share")] {
+        for (stage, title, x, y) in [
+            ("k-selection", "Choosing k (no labels used)", "k", "Silhouette"),
+            ("neighbours", "Neighbours sharing the label (reported, never used)", "Neighbours K", "Share"),
+            ("self-label", "Self-labelling: cross-entropy on confident pseudo-labels", "Epoch", "Loss"),
+        ] {
             let rows = log.filter { $0.stage == stage }
             guard !rows.isEmpty else { continue }
-            c.curveCharts.append(CurveChart(title: title, xLabel: x, yLabel: y,
-                                            series: [LineSeries(name: y, values: rows.map(\.loss), x: rows.map { Double($0.epoch) })]))
+            c.curveCharts.append(
+                CurveChart(
+                    title: title, xLabel: x, yLabel: y,
+                    series: [LineSeries(name: y, values: rows.map(\.loss), x: rows.map { Double($0.epoch) })]))
         }
         let clu = log.filter { $0.stage == "cluster" }
         if !clu.isEmpty {
             let x = clu.map { Double($0.epoch) }
-            c.clusteringCurves = [LineSeries(name: "KL loss", values: clu.map(\.loss), x: x)]
+            c.clusteringCurves = [LineSeries(name: settings?.method == "scan" ? "SCAN loss (best head)" : "KL loss", values: clu.map(\.loss), x: x)]
             if clu.contains(where: { $0.accuracy != nil }) {
                 c.clusteringCurves.append(LineSeries(name: "accuracy", values: clu.map { $0.accuracy ?? .nan }, x: x, axis: .secondary))
                 c.clusteringCurves.append(LineSeries(name: "NMI", values: clu.map { $0.nmi ?? .nan }, x: x, axis: .secondary))

@@ -27,9 +27,11 @@ extension RunSettings {
     /// The settings that shape clustering: a resumed clustering must use the same ones.
     var clusteringFingerprint: [String] {
         pretrainingFingerprint + [
-            method, String(k), (kRange ?? []).map(String.init).joined(separator: "-"), String(clusterBatch), optimizer.rawValue, String(effectiveClusterLearningRate),
+            method, String(k), (kRange ?? []).map(String.init).joined(separator: "-"), String(clusterBatch), optimizer.rawValue,
+            String(effectiveClusterLearningRate),
             features.rawValue, String(unitFeatures), String(updateInterval), String(alpha), String(clusterSamples ?? -1),
-            String(kmeansRestarts), String(neighbours), String(entropyWeight), String(scanHeads), String(trainEncoder), String(freezeBatchNorm), String(views),
+            String(kmeansRestarts), String(neighbours), String(entropyWeight), String(scanHeads), String(selfLabelConfidence), String(trainEncoder),
+            String(freezeBatchNorm), String(views),
         ]
     }
 }

@@ -25,6 +25,13 @@ extension RunSettings {
         try require(neighbours >= 1, "\(setting: .neighbours) must be at least 1 (got \(neighbours))")
         try require(entropyWeight >= 0, "\(setting: .entropyWeight) must not be negative (got \(entropyWeight))")
         try require(scanHeads >= 1, "\(setting: .scanHeads) must be at least 1 (got \(scanHeads))")
+        try require(selfLabelEpochs >= 0, "\(setting: .selfLabelEpochs) must not be negative (got \(selfLabelEpochs))")
+        try require(
+            selfLabelConfidence > 0 && selfLabelConfidence < 1,
+            "\(setting: .selfLabelConfidence) must be between 0 and 1, e.g. 0.99 (got \(selfLabelConfidence))")
+        try require(
+            selfLabelEpochs == 0 || method == "scan",
+            "\(setting: .selfLabelEpochs) follows SCAN's heads: use it with \(setting: .method) scan (now \(method))")
         try require(threads >= 0, "\(setting: .threads) must be 0 (all cores) or positive (got \(threads))")
         try require(
             backbone.architecture != nil, "\(setting: .backbone) '\(backbone)' is not one of \(Backbones.names.joined(separator: ", "))")

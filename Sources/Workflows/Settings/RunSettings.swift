@@ -59,6 +59,11 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var neighbours = 20
     public var entropyWeight: Float = 5
     public var scanHeads = 5
+    /// SCAN's self-labelling after the heads: epochs of cross-entropy on the confident images' pseudo-labels
+    /// (strongly augmented, clusters balanced), which fine-tunes the encoder too; 0 = none. An image is
+    /// confident when the head gives its cluster at least `selfLabelConfidence`.
+    public var selfLabelEpochs = 0
+    public var selfLabelConfidence: Float = 0.99
     /// Train the encoder during DEC (the paper and the reference do); false trains the centres only.
     public var trainEncoder = true
     /// Keep the encoder's batch-norm statistics at their pretrained values during DEC (γ and β still train).

@@ -36,6 +36,8 @@ public struct SettingsOverrides: Sendable {
     public var clusterSamples: Int?
     public var neighbours: Int?
     public var entropyWeight: Float?
+    public var selfLabelEpochs: Int?
+    public var selfLabelConfidence: Float?
     public var seed: UInt64?
     public var threads: Int?
     public var plotEvery: Int?
@@ -100,6 +102,8 @@ public struct SettingsOverrides: Sendable {
         set(\.clusterSamples, clusterSamples)
         set(\.neighbours, neighbours)
         set(\.entropyWeight, entropyWeight)
+        set(\.selfLabelEpochs, selfLabelEpochs)
+        set(\.selfLabelConfidence, selfLabelConfidence)
         set(\.seed, seed)
         set(\.threads, threads)
         set(\.plotEvery, plotEvery)

@@ -25,7 +25,7 @@ public enum PretrainStage {
         let optimizer = objective.makeOptimizer(model.parameters, settings: settings)
 
         var (start, best, last) = (0, Double.infinity, Double.nan)
-        if resuming { (start, best, last) = try resume(model, optimizer, settings: settings, run: run, events: events) }
+        if resuming { (start, best, last) = try resume(model, optimizer, objective: objective, settings: settings, run: run, events: events) }
         // Accepted: record the settings before the first epoch, so an interrupted run resumes with them. Where a
         // clustering checkpoint exists, that stage records them once it accepts them too.
         if !FileManager.default.fileExists(atPath: run.decLast.path) && !FileManager.default.fileExists(atPath: run.decBest.path) {
@@ -47,7 +47,9 @@ public enum PretrainStage {
                 model.zeroGrad()
                 let loss: Float
                 do {
-                    let context = StepContext(normalization: normalization, seed: settings.seed, epoch: epoch, step: step, settings: settings)
+                    let context = StepContext(
+                        normalization: normalization, seed: settings.seed, epoch: epoch, step: step, settings: settings,
+                        globalStep: epoch * stepsPerEpoch + step, totalSteps: settings.pretrainEpochs * stepsPerEpoch)
                     loss = try model.trainingStep(batch.tensor(), context: context)
                 } catch {
                     throw WorkflowError(
@@ -73,7 +75,7 @@ public enum PretrainStage {
                 .epoch(
                     EpochRecord(
                         stage: "pretrain", epoch: epoch + 1, epochs: settings.pretrainEpochs, step: step, loss: last,
-                        lossName: "loss", seconds: monotonicSeconds() - e0, images: seen, notes: improved ? ["(best)"] : [])))
+                        lossName: objective.lossName, seconds: monotonicSeconds() - e0, images: seen, notes: improved ? ["(best)"] : [])))
             var c = checkpoint(model, normalization: normalization, settings: settings, epoch: epoch + 1)
             c.metadata["wbc.best_loss"] = String(best)
             c.metadata["wbc.last_loss"] = String(last)
@@ -92,7 +94,8 @@ public enum PretrainStage {
     /// Loads `autoencoder-last.safetensors` into `model` and `optimizer` when it was made with the same
     /// architecture and pretraining settings: the epoch to continue after, the best and the last loss.
     static func resume(
-        _ model: any PretrainingModel, _ optimizer: any Optimizer, settings: RunSettings, run: RunDirectory, events: TrainingEvents
+        _ model: any PretrainingModel, _ optimizer: any Optimizer, objective: any PretrainingObjective, settings: RunSettings,
+        run: RunDirectory, events: TrainingEvents
     ) throws -> (start: Int, best: Double, last: Double) {
         let c = try Checkpoint.read(run.autoencoderLast, kind: .autoencoder)
         guard c.spec == model.spec else {
@@ -109,6 +112,12 @@ public enum PretrainStage {
         try c.restoreOptimizer(optimizer)
         let start = c.epoch
         if start > 0 && start < settings.pretrainEpochs { try events.note("pretrain: resuming after epoch \(start)") }
+        let planned = try c.settings(file: run.autoencoderLast.path).pretrainEpochs
+        if objective.schedulesOverTheRun && start < settings.pretrainEpochs && planned != settings.pretrainEpochs {
+            try events.note(
+                "pretrain: \(objective.name)'s schedules now span \(settings.pretrainEpochs) epochs instead of the \(planned) the run began with, so the result will differ from an uninterrupted \(settings.pretrainEpochs)-epoch run"
+            )
+        }
         if start >= settings.pretrainEpochs && settings.pretrainEpochs > 0 { try events.note("pretrain: already trained \(start) epochs") }
         return (start, Double(c.metadata["wbc.best_loss"] ?? "") ?? .infinity, Double(c.metadata["wbc.last_loss"] ?? "") ?? .nan)
     }

@@ -12,20 +12,31 @@ struct Cluster: ParsableCommand {
 
     @OptionGroup var options: RunOptions
     @Option(help: "Training images (default: the data pretraining used).") var data: String?
-    @Option(help: "Clustering method (default dec; kmeans: k-means only; scan: SCAN heads on mined neighbours).") var method: MethodName?
+    @Option(
+        help:
+            "Clustering method (fast: \(PresetValues.fast.method); seed: \(PresetValues.seed.method); kmeans: k-means only; scan: SCAN heads on mined neighbours)."
+    ) var method: MethodName?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
-    @Option(help: "Clustering epochs (fast: 4).") var epochs: Int?
-    @Option(help: "Batch size (fast: 64).") var batch: Int?
-    @Option(help: "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); fast: sgd.") var optimizer: DECOptimizer?
+    @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
+    var epochs: Int?
+    @Option(help: "Batch size (autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch)).") var batch: Int?
+    @Option(
+        help:
+            "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); autoencoder: \(PresetValues.autoencoder.optimizer.rawValue).")
+    var optimizer: DECOptimizer?
     @Option(help: "Learning rate (default: the optimizer's).") var lr: Float?
-    @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: pooled.") var features: FeatureMode?
+    @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: \(PresetValues.fast.features.rawValue).") var features: FeatureMode?
     @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
     @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
+    @Option(help: "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default 0 = none).")
+    var selfLabelEpochs: Int?
+    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default 0.99).") var selfLabelConfidence: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
-    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
     @Option(help: "Stop when fewer than this fraction of labels change between epochs (default 0.001).") var tol: Double?
-    @Option(help: "Images per epoch, a seeded sample (fast: 2500).") var samples: Int?
+    @Option(help: "Images per epoch, a seeded sample (autoencoder: \(PresetValues.samples(PresetValues.autoencoder.clusterSamples)); fast: all).") var samples:
+        Int?
     @Option(help: "Write RUN/plots/tsne-epoch-NNN.svg every N epochs (default 0 = none).") var plotEvery: Int?
 
     func validate() throws {
@@ -47,6 +58,8 @@ struct Cluster: ParsableCommand {
         o.unitFeatures = unitFeatures
         o.neighbours = neighbours
         o.entropyWeight = entropyWeight
+        o.selfLabelEpochs = selfLabelEpochs
+        o.selfLabelConfidence = selfLabelConfidence
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol

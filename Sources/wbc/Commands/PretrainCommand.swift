@@ -13,12 +13,17 @@ struct Pretrain: ParsableCommand {
 
     @OptionGroup var options: RunOptions
     @Option(help: "Training images: ImageFolder root, flat folder or labels.csv (default: the run's saved data).") var data: String?
-    @Option(name: [.customLong("objective"), .customLong("model")], help: "Pretraining objective (default conv-ae); --model is the older name.")
+    @Option(
+        name: [.customLong("objective"), .customLong("model")],
+        help: "Pretraining objective (fast: \(PresetValues.fast.objective); seed: \(PresetValues.seed.objective)); --model is the older name.")
     var objective: ObjectiveName?
-    @Option(help: "Pretraining epochs (fast: 4).") var epochs: Int?
-    @Option(help: "Batch size (fast: 32).") var batch: Int?
-    @Option(help: "Learning rate of Adam (default 1e-3).") var lr: Float?
-    @Option(help: "Images per epoch, a seeded sample (fast: 2500).") var samples: Int?
+    @Option(help: "Pretraining epochs (fast: \(PresetValues.fast.pretrainEpochs)).") var epochs: Int?
+    @Option(help: "Batch size (fast: \(PresetValues.fast.pretrainBatch)).") var batch: Int?
+    @Option(help: "Learning rate of Adam or AdamW (default \(PresetValues.fast.pretrainLearningRate)).") var lr: Float?
+    @Option(
+        help:
+            "Images per epoch, a seeded sample (fast: \(PresetValues.samples(PresetValues.fast.pretrainSamples)); autoencoder: \(PresetValues.samples(PresetValues.autoencoder.pretrainSamples)))."
+    ) var samples: Int?
     @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets --normalize imagenet unless given.") var weights: String?
 

@@ -16,20 +16,24 @@ struct Run: ParsableCommand {
     @Option(help: "Training images (ImageFolder root, flat folder or labels.csv).") var data: String?
     @Option(help: "Test images, evaluated with the trained model.") var test: String?
     @Option(help: "Settings preset (default: fast; tiny for synthetic data).") var preset: Preset?
-    @Option(help: "Pretraining objective (default conv-ae).") var objective: ObjectiveName?
-    @Option(help: "Clustering method (default dec).") var method: MethodName?
+    @Option(help: "Pretraining objective (fast: \(PresetValues.fast.objective); seed: \(PresetValues.seed.objective)).") var objective: ObjectiveName?
+    @Option(help: "Clustering method (fast: \(PresetValues.fast.method); seed: \(PresetValues.seed.method)).") var method: MethodName?
     @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
-    @Option(help: "Encoder (fast: resnet18).") var backbone: BackboneID?
-    @Option(help: "Pretraining epochs (fast: 4).") var pretrainEpochs: Int?
-    @Option(help: "Clustering epochs (fast: 4).") var clusterEpochs: Int?
+    @Option(help: "Encoder (fast: \(PresetValues.fast.backbone.rawValue)).") var backbone: BackboneID?
+    @Option(help: "Pretraining epochs (fast: \(PresetValues.fast.pretrainEpochs)).") var pretrainEpochs: Int?
+    @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
+    var clusterEpochs: Int?
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets ImageNet normalisation.") var weights: String?
-    @Option(help: "Features: pooled or flat (fast: pooled).") var features: FeatureMode?
+    @Option(help: "Features: pooled or flat (fast: \(PresetValues.fast.features.rawValue)).") var features: FeatureMode?
     @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
     @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
+    @Option(help: "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default 0 = none).")
+    var selfLabelEpochs: Int?
+    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default 0.99).") var selfLabelConfidence: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
-    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: 4).") var views: Int?
-    @Option(help: "Image side in pixels (fast: 64).") var size: Int?
+    @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
+    @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
     @Option(help: "Seed.") var seed: UInt64 = 0
@@ -59,6 +63,8 @@ struct Run: ParsableCommand {
         o.unitFeatures = unitFeatures
         o.neighbours = neighbours
         o.entropyWeight = entropyWeight
+        o.selfLabelEpochs = selfLabelEpochs
+        o.selfLabelConfidence = selfLabelConfidence
         o.views = views
         o.size = size
         o.k = k?.fixed

@@ -8,10 +8,10 @@ import Workflows
 struct RunOptions: ParsableArguments {
     @Option(help: "Run directory (checkpoints, logs, metrics, report).") var run: String
     @Option(help: "Settings preset (default: the run's saved settings, else fast).") var preset: Preset?
-    @Option(help: "Image side in pixels (fast: 64).") var size: Int?
-    @Option(help: "Crop before resizing (fast: nucleus).") var crop: CropMode?
+    @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
+    @Option(help: "Crop before resizing (fast: \(PresetValues.fast.crop.rawValue)).") var crop: CropMode?
     @Option(help: "Normalisation (default half; imagenet with --weights).") var normalize: NormalizationChoice?
-    @Option(help: "Encoder (fast: resnet18).") var backbone: BackboneID?
+    @Option(help: "Encoder (fast: \(PresetValues.fast.backbone.rawValue)).") var backbone: BackboneID?
     @Option(help: "Seed for every random draw (default 0).") var seed: UInt64?
     @Option(help: "oneDNN threads (default 0 = all cores).") var threads: Int?
     @Flag(help: "Make any unreadable image fatal.") var strict = false

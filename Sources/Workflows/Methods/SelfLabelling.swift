@@ -1,0 +1,123 @@
+import Compute
+import Foundation
+import Imaging
+import Models
+
+/// SCAN's third step (Van Gansbeke et al. 2020, section 2.3): the images the head already assigns with
+/// probability ≥ `selfLabelConfidence` (on the image as loaded) become pseudo-labels; a strongly augmented view
+/// of each (`ContrastiveAugmentation`) is trained toward its pseudo-label with cross-entropy, every cluster
+/// weighted by the inverse of its share among the confident images so that a large cluster does not swallow
+/// the others. The encoder (one view, unit length as the settings say) and the head train together with Adam
+/// (lr `clusterLearningRate`, default 1e-4). Each epoch is checkpointed in `dec-last.safetensors` and resumed.
+struct SelfLabelling {
+    let context: ClusteringContext
+    let head: LinearHead
+    let extractor: FeatureExtractor
+    let optimizer: any Optimizer
+    let augmentation = ContrastiveAugmentation()
+    /// The epoch to continue from (after a resumed checkpoint).
+    private(set) var start = 0
+    private(set) var lastLoss = Double.nan
+
+    init(context: ClusteringContext, head: LinearHead) throws {
+        self.context = context
+        self.head = head
+        let s = context.settings
+        extractor = FeatureExtractor(backbone: context.encoder, mode: s.features, views: 1, unitLength: s.unitFeatures)
+        optimizer = Adam(context.encoder.parameters + head.parameters, lr: s.clusterLearningRate ?? 1e-4, weightDecay: 1e-4)
+        try resume()
+    }
+
+    /// Continues from `dec-last.safetensors` when self-labelling of the same pretrained model and settings wrote
+    /// it; the heads before it are retrained first (seconds, and the same every time).
+    private mutating func resume() throws {
+        let url = context.run.decLast
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        let c = try Checkpoint.read(url, kind: .dec)
+        guard c.metadata["wbc.autoencoder"] == context.pretrainedIdentity, c.metadata["wbc.self_labelling"] == "true" else { return }
+        guard try c.settings(file: url.path).clusteringFingerprint == context.settings.clusteringFingerprint else {
+            throw WorkflowError(
+                "\(url.path) was made with other clustering settings (\(setting: .k), \(setting: .neighbours), \(setting: .entropyWeight), \(setting: .selfLabelConfidence), …); use the same settings (only \(setting: .selfLabelEpochs) may change), delete it, or use another \(setting: .run) directory"
+            )
+        }
+        try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: url.path)
+        let saved = try LinearHead.load(from: c, file: url.path)
+        try head.layer.weight.assign(saved.layer.weight.value)
+        if let b = saved.layer.bias?.value { try head.layer.bias?.assign(b) }
+        try c.restoreOptimizer(optimizer)
+        start = c.epoch
+        if start > 0 { try context.events.note("self-label: resuming after epoch \(start)") }
+    }
+
+    mutating func runEpoch(_ epoch: Int) throws {
+        let s = context.settings
+        let e0 = monotonicSeconds()
+        context.encoder.setTraining(true)
+        for (_, l) in context.encoder.namedLayers() { (l as? BatchNorm2d)?.freezeStatistics = s.freezeBatchNorm }
+        head.layer.setTraining(true)
+        var batches = context.train.loader(normalization: context.normalization, batch: s.clusterBatch)
+            .batches(epoch: epoch, shuffle: true, seed: s.seed &+ 2)
+        var (seen, confident, step, lossSum) = (0, 0, 0, 0.0)
+        while let b = try context.train.next(&batches) {
+            guard b.count >= 2 else { continue }
+            let stepContext = StepContext(normalization: context.normalization, seed: s.seed &+ 0x5E1F, epoch: epoch, step: step, settings: s)
+            if let r = try self.step(b.tensor(), context: stepContext) {
+                lossSum += Double(r.loss) * Double(r.confident)
+                confident += r.confident
+            }
+            seen += b.count
+            step += 1
+            context.progress.progress(
+                "self-label \(epoch + 1)/\(s.selfLabelEpochs)", done: seen, total: context.train.usableCount,
+                detail: String(format: "confident %.1f%%", 100 * Double(confident) / Double(max(seen, 1))))
+        }
+        guard confident > 0 else {
+            throw WorkflowError(
+                "self-label epoch \(epoch + 1): no image reached the head's confidence \(s.selfLabelConfidence); lower \(setting: .selfLabelConfidence) or train the heads longer (\(setting: .clusterEpochs))"
+            )
+        }
+        lastLoss = lossSum / Double(confident)
+        try context.events.emit(
+            .epoch(
+                EpochRecord(
+                    stage: "self-label", epoch: epoch + 1, epochs: s.selfLabelEpochs, step: step, loss: lastLoss, lossName: "cross-entropy",
+                    seconds: monotonicSeconds() - e0, images: seen,
+                    notes: [String(format: "%.1f%% confident", 100 * Double(confident) / Double(max(seen, 1)))])))
+        var c = context.model(head: head).checkpoint(epoch: epoch + 1, settings: s)
+        c.metadata["wbc.autoencoder"] = context.pretrainedIdentity
+        c.metadata["wbc.self_labelling"] = "true"
+        c.storeOptimizer(optimizer)
+        try c.write(to: context.run.decLast)
+    }
+
+    /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
+    /// Nil when no image of the batch is confident (nothing trains).
+    func step(_ x: Tensor, context step: StepContext) throws -> (loss: Float, confident: Int)? {
+        let (n, k) = (x.shape[0], head.k)
+        let weak = try head.layer.forward(extractor.features(x)).toArray()
+        let p = ContrastiveLosses.softmaxRows(weak, n, k)
+        var rows: [Int] = []
+        var targets: [Int] = []
+        for i in 0..<n {
+            var best = 0
+            for c in 1..<k where p[i * k + c] > p[i * k + best] { best = c }
+            if p[i * k + best] >= Double(context.settings.selfLabelConfidence) {
+                rows.append(i)
+                targets.append(best)
+            }
+        }
+        guard !rows.isEmpty else { return nil }
+        let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: step, copies: 1)
+        let logits = try head.layer.forward(extractor.features(strong)).toArray()
+        let picked = rows.flatMap { logits[($0 * k)..<(($0 + 1) * k)] }
+        let r = try ContrastiveLosses.weightedCrossEntropy(
+            logits: picked, targets: targets, k: k, classWeights: ContrastiveLosses.balancingWeights(targets, k: k))
+        var gradient = [Float](repeating: 0, count: n * k)
+        for (j, i) in rows.enumerated() { for c in 0..<k { gradient[i * k + c] = r.gradient[j * k + c] } }
+        context.encoder.zeroGrad()
+        head.layer.zeroGrad()
+        try extractor.backward(head.layer.backward(Tensor(shape: [n, k], values: gradient)))
+        try optimizer.step()
+        return (r.loss, rows.count)
+    }
+}
