@@ -180,6 +180,48 @@ struct BadDataFixture {
         #expect(table.unlabelledRows == 1 && table.multiLabelRows == 3)
     }
 
+    /// A spreadsheet's Latin-1 export is read, with a warning that names the first byte that is not UTF-8 and its
+    /// line; a UTF-8 file with a byte-order mark is plain UTF-8.
+    @Test func latin1FileIsReadWithAWarningNamingTheLine() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let csv = dir.file("labels.csv")
+        var bytes = Array("Image,Category,Path\n1,NEUTROPHIL,a.jpg\n2,MONOCYTE,cellule_".utf8)
+        bytes += [0xE9] + Array(".jpg\n".utf8)  // "é" in Latin-1
+        try Data(bytes).write(to: csv)
+        let table = try LabelsTable.read(csv)
+        #expect(table.rows.map(\.fileName) == ["a.jpg", "cellule_é.jpg"])
+        let warning = try #require(table.warnings.first)
+        #expect(warning.contains("not UTF-8") && warning.contains("0xE9 on line 3") && warning.contains("Latin-1"), "\(warning)")
+        try Data([0xEF, 0xBB, 0xBF] + Array("Image,Category\n1,NEUTROPHIL\n".utf8)).write(to: csv)
+        let utf8 = try LabelsTable.read(csv)
+        #expect(utf8.warnings.isEmpty && utf8.rows.map(\.categories) == [["NEUTROPHIL"]])
+        #expect(LabelsTable.firstInvalidUTF8(Array("naïve ✓ 🧫".utf8)) == nil)
+        #expect(LabelsTable.firstInvalidUTF8([0x41, 0xC3]) == 1)  // a sequence cut short at the end
+        #expect(LabelsTable.firstInvalidUTF8([0x41, 0xED, 0xA0, 0x80]) == 1)  // a UTF-16 surrogate
+    }
+
+    /// A quote that never closes would swallow the rest of the file: refused, naming the line that opened it.
+    @Test func unterminatedQuoteIsReportedWithItsLine() throws {
+        let text = "Image,Category\n1,NEUTROPHIL\n2,\"MONOCYTE\n3,EOSINOPHIL\n4,BASOPHIL\n"
+        let error = #expect(throws: LabelsTable.ParseError.self) { try LabelsTable.parse(text) }
+        #expect(error?.detail.contains("line 3 opens a quoted field") == true, "\(error?.detail ?? "")")
+        let quoted = try LabelsTable.parse("Image,Category\n1,\"NEUTROPHIL,\nEOSINOPHIL\"\n2,MONOCYTE\n")
+        #expect(quoted.rows.map(\.categories) == [["NEUTROPHIL", "EOSINOPHIL"], ["MONOCYTE"]])
+    }
+
+    /// A class of one row whose name is a letter from a large class's is probably a typo: a warning names both.
+    @Test func lookalikeRareClassIsWarnedAbout() throws {
+        var text = "Image,Category\n"
+        for id in 0..<20 { text += "\(id),NEUTROPHIL\n" }
+        for id in 20..<30 { text += "\(id),EOSINOPHIL\n" }
+        text += "30,NEUTRPHIL\n31,BASOPHIL\n"
+        let table = try LabelsTable.parse(text)
+        #expect(table.warnings.count == 1, "\(table.warnings)")
+        #expect(table.warnings.first?.contains("'NEUTRPHIL' (1 row) is 1 letter from 'NEUTROPHIL' (20 rows)") == true, "\(table.warnings)")
+        #expect(LabelsTable.editDistance("MONOCYTE", "MONOCYTES") == 1 && LabelsTable.editDistance("", "AB") == 2)
+    }
+
     @Test func datasetLabelsSingleTypeRowsOnly() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

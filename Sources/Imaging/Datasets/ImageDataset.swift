@@ -24,11 +24,14 @@ public struct ImageDataset: Sendable {
     public var classNames: [String]
     /// Files and folders left out while listing (empty class folder, zero-byte file, missing path, …).
     public var skipped: SkipReport
+    /// What was read but may not be what was meant (e.g. a labels.csv that is not UTF-8); shown, never fatal.
+    public var warnings: [String] = []
 
-    public init(samples: [ImageSample], classNames: [String] = [], skipped: SkipReport = SkipReport()) {
+    public init(samples: [ImageSample], classNames: [String] = [], skipped: SkipReport = SkipReport(), warnings: [String] = []) {
         self.samples = samples
         self.classNames = classNames
         self.skipped = skipped
+        self.warnings = warnings
     }
 
     /// `true` when every sample has a label.

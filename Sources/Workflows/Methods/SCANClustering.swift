@@ -48,7 +48,7 @@ public struct SCANClustering: ClusteringMethod {
             var labelling = try SelfLabelling(context: context, head: training.heads[best])
             for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) { try labelling.runEpoch(epoch) }
             let after = try FrozenFeatures(context)
-            try checkCollapse(model, features: after.features, n: after.n, context: context)
+            try checkCollapse(model, features: after.features, n: after.n, context: context, afterSelfLabelling: true)
             stopReason += ", then \(s.selfLabelEpochs) self-labelling epochs"
             lastLoss = labelling.lastLoss
         }
@@ -58,7 +58,7 @@ public struct SCANClustering: ClusteringMethod {
     }
 
     /// A head that puts over 90 % of the images into one cluster has collapsed: say so, and what to change.
-    func checkCollapse(_ model: ClusterModel, features: [Float], n: Int, context: ClusteringContext) throws {
+    func checkCollapse(_ model: ClusterModel, features: [Float], n: Int, context: ClusteringContext, afterSelfLabelling: Bool = false) throws {
         let q = try model.head.probabilities(features, n: n)
         let k = model.k
         var counts = [Int](repeating: 0, count: k)
@@ -68,6 +68,12 @@ public struct SCANClustering: ClusteringMethod {
             counts[best] += 1
         }
         guard let largest = counts.max(), k > 1, Double(largest) > 0.9 * Double(n) else { return }
+        let s = context.settings
+        if afterSelfLabelling {
+            throw WorkflowError(
+                "self-labelling collapsed the clusters: one holds \(largest) of \(n) images (cluster sizes \(counts)); the heads alone did not. Use fewer \(setting: .selfLabelEpochs) (now \(s.selfLabelEpochs)) or a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 epochs to keep the heads' clusters"
+            )
+        }
         throw WorkflowError(
             "the cluster head collapsed: one cluster holds \(largest) of \(n) images (cluster sizes \(counts)); raise \(setting: .entropyWeight) (now \(context.settings.entropyWeight)) or train more \(setting: .clusterEpochs)"
         )

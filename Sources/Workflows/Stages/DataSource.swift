@@ -31,6 +31,7 @@ public struct DataSource: Sendable {
                 "the images in \(path) changed since \(run.root.path)'s checkpoints were made from them (\(dataset.samples.count) images now; files added, removed or modified); restore them, or use a new \(setting: .run) directory"
             )
         }
+        for warning in dataset.warnings { progress.line("\(name): warning: \(warning)") }
         if !dataset.skipped.isEmpty {
             progress.line("\(name): skipped \(dataset.skipped.errors.count) file(s) while listing:\n\(dataset.skipped)")
         }

@@ -44,6 +44,7 @@ struct StatsCommand: ParsableCommand {
         rows.append(["(unlabelled rows)", String(table.unlabelledRows)])
         print(Self.table(header: ["Cell type", "Cells"], rows: rows))
         print("\(table.rows.count) rows, \(table.multiLabelRows) with several cells (split above), \(table.unlabelledRows) without a category.")
+        for warning in table.warnings { print("warning: \(warning)") }
         try writeChart(table.cellCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
