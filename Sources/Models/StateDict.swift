@@ -19,7 +19,7 @@ public struct StateDict: Sendable {
         for (name, p) in layer.namedParameters(prefix: prefix) { floats[name] = p.value.toHost() }
         for (name, t) in layer.namedBuffers(prefix: prefix) { floats[name] = t.toHost() }
         for (name, l) in layer.namedLayers(prefix: "") {
-            if let bn = l as? BatchNorm2d {
+            if let bn = (l as? BatchNorm2d) ?? (l as? BatchNorm1d)?.norm {
                 let key = prefix + (name.isEmpty ? "" : name + ".") + "num_batches_tracked"
                 integers[key] = try! HostIntegerTensor(shape: [], values: [bn.numBatchesTracked])
             }
@@ -124,7 +124,7 @@ extension StateDict {
         }
         var batchNorms: [(BatchNorm2d, String)] = []
         for (name, l) in layer.namedLayers(prefix: "") {
-            guard let bn = l as? BatchNorm2d else { continue }
+            guard let bn = (l as? BatchNorm2d) ?? (l as? BatchNorm1d)?.norm else { continue }
             let key = prefix + (name.isEmpty ? "" : name + ".") + "num_batches_tracked"
             if integers[key] != nil {
                 used.insert(key)

@@ -34,16 +34,7 @@ struct ContrastiveLossTests {
         let (n, d, tau): (Int, Int, Float) = (3, 4, 0.3)
         let z = (0..<(2 * n * d)).map { _ in Float(rng.nextGaussian()) }
         let (_, gradient) = try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: tau)
-        for i in [0, 5, 13, 23] {
-            var plus = z
-            var minus = z
-            plus[i] += 1e-2
-            minus[i] -= 1e-2
-            let numeric =
-                (try ContrastiveLosses.ntXent(plus, pairs: n, dimension: d, temperature: tau).loss
-                    - ContrastiveLosses.ntXent(minus, pairs: n, dimension: d, temperature: tau).loss) / 2e-2
-            #expect(abs(numeric - gradient[i]) <= 0.02 * max(abs(numeric), 0.05), "z[\(i)]: \(numeric) vs \(gradient[i])")
-        }
+        try expectFiniteDifferences(z, gradient, at: [0, 5, 13, 23]) { try ContrastiveLosses.ntXent($0, pairs: n, dimension: d, temperature: tau).loss }
         #expect(throws: ComputeError.self) { try ContrastiveLosses.ntXent(z, pairs: n, dimension: d, temperature: 0) }
     }
 
@@ -64,16 +55,7 @@ struct ContrastiveLossTests {
         let (loss, gradient) = try ContrastiveLosses.byol(predictions: p, targets: z, pairs: n, dimension: d)
         #expect(abs(loss - (try values("byol.loss")[0])) <= 1e-5 * max(1, abs(loss)), "\(loss)")
         expectClose(gradient, try values("byol.gp"), "BYOL gradient")
-        for i in [0, 9, 33, 69] {
-            var plus = p
-            var minus = p
-            plus[i] += 1e-2
-            minus[i] -= 1e-2
-            let numeric =
-                (try ContrastiveLosses.byol(predictions: plus, targets: z, pairs: n, dimension: d).loss
-                    - ContrastiveLosses.byol(predictions: minus, targets: z, pairs: n, dimension: d).loss) / 2e-2
-            #expect(abs(numeric - gradient[i]) <= 0.02 * max(abs(numeric), 0.05), "p[\(i)]: \(numeric) vs \(gradient[i])")
-        }
+        try expectFiniteDifferences(p, gradient, at: [0, 9, 33, 69]) { try ContrastiveLosses.byol(predictions: $0, targets: z, pairs: n, dimension: d).loss }
         #expect(throws: ComputeError.self) { try ContrastiveLosses.byol(predictions: p, targets: Array(z.dropLast()), pairs: n, dimension: d) }
     }
 
@@ -119,6 +101,18 @@ struct ContrastiveLossTests {
         #expect(ContrastiveLosses.balancingWeights([1, 1], k: 3) == [1, 1, 1])
         #expect(throws: ComputeError.self) {
             try ContrastiveLosses.weightedCrossEntropy(logits: [0, 0, 0], targets: [3], k: 3, classWeights: [1, 1, 1])
+        }
+    }
+
+    /// Central differences (step 1e-2) of `loss` at the indices `at` of `x` agree with `gradient` within 2 %.
+    func expectFiniteDifferences(_ x: [Float], _ gradient: [Float], at indices: [Int], _ loss: ([Float]) throws -> Float) throws {
+        for i in indices {
+            var plus = x
+            var minus = x
+            plus[i] += 1e-2
+            minus[i] -= 1e-2
+            let numeric = (try loss(plus) - loss(minus)) / 2e-2
+            #expect(abs(numeric - gradient[i]) <= 0.02 * max(abs(numeric), 0.05), "x[\(i)]: \(numeric) vs \(gradient[i])")
         }
     }
 }

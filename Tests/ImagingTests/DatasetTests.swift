@@ -180,19 +180,19 @@ struct BadDataFixture {
         #expect(table.unlabelledRows == 1 && table.multiLabelRows == 3)
     }
 
-    /// A spreadsheet's Latin-1 export is read, with a warning that names the first byte that is not UTF-8 and its
+    /// A spreadsheet's Windows-1252 export is read, with a warning that names the first byte that is not UTF-8 and its
     /// line; a UTF-8 file with a byte-order mark is plain UTF-8.
-    @Test func latin1FileIsReadWithAWarningNamingTheLine() throws {
+    @Test func windows1252FileIsReadWithAWarningNamingTheLine() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let csv = dir.file("labels.csv")
         var bytes = Array("Image,Category,Path\n1,NEUTROPHIL,a.jpg\n2,MONOCYTE,cellule_".utf8)
-        bytes += [0xE9] + Array(".jpg\n".utf8)  // "é" in Latin-1
+        bytes += [0xE9] + Array(".jpg\n3,EOSINOPHIL,".utf8) + [0x92] + Array("s.jpg\n".utf8)  // "é" and "’" in Windows-1252
         try Data(bytes).write(to: csv)
         let table = try LabelsTable.read(csv)
-        #expect(table.rows.map(\.fileName) == ["a.jpg", "cellule_é.jpg"])
+        #expect(table.rows.map(\.fileName) == ["a.jpg", "cellule_é.jpg", "’s.jpg"])
         let warning = try #require(table.warnings.first)
-        #expect(warning.contains("not UTF-8") && warning.contains("0xE9 on line 3") && warning.contains("Latin-1"), "\(warning)")
+        #expect(warning.contains("not UTF-8") && warning.contains("0xE9 on line 3") && warning.contains("Windows-1252"), "\(warning)")
         try Data([0xEF, 0xBB, 0xBF] + Array("Image,Category\n1,NEUTROPHIL\n".utf8)).write(to: csv)
         let utf8 = try LabelsTable.read(csv)
         #expect(utf8.warnings.isEmpty && utf8.rows.map(\.categories) == [["NEUTROPHIL"]])
@@ -218,7 +218,7 @@ struct BadDataFixture {
         text += "30,NEUTRPHIL\n31,BASOPHIL\n"
         let table = try LabelsTable.parse(text)
         #expect(table.warnings.count == 1, "\(table.warnings)")
-        #expect(table.warnings.first?.contains("'NEUTRPHIL' (1 row) is 1 letter from 'NEUTROPHIL' (20 rows)") == true, "\(table.warnings)")
+        #expect(table.warnings.first?.contains("labels.csv: class 'NEUTRPHIL' (row 32) is 1 letter from 'NEUTROPHIL' (20 rows)") == true, "\(table.warnings)")
         #expect(LabelsTable.editDistance("MONOCYTE", "MONOCYTES") == 1 && LabelsTable.editDistance("", "AB") == 2)
     }
 

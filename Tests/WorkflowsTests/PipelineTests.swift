@@ -173,6 +173,52 @@ struct PipelineTests {
         #expect(abs((Float(row[3]) ?? -1) - p.confidence) <= 1e-4)
     }
 
+    /// Evaluating data with a class the run never trained on says so, naming the class.
+    @Test func evaluateWarnsAboutClassesTheRunNeverSaw() throws {
+        _ = try run.outcome.get()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-unseen-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = run.root.appendingPathComponent("synthetic/test/LYMPHOCYTE")
+        for (folder, take) in [("LYMPHOCYTE", 0..<2), ("BASOPHIL", 2..<5)] {
+            let dir = root.appendingPathComponent("data/\(folder)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            for name in try FileManager.default.contentsOfDirectory(atPath: source.path).sorted()[take] {
+                try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+            }
+        }
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (model, _) = try ClusterModel.load(try RunDirectory(run.root.path).decBest)
+        let data = try DataSource.open(root.appendingPathComponent("data").path, name: "extra", settings: run.settings, run: dir, progress: SilentProgress())
+        let lines = MessageCollector()
+        _ = try EvaluateStage.run(model: model, source: data, split: "extra", run: dir, progress: lines)
+        let warning = try #require(lines.texts.first { $0.contains("warning") }, "\(lines.texts)")
+        #expect(warning.contains("BASOPHIL never appeared") && warning.contains("3 images"), "\(warning)")
+        #expect(!warning.contains("LYMPHOCYTE never"))
+    }
+
+    /// stages.json keeps every invocation of a resuming stage (an interrupted and resumed pretraining has two),
+    /// replaces the time of a stage that redoes its work, reads the older one-number form, and a stage that
+    /// found its work done adds nothing.
+    @Test func stageTimesKeepEveryInvocation() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-stages-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.path)
+        try Data(#"{"pretrain": 12.5, "cluster": 3}"#.utf8).write(to: dir.stageTimes)
+        #expect(dir.stageTimesFile.read().map(\.0) == ["pretrain", "cluster"])
+        try dir.stageTimesFile.record("pretrain", seconds: 7.5, resumes: true)
+        try dir.stageTimesFile.record("pretrain", seconds: 1, resumes: true, didWork: false)
+        try dir.stageTimesFile.record("report", seconds: 0.5, didWork: false)
+        try dir.stageTimesFile.record("cluster", seconds: 4)
+        let stages = dir.stageTimesFile.invocations()
+        #expect(stages.map(\.stage) == ["pretrain", "cluster", "report"])
+        #expect(stages[0].seconds == [12.5, 7.5] && stages[1].seconds == [4] && stages[2].seconds == [0.5])
+        #expect(dir.stageTimesFile.read().first?.1 == 20)
+        let shown = try ReportWriter.content(run: dir, progress: SilentProgress()).stageTimes
+        #expect(shown.first?.stage.hasPrefix("pretrain (2 invocations: ") == true && shown.first?.seconds == 20, "\(shown)")
+    }
+
     @Test func resultsOfAnEarlierModelAreDroppedWhenANewOneIsEvaluated() throws {
         _ = try run.outcome.get()
         let dir = try RunDirectory(run.root.path)
@@ -438,6 +484,18 @@ struct EncoderWeightsTests {
     }
 }
 
+/// Keeps the notes a stage reports (as an observer) and the lines it prints (as a progress sink).
+final class MessageCollector: TrainingObserver, ProgressSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [String] = []
+    var texts: [String] { lock.withLock { collected } }
+    func observe(_ event: TrainingEvent) throws {
+        if case .note(let text) = event { lock.withLock { collected.append(text) } }
+    }
+    func progress(_ label: String, done: Int, total: Int, detail: String) {}
+    func line(_ text: String) { lock.withLock { collected.append(text) } }
+}
+
 /// The events a command reports to (log.csv, and the t-SNE snapshots when `settings` ask), printing nothing.
 func events(_ run: RunDirectory, _ settings: RunSettings? = nil) -> TrainingEvents {
     Pipeline.events(run: run, settings: settings, progress: SilentProgress())
@@ -594,21 +652,12 @@ struct ContrastiveAndSCANTests {
         #expect(differing.isEmpty, "\(objective): \(differing.count) tensors differ after resumption, e.g. \(differing.prefix(3))")
         // Asking for more epochs afterwards stretches the schedules: said, since it is not the longer run.
         s.pretrainEpochs = 3
-        let notes = NoteCollector()
+        let notes = MessageCollector()
         var e = events(parts)
         e.observers.append(notes)
         let source = try DataSource.open(train, name: "train", settings: s, run: parts, progress: SilentProgress())
         _ = try PretrainStage.run(settings: s, run: parts, train: source, events: e, progress: SilentProgress())
         #expect(notes.texts.contains { $0.contains("schedules now span 3 epochs instead of the 2") }, "\(notes.texts)")
-    }
-
-    final class NoteCollector: TrainingObserver, @unchecked Sendable {
-        private let lock = NSLock()
-        private var collected: [String] = []
-        var texts: [String] { lock.withLock { collected } }
-        func observe(_ event: TrainingEvent) throws {
-            if case .note(let text) = event { lock.withLock { collected.append(text) } }
-        }
     }
 
     /// Stops `stage` when it reports `epoch`: after the previous epoch's checkpoint, before this one's.
@@ -639,13 +688,18 @@ struct ContrastiveAndSCANTests {
         s.unitFeatures = true
         s.selfLabelEpochs = 2
         s.selfLabelConfidence = 0.3
-        func cluster(_ dir: RunDirectory, settings: RunSettings, interruptAt epoch: Int? = nil) throws -> ClusteringOutcome {
+        func cluster(
+            _ dir: RunDirectory, settings: RunSettings, interruptAt epoch: Int? = nil, observer: (any TrainingObserver)? = nil
+        ) throws
+            -> ClusteringOutcome
+        {
             let (prepared, source) = try RunStage.prepare(settings, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
             if !FileManager.default.fileExists(atPath: dir.autoencoderBest.path) {
                 _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
             }
             var e = events(dir)
             if let epoch { e.observers.append(Interruption(epoch: epoch, stage: "self-label")) }
+            if let observer { e.observers.append(observer) }
             return try ClusterStage.run(settings: prepared, run: dir, train: source, events: e, progress: SilentProgress())
         }
         let whole = try RunDirectory(root.appendingPathComponent("whole").path)
@@ -662,6 +716,16 @@ struct ContrastiveAndSCANTests {
         #expect(a.floats.keys.sorted() == b.floats.keys.sorted())
         let differing = a.floats.keys.filter { a.floats[$0]?.values != b.floats[$0]?.values }.sorted()
         #expect(differing.isEmpty, "\(differing.count) tensors differ after resumption, e.g. \(differing.prefix(3))")
+        // Fewer epochs than were saved, or another confidence: self-labelling starts again from the heads, and says so.
+        var fewer = s
+        fewer.selfLabelEpochs = 1
+        let notes = MessageCollector()
+        _ = try cluster(whole, settings: fewer, observer: notes)
+        #expect(notes.texts.contains { $0.contains("holds 2 epochs, more than the 1 asked for") }, "\(notes.texts)")
+        #expect(try Checkpoint.read(whole.decLast, kind: .dec).epoch == 1)
+        fewer.selfLabelConfidence = 0.35
+        _ = try cluster(whole, settings: fewer, observer: notes)
+        #expect(notes.texts.contains { $0.contains("settings changed since dec-last.safetensors was written") }, "\(notes.texts)")
         // Nobody is that sure: nothing would train, and the message says which setting to change.
         var strict = s
         strict.selfLabelConfidence = 0.999_999

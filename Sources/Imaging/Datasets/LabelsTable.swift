@@ -33,7 +33,7 @@ public struct LabelsTable: Sendable {
     /// Rows not used as written, each with its line number and why: no integer Image id, or an image
     /// listed again (its types merged; conflicting ones leave the image unlabelled).
     public var notes: [String] = []
-    /// What was read but may not be what was meant: a file that is not UTF-8 (read as Latin-1), a rare class
+    /// What was read but may not be what was meant: a file that is not UTF-8 (read as Windows-1252), a rare class
     /// whose name is a letter or two from another's.
     public var warnings: [String] = []
 
@@ -45,8 +45,8 @@ public struct LabelsTable: Sendable {
     }
 
     /// Reads and parses `url`. UTF-8 (with or without a byte-order mark) is expected; any other file is read as
-    /// Latin-1 (ISO-8859-1, what many spreadsheets export), with a warning naming the first byte that is not
-    /// UTF-8 and its line.
+    /// Windows-1252 (Latin-1 with curly quotes, what many spreadsheets export), with a warning naming the first
+    /// byte that is not UTF-8 and its line.
     public static func read(_ url: URL) throws(ImageLoadError) -> LabelsTable {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -63,18 +63,28 @@ public struct LabelsTable: Sendable {
         }
     }
 
-    /// The text of `data`: UTF-8 when it is, else Latin-1 and a warning that says where UTF-8 failed.
+    /// The text of `data`: UTF-8 when it is, else Windows-1252 and a warning that says where UTF-8 failed.
     static func decode(_ data: Data, path: String) -> (String, String?) {
         let bytes = [UInt8](data)
         let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         guard let bad = firstInvalidUTF8(body) else { return (String(decoding: body, as: UTF8.self), nil) }
         let line = 1 + body[..<bad].filter { $0 == 0x0A }.count
-        let latin1 = String(body.map { Character(Unicode.Scalar($0)) })
+        let text = String(body.map { Character(windows1252($0)) })
         let hex = String(body[bad], radix: 16, uppercase: true)
         return (
-            latin1,
-            "\(path) is not UTF-8 (byte 0x\(hex) on line \(line) is not valid UTF-8); read as Latin-1 (ISO-8859-1), as spreadsheets often export it. Save it as UTF-8 to be sure of the names"
+            text,
+            "\(path) is not UTF-8 (byte 0x\(hex) on line \(line) is not valid UTF-8); read as Windows-1252 (Latin-1 with curly quotes and €), as spreadsheets often export it. Save it as UTF-8 to be sure of the names"
         )
+    }
+
+    /// The character of a Windows-1252 byte: Latin-1's, except in 0x80–0x9F, where Windows-1252 puts €, the curly
+    /// quotes, dashes and a few letters (its five unassigned bytes keep Latin-1's control characters).
+    static func windows1252(_ b: UInt8) -> Unicode.Scalar {
+        let high: [UInt32] = [
+            0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+            0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+        ]
+        return (0x80...0x9F).contains(b) ? Unicode.Scalar(high[Int(b) - 0x80])! : Unicode.Scalar(b)
     }
 
     /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence, or nil.
@@ -125,6 +135,7 @@ public struct LabelsTable: Sendable {
         var rows: [Row] = []
         var notes: [String] = []
         var rowOfFile: [String: (index: Int, line: Int)] = [:]
+        var lineOfRow: [Int] = []
         for (offset, record) in records.dropFirst().enumerated() {
             let line = offset + 2  // 1-based, after the header (records skip blank lines, so this is the record number)
             let value = imageColumn < record.count ? record[imageColumn].trimmingCharacters(in: .whitespaces) : ""
@@ -150,19 +161,25 @@ public struct LabelsTable: Sendable {
                 continue
             }
             rowOfFile[row.fileName] = (rows.count, line)
+            lineOfRow.append(line)
             rows.append(row)
         }
         if rows.isEmpty, let first = notes.first {
             throw ParseError(path: path, detail: "no row names an image: \(first)")
         }
-        return LabelsTable(rows: rows, notes: notes, warnings: lookalikeClasses(rows))
+        return LabelsTable(rows: rows, notes: notes, warnings: lookalikeClasses(rows, lines: lineOfRow, path: path))
     }
 
     /// A class of very few rows (at most 3, and under a tenth of the other's) whose name is one or two letters
     /// from a larger class's: probably a typo (`NEUTRPHIL`), which would otherwise become a class of its own.
-    static func lookalikeClasses(_ rows: [Row]) -> [String] {
+    /// `lines` holds each row's record number, for the message.
+    static func lookalikeClasses(_ rows: [Row], lines: [Int], path: String) -> [String] {
         var counts: [String: Int] = [:]
-        for row in rows where row.distinctTypes.count == 1 { counts[row.distinctTypes[0], default: 0] += 1 }
+        var rowsOf: [String: [Int]] = [:]
+        for (i, row) in rows.enumerated() where row.distinctTypes.count == 1 {
+            counts[row.distinctTypes[0], default: 0] += 1
+            rowsOf[row.distinctTypes[0], default: []].append(i < lines.count ? lines[i] : i + 2)
+        }
         var warnings: [String] = []
         for (rare, n) in counts.sorted(by: { $0.key < $1.key }) where n <= 3 {
             let near = counts.filter { $0.key != rare && $0.value >= 10 * n && $0.key.count >= 4 }
@@ -170,8 +187,9 @@ public struct LabelsTable: Sendable {
                 .filter { $0.distance <= 2 }
                 .min { ($0.distance, $0.name) < ($1.distance, $1.name) }
             guard let near else { continue }
+            let at = (rowsOf[rare] ?? []).map(String.init).joined(separator: ", ")
             warnings.append(
-                "class '\(rare)' (\(n) row\(n == 1 ? "" : "s")) is \(near.distance) letter\(near.distance == 1 ? "" : "s") from '\(near.name)' (\(near.count) rows): a typo? Correct it, or it stays a class of its own"
+                "\(path): class '\(rare)' (row\(n == 1 ? "" : "s") \(at)) is \(near.distance) letter\(near.distance == 1 ? "" : "s") from '\(near.name)' (\(near.count) rows): a typo? Correct it, or it stays a class of its own"
             )
         }
         return warnings

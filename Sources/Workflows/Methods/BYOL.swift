@@ -9,7 +9,7 @@ import Models
 /// view, with no negative pairs, so it needs no large batch. The target (backbone and projector) is a moving
 /// average of the online network, its momentum rising from 0.99 to 1 on a cosine. AdamW with SimCLR's
 /// warm-up and cosine decay. Clustering uses the online backbone's pooled features.
-public struct BYOL: PretrainingObjective {
+public struct BYOL: SelfSupervisedObjective {
     public let name = "byol"
     public let summary = "BYOL: predict a slowly moving target network's view of each cell, no negatives"
 
@@ -21,16 +21,9 @@ public struct BYOL: PretrainingObjective {
 
     public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { BYOLModel(spec, seed: seed) }
 
-    public func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer {
-        Adam.adamW(parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
-    }
-
-    public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float {
-        ContrastiveTraining.warmupCosine(base: settings.pretrainLearningRate, step: step, totalSteps: totalSteps)
-    }
-
-    public var schedulesOverTheRun: Bool { true }
     public var lossName: String { "BYOL loss (2 − 2 cos, both views)" }
+
+    public var lossComparesEpochs: Bool { false }
 }
 
 extension AutoencoderKind {
@@ -108,7 +101,9 @@ public final class BYOLModel: PretrainingModel, @unchecked Sendable {
 
 /// BYOL's target network: a backbone and projector that training never differentiates. It lists no children
 /// and no parameters, only buffers (its weights and batch-norm statistics), so the optimizer leaves it alone
-/// while checkpoints save and restore it.
+/// while checkpoints save and restore it. A load writes the weights without marking them updated (and its batch
+/// norms' step counters are not saved, since they are never used): harmless, because every step begins with
+/// `follow`, which assigns, and so marks, every weight before the target runs.
 final class MovingAverageTarget: Layer, @unchecked Sendable {
     let encoder: any Backbone
     let pool = GlobalAveragePool()

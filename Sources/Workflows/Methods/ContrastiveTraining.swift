@@ -4,7 +4,23 @@ import Foundation
 import Imaging
 import Parallelism
 
-/// What the self-supervised objectives (SimCLR, BYOL) share: the two augmented views of a batch, and the
+/// An objective that learns from augmented views of each cell (SimCLR, BYOL): AdamW (decoupled weight decay
+/// `pretrainWeightDecay`) with a linear warm-up over the first 5 % of the steps, then a half cosine down to 0.
+public protocol SelfSupervisedObjective: PretrainingObjective {}
+
+extension SelfSupervisedObjective {
+    public func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer {
+        Adam.adamW(parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
+    }
+
+    public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float {
+        ContrastiveTraining.warmupCosine(base: settings.pretrainLearningRate, step: step, totalSteps: totalSteps)
+    }
+
+    public var schedulesOverTheRun: Bool { true }
+}
+
+/// What the self-supervised objectives (SimCLR, BYOL) share: the augmented views of a batch, and the
 /// learning-rate schedule.
 enum ContrastiveTraining {
     /// `copies` augmented views of every image of `batch` (`[N, 3, S, S]`, normalised): rows `0..<N` the first

@@ -25,6 +25,9 @@ public protocol PretrainingObjective: Sendable {
     var schedulesOverTheRun: Bool { get }
     /// What the loss is, for log lines and the report's curve (default "loss").
     var lossName: String { get }
+    /// Whether a lower loss means a better encoder across epochs (default true), so that the lowest-loss epoch is
+    /// the one clustering uses; false keeps the last epoch (BYOL's loss chases a moving target).
+    var lossComparesEpochs: Bool { get }
 }
 
 extension PretrainingObjective {
@@ -37,6 +40,8 @@ extension PretrainingObjective {
     public var schedulesOverTheRun: Bool { false }
 
     public var lossName: String { "loss" }
+
+    public var lossComparesEpochs: Bool { true }
 }
 
 /// A model that pretraining trains: a backbone under state-dict prefix `encoder.` and whatever the objective

@@ -7,8 +7,10 @@ import Models
 /// probability ≥ `selfLabelConfidence` (on the image as loaded) become pseudo-labels; a strongly augmented view
 /// of each (`ContrastiveAugmentation`) is trained toward its pseudo-label with cross-entropy, every cluster
 /// weighted by the inverse of its share among the confident images so that a large cluster does not swallow
-/// the others. The encoder (one view, unit length as the settings say) and the head train together with Adam
-/// (lr `clusterLearningRate`, default 1e-4). Each epoch is checkpointed in `dec-last.safetensors` and resumed.
+/// the others. Pseudo-labels come from the features the heads were trained on (the settings' views); the strong
+/// view trains through one view. The encoder and the head train together with Adam at a tenth of the heads'
+/// learning rate (`clusterLearningRate`, default 1e-3). Each epoch is checkpointed in `dec-last.safetensors` and
+/// resumed.
 struct SelfLabelling {
     let context: ClusteringContext
     let head: LinearHead
@@ -24,21 +26,33 @@ struct SelfLabelling {
         self.head = head
         let s = context.settings
         extractor = FeatureExtractor(backbone: context.encoder, mode: s.features, views: 1, unitLength: s.unitFeatures)
-        optimizer = Adam(context.encoder.parameters + head.parameters, lr: s.clusterLearningRate ?? 1e-4, weightDecay: 1e-4)
+        optimizer = Adam(context.encoder.parameters + head.parameters, lr: (s.clusterLearningRate ?? 1e-3) / 10, weightDecay: 1e-4)
         try resume()
     }
 
+    /// What a saved self-labelling state depends on: the clustering settings, the heads' epochs and the confidence.
+    var key: String {
+        let s = context.settings
+        return (s.clusteringFingerprint + [String(s.clusterEpochs), String(s.selfLabelConfidence)]).joined(separator: "|")
+    }
+
     /// Continues from `dec-last.safetensors` when self-labelling of the same pretrained model and settings wrote
-    /// it; the heads before it are retrained first (seconds, and the same every time).
+    /// it, no further than the epochs asked for; the heads before it are retrained first (seconds, and the same
+    /// every time). Otherwise self-labelling starts again from the heads, and says why.
     private mutating func resume() throws {
         let url = context.run.decLast
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         let c = try Checkpoint.read(url, kind: .dec)
         guard c.metadata["wbc.autoencoder"] == context.pretrainedIdentity, c.metadata["wbc.self_labelling"] == "true" else { return }
-        guard try c.settings(file: url.path).clusteringFingerprint == context.settings.clusteringFingerprint else {
-            throw WorkflowError(
-                "\(url.path) was made with other clustering settings (\(setting: .k), \(setting: .neighbours), \(setting: .entropyWeight), \(setting: .selfLabelConfidence), …); use the same settings (only \(setting: .selfLabelEpochs) may change), delete it, or use another \(setting: .run) directory"
+        guard c.metadata["wbc.self_label_key"] == key else {
+            try context.events.note("self-label: the clustering settings changed since \(url.lastPathComponent) was written; self-labelling starts again")
+            return
+        }
+        guard c.epoch <= context.settings.selfLabelEpochs else {
+            try context.events.note(
+                "self-label: \(url.lastPathComponent) holds \(c.epoch) epochs, more than the \(context.settings.selfLabelEpochs) asked for; self-labelling starts again"
             )
+            return
         }
         try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: url.path)
         let saved = try LinearHead.load(from: c, file: url.path)
@@ -61,7 +75,7 @@ struct SelfLabelling {
         while let b = try context.train.next(&batches) {
             guard b.count >= 2 else { continue }
             let stepContext = StepContext(normalization: context.normalization, seed: s.seed &+ 0x5E1F, epoch: epoch, step: step, settings: s)
-            if let r = try self.step(b.tensor(), context: stepContext) {
+            if let r = try train(b.tensor(), stepContext: stepContext) {
                 lossSum += Double(r.loss) * Double(r.confident)
                 confident += r.confident
             }
@@ -86,15 +100,16 @@ struct SelfLabelling {
         var c = context.model(head: head).checkpoint(epoch: epoch + 1, settings: s)
         c.metadata["wbc.autoencoder"] = context.pretrainedIdentity
         c.metadata["wbc.self_labelling"] = "true"
+        c.metadata["wbc.self_label_key"] = key
         c.storeOptimizer(optimizer)
         try c.write(to: context.run.decLast)
     }
 
     /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
     /// Nil when no image of the batch is confident (nothing trains).
-    func step(_ x: Tensor, context step: StepContext) throws -> (loss: Float, confident: Int)? {
+    func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, confident: Int)? {
         let (n, k) = (x.shape[0], head.k)
-        let weak = try head.layer.forward(extractor.features(x)).toArray()
+        let weak = try head.layer.forward(context.extractor.features(x)).toArray()
         let p = ContrastiveLosses.softmaxRows(weak, n, k)
         var rows: [Int] = []
         var targets: [Int] = []
@@ -107,7 +122,7 @@ struct SelfLabelling {
             }
         }
         guard !rows.isEmpty else { return nil }
-        let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: step, copies: 1)
+        let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: stepContext, copies: 1)
         let logits = try head.layer.forward(extractor.features(strong)).toArray()
         let picked = rows.flatMap { logits[($0 * k)..<(($0 + 1) * k)] }
         let r = try ContrastiveLosses.weightedCrossEntropy(

@@ -9,7 +9,7 @@ import Models
 /// `latent` outputs), L2-normalised; the NT-Xent loss at `temperature` pulls each image's two views together
 /// and pushes the other images' views away. AdamW with a linear warm-up over the first 5 % of the steps, then
 /// cosine decay. Clustering uses the backbone's pooled features, not the projection.
-public struct SimCLR: PretrainingObjective {
+public struct SimCLR: SelfSupervisedObjective {
     public let name = "simclr"
     public let summary = "SimCLR: contrastive learning between two augmented views of each cell"
 
@@ -17,16 +17,6 @@ public struct SimCLR: PretrainingObjective {
 
     public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { ContrastiveModel(spec, seed: seed) }
 
-    public func makeOptimizer(_ parameters: [Parameter], settings: RunSettings) -> any Optimizer {
-        Adam.adamW(parameters, lr: settings.pretrainLearningRate, weightDecay: settings.pretrainWeightDecay)
-    }
-
-    /// Linear warm-up over the first 5 % of the steps, then a half cosine down to 0.
-    public func learningRate(_ settings: RunSettings, step: Int, totalSteps: Int) -> Float {
-        ContrastiveTraining.warmupCosine(base: settings.pretrainLearningRate, step: step, totalSteps: totalSteps)
-    }
-
-    public var schedulesOverTheRun: Bool { true }
     public var lossName: String { "NT-Xent loss" }
 }
 

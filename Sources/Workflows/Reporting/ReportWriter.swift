@@ -35,7 +35,11 @@ public enum ReportWriter {
                 return ReportContent.Setting(key: key, value: value == "nil" ? "–" : value)
             }
         }
-        c.stageTimes = run.stageTimesFile.read().map { ReportContent.StageTime(stage: $0.0, seconds: $0.1) }
+        c.stageTimes = run.stageTimesFile.invocations().map { s in
+            let parts =
+                s.seconds.count > 1 ? " (\(s.seconds.count) invocations: " + s.seconds.map { String(format: "%.0f s", $0) }.joined(separator: " + ") + ")" : ""
+            return ReportContent.StageTime(stage: s.stage + parts, seconds: s.seconds.reduce(0, +))
+        }
         let metrics = run.metricsFile.read()
         for split in metrics.keys.sorted(by: >) {
             let m = metrics[split]!

@@ -30,7 +30,7 @@ extension RunSettings {
             method, String(k), (kRange ?? []).map(String.init).joined(separator: "-"), String(clusterBatch), optimizer.rawValue,
             String(effectiveClusterLearningRate),
             features.rawValue, String(unitFeatures), String(updateInterval), String(alpha), String(clusterSamples ?? -1),
-            String(kmeansRestarts), String(neighbours), String(entropyWeight), String(scanHeads), String(selfLabelConfidence), String(trainEncoder),
+            String(kmeansRestarts), String(neighbours), String(entropyWeight), String(scanHeads), String(trainEncoder),
             String(freezeBatchNorm), String(views),
         ]
     }

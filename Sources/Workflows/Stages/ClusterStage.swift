@@ -52,7 +52,7 @@ public enum ClusterStage {
             model.mapping = ev.clusterToClass
         }
         try model.checkpoint(epoch: outcome.epoch, settings: settings).write(to: run.decBest)
-        try run.stageTimesFile.record("cluster", seconds: monotonicSeconds() - t0)
+        try run.stageTimesFile.record("cluster", seconds: monotonicSeconds() - t0, resumes: true)
         try events.note("cluster: \(outcome.stopReason)")
         outcome.model = model
         return outcome

@@ -24,6 +24,14 @@ public enum EvaluateStage {
         let stale = Set(previous.filter { $0.key != split && $0.value.model != nil && $0.value.model != m.model }.map(\.key))
         for old in stale { try? FileManager.default.removeItem(at: run.features(old)) }
         let names = source.dataset.classNames
+        let trained = Set(model.classNames.map { $0.uppercased() })
+        let unseen = names.filter { !trained.contains($0.uppercased()) }
+        if !trained.isEmpty && !unseen.isEmpty {
+            let count = a.labels.filter { $0.map { unseen.contains(names[$0]) } ?? false }.count
+            progress.line(
+                "\(split): warning: \(unseen.joined(separator: ", ")) never appeared in the run's training data (\(model.classNames.joined(separator: ", "))): no cluster is named after \(unseen.count == 1 ? "it" : "them"), so \(count) image\(count == 1 ? "" : "s") can only count as errors in the mapped accuracy; ACC still matches clusters to every class"
+            )
+        }
         if let ev = try ClusteringScore.evaluate(labels: a.labels, clusters: a.clusters, classNames: names, k: model.k) {
             let known = zip(a.labels, a.clusters).compactMap { label, cluster in label.map { ($0, cluster) } }
             m.labelled = known.count

@@ -12,7 +12,8 @@ public struct PretrainResult: Sendable {
 }
 
 /// Stage 1: pretraining with the objective the settings name (`PretrainingObjective`); Adam (lr
-/// `pretrainLearningRate`, weight decay `pretrainWeightDecay`). The lowest-loss epoch is kept as
+/// `pretrainLearningRate`, weight decay `pretrainWeightDecay`). The lowest-loss epoch (the last, for an objective
+/// whose loss does not compare epochs) is kept as
 /// `autoencoder.safetensors`, the last one (with optimizer state) as `autoencoder-last.safetensors` for resumption.
 public enum PretrainStage {
     public static func run(
@@ -70,6 +71,7 @@ public enum PretrainStage {
             last = sum / Double(seen)
             let improved = last < best
             if improved { best = last }
+            let kept = improved || !objective.lossComparesEpochs
             // The log row first: an interruption before the checkpoint repeats the epoch and rewrites it.
             try events.emit(
                 .epoch(
@@ -79,7 +81,7 @@ public enum PretrainStage {
             var c = checkpoint(model, normalization: normalization, settings: settings, epoch: epoch + 1)
             c.metadata["wbc.best_loss"] = String(best)
             c.metadata["wbc.last_loss"] = String(last)
-            if improved { try c.write(to: run.autoencoderBest) }
+            if kept { try c.write(to: run.autoencoderBest) }
             c.storeOptimizer(optimizer)
             try c.write(to: run.autoencoderLast)
         }
@@ -87,7 +89,7 @@ public enum PretrainStage {
             // No training asked for: keep the initial (or imported) weights as the "best" checkpoint.
             try checkpoint(model, normalization: normalization, settings: settings, epoch: 0).write(to: run.autoencoderBest)
         }
-        try run.stageTimesFile.record("pretrain", seconds: monotonicSeconds() - t0)
+        try run.stageTimesFile.record("pretrain", seconds: monotonicSeconds() - t0, resumes: true, didWork: start < settings.pretrainEpochs)
         return PretrainResult(epochsRun: max(0, settings.pretrainEpochs - start), bestLoss: best, lastLoss: last, resumedFrom: start)
     }
 

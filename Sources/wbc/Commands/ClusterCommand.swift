@@ -14,7 +14,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "Training images (default: the data pretraining used).") var data: String?
     @Option(
         help:
-            "Clustering method (fast: \(PresetValues.fast.method); seed: \(PresetValues.seed.method); kmeans: k-means only; scan: SCAN heads on mined neighbours)."
+            "Clustering method: dec (k-means start, then DEC), kmeans (k-means only) or scan (SCAN heads on mined neighbours). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
     ) var method: MethodName?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
@@ -24,13 +24,17 @@ struct Cluster: ParsableCommand {
         help:
             "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); autoencoder: \(PresetValues.autoencoder.optimizer.rawValue).")
     var optimizer: DECOptimizer?
-    @Option(help: "Learning rate (default: the optimizer's).") var lr: Float?
+    @Option(help: "Learning rate (default: the optimizer's; scan's heads 1e-3, its self-labelling a tenth of this).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: \(PresetValues.fast.features.rawValue).") var features: FeatureMode?
     @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
     @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
-    @Option(help: "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default 0 = none).")
+    @Option(
+        help:
+            "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default \(PresetValues.base.selfLabelEpochs) = none)."
+    )
     var selfLabelEpochs: Int?
-    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default 0.99).") var selfLabelConfidence: Float?
+    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default \(PresetValues.base.selfLabelConfidence)).")
+    var selfLabelConfidence: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
