@@ -620,18 +620,13 @@ struct ContrastiveAndSCANTests {
     /// schedules and the augmentation streams included).
     @Test(arguments: ["simclr", "byol"])
     func contrastivePretrainingResumesBitIdentically(_ objective: String) throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-resume-\(objective)-\(getpid())")
-        try? FileManager.default.removeItem(at: root)
+        let (root, train) = try Self.syntheticTrainingSet("resume-\(objective)", perClass: 6, seed: 2)
         defer { try? FileManager.default.removeItem(at: root) }
-        let data = try RunDirectory(root.path)
-        let (train, _) = try SyntheticData.prepare(run: data, perClass: 6, seed: 2, events: TrainingEvents())
-        var s = Preset.tiny.settings
+        var s = Self.smallSettings(train)
         s.objective = objective
-        s.backbone = BackboneID(rawValue: "resnet18-w8")
         s.pretrainBatch = 8
         s.pretrainEpochs = 2
         s.augment = true
-        s.data = train
         func pretrain(_ dir: RunDirectory, interruptAt epoch: Int? = nil) throws {
             let source = try DataSource.open(train, name: "train", settings: s, run: dir, progress: SilentProgress())
             var e = events(dir)
@@ -660,6 +655,22 @@ struct ContrastiveAndSCANTests {
         #expect(notes.texts.contains { $0.contains("schedules now span 3 epochs instead of the 2") }, "\(notes.texts)")
     }
 
+    /// A new directory `wbc-NAME-PID` in the temporary folder with a synthetic training set in it.
+    static func syntheticTrainingSet(_ name: String, perClass: Int, seed: UInt64) throws -> (root: URL, train: String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        let (train, _) = try SyntheticData.prepare(run: try RunDirectory(root.path), perClass: perClass, seed: seed, events: TrainingEvents())
+        return (root, train)
+    }
+
+    /// The tiny preset on a narrow ResNet-18 (`resnet18-w8`) and the given data: seconds per stage.
+    static func smallSettings(_ train: String) -> RunSettings {
+        var s = Preset.tiny.settings
+        s.backbone = BackboneID(rawValue: "resnet18-w8")
+        s.data = train
+        return s
+    }
+
     /// Stops `stage` when it reports `epoch`: after the previous epoch's checkpoint, before this one's.
     struct Interruption: TrainingObserver, Error {
         let epoch: Int
@@ -672,14 +683,9 @@ struct ContrastiveAndSCANTests {
     /// SCAN's self-labelling: epochs of pseudo-label training after the heads, logged and checkpointed; an
     /// interrupted run resumes to the same model; a confidence no image reaches is an error that says so.
     @Test func scanSelfLabellingTrainsAndResumesBitIdentically() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-selflabel-\(getpid())")
-        try? FileManager.default.removeItem(at: root)
+        let (root, train) = try Self.syntheticTrainingSet("selflabel", perClass: 16, seed: 4)
         defer { try? FileManager.default.removeItem(at: root) }
-        let data = try RunDirectory(root.path)
-        let (train, _) = try SyntheticData.prepare(run: data, perClass: 16, seed: 4, events: TrainingEvents())
-        var s = Preset.tiny.settings
-        s.data = train
-        s.backbone = BackboneID(rawValue: "resnet18-w8")
+        var s = Self.smallSettings(train)
         s.pretrainEpochs = 1
         s.method = "scan"
         s.neighbours = 5

@@ -26,15 +26,7 @@ struct Cluster: ParsableCommand {
     var optimizer: DECOptimizer?
     @Option(help: "Learning rate (default: the optimizer's; scan's heads 1e-3, its self-labelling a tenth of this).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: \(PresetValues.fast.features.rawValue).") var features: FeatureMode?
-    @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
-    @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
-    @Option(
-        help:
-            "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default \(PresetValues.base.selfLabelEpochs) = none)."
-    )
-    var selfLabelEpochs: Int?
-    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default \(PresetValues.base.selfLabelConfidence)).")
-    var selfLabelConfidence: Float?
+    @OptionGroup var scan: SCANOptions
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
@@ -60,10 +52,7 @@ struct Cluster: ParsableCommand {
         o.clusterLearningRate = lr
         o.features = features
         o.unitFeatures = unitFeatures
-        o.neighbours = neighbours
-        o.entropyWeight = entropyWeight
-        o.selfLabelEpochs = selfLabelEpochs
-        o.selfLabelConfidence = selfLabelConfidence
+        scan.apply(to: &o)
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol

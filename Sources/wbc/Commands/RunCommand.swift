@@ -26,15 +26,7 @@ struct Run: ParsableCommand {
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets ImageNet normalisation.") var weights: String?
     @Option(help: "Features: pooled or flat (fast: \(PresetValues.fast.features.rawValue)).") var features: FeatureMode?
-    @Option(help: "SCAN: nearest neighbours mined per image (default 20).") var neighbours: Int?
-    @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default 5).") var entropyWeight: Float?
-    @Option(
-        help:
-            "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default \(PresetValues.base.selfLabelEpochs) = none)."
-    )
-    var selfLabelEpochs: Int?
-    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default \(PresetValues.base.selfLabelConfidence)).")
-    var selfLabelConfidence: Float?
+    @OptionGroup var scan: SCANOptions
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
@@ -65,10 +57,7 @@ struct Run: ParsableCommand {
         o.weights = weights
         o.features = features
         o.unitFeatures = unitFeatures
-        o.neighbours = neighbours
-        o.entropyWeight = entropyWeight
-        o.selfLabelEpochs = selfLabelEpochs
-        o.selfLabelConfidence = selfLabelConfidence
+        scan.apply(to: &o)
         o.views = views
         o.size = size
         o.k = k?.fixed

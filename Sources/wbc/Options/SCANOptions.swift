@@ -1,0 +1,24 @@
+import ArgumentParser
+import Workflows
+
+/// SCAN's flags, shared by `cluster` and `run`.
+struct SCANOptions: ParsableArguments {
+    @Option(help: "SCAN: nearest neighbours mined per image (default \(PresetValues.base.neighbours)).") var neighbours: Int?
+    @Option(help: "SCAN: weight of the entropy term that keeps clusters from collapsing (default \(PresetValues.base.entropyWeight)).")
+    var entropyWeight: Float?
+    @Option(
+        help:
+            "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default \(PresetValues.base.selfLabelEpochs) = none)."
+    )
+    var selfLabelEpochs: Int?
+    @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default \(PresetValues.base.selfLabelConfidence)).")
+    var selfLabelConfidence: Float?
+
+    /// Sets the overrides these flags give.
+    func apply(to o: inout SettingsOverrides) {
+        o.neighbours = neighbours
+        o.entropyWeight = entropyWeight
+        o.selfLabelEpochs = selfLabelEpochs
+        o.selfLabelConfidence = selfLabelConfidence
+    }
+}
