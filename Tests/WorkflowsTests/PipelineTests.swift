@@ -554,14 +554,10 @@ struct SettingsAndMethodsTests {
 @Suite("Contrastive pretraining and SCAN")
 struct ContrastiveAndSCANTests {
     /// SimCLR's whole step: the loss falls when the step's gradients are applied (a training signal reaches
-    /// the backbone), views are reproducible, and the backbone's gradient matches finite differences.
+    /// the backbone), and views are reproducible. (NT-Xent's own gradient is checked by finite differences in
+    /// ContrastiveLossTests.)
     @Test func simclrStepTrainsTheBackbone() throws {
-        var spec = AutoencoderSpec()
-        spec.backbone = BackboneID(rawValue: "resnet18-w8")
-        spec.kind = .simclr
-        spec.imageSize = 32
-        spec.latent = 16
-        let model = ContrastiveModel(spec, seed: 3)
+        let model = ContrastiveModel(Self.smallSpec(.simclr), seed: 3)
         var settings = Preset.tiny.settings
         settings.temperature = 0.5
         var rng = SeededGenerator(seed: 4)
@@ -584,12 +580,7 @@ struct ContrastiveAndSCANTests {
     /// BYOL's step: the first step copies the online backbone and projector into the target, later steps move
     /// the target by the scheduled momentum; the optimizer never sees the target, checkpoints hold it.
     @Test func byolTargetFollowsTheOnlineNetwork() throws {
-        var spec = AutoencoderSpec()
-        spec.backbone = BackboneID(rawValue: "resnet18-w8")
-        spec.kind = .byol
-        spec.imageSize = 32
-        spec.latent = 16
-        let model = BYOLModel(spec, seed: 3)
+        let model = BYOLModel(Self.smallSpec(.byol), seed: 3)
         #expect(!model.namedParameters().contains { $0.0.hasPrefix("target.") })
         let stored = StateDict(of: model)
         #expect(stored.floats["target.encoder.conv1.weight"] != nil && stored.floats["target.projection.3.weight"] != nil)
@@ -661,6 +652,16 @@ struct ContrastiveAndSCANTests {
         try? FileManager.default.removeItem(at: root)
         let (train, _) = try SyntheticData.prepare(run: try RunDirectory(root.path), perClass: perClass, seed: seed, events: TrainingEvents())
         return (root, train)
+    }
+
+    /// A `kind` model on a narrow ResNet-18 (`resnet18-w8`) for 32² images, 16 outputs.
+    static func smallSpec(_ kind: AutoencoderKind) -> AutoencoderSpec {
+        var spec = AutoencoderSpec()
+        spec.backbone = BackboneID(rawValue: "resnet18-w8")
+        spec.kind = kind
+        spec.imageSize = 32
+        spec.latent = 16
+        return spec
     }
 
     /// The tiny preset on a narrow ResNet-18 (`resnet18-w8`) and the given data: seconds per stage.
