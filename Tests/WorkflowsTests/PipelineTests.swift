@@ -278,10 +278,12 @@ struct PipelineTests {
 }
 
 @Suite("Workflow bad input")
-struct WorkflowBadInputTests {
-    func tempRun() throws -> RunDirectory {
-        try RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("wbc-bad-\(UUID())").path)
-    }
+final class WorkflowBadInputTests {
+    /// This test's folder (each test gets a new instance), removed when the test ends.
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-bad-\(UUID())")
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    func tempRun() throws -> RunDirectory { try RunDirectory(root.appendingPathComponent("run-\(UUID())").path) }
 
     @Test func truncatedCheckpointIsReportedWithItsPath() throws {
         let dir = try tempRun()
