@@ -69,22 +69,13 @@ public struct LabelsTable: Sendable {
         let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         guard let bad = firstInvalidUTF8(body) else { return (String(decoding: body, as: UTF8.self), nil) }
         let line = 1 + body[..<bad].filter { $0 == 0x0A }.count
-        let text = String(body.map { Character(windows1252($0)) })
+        // Foundation refuses Windows-1252's five unassigned bytes; Latin-1 takes every byte.
+        let text = String(bytes: body, encoding: .windowsCP1252) ?? String(bytes: body, encoding: .isoLatin1) ?? ""
         let hex = String(body[bad], radix: 16, uppercase: true)
         return (
             text,
             "\(path) is not UTF-8 (byte 0x\(hex) on line \(line) is not valid UTF-8); read as Windows-1252 (Latin-1 with curly quotes and €), as spreadsheets often export it. Save it as UTF-8 to be sure of the names"
         )
-    }
-
-    /// The character of a Windows-1252 byte: Latin-1's, except in 0x80–0x9F, where Windows-1252 puts €, the curly
-    /// quotes, dashes and a few letters (its five unassigned bytes keep Latin-1's control characters).
-    static func windows1252(_ b: UInt8) -> Unicode.Scalar {
-        let high: [UInt32] = [
-            0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
-            0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
-        ]
-        return (0x80...0x9F).contains(b) ? Unicode.Scalar(high[Int(b) - 0x80])! : Unicode.Scalar(b)
     }
 
     /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence, or nil.
