@@ -648,6 +648,30 @@ struct ContrastiveAndSCANTests {
         #expect(notes.texts.contains { $0.contains("schedules now span 3 epochs instead of the 2") }, "\(notes.texts)")
     }
 
+    /// SCAN without its entropy term puts the images into one cluster: the run stops, says so, names the setting
+    /// to raise, and writes no clustering model.
+    @Test func collapsedSCANHeadIsRefusedNamingTheEntropyWeight() throws {
+        let (root, train) = try Self.syntheticTrainingSet("collapse", perClass: 16, seed: 4)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var s = Self.smallSettings(train)
+        s.pretrainEpochs = 1
+        s.method = "scan"
+        s.neighbours = 5
+        s.clusterEpochs = 150
+        s.clusterBatch = 32
+        s.unitFeatures = true
+        s.entropyWeight = 0
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let error = #expect(throws: WorkflowError.self) {
+            try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        }
+        #expect(flagged(error).contains("the cluster head collapsed") && flagged(error).contains("--entropy-weight"), "\(flagged(error))")
+        #expect(!FileManager.default.fileExists(atPath: dir.decBest.path))
+        #expect(collapsedClusterSize([95, 3, 2]) == 95 && collapsedClusterSize([90, 10]) == nil && collapsedClusterSize([100]) == nil)
+    }
+
     /// A new directory `wbc-NAME-PID` in the temporary folder with a synthetic training set in it.
     static func syntheticTrainingSet(_ name: String, perClass: Int, seed: UInt64) throws -> (root: URL, train: String) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-\(name)-\(getpid())")

@@ -17,6 +17,20 @@ public protocol ClusteringMethod: Sendable {
     /// Trains on `context.train` and returns the model. Call `context.accept()` once the settings are known to
     /// fit (before the first epoch), so an interrupted run resumes with them.
     func fit(_ context: ClusteringContext) throws -> ClusteringOutcome
+    /// The error to stop with when the final assignment puts over 90 % of the images into one cluster
+    /// (`largest` of `n`), naming the settings to change; nil (the default) accepts such a result.
+    func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError?
+}
+
+extension ClusteringMethod {
+    public func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError? { nil }
+}
+
+/// The size of the cluster holding over 90 % of the images, when one does (the clusters have collapsed).
+func collapsedClusterSize(_ sizes: [Int]) -> Int? {
+    let n = sizes.reduce(0, +)
+    guard sizes.count > 1, let largest = sizes.max(), Double(largest) > 0.9 * Double(n) else { return nil }
+    return largest
 }
 
 /// What a clustering method works with.

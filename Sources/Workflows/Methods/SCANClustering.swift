@@ -41,14 +41,18 @@ public struct SCANClustering: ClusteringMethod {
         for epoch in 0..<s.clusterEpochs { try training.runEpoch(epoch) }
         let best = training.bestHead
         let model = context.model(head: training.heads[best])
-        try checkCollapse(model, features: data.features, n: data.n, context: context)
         var stopReason = String(format: "head %d of %d kept (lowest SCAN loss %.4f)", best, training.heads.count, training.lastLosses[best])
         var lastLoss = training.lastLosses[best]
         if s.selfLabelEpochs > 0 {
+            // Collapsed heads are not worth self-labelling; the clustering stage checks the final model.
+            let q = try model.head.probabilities(data.features, n: data.n)
+            var sizes = [Int](repeating: 0, count: s.k)
+            for i in 0..<data.n { sizes[Self.argmax(q, row: i, k: s.k)] += 1 }
+            if let largest = collapsedClusterSize(sizes) {
+                throw collapseMessage(largest: largest, of: data.n, sizes: sizes, settings: s, afterSelfLabelling: false)
+            }
             var labelling = try SelfLabelling(context: context, head: training.heads[best])
             for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) { try labelling.runEpoch(epoch) }
-            let after = try FrozenFeatures(context)
-            try checkCollapse(model, features: after.features, n: after.n, context: context, afterSelfLabelling: true)
             stopReason += ", then \(s.selfLabelEpochs) self-labelling epochs"
             lastLoss = labelling.lastLoss
         }
@@ -57,26 +61,27 @@ public struct SCANClustering: ClusteringMethod {
             stopReason: stopReason, lastLoss: lastLoss, kmeansInertia: nil)
     }
 
-    /// A head that puts over 90 % of the images into one cluster has collapsed: say so, and what to change.
-    func checkCollapse(_ model: ClusterModel, features: [Float], n: Int, context: ClusteringContext, afterSelfLabelling: Bool = false) throws {
-        let q = try model.head.probabilities(features, n: n)
-        let k = model.k
-        var counts = [Int](repeating: 0, count: k)
-        for i in 0..<n {
-            var best = 0
-            for c in 1..<k where q[i * k + c] > q[i * k + best] { best = c }
-            counts[best] += 1
-        }
-        guard let largest = counts.max(), k > 1, Double(largest) > 0.9 * Double(n) else { return }
-        let s = context.settings
+    public func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError? {
+        collapseMessage(largest: largest, of: n, sizes: sizes, settings: settings, afterSelfLabelling: settings.selfLabelEpochs > 0)
+    }
+
+    /// What to say when one cluster holds over 90 % of the images, and what to change: the heads' settings, or
+    /// self-labelling's when it followed heads that had not collapsed.
+    func collapseMessage(largest: Int, of n: Int, sizes: [Int], settings s: RunSettings, afterSelfLabelling: Bool) -> WorkflowError {
         if afterSelfLabelling {
-            throw WorkflowError(
-                "self-labelling collapsed the clusters: one holds \(largest) of \(n) images (cluster sizes \(counts)); the heads alone did not. Use fewer \(setting: .selfLabelEpochs) (now \(s.selfLabelEpochs)) or a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 epochs to keep the heads' clusters"
+            return WorkflowError(
+                "self-labelling collapsed the clusters: one holds \(largest) of \(n) images (cluster sizes \(sizes)); the heads alone did not. Use fewer \(setting: .selfLabelEpochs) (now \(s.selfLabelEpochs)) or a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 epochs to keep the heads' clusters"
             )
         }
-        throw WorkflowError(
-            "the cluster head collapsed: one cluster holds \(largest) of \(n) images (cluster sizes \(counts)); raise \(setting: .entropyWeight) (now \(context.settings.entropyWeight)) or train more \(setting: .clusterEpochs)"
+        return WorkflowError(
+            "the cluster head collapsed: one cluster holds \(largest) of \(n) images (cluster sizes \(sizes)); raise \(setting: .entropyWeight) (now \(s.entropyWeight)) or train more \(setting: .clusterEpochs)"
         )
+    }
+
+    static func argmax(_ q: [Float], row i: Int, k: Int) -> Int {
+        var best = 0
+        for c in 1..<k where q[i * k + c] > q[i * k + best] { best = c }
+        return best
     }
 }
 

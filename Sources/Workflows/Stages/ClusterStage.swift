@@ -48,6 +48,10 @@ public enum ClusterStage {
         // Final assignment of the training set, and the cluster → cell-type mapping found on it.
         let model = outcome.model
         let final = try model.assign(train, progress: progress)
+        let sizes = (0..<model.k).map { c in final.clusters.filter { $0 == c }.count }
+        if let largest = collapsedClusterSize(sizes), let error = method.collapseError(largest: largest, of: final.count, sizes: sizes, settings: settings) {
+            throw error
+        }
         if let ev = try ClusteringScore.evaluate(labels: final.labels, clusters: final.clusters, classNames: train.dataset.classNames, k: settings.k) {
             model.mapping = ev.clusterToClass
         }
