@@ -532,6 +532,24 @@ struct SettingsAndMethodsTests {
         #expect(BackboneID(rawValue: "resnet50-w7").architecture == nil)
     }
 
+    /// Self-labelling follows SCAN's heads: asked for with another method, or with a confidence outside (0, 1),
+    /// it is refused naming the settings.
+    @Test func selfLabellingSettingsAreValidated() {
+        for (edit, settings): ((inout RunSettings) -> Void, [Setting]) in [
+            ({ $0.selfLabelEpochs = 2 }, [.selfLabelEpochs, .method]), ({ $0.selfLabelConfidence = 1 }, [.selfLabelConfidence]),
+            ({ $0.selfLabelEpochs = -1 }, [.selfLabelEpochs]),
+        ] {
+            var s = Preset.tiny.settings
+            edit(&s)
+            let error = #expect(throws: WorkflowError.self) { try s.validate() }
+            #expect(error?.settings == settings, "\(error?.description ?? "")")
+        }
+        var scan = Preset.tiny.settings
+        scan.method = "scan"
+        scan.selfLabelEpochs = 2
+        #expect(throws: Never.self) { try scan.validate() }
+    }
+
     /// `--method kmeans`: k-means alone, a model that predicts like DEC's, and no DEC checkpoint.
     @Test func kmeansMethodClustersWithoutTraining() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-kmeans-\(UUID())")
@@ -670,6 +688,11 @@ struct ContrastiveAndSCANTests {
         #expect(flagged(error).contains("the cluster head collapsed") && flagged(error).contains("--entropy-weight"), "\(flagged(error))")
         #expect(!FileManager.default.fileExists(atPath: dir.decBest.path))
         #expect(collapsedClusterSize([95, 3, 2]) == 95 && collapsedClusterSize([90, 10]) == nil && collapsedClusterSize([100]) == nil)
+        // After self-labelling (the heads were checked before it), the message names self-labelling's settings.
+        s.selfLabelEpochs = 3
+        let after = SCANClustering().collapseError(largest: 95, of: 100, sizes: [95, 3, 2], settings: s)
+        #expect(flagged(after).contains("self-labelling collapsed") && flagged(after).contains("--self-label-epochs"), "\(flagged(after))")
+        #expect(DECClustering().collapseError(largest: 95, of: 100, sizes: [95, 3, 2], settings: s) == nil)
     }
 
     /// A new directory `wbc-NAME-PID` in the temporary folder with a synthetic training set in it.
