@@ -671,13 +671,7 @@ struct ContrastiveAndSCANTests {
     @Test func collapsedSCANHeadIsRefusedNamingTheEntropyWeight() throws {
         let (root, train) = try Self.syntheticTrainingSet("collapse", perClass: 16, seed: 4)
         defer { try? FileManager.default.removeItem(at: root) }
-        var s = Self.smallSettings(train)
-        s.pretrainEpochs = 1
-        s.method = "scan"
-        s.neighbours = 5
-        s.clusterEpochs = 150
-        s.clusterBatch = 32
-        s.unitFeatures = true
+        var s = Self.smallSCANSettings(train)
         s.entropyWeight = 0
         let dir = try RunDirectory(root.appendingPathComponent("run").path)
         let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
@@ -693,6 +687,19 @@ struct ContrastiveAndSCANTests {
         let after = SCANClustering().collapseError(largest: 95, of: 100, sizes: [95, 3, 2], settings: s)
         #expect(flagged(after).contains("self-labelling collapsed") && flagged(after).contains("--self-label-epochs"), "\(flagged(after))")
         #expect(DECClustering().collapseError(largest: 95, of: 100, sizes: [95, 3, 2], settings: s) == nil)
+    }
+
+    /// SCAN on `smallSettings` after one pretraining epoch: 5 neighbours, 150 head epochs (enough for confident
+    /// heads on 64 images), unit-length features.
+    static func smallSCANSettings(_ train: String) -> RunSettings {
+        var s = smallSettings(train)
+        s.pretrainEpochs = 1
+        s.method = "scan"
+        s.neighbours = 5
+        s.clusterEpochs = 150
+        s.clusterBatch = 32
+        s.unitFeatures = true
+        return s
     }
 
     /// A new directory `wbc-NAME-PID` in the temporary folder with a synthetic training set in it.
@@ -735,13 +742,7 @@ struct ContrastiveAndSCANTests {
     @Test func scanSelfLabellingTrainsAndResumesBitIdentically() throws {
         let (root, train) = try Self.syntheticTrainingSet("selflabel", perClass: 16, seed: 4)
         defer { try? FileManager.default.removeItem(at: root) }
-        var s = Self.smallSettings(train)
-        s.pretrainEpochs = 1
-        s.method = "scan"
-        s.neighbours = 5
-        s.clusterEpochs = 150
-        s.clusterBatch = 32
-        s.unitFeatures = true
+        var s = Self.smallSCANSettings(train)
         s.selfLabelEpochs = 2
         s.selfLabelConfidence = 0.3
         func cluster(
