@@ -160,6 +160,39 @@ struct BadDataFixture {
         #expect(again.samples == validation.samples)
         #expect(ds.stratifiedSplit(seed: 5).validation.samples != validation.samples)
     }
+
+    /// A run resumes on a copy of its data with new modification times (a re-provisioned share), but not on
+    /// images changed in place or renamed; runs written before content fingerprints still resume.
+    @Test func fingerprintFollowsTheImagesNotWhereOrWhenTheyWereWritten() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        for (folder, name, side) in [("data/A", "one.png", 6), ("data/A", "two.png", 7), ("data/B", "three.png", 8)] {
+            let url = try dir.folder(folder).appendingPathComponent(name)
+            try Data(try ImageEncoding.png(gradientImage(width: side, height: side))).write(to: url)
+        }
+        let original = try ImageDataset.imageFolder(at: dir.file("data"))
+        let saved = original.contentFingerprint
+        #expect(saved.hasPrefix("c1:"))
+        #expect(original.hasFingerprint(original.locationFingerprint))
+
+        let copy = dir.file("elsewhere/copy")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.file("data"), to: copy)
+        let three = copy.appendingPathComponent("B/three.png")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1e9)], ofItemAtPath: three.path)
+        let copied = try ImageDataset.imageFolder(at: copy)
+        #expect(copied.hasFingerprint(saved))
+        #expect(!copied.hasFingerprint(original.locationFingerprint))
+
+        var bytes = try Data(contentsOf: three)
+        bytes[bytes.count / 2] ^= 1
+        try bytes.write(to: three)
+        #expect(try !ImageDataset.imageFolder(at: copy).hasFingerprint(saved))
+
+        try FileManager.default.moveItem(at: copy.appendingPathComponent("A/two.png"), to: copy.appendingPathComponent("A/zwei.png"))
+        try Data(contentsOf: dir.file("data/B/three.png")).write(to: three)
+        #expect(try !ImageDataset.imageFolder(at: copy).hasFingerprint(saved))
+    }
 }
 
 @Suite struct LabelsTableTests {

@@ -7,7 +7,7 @@ import Foundation
 /// Layout: `"WBCPREP1"` (8 bytes), header offset (UInt64 LE), header length (UInt64 LE), padding to 64;
 /// then `count × S × S × 3` bytes of pixels (entry i at `64 + i·S·S·3`; zeros for failed entries);
 /// then the JSON header (`Header`). The header records the preprocessing settings and a fingerprint
-/// of the file list (paths, sizes, modification times); any mismatch means the cache is stale and is rebuilt.
+/// of the images (`ImageDataset.contentFingerprint`); any mismatch means the cache is stale and is rebuilt.
 ///
 /// ```swift
 /// let cache = try PreprocessedCache.openOrBuild(at: runDir.appendingPathComponent("prep.cache"),
@@ -30,7 +30,7 @@ public struct PreprocessedCache: Sendable {
     public var options: PreprocessOptions { header.options }
     /// Number of entries (= dataset samples).
     public var count: Int { header.count }
-    /// FNV-1a over the source images' paths, sizes and modification times (`fingerprint(_:)`).
+    /// The source images' `ImageDataset.contentFingerprint`.
     public var sourceFingerprint: String { header.fingerprint }
     /// Files that failed while building the cache, in index order.
     public var skipped: SkipReport { SkipReport(errors: header.failures.keys.sorted().compactMap { header.failures[$0] }) }
@@ -165,18 +165,8 @@ public struct PreprocessedCache: Sendable {
         }
     }
 
-    /// FNV-1a over every sample's path, size and modification time, plus the count.
-    public static func fingerprint(_ dataset: ImageDataset) -> String {
-        var hash = FNV1a()
-        hash.mix(String(dataset.samples.count))
-        for s in dataset.samples {
-            hash.mix(s.url.path)
-            let attributes = try? FileManager.default.attributesOfItem(atPath: s.url.path)
-            hash.mix(String((attributes?[.size] as? NSNumber)?.intValue ?? -1))
-            hash.mix(String((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1))
-        }
-        return hash.hex
-    }
+    /// The dataset's `contentFingerprint` (paths below the common folder, and bytes).
+    public static func fingerprint(_ dataset: ImageDataset) -> String { dataset.contentFingerprint }
 
     static func readU64(_ data: Data, _ offset: Int) -> UInt64 {
         var v: UInt64 = 0

@@ -72,8 +72,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var freezeBatchNorm = true
     // Reproducibility and output
     public var seed: UInt64 = 0
-    /// The training images the run's checkpoints were made from (paths, sizes, modification times; set by
-    /// the run, not a flag): a resumed run must find the same ones.
+    /// The training images the run's checkpoints were made from (`ImageDataset.contentFingerprint`: their
+    /// bytes and relative paths; set by the run, not a flag): a resumed run must find the same ones.
     public var dataFingerprint: String?
     public var threads = 0
     public var plotEvery = 0

@@ -26,7 +26,7 @@ public struct DataSource: Sendable {
         do { dataset = try ImageDataset.open(url, strict: settings.strict) } catch {
             throw WorkflowError("cannot use \(path) as a dataset: \(error)")
         }
-        if let expectedFingerprint, PreprocessedCache.fingerprint(dataset) != expectedFingerprint {
+        if let expectedFingerprint, !dataset.hasFingerprint(expectedFingerprint) {
             throw WorkflowError(
                 "the images in \(path) changed since \(run.root.path)'s checkpoints were made from them (\(dataset.samples.count) images now; files added, removed or modified); restore them, or use a new \(setting: .run) directory"
             )
