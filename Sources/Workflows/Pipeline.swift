@@ -65,25 +65,27 @@ public enum Pipeline {
 
     /// `evaluate`: scores the run's clustering model on `data` as split `split`.
     public static func evaluate(
-        runPath: String, data: String, split: String, threads: Int = 0,
+        runPath: String, data: String, split: String, threads: Int = 0, maxMegapixels: Double? = nil,
         progress: any ProgressSink
     ) throws -> SplitMetrics {
         useThreads(threads)
         let run = try RunDirectory.existing(runPath)
         let (model, checkpoint) = try ClusterModel.load(run.decBest)
-        let settings = try checkpoint.settings(file: run.decBest.path)
+        var settings = try checkpoint.settings(file: run.decBest.path)
+        if let maxMegapixels { settings.maxMegapixels = maxMegapixels }
         let source = try DataSource.open(data, name: split, settings: settings, run: run, progress: progress)
         return try EvaluateStage.run(model: model, source: source, split: split, run: run, progress: progress).0
     }
 
     /// `predict`: cluster, cell type and confidence of each image; the files that could not be read.
+    /// `maxMegapixels` replaces the run's image-size limit.
     public static func predict(
-        runPath: String, images: [String], threads: Int = 0,
+        runPath: String, images: [String], threads: Int = 0, maxMegapixels: Double? = nil,
         progress: any ProgressSink
     ) throws -> (predictions: [Prediction], skipped: [String]) {
         useThreads(threads)
         let run = try RunDirectory.existing(runPath)
-        return try PredictStage.predict(run: run, images: images, progress: progress)
+        return try PredictStage.predict(run: run, images: images, maxMegapixels: maxMegapixels, progress: progress)
     }
 
     /// The first image (by path) of each class folder of the ImageFolder `folder` (the reference's check that
@@ -155,11 +157,13 @@ public enum Pipeline {
 
     /// `stats`: counts per cell type of a labels.csv, or classes, sizes and formats of an image folder; with
     /// `strict`, the first unreadable file is an error.
-    public static func statistics(path: String, strict: Bool) throws -> Statistics {
+    public static func statistics(path: String, strict: Bool, maxMegapixels: Double = RunSettings().maxMegapixels) throws -> Statistics {
         let url = URL(fileURLWithPath: path)
+        var limits = RunSettings()
+        limits.maxMegapixels = maxMegapixels
         do {
             if url.pathExtension.lowercased() == "csv" { return .labels(try LabelsTable.read(url)) }
-            let census = DatasetCensus.take(try ImageDataset.open(url, strict: strict))
+            let census = DatasetCensus.take(try ImageDataset.open(url, strict: strict), options: limits.decodeOptions)
             if strict, let first = census.skipped.errors.first { throw first }
             return .folder(census)
         } catch let error as WorkflowError { throw error } catch {

@@ -108,9 +108,9 @@ import Testing
         }
         let pal = try ImageDecoding.decode(bytes8)
         #expect(pal[0, 0] == (10, 20, 30) && pal[1, 0] == (200, 100, 0) && pal[0, 1] == (200, 100, 0))
-        // 32-bit BGRX.
+        // 32-bit BGRX: a fourth byte that is 0 everywhere is no alpha.
         let bytes32 = BMPDecoder.write(width: 2, height: 1, bpp: 32, stride: 8, palette: [], topDown: false) { _, row in
-            row.replaceSubrange(0..<8, with: [3, 2, 1, 0, 30, 20, 10, 255])
+            row.replaceSubrange(0..<8, with: [3, 2, 1, 0, 30, 20, 10, 0])
         }
         #expect(try ImageDecoding.decode(bytes32).pixels == [1, 2, 3, 10, 20, 30])
         // Cut short, or a 16-bit variant: specific errors, no crash.

@@ -101,13 +101,15 @@ import Testing
         #expect(d1 == d2 && d1.count == 10 * 3 * 144)
         #expect(e2.skipped.errors.count == 1 && e1.skipped.errors.count == 1)
 
-        // Same settings: reused. Different side: rebuilt. Touched file: rebuilt.
+        // Same settings: reused. Different side: rebuilt. A file touched: reused; a file changed: rebuilt.
         #expect(try PreprocessedCache.openOrBuild(at: cacheURL, dataset: ds, options: options).rebuilt == false)
         var bigger = options
         bigger.side = 14
         #expect(try PreprocessedCache.openOrBuild(at: cacheURL, dataset: ds, options: bigger).rebuilt == true)
         #expect(try PreprocessedCache.openOrBuild(at: cacheURL, dataset: ds, options: bigger).rebuilt == false)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: ds.samples[0].url.path)
+        #expect(try PreprocessedCache.openOrBuild(at: cacheURL, dataset: ds, options: bigger).rebuilt == false)
+        try Data(try ImageEncoding.png(gradientImage(width: 9, height: 9))).write(to: ds.samples[0].url)
         #expect(try PreprocessedCache.openOrBuild(at: cacheURL, dataset: ds, options: bigger).rebuilt == true)
         // A damaged file is not trusted.
         try Data("garbage".utf8).write(to: cacheURL)

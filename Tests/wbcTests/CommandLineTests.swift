@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Testing
 
 @testable import Compute
@@ -17,6 +18,21 @@ struct CommandLineTests {
         #expect(o.pretrainEpochs == nil && o.size == nil)
         let s = o.resolve(.savedOrPreset(saved: nil, fallback: .fast))
         #expect(s.k == 3 && s.clusterEpochs == 7 && s.size == Preset.fast.settings.size && s.method == "kmeans")
+    }
+
+    /// The decompression-bomb limit is a setting of every command that reads images, and its message names it.
+    @Test func maxMegapixelsReachesTheDecoder() throws {
+        for command in [["run"], ["pretrain", "--run", "r"], ["cluster", "--run", "r"]] {
+            let parsed = try WBC.parseAsRoot(command + ["--max-megapixels", "120"])
+            let o = try #require((parsed as? Run)?.overrides ?? (parsed as? Pretrain)?.options.overrides ?? (parsed as? Cluster)?.options.overrides)
+            #expect(o.maxMegapixels == 120, "\(command)")
+            #expect(o.resolve(.preset(fallback: .fast)).preprocessing.decode.maxPixels == 120_000_000)
+        }
+        #expect(RunSettings().preprocessing.decode.maxPixels == DecodeOptions().maxPixels)
+        for command in [["stats", "x"], ["predict", "--run", "r", "a.jpg"], ["evaluate", "--run", "r", "--data", "d"], ["run"]] {
+            let error = #expect(throws: (any Error).self) { _ = try WBC.parseAsRoot(command + ["--max-megapixels", "0"]) }
+            #expect(error.map { WBC.message(for: $0) }?.contains("--max-megapixels must be above 0") == true, "\(command)")
+        }
     }
 
     @Test func unknownNamesAreRefusedByTheParserWithTheChoices() {
@@ -93,7 +109,8 @@ struct CommandLineTests {
     /// Every flag a command's error messages use for its settings is one the command has.
     @Test func eachCommandsFlagWordingNamesItsOwnFlags() {
         func lists(_ help: String, _ flag: String) -> Bool { help.contains(flag + " ") || help.contains(flag + ",") }
-        let pretrain = Pretrain.helpMessage(), cluster = Cluster.helpMessage()
+        let pretrain = Pretrain.helpMessage()
+        let cluster = Cluster.helpMessage()
         for s: Setting in [.pretrainEpochs, .pretrainBatch, .pretrainLearningRate, .pretrainSamples, .objective, .weights, .data, .temperature] {
             #expect(lists(pretrain, Flags.pretrain.name(s)), "\(Flags.pretrain.name(s))")
         }

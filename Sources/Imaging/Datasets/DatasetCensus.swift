@@ -1,7 +1,7 @@
 import Foundation
 
-/// Counts for `wbc stats` on an image folder: images per class, image sizes and formats (headers
-/// only — files are not fully decoded), and unreadable files.
+/// Counts for `wbc stats` on an image folder: images per class, image sizes and formats (from the headers),
+/// how many images decode whole, and the files that do not.
 public struct DatasetCensus: Sendable {
     /// `(class name, images)` in class order; one row `("(unlabelled)", n)` for unlabelled images.
     public var classCounts: [(name: String, count: Int)]
@@ -9,10 +9,14 @@ public struct DatasetCensus: Sendable {
     public var sizes: [(size: ImageSize, count: Int)]
     /// Images per sniffed format, most common first.
     public var formats: [(format: ImageFormat, count: Int)]
-    /// Files whose header could not be read, plus what listing skipped.
+    /// Files whose header could not be read or that do not decode, plus what listing skipped.
     public var skipped: SkipReport
     /// Images whose header was read.
     public var readable: Int
+    /// Images that decode whole (with the limits of `options`), warnings or not.
+    public var decoded: Int
+    /// "path: warning" for the images that decode whole despite a decoder warning.
+    public var warnings: [String]
 
     /// Smallest and largest width and height among readable images (`nil` when none).
     public var sizeRange: (width: ClosedRange<Int>, height: ClosedRange<Int>)? {
@@ -22,17 +26,19 @@ public struct DatasetCensus: Sendable {
         return (minW...maxW, minH...maxH)
     }
 
-    /// Reads every sample's header on `threads` cores.
-    public static func take(_ dataset: ImageDataset, threads: Int = availableCores) -> DatasetCensus {
+    /// Reads every sample's header and decodes it, on `threads` cores.
+    public static func take(_ dataset: ImageDataset, options: DecodeOptions = DecodeOptions(), threads: Int = availableCores) -> DatasetCensus {
         let samples = dataset.samples
-        let headers = parallelMap(count: samples.count, threads: threads) { i -> Result<(ImageFormat, ImageSize), ImageLoadError> in
+        typealias Probe = (format: ImageFormat, size: ImageSize, decoding: Result<String?, ImageLoadError>)
+        let headers = parallelMap(count: samples.count, threads: threads) { i -> Result<Probe, ImageLoadError> in
             let url = samples[i].url
             guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else {
                 return .failure(ImageLoadError(path: url.path, reason: .unreadable("cannot read the file")))
             }
             do throws(ImageDecodingError) {
                 let h = try ImageDecoding.header(data)
-                return .success((h.format, h.size))
+                let decoding = Result { () throws(ImageDecodingError) in try ImageDecoding.decodeReportingWarning(data, options: options).warning }
+                return .success((h.format, h.size, decoding.mapError { ImageLoadError(path: url.path, reason: .decoding($0)) }))
             } catch {
                 return .failure(ImageLoadError(path: url.path, reason: .decoding(error)))
             }
@@ -41,14 +47,20 @@ public struct DatasetCensus: Sendable {
         var sizes: [ImageSize: Int] = [:]
         var formats: [ImageFormat: Int] = [:]
         var perLabel: [Int?: Int] = [:]
-        var readable = 0
+        var (readable, decoded, warnings) = (0, 0, [String]())
         for (i, h) in headers.enumerated() {
             switch h {
-            case .success(let (format, size)):
-                sizes[size, default: 0] += 1
-                formats[format, default: 0] += 1
+            case .success(let probe):
+                sizes[probe.size, default: 0] += 1
+                formats[probe.format, default: 0] += 1
                 perLabel[samples[i].label, default: 0] += 1
                 readable += 1
+                switch probe.decoding {
+                case .success(let warning):
+                    decoded += 1
+                    if let warning { warnings.append("\(samples[i].url.path): \(warning)") }
+                case .failure(let e): skipped.append(e)
+                }
             case .failure(let e):
                 skipped.append(e)
             }
@@ -63,6 +75,6 @@ public struct DatasetCensus: Sendable {
             formats: formats.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }.map {
                 (format: $0.key, count: $0.value)
             },
-            skipped: skipped, readable: readable)
+            skipped: skipped, readable: readable, decoded: decoded, warnings: warnings)
     }
 }

@@ -1,5 +1,9 @@
 /// Uncompressed BMP (24/32-bit, 8-bit palette; bottom-up or top-down) parsed in Swift.
 /// Every read is bounds-checked against the data, so a damaged file throws instead of crashing.
+///
+/// Alpha is composited on white, as PNG's: a 32-bit file's alpha mask (V4/V5 headers, BI_ALPHABITFIELDS), or
+/// the fourth byte of plain 32-bit pixels when any pixel sets it (writers that mean no alpha leave it 0; this
+/// is how browsers read them, while Pillow and Windows ignore that byte).
 enum BMPDecoder {
     struct Header {
         var size: ImageSize
@@ -10,6 +14,8 @@ enum BMPDecoder {
         var dibSize: Int
         var paletteCount: Int
         var masks: (r: UInt32, g: UInt32, b: UInt32)?
+        /// The alpha bits of a 32-bit pixel when the header declares them (0 = none declared).
+        var alphaMask: UInt32 = 0
     }
 
     private static func u16(_ b: UnsafeBufferPointer<UInt8>, _ o: Int) -> UInt32? {
@@ -32,14 +38,20 @@ enum BMPDecoder {
         let rawHeight = Int(Int32(bitPattern: h))
         guard width > 0, rawHeight != 0 else { throw .corrupt(format: .bmp, detail: "header gives size \(width)x\(rawHeight)") }
         var masks: (UInt32, UInt32, UInt32)? = nil
+        var alphaMask: UInt32 = 0
         switch (bpp, compression) {
         case (8, 0), (24, 0), (32, 0): break
-        case (32, 3):
-            // BI_BITFIELDS: masks follow a 40-byte header, or sit inside a V4/V5 header at the same place.
+        case (32, 3), (32, 6):
+            // BI_BITFIELDS: masks follow a 40-byte header, or sit inside a V4/V5 header at the same place; the
+            // alpha mask follows them in V4/V5 headers (56 bytes and more) and with BI_ALPHABITFIELDS (6).
             guard let r = u32(b, 54), let g = u32(b, 58), let bl = u32(b, 62) else {
                 throw .truncated(format: .bmp, detail: "bit-field masks are missing")
             }
             masks = (r, g, bl)
+            if dib >= 56 || compression == 6 {
+                guard let a = u32(b, 66) else { throw .truncated(format: .bmp, detail: "the alpha mask is missing") }
+                alphaMask = a
+            }
         default:
             throw .unsupported(format: .bmp, detail: "\(bpp)-bit, compression \(compression)")
         }
@@ -47,7 +59,7 @@ enum BMPDecoder {
         return Header(
             size: ImageSize(width: width, height: abs(rawHeight)), topDown: rawHeight < 0,
             bitsPerPixel: Int(bpp), compression: compression, pixelOffset: Int(offset),
-            dibSize: Int(dib), paletteCount: paletteCount, masks: masks)
+            dibSize: Int(dib), paletteCount: paletteCount, masks: masks, alphaMask: alphaMask)
     }
 
     static func decode(_ b: UnsafeBufferPointer<UInt8>, maxPixels: Int) throws(ImageDecodingError) -> RGBImage {
@@ -62,12 +74,23 @@ enum BMPDecoder {
         }
         var palette = [UInt8](repeating: 0, count: 256 * 3)
         if hd.bitsPerPixel == 8 {
-            let start = 14 + hd.dibSize + (hd.compression == 3 ? 12 : 0)
+            let start = 14 + hd.dibSize
             guard start + hd.paletteCount * 4 <= b.count else { throw .truncated(format: .bmp, detail: "palette is incomplete") }
             for i in 0..<hd.paletteCount {
                 palette[3 * i] = b[start + 4 * i + 2]
                 palette[3 * i + 1] = b[start + 4 * i + 1]
                 palette[3 * i + 2] = b[start + 4 * i]
+            }
+        }
+        // Plain 32-bit pixels carry alpha in their fourth byte only if some pixel sets it.
+        var fourthByteIsAlpha = false
+        if hd.bitsPerPixel == 32 && hd.masks == nil {
+            outer: for y in 0..<height {
+                let row = hd.pixelOffset + y * stride
+                for x in 0..<width where b[row + 4 * x + 3] != 0 {
+                    fourthByteIsAlpha = true
+                    break outer
+                }
             }
         }
         var out = [UInt8](repeating: 0, count: width * height * 3)
@@ -95,16 +118,18 @@ enum BMPDecoder {
                         let v =
                             UInt32(b[srcRow + 4 * x]) | UInt32(b[srcRow + 4 * x + 1]) << 8
                             | UInt32(b[srcRow + 4 * x + 2]) << 16 | UInt32(b[srcRow + 4 * x + 3]) << 24
-                        out[dstRow + 3 * x] = extract(v, m.r)
-                        out[dstRow + 3 * x + 1] = extract(v, m.g)
-                        out[dstRow + 3 * x + 2] = extract(v, m.b)
+                        let a = hd.alphaMask == 0 ? 255 : extract(v, hd.alphaMask)
+                        out[dstRow + 3 * x] = ImageDecoding.onWhite(extract(v, m.r), alpha: a)
+                        out[dstRow + 3 * x + 1] = ImageDecoding.onWhite(extract(v, m.g), alpha: a)
+                        out[dstRow + 3 * x + 2] = ImageDecoding.onWhite(extract(v, m.b), alpha: a)
                     }
                 } else {
                     for x in 0..<width {
                         let s = srcRow + 4 * x
-                        out[dstRow + 3 * x] = b[s + 2]
-                        out[dstRow + 3 * x + 1] = b[s + 1]
-                        out[dstRow + 3 * x + 2] = b[s]
+                        let a = fourthByteIsAlpha ? b[s + 3] : 255
+                        out[dstRow + 3 * x] = ImageDecoding.onWhite(b[s + 2], alpha: a)
+                        out[dstRow + 3 * x + 1] = ImageDecoding.onWhite(b[s + 1], alpha: a)
+                        out[dstRow + 3 * x + 2] = ImageDecoding.onWhite(b[s], alpha: a)
                     }
                 }
             }

@@ -19,10 +19,18 @@ public struct DecodeOptions: Sendable, Codable, Equatable {
     }
 }
 
+/// A decoded image, with the warning its decoder gave about a file it could still read whole (e.g. libjpeg's
+/// "Invalid SOS parameters for sequential JPEG"); nil when there was none.
+public struct DecodedImage: Sendable {
+    public var image: RGBImage
+    public var warning: String?
+}
+
 /// Decodes JPEG (TurboJPEG), PNG (libpng simplified API) and BMP (Swift) into `RGBImage`.
 ///
 /// The format is sniffed from the magic bytes. Grayscale, CMYK/YCCK, palette, 16-bit and alpha
-/// images all become 8-bit RGB; alpha is composited on white.
+/// images all become 8-bit RGB; alpha (PNG's, and 32-bit BMP's) is composited on white. A JPEG's EXIF
+/// orientation is applied, so the image comes back as it is meant to be seen.
 ///
 /// ```swift
 /// let image = try ImageDecoding.decode(contentsOf: url)            // full size
@@ -32,7 +40,12 @@ public struct DecodeOptions: Sendable, Codable, Equatable {
 public enum ImageDecoding {
     /// Decodes an in-memory image file.
     public static func decode(_ data: Data, options: DecodeOptions = DecodeOptions()) throws(ImageDecodingError) -> RGBImage {
-        let result: Result<RGBImage, ImageDecodingError> = data.withUnsafeBytes { raw in
+        try decodeReportingWarning(data, options: options).image
+    }
+
+    /// Decodes an in-memory image file, with the warning a decoder gave about a file it still read whole.
+    public static func decodeReportingWarning(_ data: Data, options: DecodeOptions = DecodeOptions()) throws(ImageDecodingError) -> DecodedImage {
+        let result: Result<DecodedImage, ImageDecodingError> = data.withUnsafeBytes { raw in
             let bytes = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
             return Result { () throws(ImageDecodingError) in try decode(bytes: bytes, options: options) }
         }
@@ -42,7 +55,7 @@ public enum ImageDecoding {
     /// Decodes an in-memory image file given as bytes.
     public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(ImageDecodingError) -> RGBImage {
         let result: Result<RGBImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(ImageDecodingError) in try decode(bytes: buffer, options: options) }
+            Result { () throws(ImageDecodingError) in try decode(bytes: buffer, options: options).image }
         }
         return try result.get()
     }
@@ -81,16 +94,23 @@ public enum ImageDecoding {
         return (format, size)
     }
 
-    static func decode(bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodingError) -> RGBImage {
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodingError) -> DecodedImage {
         guard bytes.count > 0 else { throw .empty }
         guard let format = ImageFormat.sniff(bytes) else {
             throw .unknownFormat(firstBytes: Array(bytes.prefix(8)))
         }
         switch format {
         case .jpeg: return try JPEGCodec.decode(bytes, options: options)
-        case .png: return try PNGCodec.decode(bytes, maxPixels: options.maxPixels)
-        case .bmp: return try BMPDecoder.decode(bytes, maxPixels: options.maxPixels)
+        case .png: return DecodedImage(image: try PNGCodec.decode(bytes, maxPixels: options.maxPixels))
+        case .bmp: return DecodedImage(image: try BMPDecoder.decode(bytes, maxPixels: options.maxPixels))
         }
+    }
+
+    /// A colour sample with alpha `a` composited on white, rounded: what PNG and BMP alpha become.
+    @inline(__always) static func onWhite(_ c: UInt8, alpha a: UInt8) -> UInt8 {
+        let (c, a) = (UInt32(c), UInt32(a))
+        let sum: UInt32 = c * a + 255 * (255 - a) + 127
+        return UInt8(sum / 255)
     }
 
     /// Throws `.tooLarge` when `width × height` exceeds `maxPixels` (or overflows).

@@ -25,7 +25,9 @@ public enum ImageDecodingError: Error, Sendable, Equatable, Codable, CustomStrin
         case .corrupt(let f, let d):
             return "corrupt \(f.rawValue.uppercased()) data: \(d)"
         case .tooLarge(let w, let h, let m):
-            return "image is \(w)x\(h) = \(w * h) pixels, above the limit of \(m) (decompression-bomb guard); raise maxPixels if it is genuine"
+            let megapixels = Double(m) / 1_000_000
+            return
+                "image is \(w)x\(h) = \(w.multipliedReportingOverflow(by: h).partialValue) pixels, above the limit of \(megapixels) megapixels (a guard against decompression bombs); if the image is genuine, raise the limit with --max-megapixels"
         case .unsupported(let f, let d):
             return "unsupported \(f.rawValue.uppercased()) variant: \(d); convert it to PNG or JPEG"
         }

@@ -6,7 +6,8 @@ enum JPEGCodec {
         guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
         defer { tjDestroy(handle) }
         let h = try readHeader(handle, bytes)
-        return ImageSize(width: h.width, height: h.height)
+        let swaps = ExifOrientation.read(jpeg: bytes)?.swapsSides ?? false
+        return swaps ? ImageSize(width: h.height, height: h.width) : ImageSize(width: h.width, height: h.height)
     }
 
     private struct Header {
@@ -38,6 +39,14 @@ enum JPEGCodec {
     /// something or filled what it could not decode with grey.
     static func isHarmless(_ warning: String) -> Bool { warning.contains("extraneous bytes before marker 0xd9") }
 
+    /// libjpeg warnings about a stream that breaks the standard in a way libjpeg reads past without losing
+    /// pixels: scan parameters a sequential decoder ignores, a JFIF version or thumbnail size it does not know.
+    /// The image is accepted and the warning is passed on.
+    static func isTolerable(_ warning: String) -> Bool {
+        ["Invalid SOS parameters for sequential JPEG", "unknown JFIF revision number", "thumbnail image size does not match"]
+            .contains { warning.contains($0) }
+    }
+
     /// Whether the stream ends with the End-Of-Image marker (FF D9), ignoring trailing zero padding.
     /// A failing stream without it was most likely cut short.
     static func endsWithEOI(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -62,7 +71,9 @@ enum JPEGCodec {
         return (1, 1)
     }
 
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodingError) -> RGBImage {
+    /// Decodes the whole stream, turned upright by its EXIF orientation; with the warning libjpeg gave, if it
+    /// was tolerable (`isTolerable`).
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions) throws(ImageDecodingError) -> DecodedImage {
         guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
         defer { tjDestroy(handle) }
         let plan = try plan(handle, bytes, options)
@@ -71,35 +82,40 @@ enum JPEGCodec {
             count = buffer.count
         }
         let status = out.withUnsafeMutableBufferPointer { dst in decompress(handle, bytes, plan, into: dst.baseAddress!) }
-        try check(status, handle, bytes, options)
+        let warning = try check(status, handle, bytes, options)
         if plan.isCMYK { out = cmykToRGB(out, pixelCount: plan.width * plan.height) }
-        return RGBImage(width: plan.width, height: plan.height, pixels: out)
+        let image = RGBImage(width: plan.width, height: plan.height, pixels: out)
+        return DecodedImage(image: ExifOrientation.read(jpeg: bytes)?.apply(to: image) ?? image, warning: warning)
     }
 
-    /// Decodes into the thread's scratch bytes and hands `body` a view of them (no allocation per image).
-    /// CMYK/YCCK files go through `decode` instead.
+    /// Decodes into the thread's scratch bytes and hands `body` a view of them (no allocation per image), with
+    /// the tolerable warning libjpeg gave. CMYK/YCCK files and files with an EXIF orientation to apply go through
+    /// `decode` instead.
     static func withDecoded<R>(
         _ bytes: UnsafeBufferPointer<UInt8>, options: DecodeOptions, scratch: ThreadScratch,
         _ body: (PixelView) -> R
-    ) throws(ImageDecodingError) -> R {
+    ) throws(ImageDecodingError) -> (result: R, warning: String?) {
         guard let handle = scratch.jpegDecompressor() else { throw .corrupt(format: .jpeg, detail: "cannot create a TurboJPEG decompressor") }
         let plan: Plan
         do { plan = try self.plan(handle, bytes, options) } catch {
             scratch.discardJPEGDecompressor()
             throw error
         }
-        if plan.isCMYK {
-            let image = try decode(bytes, options: options)
-            return image.pixels.withUnsafeBufferPointer { body(PixelView(base: $0.baseAddress!, width: image.width, height: image.height)) }
+        if plan.isCMYK || (ExifOrientation.read(jpeg: bytes) ?? .up) != .up {
+            let decoded = try decode(bytes, options: options)
+            let image = decoded.image
+            let result = image.pixels.withUnsafeBufferPointer { body(PixelView(base: $0.baseAddress!, width: image.width, height: image.height)) }
+            return (result, decoded.warning)
         }
         let dst = scratch.byteBuffer(plan.width * plan.height * 3)
         let status = decompress(handle, bytes, plan, into: dst)
+        var warning: String? = nil
         if status != 0 {
             // Read the message first, then never reuse this handle.
             defer { scratch.discardJPEGDecompressor() }
-            try check(status, handle, bytes, options)
+            warning = try check(status, handle, bytes, options)
         }
-        return body(PixelView(base: UnsafePointer(dst), width: plan.width, height: plan.height))
+        return (body(PixelView(base: UnsafePointer(dst), width: plan.width, height: plan.height)), warning)
     }
 
     private struct Plan {
@@ -127,20 +143,22 @@ enum JPEGCodec {
             Int32(plan.width), 0, Int32(plan.height), Int32(format.rawValue), 0)
     }
 
-    /// Turns a non-zero TurboJPEG status into an error, or accepts a harmless warning.
+    /// Turns a non-zero TurboJPEG status into an error, or accepts a harmless warning (nil) or a tolerable one
+    /// (returned, to be shown).
     private static func check(
         _ status: Int32, _ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>,
         _ options: DecodeOptions
-    ) throws(ImageDecodingError) {
-        guard status != 0 else { return }
+    ) throws(ImageDecodingError) -> String? {
+        guard status != 0 else { return nil }
         let message = errorString(handle)
         let isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
         if isWarning {
             // Only stray bytes between segments leave the image whole. libjpeg fills what it could not decode
             // (a damaged entropy segment, a bad Huffman code, data that stops early) with grey and warns.
-            if isHarmless(message) { return }
+            if isHarmless(message) { return nil }
+            if isTolerable(message) && endsWithEOI(bytes) { return message }
             if message.contains("Premature end of JPEG file") || !endsWithEOI(bytes) {
-                if options.allowTruncatedJPEG { return }
+                if options.allowTruncatedJPEG { return message }
                 throw .truncated(format: .jpeg, detail: message)
             }
             throw .corrupt(format: .jpeg, detail: message)

@@ -71,11 +71,7 @@ enum PNGCodec {
         }
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0..<(width * height) {
-            let a = UInt32(rgba[4 * i + 3])
-            let inv = 255 - a
-            for c in 0..<3 {
-                rgb[3 * i + c] = UInt8((UInt32(rgba[4 * i + c]) * a + 255 * inv + 127) / 255)
-            }
+            for c in 0..<3 { rgb[3 * i + c] = ImageDecoding.onWhite(rgba[4 * i + c], alpha: rgba[4 * i + 3]) }
         }
         return RGBImage(width: width, height: height, pixels: rgb)
     }

@@ -38,6 +38,8 @@ public struct PreprocessedImage: Sendable {
     public var image: RGBImage
     /// Whether the nucleus finder succeeded (`nil` when `crop != .nucleus`).
     public var nucleusFound: Bool?
+    /// What the decoder warned about a file it still read whole (`DecodedImage.warning`).
+    public var warning: String? = nil
 }
 
 extension PreprocessOptions {
@@ -55,11 +57,13 @@ extension PreprocessOptions {
             let bytes = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
             return Result { () throws(ImageDecodingError) in
                 if ImageFormat.sniff(bytes) == .jpeg {
-                    return try JPEGCodec.withDecoded(bytes, options: decodeOptions, scratch: ThreadScratch.current) { view in
+                    var (result, warning) = try JPEGCodec.withDecoded(bytes, options: decodeOptions, scratch: ThreadScratch.current) { view in
                         preprocess(view)
                     }
+                    result.warning = warning
+                    return result
                 }
-                return preprocess(try ImageDecoding.decode(bytes: bytes, options: decodeOptions))
+                return preprocess(try ImageDecoding.decode(bytes: bytes, options: decodeOptions).image)
             }
         }
         do { return try result.get() } catch { throw ImageLoadError(path: url.path, reason: .decoding(error)) }

@@ -22,6 +22,8 @@ public struct PreprocessedCache: Sendable {
         /// Per entry: 1 found, 0 not found, −1 not applicable, −2 failed.
         var status: [Int8]
         var failures: [Int: ImageLoadError]
+        /// "path: warning" for the images decoded whole despite a decoder warning, in index order.
+        var warnings: [String]
     }
 
     /// Where the cache lives.
@@ -32,6 +34,8 @@ public struct PreprocessedCache: Sendable {
     public var count: Int { header.count }
     /// The source images' `ImageDataset.contentFingerprint`.
     public var sourceFingerprint: String { header.fingerprint }
+    /// "path: warning" for each image decoded whole despite a decoder warning (`DecodedImage.warning`).
+    public var warnings: [String] { header.warnings }
     /// Files that failed while building the cache, in index order.
     public var skipped: SkipReport { SkipReport(errors: header.failures.keys.sorted().compactMap { header.failures[$0] }) }
 
@@ -40,7 +44,8 @@ public struct PreprocessedCache: Sendable {
 
     static let magic = Array("WBCPREP1".utf8)
     static let dataOffset = 64
-    static let version = 1
+    /// 2: EXIF orientation applied, 32-bit BMP alpha composited, decoder warnings kept.
+    static let version = 2
 
     /// Opens the cache at `url` when it matches `dataset` and `options`, else (re)builds it by
     /// preprocessing every sample on `threads` cores, `chunk` images at a time (bounded memory).
@@ -117,7 +122,7 @@ public struct PreprocessedCache: Sendable {
         }
         var header = Header(
             version: version, options: options, fingerprint: fingerprint, count: dataset.samples.count,
-            status: [], failures: [:])
+            status: [], failures: [:], warnings: [])
         do {
             var prefix = [UInt8](repeating: 0, count: dataOffset)
             prefix.replaceSubrange(0..<8, with: magic)
@@ -135,6 +140,7 @@ public struct PreprocessedCache: Sendable {
                     case .success(let p):
                         try handle.write(contentsOf: p.image.pixels)
                         header.status.append(p.nucleusFound.map { $0 ? 1 : 0 } ?? -1)
+                        if let w = p.warning { header.warnings.append("\(urls[offset].path): \(w)") }
                     case .failure(let e):
                         if strict {
                             try? handle.close()

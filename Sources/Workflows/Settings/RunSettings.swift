@@ -14,6 +14,9 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var cropScale = 2.2
     public var normalization: NormalizationChoice = .half
     public var strict = false
+    /// Images above this many megapixels are refused before any pixel is allocated (a guard against
+    /// decompression bombs); raise it for genuine whole-slide scans.
+    public var maxMegapixels = 50.0
     // Model
     /// The encoder's architecture (`BackboneArchitecture`, e.g. resnet18).
     public var backbone: BackboneID = .resnet50
@@ -100,7 +103,12 @@ public struct RunSettings: Sendable, Codable, Equatable {
         var nucleus = NucleusCropOptions()
         nucleus.sideFactor = cropScale
         nucleus.minimumSideFraction = min(nucleus.minimumSideFraction, 0.35 * cropScale / 2.2)
-        return PreprocessOptions(side: size, crop: crop, nucleus: nucleus)
+        return PreprocessOptions(side: size, crop: crop, nucleus: nucleus, decode: decodeOptions)
+    }
+
+    /// The decoder's limits.
+    public var decodeOptions: DecodeOptions {
+        DecodeOptions(maxPixels: Int((maxMegapixels * 1_000_000).rounded(.down)))
     }
 
     /// The DEC learning rate: the given one, or the method's default for the optimizer.

@@ -12,6 +12,7 @@ public struct SettingsOverrides: Sendable {
     public var cropScale: Double?
     public var normalization: NormalizationChoice?
     public var strict: Bool?
+    public var maxMegapixels: Double?
     public var backbone: BackboneID?
     public var objective: String?
     public var weights: String?
@@ -76,6 +77,7 @@ public struct SettingsOverrides: Sendable {
         set(\.cropScale, cropScale)
         set(\.normalization, normalization)
         if strict == true { s.strict = true }
+        set(\.maxMegapixels, maxMegapixels)
         set(\.backbone, backbone)
         set(\.objective, objective)
         if let weights {

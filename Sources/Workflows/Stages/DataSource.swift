@@ -59,6 +59,7 @@ public struct DataSource: Sendable {
         }
         let skipped = built.cache.skipped
         if !skipped.isEmpty { progress.line("\(name): skipped \(skipped.errors.count) unreadable image(s):\n\(skipped)") }
+        for warning in built.cache.warnings { progress.line("\(name): warning: \(warning) (the image was read whole and is used)") }
         if let share = built.cache.nucleusFoundShare {
             progress.line(String(format: "%@: nucleus found in %.1f%% of images (centre crop for the rest)", name, share * 100))
         }

@@ -18,9 +18,12 @@ public struct Prediction: Sendable, Codable {
 
 /// Cluster, cell type and confidence of new images, with a run's clustering model.
 public enum PredictStage {
-    public static func predict(run: RunDirectory, images: [String], progress: any ProgressSink) throws -> (predictions: [Prediction], skipped: [String]) {
+    public static func predict(
+        run: RunDirectory, images: [String], maxMegapixels: Double? = nil, progress: any ProgressSink
+    ) throws -> (predictions: [Prediction], skipped: [String]) {
         let (model, checkpoint) = try ClusterModel.load(run.decBest)
-        let settings = try checkpoint.settings(file: run.decBest.path)
+        var settings = try checkpoint.settings(file: run.decBest.path)
+        if let maxMegapixels { settings.maxMegapixels = maxMegapixels }
         let dataset: ImageDataset
         do { dataset = try ImageDataset.files(images.map { URL(fileURLWithPath: $0) }) } catch { throw WorkflowError("predict", error) }
         let loader = ImageLoader(dataset: dataset, preprocessing: settings.preprocessing, normalization: model.normalization, batchSize: 32)

@@ -13,10 +13,12 @@ struct Predict: ParsableCommand {
     var samples: String?
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
+    @Option(help: "Refuse images above this many megapixels (default: the run's, \(PresetValues.base.maxMegapixels) unless set).") var maxMegapixels: Double?
     @Argument(help: "Image files.") var images: [String] = []
 
     func validate() throws {
         try validateThreads(threads)
+        try validateMegapixels(maxMegapixels)
         if images.isEmpty && samples == nil { throw ValidationError("give one or more image files, or --samples DIR") }
     }
 
@@ -25,7 +27,8 @@ struct Predict: ParsableCommand {
             let firsts = try samples.map { try Pipeline.firstImageOfEachClass(in: $0) } ?? []
             let (sampleClasses, samplePaths) = (firsts.map(\.className), firsts.map(\.path))
             let (predictions, skipped) = try Pipeline.predict(
-                runPath: runPath, images: images + samplePaths, threads: threads, progress: SilentProgress())
+                runPath: runPath, images: images + samplePaths, threads: threads, maxMegapixels: maxMegapixels,
+                progress: SilentProgress())
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]

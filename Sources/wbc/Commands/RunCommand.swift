@@ -32,6 +32,7 @@ struct Run: ParsableCommand {
     @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
+    @Option(help: "Refuse images above this many megapixels (default \(PresetValues.base.maxMegapixels)).") var maxMegapixels: Double?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
     @Option(help: "Write a t-SNE snapshot every N clustering epochs (0 = none).") var plotEvery: Int = 0
@@ -39,6 +40,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         try validateThreads(threads)
+        try validateMegapixels(maxMegapixels)
         if perClass < 4 { throw ValidationError("--per-class must be at least 4 (got \(perClass))") }
         if let pretrainEpochs, pretrainEpochs < 0 { throw ValidationError("--pretrain-epochs must not be negative") }
         if let clusterEpochs, clusterEpochs < 0 { throw ValidationError("--cluster-epochs must not be negative") }
@@ -63,6 +65,7 @@ struct Run: ParsableCommand {
         o.k = k?.fixed
         o.kRange = k?.range
         o.cropScale = cropScale
+        o.maxMegapixels = maxMegapixels
         o.seed = seed
         o.threads = threads
         o.plotEvery = plotEvery

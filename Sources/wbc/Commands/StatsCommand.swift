@@ -23,6 +23,11 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Also write the cell-type distribution as an SVG bar chart to this file.")
     var chart: String?
 
+    @Option(help: "Refuse images above this many megapixels (default \(PresetValues.base.maxMegapixels)).")
+    var maxMegapixels: Double = PresetValues.base.maxMegapixels
+
+    func validate() throws { try validateMegapixels(maxMegapixels) }
+
     /// Writes the distribution chart when --chart is given.
     func writeChart(_ counts: [(String, Int)]) throws {
         guard let chart else { return }
@@ -32,7 +37,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            switch try Pipeline.statistics(path: path, strict: strict) {
+            switch try Pipeline.statistics(path: path, strict: strict, maxMegapixels: maxMegapixels) {
             case .labels(let table): try printLabels(table)
             case .folder(let census): try printCensus(census)
             }
@@ -61,7 +66,10 @@ struct StatsCommand: ParsableCommand {
         print()
         print(Self.table(header: ["Format", "Images"], rows: census.formats.map { [$0.format.rawValue.uppercased(), String($0.count)] }))
         print()
-        print("\(census.readable) readable images.")
+        print(
+            "\(census.readable) images with a readable header; \(census.decoded) decode whole"
+                + (census.warnings.isEmpty ? "." : ", \(census.warnings.count) of them with a decoder warning:"))
+        for warning in census.warnings { print("  \(warning)") }
         print(census.skipped)
         try writeChart(census.classCounts.map { ($0.name, $0.count) })
     }

@@ -50,6 +50,12 @@ func validateThreads(_ threads: Int?) throws {
     if let threads, threads < 0 { throw ValidationError("--threads must be 0 (all cores) or positive (got \(threads))") }
 }
 
+func validateMegapixels(_ megapixels: Double?) throws {
+    if let megapixels, !(megapixels > 0 && megapixels <= 2_000) {
+        throw ValidationError("--max-megapixels must be above 0 and at most 2000 (got \(megapixels))")
+    }
+}
+
 /// The progress output: bars and epoch lines on a terminal, nothing with --quiet.
 func progressSink(quiet: Bool) -> any ProgressSink { quiet ? SilentProgress() : TerminalProgress() }
 

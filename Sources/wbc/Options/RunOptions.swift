@@ -15,11 +15,13 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seed for every random draw (default 0).") var seed: UInt64?
     @Option(help: "oneDNN threads (default 0 = all cores).") var threads: Int?
     @Flag(help: "Make any unreadable image fatal.") var strict = false
+    @Option(help: "Refuse images above this many megapixels (default \(PresetValues.base.maxMegapixels)).") var maxMegapixels: Double?
     @Flag(help: "No progress bars or epoch lines.") var quiet = false
 
     func validate() throws {
         if let size, size < 32 { throw ValidationError("--size must be at least 32 (got \(size))") }
         try validateThreads(threads)
+        try validateMegapixels(maxMegapixels)
     }
 
     /// The overrides these flags give.
@@ -33,6 +35,7 @@ struct RunOptions: ParsableArguments {
         o.seed = seed
         o.threads = threads
         if strict { o.strict = true }
+        o.maxMegapixels = maxMegapixels
         return o
     }
 
