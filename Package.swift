@@ -32,6 +32,8 @@ let libraries: [Target] = [
         dependencies: [
             "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report", "Determinism",
         ]),
+    // Every reader of outside files, fed arbitrary bytes (Scripts/fuzz.sh, and the regression tests).
+    .target(name: "FuzzTargets", dependencies: ["Compute", "Imaging", "Models"]),
 ]
 
 // MARK: - The command-line tool
@@ -42,7 +44,9 @@ let executables: [Target] = [
         dependencies: [
             "Workflows", "Imaging", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ])
+        ]),
+    // libFuzzer's entry points when built by Scripts/fuzz.sh; otherwise replays files through a reader.
+    .executableTarget(name: "wbc-fuzz", dependencies: ["FuzzTargets"]),
 ]
 
 // MARK: - Tests (mirror Sources/)
@@ -55,6 +59,7 @@ let tests: [Target] = [
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Determinism"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ReportTests", dependencies: ["Report"]),
     .testTarget(name: "wbcTests", dependencies: ["wbc", "Workflows", "Models", "Compute"]),
+    .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Imaging", "Compute", "Models"], resources: [.copy("Corpus")]),
     .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering", "Determinism"]),
 ]
 

@@ -27,6 +27,13 @@ public enum ParallelFor {
             threadCount: unsafeBitCast(c, to: IntFn.self))
     }()
 
+    /// ThreadSanitizer's annotations, present only in a `-sanitize=thread` build: libgomp is not instrumented,
+    /// so without them TSan cannot see that handing the region to the team (and its end) orders memory, and
+    /// reports every region as a race. Real races between the threads' bodies are still reported.
+    private typealias Annotation = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    private static let tsanAcquire: Annotation? = OpenMP.symbol("__tsan_acquire").map { unsafeBitCast($0, to: Annotation.self) }
+    private static let tsanRelease: Annotation? = OpenMP.symbol("__tsan_release").map { unsafeBitCast($0, to: Annotation.self) }
+
     /// Fewer elements than this per thread are not worth waking the pool for.
     public static let grain = 1 << 15
 
@@ -75,14 +82,19 @@ public enum ParallelFor {
         withoutActuallyEscaping(body) { escapable in
             let context = Context(body: escapable, entry: entry)
             let region: Region = { raw in
+                ParallelFor.tsanAcquire?(raw)
                 let c = Unmanaged<Context>.fromOpaque(raw!).takeUnretainedValue()
                 c.body(Int(c.entry.threadNumber()), Int(c.entry.threadCount()))
+                ParallelFor.tsanRelease?(raw)
             }
             // One parallel region at a time, like the primitives (callers on several threads queue).
             OpenMP.executionLock.lock()
             defer { OpenMP.executionLock.unlock() }
             withExtendedLifetime(context) {
-                entry.parallel(region, Unmanaged.passUnretained(context).toOpaque(), UInt32(threads), 0)
+                let raw = Unmanaged.passUnretained(context).toOpaque()
+                Self.tsanRelease?(raw)
+                entry.parallel(region, raw, UInt32(threads), 0)
+                Self.tsanAcquire?(raw)
             }
         }
     }

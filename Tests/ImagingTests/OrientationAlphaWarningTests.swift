@@ -139,6 +139,24 @@ func withExifOrientation(_ jpeg: [UInt8], _ orientation: UInt16, littleEndian: B
         for i in 66..<70 { opaque[i] = 0 }
         #expect(try ImageDecoding.decode(opaque).pixels == [0, 0, 0, 10, 20, 30, 200, 0, 0])
     }
+
+    /// A mask with a gap (found by fuzzing: its values overflowed 8 bits) is refused, naming the mask.
+    @Test func bitFieldMasksWithGapsAreRefused() throws {
+        let bmp = BMPDecoder.write(width: 1, height: 1, bpp: 32, stride: 4, palette: [], topDown: false) { _, row in
+            row.replaceSubrange(0..<4, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        }
+        // Turn it into BI_BITFIELDS with masks after the 40-byte header: red 0b1010 has a gap.
+        var bytes = Array(bmp[0..<54]) + [0x0A, 0, 0, 0, 0, 0xFF, 0, 0, 0, 0, 0xFF, 0] + Array(bmp[54...])
+        bytes[30] = 3
+        bytes[10] = 66
+        do {
+            _ = try ImageDecoding.decode(bytes)
+            Issue.record("a gapped mask decoded")
+        } catch {
+            #expect(error.description.contains("red bit-field mask 0xa is not one run of bits"), "\(error)")
+        }
+        #expect(BMPDecoder.isContiguous(0xFF00_0000) && BMPDecoder.isContiguous(0) && !BMPDecoder.isContiguous(0x0F0F))
+    }
 }
 
 @Suite struct DecoderWarningTests {

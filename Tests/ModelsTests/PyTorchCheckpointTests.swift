@@ -71,10 +71,34 @@ struct PyTorchCheckpointTests {
         #expect(error.file.hasSuffix("truncated.pth"))
     }
 
-    @Test func legacyFormatGetsTheConversionCommand() throws {
-        let error = try #require(Fixtures.failure { _ = try PyTorchCheckpoint(contentsOf: try Fixtures.url("legacy")) })
-        #expect(error.reason == .legacyFormat)
-        #expect(error.description.contains("_use_new_zipfile_serialization=True"))
+    /// `torch.save(state, path, _use_new_zipfile_serialization=False)` of the same state as tiny_f32.
+    @Test func legacyFormatReadsExactly() throws {
+        let checkpoint = try PyTorchCheckpoint(contentsOf: try Fixtures.url("legacy"))
+        try expectMatches(checkpoint, group: "f32")
+    }
+
+    /// A legacy file cut anywhere, or whose storage sizes disagree with its tensors, is refused with its name.
+    @Test func damagedLegacyFilesAreRefusedNamingTheFile() throws {
+        let whole = try Data(contentsOf: try Fixtures.url("legacy"))
+        for cut in [8, 20, 140, 700, 1_120, whole.count - 600, whole.count - 1] {
+            let error = try #require(Fixtures.failure { _ = try PyTorchCheckpoint(data: whole.prefix(cut), file: "cut.pth") }, "cut at \(cut)")
+            #expect(error.file == "cut.pth")
+            switch error.reason {
+            case .legacyMalformed, .pickleMalformed: break
+            default: Issue.record("cut at \(cut): \(error.reason)")
+            }
+        }
+        // The first storage's element count, changed.
+        let keysEnd = try #require(whole.range(of: Data([0x65, 0x2E]), in: 1_117..<whole.count)).upperBound
+        var wrongCount = whole
+        wrongCount[keysEnd] &+= 1
+        let error = try #require(Fixtures.failure { _ = try PyTorchCheckpoint(data: wrongCount, file: "count.pth") })
+        #expect(error.reason == .legacyMalformed("storage '94341203369120' holds 5 elements, but its tensors were saved with 4"))
+        #expect(error.description.contains("count.pth") && error.description.contains("re-download or re-save"))
+        // Bytes after the last storage are not silently ignored.
+        #expect(
+            Fixtures.failure { _ = try PyTorchCheckpoint(data: whole + Data([0]), file: "tail.pth") }?.reason
+                == .legacyMalformed("1 bytes follow the last storage"))
     }
 
     @Test func otherBytesAreNotACheckpoint() {

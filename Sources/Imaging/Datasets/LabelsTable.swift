@@ -52,14 +52,20 @@ public struct LabelsTable: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw ImageLoadError(path: url.path, reason: .unreadable(error.localizedDescription))
         }
-        let (text, encodingWarning) = decode(data, path: url.path)
+        var table = try read(data: data, path: url.path)
+        table.source = url
+        return table
+    }
+
+    /// Parses the bytes of a labels.csv; `path` labels warnings and errors.
+    public static func read(data: Data, path: String) throws(ImageLoadError) -> LabelsTable {
+        let (text, encodingWarning) = decode(data, path: path)
         do {
-            var table = try parse(text, path: url.path)
-            table.source = url
+            var table = try parse(text, path: path)
             if let encodingWarning { table.warnings.insert(encodingWarning, at: 0) }
             return table
         } catch {
-            throw ImageLoadError(path: url.path, reason: .labels(error.detail))
+            throw ImageLoadError(path: path, reason: .labels(error.detail))
         }
     }
 

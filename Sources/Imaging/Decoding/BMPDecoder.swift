@@ -52,6 +52,9 @@ enum BMPDecoder {
                 guard let a = u32(b, 66) else { throw .truncated(format: .bmp, detail: "the alpha mask is missing") }
                 alphaMask = a
             }
+            for (name, mask) in [("red", r), ("green", g), ("blue", bl), ("alpha", alphaMask)] where !isContiguous(mask) {
+                throw .corrupt(format: .bmp, detail: "the \(name) bit-field mask 0x\(String(mask, radix: 16)) is not one run of bits")
+            }
         default:
             throw .unsupported(format: .bmp, detail: "\(bpp)-bit, compression \(compression)")
         }
@@ -137,7 +140,13 @@ enum BMPDecoder {
         return RGBImage(width: width, height: height, pixels: out)
     }
 
-    /// The channel selected by `mask`, scaled to 8 bits.
+    /// Whether the set bits of `mask` are one run (or none), as every bit-field mask must be.
+    static func isContiguous(_ mask: UInt32) -> Bool {
+        let bits = mask >> mask.trailingZeroBitCount
+        return mask == 0 || bits & (bits &+ 1) == 0
+    }
+
+    /// The channel selected by `mask` (one run of bits, `isContiguous`), scaled to 8 bits.
     private static func extract(_ v: UInt32, _ mask: UInt32) -> UInt8 {
         guard mask != 0 else { return 0 }
         let shift = mask.trailingZeroBitCount

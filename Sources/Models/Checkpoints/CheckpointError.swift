@@ -6,8 +6,8 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Reason: Sendable, Equatable {
         /// Neither a zip archive written by `torch.save` nor a legacy pickle.
         case notACheckpoint
-        /// A pre-1.6 (non-zip) `torch.save` file.
-        case legacyFormat
+        /// A pre-1.6 (non-zip) `torch.save` file that is damaged: its pickles or storages end early or disagree.
+        case legacyMalformed(String)
         /// The zip archive is damaged or truncated.
         case archiveMalformed(String)
         /// A file the format requires (e.g. `data.pkl`, `data/<key>`) is missing from the archive.
@@ -42,17 +42,14 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
         switch reason {
         case .notACheckpoint:
             return "\(subject): not a PyTorch checkpoint (expected a zip archive written by torch.save, or a .safetensors file)"
-        case .legacyFormat:
-            return """
-                \(subject): legacy (pre-1.6, non-zip) PyTorch checkpoint, which is not supported. Convert it once with Python: \
-                python -c "import torch; torch.save(torch.load('\(file)', weights_only=True), 'converted.pth', _use_new_zipfile_serialization=True)"
-                """
+        case .legacyMalformed(let detail):
+            return "\(subject): damaged legacy (pre-1.6, non-zip) PyTorch checkpoint (\(detail)); re-download or re-save it"
         case .archiveMalformed(let detail):
             return "\(subject): damaged checkpoint archive (\(detail)); re-download or re-save it"
         case .missingEntry(let path):
             return "\(subject): the archive lacks '\(path)'; it is truncated or not written by torch.save"
         case .pickleMalformed(let offset, let detail):
-            return "\(subject): malformed pickle at byte \(offset) of data.pkl: \(detail)"
+            return "\(subject): malformed pickle at byte \(offset) (of data.pkl, or of a legacy file): \(detail)"
         case .forbiddenGlobal(let name):
             return """
                 \(subject): the pickle references '\(name)', which is not on the allow-list of tensor-rebuilding globals; \

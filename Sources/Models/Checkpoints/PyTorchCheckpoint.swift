@@ -1,8 +1,8 @@
 import Compute
 import Foundation
 
-/// The tensors of a PyTorch checkpoint (`torch.save` zip format, PyTorch ≥ 1.6), read without running Python
-/// and without executing anything from the file.
+/// The tensors of a PyTorch checkpoint (`torch.save`'s zip format, PyTorch ≥ 1.6, or the legacy format before
+/// it, `LegacyTorchFile`), read without running Python and without executing anything from the file.
 ///
 /// Float32, float16, bfloat16 and float64 storages are converted to float32; integer tensors (BatchNorm's
 /// `num_batches_tracked`) are kept apart as Int64. Strided views and storages shared between tensors are
@@ -28,27 +28,29 @@ public struct PyTorchCheckpoint: Sendable {
     public let ignoredKeys: [String]
 
     /// Reads the checkpoint at `url`.
-    /// - Throws: `CheckpointError` naming the file (and tensor): legacy format (with the conversion command),
-    ///   forbidden globals, damaged archives, views outside their storage, …
+    /// - Throws: `CheckpointError` naming the file (and tensor): forbidden globals, damaged archives or
+    ///   legacy files, views outside their storage, …
     public init(contentsOf url: URL) throws {
         let data = try CheckpointError.readFile(url)
         try self.init(data: data, file: url.path)
     }
 
-    /// Reads checkpoint bytes held in memory; `file` labels errors.
+    /// Reads checkpoint bytes held in memory (the zip format, or the legacy one); `file` labels errors.
     public init(data: Data, file: String = "<memory>") throws {
-        try Self.checkMagic(data, file: file)
-        try self.init(archive: try TorchArchive(data: data, file: file))
-    }
-
-    private init(archive: TorchArchive) throws {
-        let file = archive.file
-        let bigEndian = try Self.readByteOrder(archive)
-        let pickle = try archive.read("data.pkl")
-        let stateDict = try RestrictedUnpickler.load(pickle, file: file) { root in
-            try StateDictLocator.locate(in: root, file: file)
+        let located: (StateDictLocator.Found, any StorageSource)
+        switch try Self.format(data, file: file) {
+        case .zip:
+            let archive = try TorchArchive(data: data, file: file)
+            let found = try RestrictedUnpickler.load(try archive.read("data.pkl"), file: file) { root in
+                try StateDictLocator.locate(in: root, file: file)
+            }
+            located = (found, archive)
+        case .legacy:
+            let read = try LegacyTorchFile.read(data, file: file) { root in try StateDictLocator.locate(in: root, file: file) }
+            located = (read.value, read.storages)
         }
-        var storages = StorageCache(archive: archive, bigEndian: bigEndian)
+        let (stateDict, source) = located
+        var storages = StorageCache(source: source, bigEndian: try source.bigEndian)
         var floats: [NamedTensor] = []
         var integers: [NamedIntegerTensor] = []
         var descriptions: [TensorDescription] = []
@@ -70,25 +72,27 @@ public struct PyTorchCheckpoint: Sendable {
         self.ignoredKeys = stateDict.ignoredKeys
     }
 
-    /// Recognises the zip magic; a bare pickle (legacy `torch.save`) gets the conversion message.
-    static func checkMagic(_ data: Data, file: String) throws {
+    enum Format { case zip, legacy }
+
+    /// The zip magic, or the legacy format's pickled magic number; anything else is not a checkpoint.
+    static func format(_ data: Data, file: String) throws -> Format {
         let head = [UInt8](data.prefix(4))
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return }
-        if head.first == 0x80 { throw CheckpointError(file: file, reason: .legacyFormat) }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
+        if LegacyTorchFile.matches(data) { return .legacy }
+        if head.first == 0x80 {
+            throw CheckpointError(file: file, reason: .legacyMalformed("a pickle without torch's magic number: not written by torch.save"))
+        }
         throw CheckpointError(file: file, reason: .notACheckpoint)
     }
+}
 
-    private static func readByteOrder(_ archive: TorchArchive) throws -> Bool {
-        guard archive.contains("byteorder") else { return false }  // older writers: little-endian
-        let text = String(decoding: try archive.read("byteorder").prefix(16), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        switch text {
-        case "little": return false
-        case "big": return true
-        default:
-            throw CheckpointError(file: archive.file, reason: .archiveMalformed("byteorder is '\(text)', expected little or big"))
-        }
-    }
+/// Where a checkpoint's storages are: the zip archive's `data/<key>` entries, or the legacy file's tail.
+protocol StorageSource {
+    var file: String { get }
+    /// Whether the storages' elements are big-endian.
+    var bigEndian: Bool { get throws }
+    /// The raw bytes of storage `key`.
+    func storageBytes(_ key: String) throws -> [UInt8]
 }
 
 // MARK: - Finding the state dict in the unpickled value
@@ -154,7 +158,7 @@ enum StateDictLocator {
 /// The total number of elements produced is capped relative to the storage sizes, so views repeated
 /// many times over one storage cannot exhaust memory.
 struct StorageCache {
-    let archive: TorchArchive
+    let source: any StorageSource
     let bigEndian: Bool
     private var floatStorages: [String: [Float]] = [:]
     private var integerStorages: [String: [Int64]] = [:]
@@ -162,8 +166,8 @@ struct StorageCache {
     private var storageElements = 0
     private var producedElements = 0
 
-    init(archive: TorchArchive, bigEndian: Bool) {
-        self.archive = archive
+    init(source: any StorageSource, bigEndian: Bool) {
+        self.source = source
         self.bigEndian = bigEndian
     }
 
@@ -193,17 +197,17 @@ struct StorageCache {
         let storage = reference.storage
         if let known = dtypes[storage.key], known != storage.dtype {
             throw CheckpointError(
-                file: archive.file, tensor: name,
+                file: source.file, tensor: name,
                 reason: .storageMismatch("storage '\(storage.key)' is used as both \(known.rawValue) and \(storage.dtype.rawValue)"))
         }
         guard storage.key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), !storage.key.isEmpty else {
-            throw CheckpointError(file: archive.file, tensor: name, reason: .storageMismatch("invalid storage key '\(storage.key)'"))
+            throw CheckpointError(file: source.file, tensor: name, reason: .storageMismatch("invalid storage key '\(storage.key)'"))
         }
-        let raw = try archive.read("data/\(storage.key)")
+        let raw = try source.storageBytes(storage.key)
         let (expected, overflow) = storage.elementCount.multipliedReportingOverflow(by: storage.dtype.byteSize)
         guard !overflow, raw.count == expected else {
             throw CheckpointError(
-                file: archive.file, tensor: name,
+                file: source.file, tensor: name,
                 reason: .storageMismatch(
                     "storage '\(storage.key)' has \(raw.count) bytes, but \(storage.elementCount) × \(storage.dtype.rawValue) needs \(overflow ? "too many" : String(expected))"
                 ))
@@ -215,12 +219,12 @@ struct StorageCache {
 
     private mutating func check(_ reference: TorchTensorReference, storageCount: Int, name: String) throws {
         if let problem = reference.misfit(storageCount: storageCount) {
-            throw CheckpointError(file: archive.file, tensor: name, reason: .storageMismatch(problem))
+            throw CheckpointError(file: source.file, tensor: name, reason: .storageMismatch(problem))
         }
         producedElements += reference.elementCount ?? 0
         guard producedElements <= 4 * storageElements + (1 << 16) else {
             throw CheckpointError(
-                file: archive.file, tensor: name,
+                file: source.file, tensor: name,
                 reason: .limitExceeded("the tensors repeat their storages more than 4 times over"))
         }
     }

@@ -25,10 +25,11 @@ struct RestrictedUnpickler {
     private var lists: [PickleList] = []
     private var dicts: [PickleDict] = []
 
-    init(bytes: [UInt8], file: String, limits: Limits = Limits()) {
+    init(bytes: [UInt8], file: String, limits: Limits = Limits(), start: Int = 0) {
         self.bytes = bytes
         self.file = file
         self.limits = limits
+        self.position = start
     }
 
     /// Runs the program to STOP and hands the result to `extract`; containers are emptied afterwards, so
@@ -37,10 +38,19 @@ struct RestrictedUnpickler {
         _ bytes: [UInt8], file: String, limits: Limits = Limits(),
         extract: (PickleValue) throws -> T
     ) throws -> T {
-        var machine = RestrictedUnpickler(bytes: bytes, file: file, limits: limits)
+        try load(bytes, from: 0, file: file, limits: limits, extract: extract).value
+    }
+
+    /// Runs the program that starts at byte `start` of `bytes` to its STOP, as `load`; also returns where the
+    /// program ended (legacy checkpoints are several pickles in a row, then raw storages).
+    static func load<T>(
+        _ bytes: [UInt8], from start: Int, file: String, limits: Limits = Limits(),
+        extract: (PickleValue) throws -> T
+    ) throws -> (value: T, end: Int) {
+        var machine = RestrictedUnpickler(bytes: bytes, file: file, limits: limits, start: start)
         defer { machine.breakCycles() }
         let result = try machine.run()
-        return try extract(result)
+        return (try extract(result), machine.position)
     }
 
     private func breakCycles() {
@@ -188,11 +198,18 @@ struct RestrictedUnpickler {
             shape: try nonNegative(sizeValues, "sizes"), strides: try nonNegative(strideValues, "strides"))
     }
 
+    /// `('storage', type, key, location, numel)`, or in legacy files the same with a sixth item, the view
+    /// metadata, which PyTorch 0.4 and later leave None.
     private func persistentStorage(_ id: PickleValue) throws -> TorchStorageReference {
-        guard case .tuple(let tuple) = id, tuple.items.count == 5, case .string("storage") = tuple.items[0] else {
+        guard case .tuple(let tuple) = id, tuple.items.count == 5 || tuple.items.count == 6, case .string("storage") = tuple.items[0] else {
             throw malformed("persistent id is not ('storage', type, key, location, numel)")
         }
         let parts = tuple.items
+        if parts.count == 6 {
+            guard case PickleValue.none = parts[5] else {
+                throw malformed("a storage view (legacy view metadata, written before PyTorch 0.4) is not supported; re-save the file")
+            }
+        }
         guard case .global(.storageType(let dtype, _)) = parts[1] else { throw malformed("persistent id without a storage type") }
         guard case .string(let key) = parts[2], case .string = parts[3],
             case .int(let count) = parts[4], count >= 0, count <= Int64(Int.max / 16)

@@ -2,7 +2,7 @@ import Foundation
 
 /// The zip container `torch.save` writes (since PyTorch 1.6): `<prefix>/data.pkl`, `<prefix>/data/<key>`,
 /// `<prefix>/byteorder`, `<prefix>/version`, read through the bounds-checked `StoredZipReader`.
-struct TorchArchive {
+struct TorchArchive: StorageSource {
     let file: String
     /// The archive's top folder including the trailing slash, e.g. `resnet50/`.
     let prefix: String
@@ -24,6 +24,21 @@ struct TorchArchive {
         }
         self.prefix = String(picklePath.dropLast("data.pkl".count))
     }
+
+    /// The byte order of the storages (`<prefix>/byteorder`; older writers: little-endian).
+    var bigEndian: Bool {
+        get throws {
+            guard contains("byteorder") else { return false }
+            let text = String(decoding: try read("byteorder").prefix(16), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            switch text {
+            case "little": return false
+            case "big": return true
+            default: throw CheckpointError(file: file, reason: .archiveMalformed("byteorder is '\(text)', expected little or big"))
+            }
+        }
+    }
+
+    func storageBytes(_ key: String) throws -> [UInt8] { try read("data/\(key)") }
 
     /// Whether `<prefix>/<path>` exists.
     func contains(_ path: String) -> Bool { zip.entries[prefix + path] != nil }
