@@ -29,7 +29,9 @@ struct CommandLineTests {
             #expect(o.resolve(.preset(fallback: .fast)).preprocessing.decode.maxPixels == 120_000_000)
         }
         #expect(RunSettings().preprocessing.decode.maxPixels == DecodeOptions().maxPixels)
-        for command in [["stats", "x"], ["predict", "--run", "r", "a.jpg"], ["evaluate", "--run", "r", "--data", "d"], ["run"]] {
+        for command in [
+            ["stats", "x"], ["predict", "--run", "r", "a.jpg"], ["evaluate", "--run", "r", "--data", "d"], ["run"], ["embed", "--out", "o", "x"],
+        ] {
             let error = #expect(throws: (any Error).self) { _ = try WBC.parseAsRoot(command + ["--max-megapixels", "0"]) }
             #expect(error.map { WBC.message(for: $0) }?.contains("--max-megapixels must be above 0") == true, "\(command)")
         }

@@ -41,7 +41,9 @@ enum JPEGCodec {
 
     /// libjpeg warnings about a stream that breaks the standard in a way libjpeg reads past without losing
     /// pixels: scan parameters a sequential decoder ignores, a JFIF version or thumbnail size it does not know.
-    /// The image is accepted and the warning is passed on.
+    /// The image is accepted and the warning is passed on. TurboJPEG keeps only the last warning, so damage
+    /// reported before a tolerable warning in a later scan of a multi-scan file would go unseen; no such file
+    /// has been met, and single-scan files (all the data here) report the scan parameters first.
     static func isTolerable(_ warning: String) -> Bool {
         ["Invalid SOS parameters for sequential JPEG", "unknown JFIF revision number", "thumbnail image size does not match"]
             .contains { warning.contains($0) }

@@ -6,8 +6,8 @@ extension RunSettings {
         func require(_ ok: Bool, _ message: WorkflowError.Message) throws { if !ok { throw WorkflowError(message) } }
         try require(size >= 32, "\(setting: .size) must be at least 32 (got \(size))")
         try require(
-            maxMegapixels > 0 && maxMegapixels <= 2_000,
-            "\(setting: .maxMegapixels) must be above 0 and at most 2000 (got \(maxMegapixels))")
+            Self.allowedMegapixels.contains(maxMegapixels) && maxMegapixels > 0,
+            "\(setting: .maxMegapixels) must be above 0 and at most \(Int(Self.allowedMegapixels.upperBound)) (got \(maxMegapixels))")
         try require(pretrainEpochs >= 0, "\(setting: .pretrainEpochs) must not be negative (got \(pretrainEpochs))")
         try require(clusterEpochs >= 0, "\(setting: .clusterEpochs) must not be negative (got \(clusterEpochs))")
         try require(pretrainBatch >= 2, "\(setting: .pretrainBatch) must be at least 2: batch norm needs two images (got \(pretrainBatch))")

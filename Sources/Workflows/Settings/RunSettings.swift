@@ -17,6 +17,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     /// Images above this many megapixels are refused before any pixel is allocated (a guard against
     /// decompression bombs); raise it for genuine whole-slide scans.
     public var maxMegapixels = 50.0
+    /// What `maxMegapixels` may be set to (above 0): 2,000 megapixels of RGB are 6 GB.
+    public static let allowedMegapixels = 0.0...2_000.0
     // Model
     /// The encoder's architecture (`BackboneArchitecture`, e.g. resnet18).
     public var backbone: BackboneID = .resnet50

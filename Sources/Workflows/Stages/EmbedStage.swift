@@ -14,6 +14,8 @@ public enum EmbedStage {
         public var batch = 32
         public var seed: UInt64 = 0
         public var strict = false
+        /// Images above this many megapixels are refused (`RunSettings.maxMegapixels`).
+        public var maxMegapixels = RunSettings().maxMegapixels
         /// Dihedral views the pooled features are averaged over (1, 2, 4 or 8; see `DihedralViews`).
         public var views = 1
         public init() {}
@@ -32,6 +34,9 @@ public enum EmbedStage {
         guard let architecture = o.backbone.architecture else {
             throw WorkflowError("\(setting: .backbone) '\(o.backbone)' is not one of \(Backbones.names.joined(separator: ", "))")
         }
+        var limits = RunSettings()
+        limits.maxMegapixels = o.maxMegapixels
+        let preprocessing = PreprocessOptions(side: o.size, crop: o.crop, decode: limits.decodeOptions)
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let dataset: ImageDataset
         do {
@@ -45,11 +50,11 @@ public enum EmbedStage {
         if let w = o.weights { _ = try PretrainedWeightsLoader.load(w, into: backbone) }
         guard
             let normalization = try o.normalization.normalization(statistics: {
-                try ImageLoader(dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop)).datasetNormalization()
+                try ImageLoader(dataset: dataset, preprocessing: preprocessing).datasetNormalization()
             })
         else { throw WorkflowError("embed: no readable image to compute the dataset normalisation from") }
         let loader = ImageLoader(
-            dataset: dataset, preprocessing: PreprocessOptions(side: o.size, crop: o.crop),
+            dataset: dataset, preprocessing: preprocessing,
             normalization: normalization, batchSize: o.batch, strict: o.strict)
         var epoch = loader.batches()
         var features: [Float] = []

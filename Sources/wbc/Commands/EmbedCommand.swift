@@ -19,11 +19,14 @@ struct Embed: ParsableCommand {
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (orientation-invariant).") var views: Int = 1
     @Flag(help: "Make any unreadable image fatal.") var strict = false
+    @Option(help: "Refuse images above this many megapixels (default \(PresetValues.base.maxMegapixels)).")
+    var maxMegapixels: Double = PresetValues.base.maxMegapixels
     @Flag(help: "No progress bar.") var quiet = false
     @Argument(help: "Images or one folder.") var inputs: [String]
 
     func validate() throws {
         try validateThreads(threads)
+        try validateMegapixels(maxMegapixels)
         guard size >= 32 else { throw ValidationError("--size must be at least 32") }
         guard DihedralViews.allowed.contains(views) else { throw ValidationError("--views must be 1, 2, 4 or 8 (got \(views))") }
         guard !inputs.isEmpty else { throw ValidationError("give images or a folder") }
@@ -39,6 +42,7 @@ struct Embed: ParsableCommand {
             o.crop = crop
             o.seed = seed
             o.strict = strict
+            o.maxMegapixels = maxMegapixels
             o.views = views
             if weights == nil { print("note: no --weights given: using a seeded random initialisation (seed \(seed))") }
             let r = try Pipeline.embed(inputs: inputs, out: out, options: o, threads: threads, progress: progressSink(quiet: quiet))

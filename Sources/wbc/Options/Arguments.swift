@@ -51,8 +51,9 @@ func validateThreads(_ threads: Int?) throws {
 }
 
 func validateMegapixels(_ megapixels: Double?) throws {
-    if let megapixels, !(megapixels > 0 && megapixels <= 2_000) {
-        throw ValidationError("--max-megapixels must be above 0 and at most 2000 (got \(megapixels))")
+    let allowed = RunSettings.allowedMegapixels
+    if let megapixels, !(megapixels > 0 && allowed.contains(megapixels)) {
+        throw ValidationError("--max-megapixels must be above 0 and at most \(Int(allowed.upperBound)) (got \(megapixels))")
     }
 }
 
