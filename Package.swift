@@ -59,7 +59,7 @@ let tests: [Target] = [
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Determinism"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ReportTests", dependencies: ["Report"]),
     .testTarget(name: "wbcTests", dependencies: ["wbc", "Workflows", "Models", "Compute"]),
-    .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Imaging", "Compute", "Models"], resources: [.copy("Corpus")]),
+    .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Imaging", "Compute", "Models"]),
     .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering", "Determinism"]),
 ]
 

@@ -3,28 +3,19 @@
 #
 #   Scripts/fuzz.sh TARGET SECONDS     fuzz one reader (jpeg png bmp safetensors pth labels folder)
 #   Scripts/fuzz.sh --all SECONDS      give every reader an equal share of SECONDS
-#   Scripts/fuzz.sh --corpus           rewrite the committed seed corpus and dictionaries
 #
-# Builds .build/fuzz (release, -sanitize=fuzzer,address, linked by lld: gold fails on the instrumented objects). Each run starts from the committed seeds in
-# Tests/FuzzTargetsTests/Corpus/TARGET plus what earlier runs found (.build/fuzz-work/TARGET), with the target's
-# dictionary, 1 s per input, 2 GB of memory and 2 GB per allocation. A crash, hang or over-allocation leaves
-# its input in .build/fuzz-work/findings/TARGET; fix it, then copy the input to
-# Tests/FuzzTargetsTests/Corpus/TARGET/regression-NAME so that the unit tests replay it.
+# Builds .build/fuzz (release, -sanitize=fuzzer,address, linked by lld: gold fails on the instrumented objects).
+# Each run starts from seeds generated afresh into .build/fuzz-seeds/TARGET (`wbc-fuzz --make-corpus`; the
+# .pth seeds are the PyTorch-written fixtures of Tests/ModelsTests/Fixtures) plus what earlier runs found
+# (.build/fuzz-work/TARGET), with the target's dictionary, 1 s per input, 2 GB of memory and 2 GB per
+# allocation. A crash, hang or over-allocation leaves its input in .build/fuzz-work/findings/TARGET: fix it,
+# and add a unit test beside the reader that builds that input (the repository keeps no fuzz inputs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CORPUS=Tests/FuzzTargetsTests/Corpus
+CORPUS=.build/fuzz-seeds
 TARGETS="jpeg png bmp safetensors pth labels folder"
 
-usage() { sed -n '4,7p' "$0" | sed 's/^# //'; exit 2; }
-
-if [ "${1:-}" = "--corpus" ]; then
-    swift build -c release --product wbc-fuzz
-    .build/release/wbc-fuzz --make-corpus "$CORPUS"
-    cp Tests/ModelsTests/Fixtures/tiny_f32.pth Tests/ModelsTests/Fixtures/tiny_bf16.pth \
-        Tests/ModelsTests/Fixtures/shared_views.pth Tests/ModelsTests/Fixtures/tiny_checkpoint.pth \
-        Tests/ModelsTests/Fixtures/legacy.pth "$CORPUS/pth/"
-    exit 0
-fi
+usage() { sed -n '4,5p' "$0" | sed 's/^# //'; exit 2; }
 
 [ $# -eq 2 ] || usage
 SECONDS_GIVEN=$2
@@ -43,6 +34,12 @@ swift build -c release --product wbc-fuzz --build-path .build/fuzz \
     -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker --export-dynamic-symbol=LLVMFuzzerRunDriver 2>&1 | grep -E "error|warning: unre|Compiling|Build" || true
 BIN=.build/fuzz/release/wbc-fuzz
 [ -x "$BIN" ] || { echo "the fuzzing build failed"; exit 1; }
+
+swift build -c release --product wbc-fuzz 2>&1 | grep -E "error" || true
+rm -rf "$CORPUS"
+.build/release/wbc-fuzz --make-corpus "$CORPUS" > /dev/null
+cp Tests/ModelsTests/Fixtures/tiny_f32.pth Tests/ModelsTests/Fixtures/tiny_bf16.pth Tests/ModelsTests/Fixtures/shared_views.pth \
+    Tests/ModelsTests/Fixtures/tiny_checkpoint.pth Tests/ModelsTests/Fixtures/legacy.pth "$CORPUS/pth/"
 
 for t in $RUN_TARGETS; do
     WORK=.build/fuzz-work/$t

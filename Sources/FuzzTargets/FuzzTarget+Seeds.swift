@@ -3,8 +3,8 @@ import Foundation
 import Imaging
 
 extension FuzzTarget {
-    /// Small valid inputs fuzzing starts from (`wbc-fuzz --make-corpus DIR`, run by `Scripts/fuzz.sh --corpus`).
-    /// The `.pth` seeds are the PyTorch-written fixtures of `Tests/ModelsTests/Fixtures` (zip and legacy
+    /// Small valid inputs fuzzing starts from (`wbc-fuzz --make-corpus DIR`, which `Scripts/fuzz.sh` runs
+    /// before fuzzing). The `.pth` seeds are the PyTorch-written fixtures of `Tests/ModelsTests/Fixtures` (zip and legacy
     /// format), copied by the script.
     public func seeds() throws -> [(name: String, bytes: Data)] {
         let gradient = Self.gradient(width: 24, height: 16)

@@ -3,8 +3,8 @@ import Foundation
 import Imaging
 import Models
 
-/// One reader of outside files, fed arbitrary bytes: by libFuzzer (`Scripts/fuzz.sh`), and by the regression
-/// tests that replay the seed corpus and every input fuzzing ever found. A reader may refuse any input with an
+/// One reader of outside files, fed arbitrary bytes: by libFuzzer (`Scripts/fuzz.sh`), and by the tests, which
+/// feed it the generated seeds. A reader may refuse any input with an
 /// error; it must never crash, hang or allocate beyond its documented limit.
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// JPEG through wbc's decoder: header, EXIF orientation, the corrupt-data rules, scaled decoding.
