@@ -159,11 +159,9 @@ public enum Pipeline {
     /// `strict`, the first unreadable file is an error.
     public static func statistics(path: String, strict: Bool, maxMegapixels: Double = RunSettings().maxMegapixels) throws -> Statistics {
         let url = URL(fileURLWithPath: path)
-        var limits = RunSettings()
-        limits.maxMegapixels = maxMegapixels
         do {
             if url.pathExtension.lowercased() == "csv" { return .labels(try LabelsTable.read(url)) }
-            let census = DatasetCensus.take(try ImageDataset.open(url, strict: strict), options: limits.decodeOptions)
+            let census = DatasetCensus.take(try ImageDataset.open(url, strict: strict), options: RunSettings.decodeOptions(maxMegapixels: maxMegapixels))
             if strict, let first = census.skipped.errors.first { throw first }
             return .folder(census)
         } catch let error as WorkflowError { throw error } catch {

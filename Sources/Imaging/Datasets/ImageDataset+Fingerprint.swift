@@ -36,9 +36,9 @@ extension ImageDataset {
     }
 
     /// Whether `saved` (a `contentFingerprint`, or the older fingerprint over paths, sizes and modification
-    /// times that runs before "c1:" stored) describes these images.
-    public func hasFingerprint(_ saved: String) -> Bool {
-        saved.hasPrefix("c1:") ? saved == contentFingerprint : saved == locationFingerprint
+    /// times that runs before "c1:" stored) describes these images; `current` is their `contentFingerprint`.
+    public func hasFingerprint(_ saved: String, current: String) -> Bool {
+        saved.hasPrefix("c1:") ? saved == current : saved == locationFingerprint
     }
 
     /// The fingerprint runs stored before `contentFingerprint`: absolute paths, sizes and modification times.

@@ -49,12 +49,13 @@ public struct PreprocessedCache: Sendable {
 
     /// Opens the cache at `url` when it matches `dataset` and `options`, else (re)builds it by
     /// preprocessing every sample on `threads` cores, `chunk` images at a time (bounded memory).
-    /// With `strict`, the first bad file throws and no cache file is left behind.
+    /// With `strict`, the first bad file throws and no cache file is left behind. `fingerprint` is the
+    /// dataset's `contentFingerprint` when the caller has it already (it reads every file).
     public static func openOrBuild(
         at url: URL, dataset: ImageDataset, options: PreprocessOptions, strict: Bool = false,
-        threads: Int = availableCores, chunk: Int = 64
+        threads: Int = availableCores, chunk: Int = 64, fingerprint known: String? = nil
     ) throws(ImageLoadError) -> (cache: PreprocessedCache, rebuilt: Bool) {
-        let fingerprint = Self.fingerprint(dataset)
+        let fingerprint = known ?? dataset.contentFingerprint
         if let existing = open(url), existing.header.options == options, existing.header.fingerprint == fingerprint,
             existing.header.count == dataset.samples.count
         {
@@ -170,9 +171,6 @@ public struct PreprocessedCache: Sendable {
             throw ImageLoadError(path: url.path, reason: .unreadable("writing the cache failed: \(error.localizedDescription)"))
         }
     }
-
-    /// The dataset's `contentFingerprint` (paths below the common folder, and bytes).
-    public static func fingerprint(_ dataset: ImageDataset) -> String { dataset.contentFingerprint }
 
     static func readU64(_ data: Data, _ offset: Int) -> UInt64 {
         var v: UInt64 = 0

@@ -109,7 +109,10 @@ public struct RunSettings: Sendable, Codable, Equatable {
     }
 
     /// The decoder's limits.
-    public var decodeOptions: DecodeOptions {
+    public var decodeOptions: DecodeOptions { Self.decodeOptions(maxMegapixels: maxMegapixels) }
+
+    /// The decoder's limits for images of at most `maxMegapixels` megapixels.
+    public static func decodeOptions(maxMegapixels: Double) -> DecodeOptions {
         DecodeOptions(maxPixels: Int((maxMegapixels * 1_000_000).rounded(.down)))
     }
 

@@ -26,7 +26,8 @@ public struct DataSource: Sendable {
         do { dataset = try ImageDataset.open(url, strict: settings.strict) } catch {
             throw WorkflowError("cannot use \(path) as a dataset: \(error)")
         }
-        if let expectedFingerprint, !dataset.hasFingerprint(expectedFingerprint) {
+        let fingerprint = dataset.contentFingerprint  // reads every file: once per open
+        if let expectedFingerprint, !dataset.hasFingerprint(expectedFingerprint, current: fingerprint) {
             throw WorkflowError(
                 "the images in \(path) changed since \(run.root.path)'s checkpoints were made from them (\(dataset.samples.count) images now; files added, removed or modified); restore them, or use a new \(setting: .run) directory"
             )
@@ -45,7 +46,7 @@ public struct DataSource: Sendable {
         do {
             built = try PreprocessedCache.openOrBuild(
                 at: run.cache.appendingPathComponent("\(name)-\(options.side)-\(options.crop.rawValue)-\(settings.cropScale).cache"),
-                dataset: dataset, options: options, strict: settings.strict)
+                dataset: dataset, options: options, strict: settings.strict, fingerprint: fingerprint)
         } catch {
             if settings.strict { throw WorkflowError("\(name): \(error) (\(setting: .strict) makes any bad image fatal)") }
             throw WorkflowError("\(name): \(error)")

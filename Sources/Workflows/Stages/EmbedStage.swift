@@ -34,9 +34,7 @@ public enum EmbedStage {
         guard let architecture = o.backbone.architecture else {
             throw WorkflowError("\(setting: .backbone) '\(o.backbone)' is not one of \(Backbones.names.joined(separator: ", "))")
         }
-        var limits = RunSettings()
-        limits.maxMegapixels = o.maxMegapixels
-        let preprocessing = PreprocessOptions(side: o.size, crop: o.crop, decode: limits.decodeOptions)
+        let preprocessing = PreprocessOptions(side: o.size, crop: o.crop, decode: RunSettings.decodeOptions(maxMegapixels: o.maxMegapixels))
         let urls = inputs.map { URL(fileURLWithPath: $0) }
         let dataset: ImageDataset
         do {
