@@ -66,6 +66,21 @@ struct BenchmarkTests {
         #expect(try ModelBenchmark.run(small(.forward, repeats: 1)).phaseSeconds == nil)
     }
 
+    /// Any backbone by name: EfficientNet-Lite0's forward and training step, with its own FLOPs.
+    @Test func efficientNetLiteByName() throws {
+        var c = small(.forward, repeats: 1)
+        c.model = BackboneID(rawValue: "efficientnet-lite0")
+        let r = try ModelBenchmark.run(c)
+        #expect(r.imagesPerSecond > 0)
+        let flops = EfficientNetLiteVariant.lite0.configuration.trunkFLOPs(size: 64)
+        #expect(abs(r.gflopsPerSecond - r.imagesPerSecond * flops / 1e9) <= 1e-9 * r.gflopsPerSecond)
+        c.mode = .train
+        #expect(try ModelBenchmark.run(c).phaseSeconds?.keys.contains("backward") == true)
+        c.model = BackboneID(rawValue: "efficientnet-lite9")
+        let error = #expect(throws: WorkflowError.self) { try ModelBenchmark.run(c) }
+        #expect(error?.description.contains("efficientnet-lite4") == true)
+    }
+
     @Test func peakMeasuresTheFMARate() throws {
         var c = BenchmarkConfiguration()
         c.mode = .peak

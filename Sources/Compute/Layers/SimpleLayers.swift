@@ -215,6 +215,12 @@ public enum Functional {
     /// (the backward of `addReLU`'s ReLU).
     public static func reluBackward(_ dy: Tensor, output y: Tensor) throws -> Tensor { try EltwiseOps.reluBackward(dy, output: y) }
 
+    /// `min(max(x, 0), 6)` (training form: keep the result for `relu6Backward`).
+    public static func relu6(_ x: Tensor) throws -> Tensor { try EltwiseOps.forward(.relu6, x, training: true) }
+
+    /// The gradient at a ReLU6's input from the gradient at its output and the output `y` itself.
+    public static func relu6Backward(_ dy: Tensor, output y: Tensor) throws -> Tensor { try EltwiseOps.backward(.relu6, dy, saved: y) }
+
     /// Bilinear resize, `align_corners=False`.
     public static func resize(_ x: Tensor, height: Int, width: Int) throws -> Tensor {
         try ResampleOps.forward(x, to: (height, width), training: false)

@@ -8,14 +8,20 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     public var kernelH: Int, kernelW: Int
     public var strideH: Int, strideW: Int
     public var padH: Int, padW: Int
+    /// Padding after the last row and column (bottom, right); equal to `padH`/`padW` unless asked otherwise.
+    /// TensorFlow's "SAME" padding, which EfficientNet's published weights were trained with, pads one more
+    /// at the end than at the start for even inputs of a stride-2 convolution. Convolutions only.
+    public var padEndH: Int, padEndW: Int
     public var dilationH: Int, dilationW: Int
     public var groups: Int
     /// Transposed convolution only: extra rows/columns added on the bottom/right of the output.
     public var outputPadH: Int, outputPadW: Int
 
+    /// - Parameter paddingEnd: padding after the last row and column when it differs from `padding`
+    ///   (`(start, end)` = `(padding, paddingEnd)` on both axes).
     public init(
         inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-        dilation: Int = 1, groups: Int = 1, outputPadding: Int = 0
+        paddingEnd: Int? = nil, dilation: Int = 1, groups: Int = 1, outputPadding: Int = 0
     ) {
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -25,6 +31,8 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
         strideW = stride
         padH = padding
         padW = padding
+        padEndH = paddingEnd ?? padding
+        padEndW = paddingEnd ?? padding
         dilationH = dilation
         dilationW = dilation
         self.groups = groups
@@ -33,12 +41,14 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(inChannels)->\(outChannels) k\(kernelH)x\(kernelW) s\(strideH)x\(strideW) p\(padH)x\(padW) d\(dilationH)x\(dilationW) g\(groups) op\(outputPadH)x\(outputPadW)"
+        let end = padEndH == padH && padEndW == padW ? "" : " pe\(padEndH)x\(padEndW)"
+        return
+            "\(inChannels)->\(outChannels) k\(kernelH)x\(kernelW) s\(strideH)x\(strideW) p\(padH)x\(padW)\(end) d\(dilationH)x\(dilationW) g\(groups) op\(outputPadH)x\(outputPadW)"
     }
 
     func validate(_ op: String) throws {
         guard inChannels > 0, outChannels > 0, kernelH > 0, kernelW > 0, strideH > 0, strideW > 0,
-            padH >= 0, padW >= 0, dilationH > 0, dilationW > 0, groups > 0
+            padH >= 0, padW >= 0, padEndH >= 0, padEndW >= 0, dilationH > 0, dilationW > 0, groups > 0
         else {
             throw ComputeError("\(op): invalid geometry \(self)")
         }
@@ -48,10 +58,10 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Output spatial size of a convolution on an `h`×`w` input.
-    func convOutput(_ h: Int, _ w: Int) -> (Int, Int) {
+    public func convOutput(_ h: Int, _ w: Int) -> (Int, Int) {
         (
-            (h + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1,
-            (w + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1
+            (h + padH + padEndH - dilationH * (kernelH - 1) - 1) / strideH + 1,
+            (w + padW + padEndW - dilationW * (kernelW - 1) - 1) / strideW + 1
         )
     }
 
@@ -78,20 +88,27 @@ public struct ConvPostOps: Hashable, Sendable {
     public var sum = false
     /// Apply ReLU last.
     public var relu = false
-    public init(sum: Bool = false, relu: Bool = false) {
+    /// Apply ReLU6 (`min(max(x, 0), 6)`, MobileNet's and EfficientNet-Lite's activation) last.
+    public var relu6 = false
+    public init(sum: Bool = false, relu: Bool = false, relu6: Bool = false) {
         self.sum = sum
         self.relu = relu
+        self.relu6 = relu6
     }
-    var key: String { "\(sum ? "sum" : "")\(relu ? "relu" : "")" }
+    var key: String { "\(sum ? "sum" : "")\(relu ? "relu" : "")\(relu6 ? "relu6" : "")" }
 
     func attribute() throws -> dnnl_primitive_attr_t? {
-        guard sum || relu else { return nil }
+        guard sum || relu || relu6 else { return nil }
         var attr: dnnl_primitive_attr_t? = nil
         try dnnlCheck(dnnl_primitive_attr_create(&attr), "post-op attribute")
         var ops: dnnl_post_ops_t? = nil
         try dnnlCheck(dnnl_post_ops_create(&ops), "post-ops")
         if sum { try dnnlCheck(dnnl_post_ops_append_sum(ops, 1), "sum post-op") }
         if relu { try dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op") }
+        if relu6 {
+            let a = Activation.relu6
+            try dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, a.algorithm, a.alpha, a.beta), "ReLU6 post-op")
+        }
         try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "post-op attribute")
         dnnl_post_ops_destroy(ops)
         return attr
@@ -185,6 +202,9 @@ enum ConvolutionOps {
         let (oh, ow) = transposed ? g.deconvOutput(x[2], x[3]) : g.convOutput(x[2], x[3])
         guard oh > 0, ow > 0 else { throw ComputeError("\(op) \(g): input \(x) is too small (output \(oh)x\(ow))") }
         if transposed {
+            guard g.padEndH == g.padH, g.padEndW == g.padW else {
+                throw ComputeError("\(op) \(g): padding that differs at the end is for convolutions only")
+            }
             guard g.outputPadH < max(g.strideH, g.dilationH), g.outputPadW < max(g.strideW, g.dilationW) else {
                 throw ComputeError("\(op) \(g): output_padding must be smaller than stride or dilation")
             }

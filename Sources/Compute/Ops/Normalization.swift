@@ -128,14 +128,21 @@ enum BatchNormOps {
 /// Element-wise activations (oneDNN eltwise), in any layout.
 public enum Activation: String, Sendable, Codable, CaseIterable {
     case relu, tanh, sigmoid
+    /// `min(max(x, 0), 6)`, PyTorch's `ReLU6`: oneDNN's `clip_v2`, whose gradient is zero at 0 and at 6 as
+    /// PyTorch's (`hardtanh_backward` passes it only strictly inside the interval).
+    case relu6
 
     var algorithm: dnnl_alg_kind_t {
         switch self {
         case .relu: return dnnl_eltwise_relu
         case .tanh: return dnnl_eltwise_tanh_use_dst_for_bwd
         case .sigmoid: return dnnl_eltwise_logistic_use_dst_for_bwd
+        case .relu6: return dnnl_eltwise_clip_v2_use_dst_for_bwd
         }
     }
+    /// oneDNN's α and β for the algorithm (the clip bounds of ReLU6).
+    var alpha: Float { 0 }
+    var beta: Float { self == .relu6 ? 6 : 0 }
     /// Whether backward needs the forward output (true) or input (false).
     var backwardUsesOutput: Bool { self != .relu }
 }
@@ -149,7 +156,7 @@ enum EltwiseOps {
             try dnnlCheck(
                 dnnl_eltwise_forward_desc_init(
                     &d, training ? dnnl_forward_training : dnnl_forward_inference,
-                    a.algorithm, &data, 0, 0), "\(a.rawValue) on \(x.shape)")
+                    a.algorithm, &data, a.alpha, a.beta), "\(a.rawValue) on \(x.shape)")
             return try makePD(&d, "\(a.rawValue) on \(x.shape)")
         }
     }
@@ -195,7 +202,7 @@ enum EltwiseOps {
             var d = dnnl_eltwise_desc_t()
             var data = saved.desc
             var diff = saved.desc
-            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, a.algorithm, &diff, &data, 0, 0), "\(a.rawValue) backward")
+            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, a.algorithm, &diff, &data, a.alpha, a.beta), "\(a.rawValue) backward")
             return try makePD(&d, hint: fwd.pd, "\(a.rawValue) backward on \(saved.shape)")
         }
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))

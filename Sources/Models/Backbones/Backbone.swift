@@ -4,8 +4,8 @@ import Foundation
 /// An encoder network that turns images into a feature map: the part of every model that pretraining
 /// trains and clustering, evaluation, prediction and embedding use.
 ///
-/// A new family (say EfficientNet) is one new file: a `Layer` that conforms to `Backbone`, a value that
-/// conforms to `BackboneArchitecture`, and its entry in `Backbones.all`.
+/// A new family is one new file: a `Layer` that conforms to `Backbone`, a value that conforms to
+/// `BackboneArchitecture`, and its entry in `Backbones.all` (EfficientNet-Lite is such a family).
 public protocol Backbone: Layer {
     /// What this network is.
     var architecture: any BackboneArchitecture { get }
@@ -27,6 +27,10 @@ public protocol BackboneArchitecture: Sendable {
     func trunkSide(imageSize: Int) -> Int
     /// The main blocks' names, output channels and sides for one `imageSize` image (for the report).
     func stages(imageSize: Int) -> [BackboneStage]
+    /// Multiply-add FLOPs (2 per MAC) of the trunk's convolutions for one `imageSize`-pixel square image.
+    func trunkFLOPs(imageSize: Int) -> Double
+    /// The FLOPs of the first convolution alone: training skips its input gradient.
+    func stemFLOPs(imageSize: Int) -> Double
     /// A freshly initialised network (without a classifier), seeded.
     func makeBackbone(seed: UInt64) -> any Backbone
     /// Loads published weights (a PyTorch `.pth` or `.safetensors`) into `backbone`; returns what was loaded.
@@ -49,7 +53,8 @@ public struct BackboneStage: Sendable, Equatable {
 /// Every backbone wbc can build, by name.
 public enum Backbones {
     /// The standard members (a ResNet may also be asked for at another width: `resnet18-w32`).
-    public static let all: [any BackboneArchitecture] = ResNetDepth.allCases.map { ResNetArchitecture(depth: $0) }
+    public static let all: [any BackboneArchitecture] =
+        ResNetDepth.allCases.map { ResNetArchitecture(depth: $0) } + EfficientNetLiteVariant.allCases.map { EfficientNetLiteArchitecture($0) }
 
     /// The names to offer: the standard members and the half-width ResNets.
     public static var names: [String] { all.map(\.name) + ResNetDepth.allCases.map { "\($0.rawValue)-w32" } }

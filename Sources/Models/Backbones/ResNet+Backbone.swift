@@ -43,6 +43,9 @@ public struct ResNetArchitecture: BackboneArchitecture, Hashable {
             + (1...4).map { BackboneStage(name: "layer\($0)", channels: (width << ($0 - 1)) * expansion, side: sides[$0 + 1]) }
     }
 
+    public func trunkFLOPs(imageSize: Int) -> Double { depth.trunkFLOPs(size: imageSize, width: width) }
+    public func stemFLOPs(imageSize: Int) -> Double { depth.stemFLOPs(size: imageSize, width: width) }
+
     public func makeBackbone(seed: UInt64) -> any Backbone { ResNet(depth, classes: nil, seed: seed, width: width) }
 
     /// torchvision's or timm's weights for this depth, without the `fc` classifier (standard width only).

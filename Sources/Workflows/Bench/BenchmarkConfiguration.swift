@@ -4,8 +4,9 @@ import Models
 /// What the model benchmark measures.
 public struct BenchmarkConfiguration: Sendable, Codable {
     public enum Mode: String, Sendable, Codable, CaseIterable { case forward, train, contrastive, decode, conv, peak }
-    public var model: ResNetDepth = .resnet50
-    /// The ResNet's base width (64 = torchvision's; 32 = a quarter of the FLOPs).
+    /// The backbone timed (`Backbones.names`).
+    public var model: BackboneID = .resnet50
+    /// A ResNet's base width (64 = torchvision's; 32 = a quarter of the FLOPs); other backbones ignore it.
     public var width = ResNetDepth.standardWidth
     public var mode: Mode = .forward
     public var batch = 16
@@ -14,6 +15,12 @@ public struct BenchmarkConfiguration: Sendable, Codable {
     public var repeats = 10
     public var warmup = 2
     public init() {}
+
+    /// What `model` and `width` name: a ResNet at `width`, or another backbone; nil for an unknown name.
+    public var architecture: (any BackboneArchitecture)? {
+        if let depth = ResNetDepth(rawValue: model.rawValue) { return ResNetArchitecture(depth: depth, width: width) }
+        return model.architecture
+    }
 }
 
 /// Timings of one benchmark: the median over repetitions after warm-up.

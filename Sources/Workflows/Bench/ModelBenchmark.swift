@@ -46,11 +46,15 @@ public enum ModelBenchmark {
         if c.mode == .conv { return try convolution(c) }
         try checkFitsInMemory(c)
         if c.mode == .contrastive { return try contrastive(c, progress: progress) }
-        let net = ResNet(c.model, classes: 1000, seed: 0, width: c.width)
+        let architecture = try c.validArchitecture()
+        // The backbone with an ImageNet-sized classifier on its pooled features (as torchvision's models).
+        let net = architecture.makeBackbone(seed: 0)
         var rng = SeededGenerator(seed: 1)
+        let pool = GlobalAveragePool()
+        let fc = Linear(architecture.featureChannels, 1000, rng: &rng)
         let x = Tensor.randomNormal([c.batch, 3, c.size, c.size], using: &rng)
         let labels = (0..<c.batch).map { _ in rng.nextInt(below: 1000) }
-        let optimizer = SGD(net.parameters, lr: 1e-4, momentum: 0.9)
+        let optimizer = SGD(net.parameters + fc.parameters, lr: 1e-4, momentum: 0.9)
         net.setTraining(c.mode == .train)
 
         // Seconds of each training phase, per repetition (forward includes the loss).
@@ -58,14 +62,15 @@ public enum ModelBenchmark {
         func once() throws {
             switch c.mode {
             case .forward:
-                _ = try net.pooled(x).plain()
+                _ = try pool.forward(net.trunk(x)).plain()
             case .train:
                 let t0 = monotonicSeconds()
                 net.zeroGrad()
-                let logits = try net.forward(x)
+                fc.zeroGrad()
+                let logits = try fc.forward(pool.forward(net.trunk(x)))
                 let loss = try Loss.crossEntropy(logits: logits, labels: labels)
                 let t1 = monotonicSeconds()
-                try net.backwardParameters(loss.gradient)
+                try net.backwardTrunkParameters(pool.backward(fc.backward(loss.gradient)))
                 let t2 = monotonicSeconds()
                 try optimizer.step()
                 let t3 = monotonicSeconds()
@@ -95,7 +100,7 @@ public enum ModelBenchmark {
     /// counts images, not views.
     static func contrastive(_ c: BenchmarkConfiguration, progress: (Int, Double) -> Void) throws -> BenchmarkResult {
         var spec = AutoencoderSpec()
-        spec.backbone = BackboneID(ResNetArchitecture(depth: c.model, width: c.width))
+        spec.backbone = BackboneID(try c.validArchitecture())
         spec.kind = .simclr
         spec.imageSize = c.size
         spec.latent = 128
@@ -166,10 +171,12 @@ public enum ModelBenchmark {
 
     /// Convolution FLOPs of one image (or one batch item) in `c`'s mode.
     static func flopsPerImage(_ c: BenchmarkConfiguration) -> Double {
+        let trunk = c.architecture?.trunkFLOPs(imageSize: c.size) ?? 0
+        let stem = c.architecture?.stemFLOPs(imageSize: c.size) ?? 0
         switch c.mode {
-        case .forward: return c.model.trunkFLOPs(size: c.size, width: c.width)
-        case .train: return 3 * c.model.trunkFLOPs(size: c.size, width: c.width) - c.model.stemFLOPs(size: c.size, width: c.width)  // no image gradient
-        case .contrastive: return 2 * (3 * c.model.trunkFLOPs(size: c.size, width: c.width) - c.model.stemFLOPs(size: c.size, width: c.width))
+        case .forward: return trunk
+        case .train: return 3 * trunk - stem  // no image gradient
+        case .contrastive: return 2 * (3 * trunk - stem)
         case .conv: return 2.0 * 256 * 256 * 9 * 56 * 56
         case .decode, .peak: return 0
         }
@@ -181,5 +188,15 @@ public enum ModelBenchmark {
             configuration: c, imagesPerSecond: Double(c.batch) / m, medianSeconds: m,
             minSeconds: times.min()!, maxSeconds: times.max()!, peakRSSBytes: peakResidentBytes(),
             threads: Engine.threads, gflopsPerSecond: Double(c.batch) / m * flopsPerImage(c) / 1e9)
+    }
+}
+
+extension BenchmarkConfiguration {
+    /// `architecture`, or an error naming the flag.
+    func validArchitecture() throws -> any BackboneArchitecture {
+        guard let architecture else {
+            throw WorkflowError("bench: \(setting: .benchModel) '\(model)' is not one of \(Backbones.names.joined(separator: ", "))")
+        }
+        return architecture
     }
 }

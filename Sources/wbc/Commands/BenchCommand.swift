@@ -6,15 +6,17 @@ import Workflows
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure throughput: ResNet forward (eval) or training step, or image decoding.",
+        abstract: "Measure throughput: a backbone's forward (eval) or training step, or image decoding.",
         discussion: """
             Prints images/s as the median over repetitions after warm-up, the spread, and peak memory.
             Example: wbc bench --model resnet50 --mode train --batch 16 --size 96 --repeat 5
             """)
 
-    @Option(help: "The ResNet to time.") var model: ResNetDepth = .resnet50
-    @Option(help: "forward, train, contrastive (a SimCLR step: two views per image), decode, conv (one 3×3 256→256 convolution at 56²) or peak (the CPU's fp32 FMA peak).") var mode:
-        BenchmarkConfiguration.Mode = .forward
+    @Option(help: "The backbone to time (resnet18, resnet50, efficientnet-lite0, …).") var model: BackboneID = .resnet50
+    @Option(
+        help:
+            "forward, train, contrastive (a SimCLR step: two views per image), decode, conv (one 3×3 256→256 convolution at 56²) or peak (the CPU's fp32 FMA peak)."
+    ) var mode: BenchmarkConfiguration.Mode = .forward
     @Option(help: "Images per batch.") var batch: Int = 16
     @Option(help: "Image side in pixels.") var size: Int = 224
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
@@ -31,6 +33,9 @@ struct Bench: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
         try validateThreads(threads)
         if !ResNetArchitecture.widths.contains(width) { throw ValidationError("--width must be a multiple of 8 from 8 to 128 (got \(width))") }
+        if width != ResNetDepth.standardWidth && ResNetDepth(rawValue: model.rawValue) == nil {
+            throw ValidationError("--width is for the ResNets; \(model) has one width (leave --width out)")
+        }
         if mode == .decode && data == nil { throw ValidationError("--mode decode needs --data DIR (a folder of images)") }
     }
 
@@ -74,7 +79,8 @@ struct Bench: ParsableCommand {
                     String(
                         format:
                             "%@ %@ batch %d at %d², %d threads: %.2f images/s = %.0f conv GFLOP/s (median %.4f s, min %.4f, max %.4f), peak RSS %.0f MB; convolutions: %@",
-                        model.rawValue, mode.rawValue, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond, result.medianSeconds,
+                        c.architecture?.name ?? model.rawValue, mode.rawValue, batch, size, result.threads, result.imagesPerSecond, result.gflopsPerSecond,
+                        result.medianSeconds,
                         result.minSeconds, result.maxSeconds, Double(result.peakRSSBytes) / 1e6, convolutions(result)))
                 if let p = result.phaseSeconds {
                     print(
