@@ -11,8 +11,16 @@ swift build -c release --product wbc >/dev/null
 wbc=.build/release/wbc
 threads=$(nproc)
 
+# EfficientNet-Lite's PyTorch side is the efficientnet-lite-pytorch package (the reference for its weights).
+ref=.build/efficientnet-ref
+if [ ! -d "$ref/efficientnet_lite_pytorch" ]; then
+  mkdir -p "$ref" && pip download --quiet --no-deps -d "$ref" efficientnet-lite-pytorch==0.1.0 && (cd "$ref" && unzip -o -q ./*.whl)
+fi
+export WBC_EFFICIENTNET_REF=$ref
+
 configs=(
   "--model resnet50 --mode forward --batch 16 --size 224"
+  "--model efficientnet-lite0 --mode forward --batch 16 --size 224"
   "--model resnet50 --mode train --batch 16 --size 96"
   "--model resnet18 --width 32 --mode contrastive --batch 256 --size 64"
   "--model resnet18 --width 64 --mode contrastive --batch 256 --size 64"

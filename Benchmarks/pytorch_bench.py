@@ -5,12 +5,14 @@
         --threads 2 --repeat 5 [--channels-last]
 
 forward = eval mode, no grad; train = forward + cross-entropy + backward + SGD(momentum 0.9) step;
+--model efficientnet-lite0…4 takes the `efficientnet-lite-pytorch` package from $WBC_EFFICIENTNET_REF (a folder
+holding its unpacked wheel; compare-pytorch.sh fetches it into .build/efficientnet-ref).
 contrastive = a SimCLR step (--width W for a ResNet of base width W): two views per image (made once, untimed),
 backbone + projection head (Linear, ReLU, Linear to 128), L2 normalisation, NT-Xent (tau 0.2), backward, AdamW;
 images/s counts images, not views.
 Prints one JSON object with images_per_second and median_seconds.
 """
-import argparse, json, time
+import argparse, json, os, sys, time
 import torch, torchvision
 import torch.nn.functional as F
 
@@ -44,7 +46,19 @@ def resnet(name, width):
     return net
 
 
-m = resnet(a.model, a.width)
+def efficientnet_lite(name):
+    """The reference package's EfficientNet-Lite (ReLU6, no squeeze-and-excitation), random weights."""
+    sys.path.insert(0, os.environ.get("WBC_EFFICIENTNET_REF", ".build/efficientnet-ref"))
+    from efficientnet_lite_pytorch import EfficientNet
+    return EfficientNet.from_name(name)
+
+
+if a.model.startswith("efficientnet-lite"):
+    m = efficientnet_lite(a.model)
+    if a.mode == "contrastive":
+        raise SystemExit("pytorch_bench.py: --mode contrastive is for the ResNets")
+else:
+    m = resnet(a.model, a.width)
 x = torch.randn(a.batch, 3, a.size, a.size)
 labels = torch.randint(0, 1000, (a.batch,))
 if a.channels_last:

@@ -70,6 +70,8 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
     /// Tensors stored with the wrong kind of values: integers where the model has float32 weights, or
     /// floating-point values for an integer counter (`num_batches_tracked`).
     public var wrongKind: [(name: String, found: String, expected: String)] = []
+    /// The last line: what to do about it.
+    public var advice = "It was written for another model or changed since: rerun the stage that writes it (or use a new run directory)."
 
     public var description: String {
         var lines = ["\(source) does not match the model:"]
@@ -79,7 +81,7 @@ public struct StateDictMismatch: Error, CustomStringConvertible, Sendable {
         }
         for m in misshaped.prefix(8) { lines.append("  \(m.name): expected shape \(m.expected), found \(m.found)") }
         for w in wrongKind.prefix(8) { lines.append("  \(w.name): stored as \(w.found), expected \(w.expected)") }
-        lines.append("  It was written for another model or changed since: rerun the stage that writes it (or use a new run directory).")
+        lines.append("  " + advice)
         return lines.joined(separator: "\n")
     }
 }

@@ -170,6 +170,30 @@ struct EfficientNetLiteTests {
         try expectClose(GlobalAveragePool().forward(backbone.trunk(images)), "real.pooled")
     }
 
+    /// `importWeights` reads back what a network holds, refuses a file of another variant naming the one it fits,
+    /// and refuses non-finite values naming the tensor.
+    @Test func importChecksEveryTensorAgainstTheVariant() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-lite-import-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = StateDict(of: EfficientNetLite(.lite0, classes: 1000, seed: 5))
+        let file = dir.appendingPathComponent("lite0.safetensors")
+        try original.write(to: file)
+        let imported = try EfficientNetLiteArchitecture(.lite0).importWeights(from: file)
+        #expect(imported.weights.floats.count + imported.weights.integers.count == 296)
+        #expect(imported.weights.floats["_blocks.15._project_conv.weight"] == original.floats["_blocks.15._project_conv.weight"])
+
+        let wrong = try #require(throws: StateDictMismatch.self) { try EfficientNetLiteArchitecture(.lite1).importWeights(from: file) }
+        #expect(wrong.description.contains("These are efficientnet-lite0's weights: import them as efficientnet-lite0."), "\(wrong)")
+        #expect(wrong.description.contains("missing"))
+
+        var damaged = original
+        damaged.floats["_bn1.running_var"]!.values[3] = .nan
+        try damaged.write(to: file)
+        let error = try #require(throws: ComputeError.self) { try EfficientNetLiteArchitecture(.lite0).importWeights(from: file) }
+        #expect(error.description.contains("'_bn1.running_var' holds nan at element 3"), "\(error)")
+    }
+
     /// x[n, c, h, w] = sin(0.37 h + 0.11 (c + 1) w + 1.3 n), as the fixture script builds them.
     static func generatedImages(count: Int, side: Int) throws -> Tensor {
         var values: [Float] = []

@@ -85,6 +85,23 @@ struct CommandLineTests {
         #expect(message.hasPrefix("--weights: ") && message.contains("pass --backbone resnet18"), "\(message)")
     }
 
+    /// `wbc weights import --arch` takes the backbones with published weights; --partial is the ResNets' only;
+    /// an EfficientNet-Lite import writes the checked tensors with the architecture in the metadata.
+    @Test func weightsImportTakesEfficientNetLite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-cli-import-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("lite0.safetensors")
+        try StateDict(of: EfficientNetLite(.lite0, classes: 1000, seed: 2)).write(to: file)
+        let out = dir.appendingPathComponent("imported.safetensors").path
+        #expect(throws: (any Error).self) { try WeightsCommand.Import.parse([file.path, "--arch", "resnet18-w32", "--out", out]) }
+        #expect(throws: (any Error).self) { try WeightsCommand.Import.parse([file.path, "--arch", "efficientnet-lite0", "--out", out, "--partial"]) }
+        try WeightsCommand.Import.parse([file.path, "--arch", "efficientnet-lite0", "--out", out]).run()
+        let written = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
+        #expect(written.metadata["arch"] == "efficientnet-lite0")
+        #expect(written.entries.count == 296)
+    }
+
     /// --weights brings ImageNet normalisation unless --normalize is given, on every command that has it.
     @Test func weightsImplyImageNetNormalisationUnlessNormaliseIsGiven() throws {
         let plain = try Pretrain.parse(["--run", "r", "--weights", "w.pth"]).overrides.resolve(.savedOrPreset(saved: nil, fallback: .fast))

