@@ -36,6 +36,22 @@ let kaggleAvailable = FileManager.default.fileExists(atPath: kaggleTrain.path)
         #expect(crop.rect.x >= 0 && crop.rect.y >= 0 && crop.rect.x + crop.rect.width <= 160 && crop.rect.y + crop.rect.height <= 120)
     }
 
+    /// A fixed side: the same field of view for a small and a large nucleus, centred on each.
+    @Test func fixedSideDoesNotDependOnTheNucleusSize() {
+        var options = NucleusCropOptions()
+        options.sideFraction = 0.5
+        for radius in [8, 20] {
+            let crop = NucleusCrop.locate(in: smear(nucleusAt: (80, 60), radius: radius), options: options)
+            #expect(crop.found)
+            #expect(crop.rect.width == 60 && crop.rect.height == 60, "radius \(radius): \(crop.rect)")
+            #expect(abs(crop.rect.x + 30 - 80) <= 3 && abs(crop.rect.y + 30 - 60) <= 3, "radius \(radius): \(crop.rect)")
+        }
+        // Without it, the side follows the nucleus.
+        let small = NucleusCrop.locate(in: smear(nucleusAt: (80, 60), radius: 8)).rect.width
+        let large = NucleusCrop.locate(in: smear(nucleusAt: (80, 60), radius: 20)).rect.width
+        #expect(large > small)
+    }
+
     @Test func fallsBackToCentreWithoutNucleus() {
         let crop = NucleusCrop.locate(in: smear(nucleusAt: nil))
         #expect(!crop.found)

@@ -13,6 +13,10 @@ public struct NucleusCropOptions: Sendable, Codable, Equatable {
     public var minimumSideFraction: Double
     /// Fallback centre-crop side as a share of the shorter side when no nucleus is found (default 1: the largest centred square).
     public var fallbackSideFraction: Double
+    /// A crop side that does not depend on the nucleus's size, as a share of the image's shorter side, centred on
+    /// the nucleus (nil: `sideFactor` × its extent). A fixed field of view keeps the cell's size, one of the cues
+    /// that tell lymphocytes from monocytes, in the image.
+    public var sideFraction: Double? = nil
 
     public init(
         analysisWidth: Int = 96, minimumThreshold: Int = 40, minimumArea: Double = 0.004,
@@ -91,7 +95,8 @@ public struct NucleusCrop: Sendable, Equatable {
         let nucleus = CropRect(x: Int(bx0), y: Int(by0), width: Int((bx1 - bx0).rounded()), height: Int((by1 - by0).rounded()))
             .clamped(to: ImageSize(width: image.width, height: image.height))
         let extent = max(bx1 - bx0, by1 - by0)
-        let side = Int(min(Double(shorter), max(options.minimumSideFraction * Double(shorter), options.sideFactor * extent)).rounded())
+        let adaptive = max(options.minimumSideFraction * Double(shorter), options.sideFactor * extent)
+        let side = max(1, Int(min(Double(shorter), options.sideFraction.map { $0 * Double(shorter) } ?? adaptive).rounded()))
         let cx = (bx0 + bx1) / 2
         let cy = (by0 + by1) / 2
         let x = max(0, min(image.width - side, Int((cx - Double(side) / 2).rounded())))

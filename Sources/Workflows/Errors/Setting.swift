@@ -2,7 +2,7 @@
 /// turns each into the flag of the command at hand (`--epochs` on `wbc pretrain` is `--pretrain-epochs` on
 /// `wbc run`), and other front ends (tests, a server) into their own words.
 public enum Setting: String, Sendable, CaseIterable {
-    case data, test, run, preset, size, crop, cropScale, normalization, strict, maxMegapixels
+    case data, test, run, preset, size, crop, cropScale, cropSide, normalization, strict, maxMegapixels
     case backbone, objective, weights, latent, beta
     case pretrainEpochs, pretrainBatch, pretrainLearningRate, pretrainSamples, noiseSigma, temperature
     case method, k, clusterEpochs, clusterBatch, optimizer, clusterLearningRate, features, unitFeatures, views

@@ -18,7 +18,8 @@ extension RunSettings {
     /// The settings that shape pretraining: a resumed pretraining must use the same ones.
     var pretrainingFingerprint: [String] {
         [
-            data ?? "", String(size), crop.rawValue, String(cropScale), normalization.rawValue, backbone.rawValue, objective, weights ?? "",
+            data ?? "", String(size), crop.rawValue, String(cropScale), String(cropSide ?? 0), normalization.rawValue, backbone.rawValue, objective,
+            weights ?? "",
             String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainWeightDecay),
             String(noiseSigma), String(temperature), String(pretrainSamples ?? -1), String(augment), String(seed),
         ]

@@ -5,6 +5,10 @@ extension RunSettings {
     public func validate() throws {
         func require(_ ok: Bool, _ message: WorkflowError.Message) throws { if !ok { throw WorkflowError(message) } }
         try require(size >= 32, "\(setting: .size) must be at least 32 (got \(size))")
+        try require(cropScale > 0, "\(setting: .cropScale) must be positive (got \(cropScale))")
+        try require(
+            cropSide.map { $0 > 0 && $0 <= 1 } ?? true,
+            "\(setting: .cropSide) is a share of the image's shorter side: above 0 and at most 1 (got \(cropSide ?? 0))")
         try require(
             Self.allowedMegapixels.contains(maxMegapixels) && maxMegapixels > 0,
             "\(setting: .maxMegapixels) must be above 0 and at most \(Int(Self.allowedMegapixels.upperBound)) (got \(maxMegapixels))")

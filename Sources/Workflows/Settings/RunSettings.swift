@@ -12,6 +12,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var crop: CropMode = .none
     /// Nucleus crop side as a multiple of the nucleus's extent.
     public var cropScale = 2.2
+    /// Nucleus crop side as a share of the image's shorter side, whatever the nucleus's size (nil: `cropScale`).
+    public var cropSide: Double?
     public var normalization: NormalizationChoice = .half
     public var strict = false
     /// Images above this many megapixels are refused before any pixel is allocated (a guard against
@@ -105,6 +107,7 @@ public struct RunSettings: Sendable, Codable, Equatable {
         var nucleus = NucleusCropOptions()
         nucleus.sideFactor = cropScale
         nucleus.minimumSideFraction = min(nucleus.minimumSideFraction, 0.35 * cropScale / 2.2)
+        nucleus.sideFraction = cropSide
         return PreprocessOptions(side: size, crop: crop, nucleus: nucleus, decode: decodeOptions)
     }
 

@@ -10,6 +10,7 @@ public struct SettingsOverrides: Sendable {
     public var size: Int?
     public var crop: CropMode?
     public var cropScale: Double?
+    public var cropSide: Double?
     public var normalization: NormalizationChoice?
     public var strict: Bool?
     public var maxMegapixels: Double?
@@ -75,6 +76,7 @@ public struct SettingsOverrides: Sendable {
         set(\.size, size)
         set(\.crop, crop)
         set(\.cropScale, cropScale)
+        set(\.cropSide, cropSide)
         set(\.normalization, normalization)
         if strict == true { s.strict = true }
         set(\.maxMegapixels, maxMegapixels)

@@ -45,7 +45,8 @@ public struct DataSource: Sendable {
         let built: (cache: PreprocessedCache, rebuilt: Bool)
         do {
             built = try PreprocessedCache.openOrBuild(
-                at: run.cache.appendingPathComponent("\(name)-\(options.side)-\(options.crop.rawValue)-\(settings.cropScale).cache"),
+                at: run.cache.appendingPathComponent(
+                    "\(name)-\(options.side)-\(options.crop.rawValue)-\(settings.cropSide.map { "side\($0)" } ?? String(settings.cropScale)).cache"),
                 dataset: dataset, options: options, strict: settings.strict, fingerprint: fingerprint)
         } catch {
             if settings.strict { throw WorkflowError("\(name): \(error) (\(setting: .strict) makes any bad image fatal)") }

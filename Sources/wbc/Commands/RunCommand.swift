@@ -32,6 +32,8 @@ struct Run: ParsableCommand {
     @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
+    @Option(help: "Nucleus crop side as a share of the image's shorter side, whatever the nucleus's size (instead of --crop-scale).")
+    var cropSide: Double?
     @Option(help: "Refuse images above this many megapixels (default \(PresetValues.base.maxMegapixels)).") var maxMegapixels: Double?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "oneDNN threads (0 = all cores).") var threads: Int = 0
@@ -65,6 +67,7 @@ struct Run: ParsableCommand {
         o.k = k?.fixed
         o.kRange = k?.range
         o.cropScale = cropScale
+        o.cropSide = cropSide
         o.maxMegapixels = maxMegapixels
         o.seed = seed
         o.threads = threads
