@@ -57,7 +57,8 @@ public enum Pipeline {
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: true, events: events, progress: progress)
         let outcome = try ClusterStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
-        let (metrics, _) = try EvaluateStage.run(model: outcome.model, source: train, split: "train", run: run, progress: progress)
+        let (metrics, _) = try EvaluateStage.run(
+            model: outcome.model, source: train, split: "train", run: run, assignments: outcome.trainAssignments, progress: progress)
         return ClusterReport(outcome: outcome, train: metrics)
     }
 

@@ -571,6 +571,44 @@ struct SettingsAndMethodsTests {
     }
 }
 
+/// An EfficientNet-Lite with published weights under every pretraining objective and clustering method.
+@Suite("EfficientNet-Lite starts")
+struct EfficientNetLiteStartTests {
+    @Test(arguments: [("conv-ae", "kmeans"), ("simclr", "scan"), ("byol", "dec")])
+    func objectivesAndMethodsStartFromTheWeights(_ objective: String, _ method: String) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-lite-\(objective)-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.path)
+        let weights = root.appendingPathComponent("lite0.safetensors")
+        let published = EfficientNetLite(.lite0, classes: 1000, seed: 7)
+        try StateDict(of: published).write(to: weights)
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 6, seed: 3, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.backbone = BackboneID(rawValue: "efficientnet-lite0")
+        s.weights = weights.path
+        s.normalization = .imagenet
+        s.objective = objective
+        s.method = method
+        s.pretrainEpochs = 0
+        s.clusterEpochs = 1
+        s.pretrainBatch = 8
+        let collector = MessageCollector()
+        let observed = TrainingEvents([collector])
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: observed, progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: observed, progress: SilentProgress())
+        #expect(collector.texts.contains { $0.hasPrefix("weights: loaded 245 tensors") }, "\(collector.texts)")
+        // With no pretraining epoch, the checkpoint's encoder is the published network.
+        let encoder = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
+        #expect(encoder.floats["_blocks.7._depthwise_conv.weight"] == StateDict(of: published).floats["_blocks.7._depthwise_conv.weight"])
+        var trained = prepared
+        trained.pretrainEpochs = 1
+        _ = try PretrainStage.run(settings: trained, run: dir, train: source, events: observed, progress: SilentProgress())
+        let outcome = try ClusterStage.run(settings: trained, run: dir, train: source, events: observed, progress: SilentProgress())
+        #expect(outcome.model.k == 4 && outcome.trainAssignments?.count == source.usableCount)
+    }
+}
+
 @Suite("Contrastive pretraining and SCAN")
 struct ContrastiveAndSCANTests {
     /// SimCLR's whole step: the loss falls when the step's gradients are applied (a training signal reaches

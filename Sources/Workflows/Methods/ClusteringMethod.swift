@@ -82,6 +82,9 @@ public struct ClusteringOutcome: Sendable {
     public var stopReason: String
     public var lastLoss: Double
     public var kmeansInertia: Double?
+    /// The training set assigned by the final model (the cluster stage sets it; evaluation reuses it rather
+    /// than running the encoder over the training images once more).
+    public var trainAssignments: Assignments? = nil
 }
 
 /// Every clustering method, by name.

@@ -14,7 +14,8 @@ enum ClusterCountSelection {
         let data = try FrozenFeatures(context)
         guard range.lowerBound >= 2, range.upperBound < data.n else {
             throw WorkflowError(
-                "\(setting: .k) auto tries \(range.lowerBound)–\(range.upperBound) clusters, which does not fit \(data.n) usable images (2 to \(data.n - 1)); give a smaller range or a fixed \(setting: .k)")
+                "\(setting: .k) auto tries \(range.lowerBound)–\(range.upperBound) clusters, which does not fit \(data.n) usable images (2 to \(data.n - 1)); give a smaller range or a fixed \(setting: .k)"
+            )
         }
         var rng = SeededGenerator(seed: s.seed ^ 0x51_1407)
         var sample = Array(0..<data.n)
@@ -36,7 +37,8 @@ enum ClusterCountSelection {
                         images: data.n, notes: ["k = \(k)"], printed: false)))
         }
         let best = scores.max { $0.score < $1.score }!.k
-        try context.events.note("k: the silhouette is highest at k = \(best) (" + scores.map { String(format: "%d: %.3f", $0.k, $0.score) }.joined(separator: ", ") + ")")
+        try context.events.note(
+            "k: the silhouette is highest at k = \(best) (" + scores.map { String(format: "%d: %.3f", $0.k, $0.score) }.joined(separator: ", ") + ")")
         return (best, data)
     }
 }

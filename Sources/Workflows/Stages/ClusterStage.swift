@@ -59,6 +59,7 @@ public enum ClusterStage {
         try run.stageTimesFile.record("cluster", seconds: monotonicSeconds() - t0, resumes: true)
         try events.note("cluster: \(outcome.stopReason)")
         outcome.model = model
+        outcome.trainAssignments = final
         return outcome
     }
 }

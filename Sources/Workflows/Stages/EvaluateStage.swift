@@ -7,12 +7,14 @@ import Models
 /// Stage 3: assigns every image of a split with the clustering model, scores it when labelled, and updates
 /// `assignments.csv`, `features-SPLIT.npy` and `metrics.json`.
 public enum EvaluateStage {
+    /// - Parameter assignments: `source` already assigned by `model` (the cluster stage's final assignment of the
+    ///   training set); nil assigns it here.
     public static func run(
         model: ClusterModel, source: DataSource, split: String, run: RunDirectory,
-        progress: any ProgressSink
+        assignments: Assignments? = nil, progress: any ProgressSink
     ) throws -> (SplitMetrics, Assignments) {
         let t0 = monotonicSeconds()
-        let a = try model.assign(source, progress: progress)
+        let a = try assignments ?? model.assign(source, progress: progress)
         var m = SplitMetrics(
             images: a.count, skipped: source.dataset.samples.count - a.count,
             counts: (0..<model.k).map { c in a.clusters.filter { $0 == c }.count },

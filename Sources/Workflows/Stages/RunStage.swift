@@ -49,10 +49,12 @@ public enum RunStage {
         _ = try PretrainStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
         // Each stage runs other tensor sizes: the buffers pooled for the last one would only sit in memory.
         Engine.releasePooledBuffers()
-        let model = try ClusterStage.run(settings: settings, run: run, train: train, events: events, progress: progress).model
+        let clustered = try ClusterStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
+        let model = clustered.model
         Engine.releasePooledBuffers()
         var metrics: [String: SplitMetrics] = [:]
-        metrics["train"] = try EvaluateStage.run(model: model, source: train, split: "train", run: run, progress: progress).0
+        metrics["train"] =
+            try EvaluateStage.run(model: model, source: train, split: "train", run: run, assignments: clustered.trainAssignments, progress: progress).0
         try events.note(EvaluateStage.summary("train", metrics["train"]!))
         if let testPath = settings.test {
             let test = try DataSource.open(testPath, name: "test", settings: settings, run: run, setting: .test, progress: progress)
