@@ -489,6 +489,9 @@ enum ConvolutionOps {
     ) throws -> (weight: Tensor, bias: Tensor?) {
         let x = xT.shape
         let p = try backwardWeightsPrimitive(x: x, y: dy.shape, g: g, bias: bias, transposed: transposed)
+        if !transposed && !bias && DepthwiseConvolution.isDepthwise(g) && p.implementation.contains("gemm") {
+            return (try DepthwiseConvolution.backwardWeights(dy, input: xT, g), nil)
+        }
         let src = try xT.reordered(to: p.md(dnnl_query_src_md))
         let gy = try dy.reordered(to: p.md(dnnl_query_diff_dst_md))
         let (wdims, wtag) = weightDesc(g, transposed: transposed)
