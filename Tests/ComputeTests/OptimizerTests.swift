@@ -145,6 +145,35 @@ struct OptimizerTests {
         #expect(large.value.toArray() == small.flatMap { $0.value.toArray() }, "\(kind)")
     }
 
+    /// A learning-rate scale is a parameter group with its own `lr`: the scaled parameter moves exactly as under an
+    /// optimizer with that rate, the others as before (AdamW: the decoupled decay scales with it too); optimizers
+    /// with a single rate refuse a scale other than 1.
+    @Test func learningRateScaleActsAsAParameterGroup() throws {
+        var rng = SeededGenerator(seed: 9)
+        let start = (0..<2).map { _ in Tensor.randomNormal([6], using: &rng) }
+        let gradients = (0..<3).map { _ in (0..<2).map { _ in Tensor.randomNormal([6], using: &rng) } }
+        func train(lr: Float, scale: Float?) throws -> [[Float]] {
+            let params = start.map { Parameter($0.copy()) }
+            let adam = Adam.adamW(params, lr: lr, weightDecay: 0.1)
+            if let scale { try adam.setLearningRateScale(scale, for: [params[0]]) }
+            for step in gradients {
+                for (p, g) in zip(params, step) {
+                    p.zeroGrad()
+                    try p.accumulate(g.copy())
+                }
+                try adam.step()
+            }
+            return params.map { $0.value.toArray() }
+        }
+        let grouped = try train(lr: 0.01, scale: 0.5)
+        #expect(grouped[0] == (try train(lr: 0.01 * 0.5, scale: nil))[0])
+        #expect(grouped[1] == (try train(lr: 0.01, scale: nil))[1])
+        #expect(grouped[0] != (try train(lr: 0.01, scale: nil))[0])
+        let p = Parameter(Tensor.zeros([2]))
+        #expect(throws: ComputeError.self) { try SGD([p], lr: 0.1).setLearningRateScale(0.1, for: [p]) }
+        #expect(throws: Never.self) { try SGD([p], lr: 0.1).setLearningRateScale(1, for: [p]) }
+    }
+
     @Test func nonFiniteGradientIsRefusedAndParameterUntouched() throws {
         let p = Parameter(try Tensor(shape: [3], values: [1, 2, 3]))
         p.grad = try Tensor(shape: [3], values: [0.1, .nan, 0.2])

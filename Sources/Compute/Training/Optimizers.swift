@@ -12,10 +12,17 @@ public protocol Optimizer: AnyObject {
     /// Named state tensors for checkpointing (e.g. `"3.exp_avg"`), and the step count.
     func stateDict() -> (tensors: [(String, Tensor)], steps: Int)
     func loadState(tensors: [String: Tensor], steps: Int) throws
+    /// Gives `parameters` `scale` × the learning rate from now on, as a PyTorch parameter group with its own
+    /// `lr` does (a pretrained backbone fine-tuned more gently than a new head).
+    func setLearningRateScale(_ scale: Float, for parameters: [Parameter]) throws
 }
 
 extension Optimizer {
     public func zeroGrad(_ params: [Parameter]) { for p in params { p.zeroGrad() } }
+
+    public func setLearningRateScale(_ scale: Float, for parameters: [Parameter]) throws {
+        guard scale == 1 else { throw ComputeError("\(type(of: self)) has one learning rate for every parameter") }
+    }
 }
 
 /// Checks every gradient for NaN/Inf before any parameter is touched, so a refused step changes nothing.
@@ -167,6 +174,8 @@ public final class Adam: Optimizer, @unchecked Sendable {
     public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupled: Bool
     private let state = SlotStore()
     private var steps = 0
+    /// Learning-rate multipliers of some parameters (`setLearningRateScale`); 1 for the others.
+    private var scales: [ObjectIdentifier: Float] = [:]
 
     public init(
         _ params: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
@@ -195,10 +204,11 @@ public final class Adam: Optimizer, @unchecked Sendable {
         let t = Float(steps)
         let bc1 = 1 - powf(beta1, t)
         let bc2 = 1 - powf(beta2, t)
-        let stepSize = learningRate / bc1
         let bc2Sqrt = bc2.squareRoot()
         for (i, p) in params.enumerated() {
             guard let grad = try alignedGradient(p) else { continue }
+            let learningRate = self.learningRate * (scales[ObjectIdentifier(p)] ?? 1)
+            let stepSize = learningRate / bc1
             let m = try state.slot("exp_avg", i, like: p)
             let v = try state.slot("exp_avg_sq", i, like: p)
             grad.withStorage { g in
@@ -252,6 +262,11 @@ public final class Adam: Optimizer, @unchecked Sendable {
     public func loadState(tensors: [String: Tensor], steps: Int) throws {
         try state.load(tensors, params: params)
         self.steps = steps
+    }
+
+    public func setLearningRateScale(_ scale: Float, for parameters: [Parameter]) throws {
+        guard scale > 0, scale.isFinite else { throw ComputeError("learning-rate scale must be positive (got \(scale))") }
+        for p in parameters { scales[ObjectIdentifier(p)] = scale }
     }
 }
 

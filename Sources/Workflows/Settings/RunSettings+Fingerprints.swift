@@ -20,7 +20,7 @@ extension RunSettings {
         [
             data ?? "", String(size), crop.rawValue, String(cropScale), String(cropSide ?? 0), normalization.rawValue, backbone.rawValue, objective,
             weights ?? "",
-            String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainWeightDecay),
+            String(latent), String(beta), String(pretrainBatch), String(pretrainLearningRate), String(pretrainedLearningRateScale), String(pretrainWeightDecay),
             String(noiseSigma), String(temperature), String(pretrainSamples ?? -1), String(augment), String(seed),
         ]
     }

@@ -18,6 +18,9 @@ extension RunSettings {
         try require(clusterBatch >= 2, "\(setting: .clusterBatch) must be at least 2: batch norm needs two images (got \(clusterBatch))")
         try require((pretrainSamples ?? 2) >= 2, "\(setting: .pretrainSamples) must be at least 2")
         try require((clusterSamples ?? 2) >= 2, "\(setting: .clusterSamples) must be at least 2")
+        try require(
+            pretrainedLearningRateScale > 0 && pretrainedLearningRateScale <= 10,
+            "\(setting: .pretrainedLearningRateScale) must be above 0 and at most 10 (got \(pretrainedLearningRateScale))")
         try require(pretrainLearningRate > 0, "\(setting: .pretrainLearningRate) must be positive (got \(pretrainLearningRate))")
         try require((clusterLearningRate ?? 1) > 0, "\(setting: .clusterLearningRate) must be positive (got \(clusterLearningRate ?? 0))")
         try require(

@@ -11,6 +11,7 @@ public struct SettingsOverrides: Sendable {
     public var crop: CropMode?
     public var cropScale: Double?
     public var cropSide: Double?
+    public var pretrainedLearningRateScale: Float?
     public var normalization: NormalizationChoice?
     public var strict: Bool?
     public var maxMegapixels: Double?
@@ -77,6 +78,7 @@ public struct SettingsOverrides: Sendable {
         set(\.crop, crop)
         set(\.cropScale, cropScale)
         set(\.cropSide, cropSide)
+        set(\.pretrainedLearningRateScale, pretrainedLearningRateScale)
         set(\.normalization, normalization)
         if strict == true { s.strict = true }
         set(\.maxMegapixels, maxMegapixels)

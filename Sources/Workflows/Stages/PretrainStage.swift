@@ -24,6 +24,9 @@ public enum PretrainStage {
         let resuming = FileManager.default.fileExists(atPath: run.autoencoderLast.path)
         let (normalization, model, objective) = try prepareModel(settings: settings, train: train, loadWeights: !resuming, events: events)
         let optimizer = objective.makeOptimizer(model.parameters, settings: settings)
+        if settings.weights != nil && settings.pretrainedLearningRateScale != 1 {
+            try optimizer.setLearningRateScale(settings.pretrainedLearningRateScale, for: model.encoder.parameters)
+        }
 
         var (start, best, last) = (0, Double.infinity, Double.nan)
         if resuming { (start, best, last) = try resume(model, optimizer, objective: objective, settings: settings, run: run, events: events) }

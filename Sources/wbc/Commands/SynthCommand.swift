@@ -54,7 +54,8 @@ struct SynthCommand: ParsableCommand {
     }
 
     private func write() throws {
-        let counts = try proportions.map { _ in SyntheticSmears.counts(total: total, proportions: try parsedProportions()) }
+        let counts =
+            try proportions.map { _ in SyntheticSmears.counts(total: total, proportions: try parsedProportions()) }
             ?? Dictionary(uniqueKeysWithValues: CellType.kaggle.map { ($0, perClass) })
         let summary = try Pipeline.synthesize(out: out, counts: counts, seed: seed, size: ImageSize(width: size[0], height: size[1]))
         for type in CellType.allCases where summary.counts[type] != nil {

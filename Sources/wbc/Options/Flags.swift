@@ -13,7 +13,7 @@ struct Flags: Sendable {
     /// Flags that are spelled the same on every command that has them.
     static let common: [Setting: String] = [
         .normalization: "--normalize", .pretrainEpochs: "--pretrain-epochs", .clusterEpochs: "--cluster-epochs",
-        .pretrainLearningRate: "--lr (pretrain)", .clusterLearningRate: "--lr (cluster)",
+        .pretrainLearningRate: "--lr (pretrain)", .clusterLearningRate: "--lr (cluster)", .pretrainedLearningRateScale: "--pretrained-lr-scale",
         .pretrainBatch: "--batch (pretrain)", .clusterBatch: "--batch (cluster)",
         .pretrainSamples: "--samples (pretrain)", .clusterSamples: "--samples (cluster)",
         .noiseSigma: "the noise σ (config.json: noiseSigma)", .repeats: "--repeat", .benchMode: "--mode", .benchModel: "--model",
