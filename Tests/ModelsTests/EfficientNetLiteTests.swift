@@ -228,20 +228,10 @@ struct EfficientNetParityTests {
         let pooled = try net.pooled(x)
         let logits = try #require(net.fc).forward(pooled)
         for (name, mine) in [("eval.pooled", pooled.toArray()), ("eval.logits", logits.toArray())] {
-            let r = try #require(ref[name]).values
-            let per = r.count / n
-            for i in 0..<n {
-                let err = relativeError(Array(mine[(i * per)..<((i + 1) * per)]), Array(r[(i * per)..<((i + 1) * per)]))
-                print("parity \(name) image \(i): relative L2 error \(err)")
-                #expect(err <= 1e-4, "\(name) image \(i): \(err)")
-            }
+            try expectEachImageClose(mine, try #require(ref[name]).values, images: n, name)
         }
         net.setTraining(true)
-        let labels = try #require(ref["labels"]).values.map { Int($0) }
-        let loss = try Loss.crossEntropy(logits: net.forward(x), labels: labels)
-        let refLoss = try #require(ref["train.loss"]).values[0]
-        print("parity train loss \(loss.value) vs \(refLoss)")
-        #expect(abs(loss.value - refLoss) <= 1e-3 * abs(refLoss))
+        let loss = try expectParityLoss(logits: net.forward(x), ref)
         try net.backwardParameters(loss.gradient)
         // As for ResNet (ResNetParityTests), the median over parameters within 1e-3 of the float64 norm; each within
         // max(1e-2, 3 × PyTorch's own float32 error), ResNet's 5e-3 doubled: in trained ReLU6 networks activations

@@ -178,13 +178,7 @@ struct ResNetParityTests {
         let pooled = try net.pooled(x).toArray()
         let logits = try net.fc!.forward(net.pooled(x)).toArray()
         for (name, mine) in [("eval.pooled", pooled), ("eval.logits", logits)] {
-            let r = try #require(ref[name]).values
-            let per = r.count / n
-            for i in 0..<n {
-                let err = relativeError(Array(mine[(i * per)..<((i + 1) * per)]), Array(r[(i * per)..<((i + 1) * per)]))
-                print("parity \(name) image \(i): relative L2 error \(err)")
-                #expect(err <= 1e-4, "\(name) image \(i): \(err)")
-            }
+            try expectEachImageClose(mine, try #require(ref[name]).values, images: n, name)
         }
         // The same weights through the PyTorch checkpoint reader and the importer.
         let pth = dir.appendingPathComponent("weights.pth")
@@ -196,21 +190,10 @@ struct ResNetParityTests {
             let imported = ResNet(arch, classes: 1000, seed: 99)
             try sd.load(into: imported, source: pth.path)
             imported.setTraining(false)
-            let viaPth = try imported.pooled(x).toArray()
-            let r = try #require(ref["eval.pooled"]).values
-            let per = r.count / n
-            for i in 0..<n {
-                let err = relativeError(Array(viaPth[(i * per)..<((i + 1) * per)]), Array(r[(i * per)..<((i + 1) * per)]))
-                print("parity .pth import pooled image \(i): relative L2 error \(err)")
-                #expect(err <= 1e-4)
-            }
+            try expectEachImageClose(imported.pooled(x).toArray(), try #require(ref["eval.pooled"]).values, images: n, ".pth import pooled")
         }
         net.setTraining(true)
-        let labels = try #require(ref["labels"]).values.map { Int($0) }
-        let loss = try Loss.crossEntropy(logits: net.forward(x), labels: labels)
-        let refLoss = try #require(ref["train.loss"]).values[0]
-        print("parity train loss \(loss.value) vs \(refLoss)")
-        #expect(abs(loss.value - refLoss) <= 1e-3 * abs(refLoss))
+        let loss = try expectParityLoss(logits: net.forward(x), ref)
         _ = try net.backward(loss.gradient)
         // float64 reference. A random-init ResNet at a small batch is ill-conditioned: PyTorch's own float32
         // gradient norms differ from float64 by up to a few 1e-3 (Scripts/resnet_parity.py records it per
@@ -233,6 +216,28 @@ struct ResNetParityTests {
         #expect(median <= 1e-3)
         print("parity worst gradient-norm relative error \(worst)")
     }
+}
+
+/// Each image's slice of `mine` (`images` equal slices) within `tolerance` relative L2 error of `reference`'s;
+/// prints each error (the parity scripts show them).
+func expectEachImageClose(_ mine: [Float], _ reference: [Float], images n: Int, _ name: String, within tolerance: Float = 1e-4) throws {
+    try #require(mine.count == reference.count && n > 0, "\(name): \(mine.count) values against \(reference.count)")
+    let per = reference.count / n
+    for i in 0..<n {
+        let err = relativeError(Array(mine[(i * per)..<((i + 1) * per)]), Array(reference[(i * per)..<((i + 1) * per)]))
+        print("parity \(name) image \(i): relative L2 error \(err)")
+        #expect(err <= tolerance, "\(name) image \(i): \(err)")
+    }
+}
+
+/// The cross-entropy of a parity check's training step on its `labels`, within 1e-3 of the reference's `train.loss`.
+func expectParityLoss(logits: Tensor, _ ref: [String: HostTensor]) throws -> LossResult {
+    let labels = try #require(ref["labels"]).values.map { Int($0) }
+    let loss = try Loss.crossEntropy(logits: logits, labels: labels)
+    let refLoss = try #require(ref["train.loss"]).values[0]
+    print("parity train loss \(loss.value) vs \(refLoss)")
+    #expect(abs(loss.value - refLoss) <= 1e-3 * abs(refLoss))
+    return loss
 }
 
 func relativeError(_ a: [Float], _ b: [Float]) -> Float {
