@@ -32,6 +32,15 @@ let libraries: [Target] = [
         dependencies: [
             "Compute", "CPeak", "Imaging", "Models", "Clustering", "Report", "Determinism",
         ]),
+    // `wbc serve`: the HTTP server (Hummingbird), the case history (GRDB), the inference queue.
+    .target(
+        name: "Serving",
+        dependencies: [
+            "Workflows", "Imaging", "Models",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
     // Every reader of outside files, fed arbitrary bytes (Scripts/fuzz.sh, and the regression tests).
     .target(name: "FuzzTargets", dependencies: ["Compute", "Imaging", "Models"]),
 ]
@@ -42,7 +51,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "wbc",
         dependencies: [
-            "Workflows", "Imaging", "Models",
+            "Workflows", "Imaging", "Models", "Serving",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     // libFuzzer's entry points when built by Scripts/fuzz.sh; otherwise replays files through a reader.
@@ -60,6 +69,12 @@ let tests: [Target] = [
     .testTarget(name: "ReportTests", dependencies: ["Report"]),
     .testTarget(name: "wbcTests", dependencies: ["wbc", "Workflows", "Models", "Compute"]),
     .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Imaging", "Compute", "Models"]),
+    .testTarget(
+        name: "ServingTests",
+        dependencies: [
+            "Serving", "Workflows", "Imaging", "Models", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
     .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering", "Determinism"]),
 ]
 
@@ -73,6 +88,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: systemLibraries + libraries + executables + tests,
     swiftLanguageModes: [.v6]

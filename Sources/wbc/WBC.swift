@@ -1,13 +1,13 @@
 import ArgumentParser
 
 @main
-struct WBC: ParsableCommand {
+struct WBC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wbc",
         abstract: "Unsupervised clustering of white-blood-cell images (ResNet autoencoder + Deep Embedded Clustering).",
         subcommands: [
             Run.self, Embed.self, ReportCmd.self, Pretrain.self, Cluster.self, Evaluate.self, Predict.self, Bench.self, SynthCommand.self, StatsCommand.self,
-            DecodeBenchCommand.self, WeightsCommand.self,
+            DecodeBenchCommand.self, WeightsCommand.self, ServeCommand.self, CasesCommand.self,
         ]
     )
 }

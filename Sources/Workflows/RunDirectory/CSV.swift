@@ -1,11 +1,13 @@
 /// The CSV dialect of the run directory's files (RFC 4180: fields with commas, quotes or newlines are quoted,
 /// quotes doubled).
-enum CSV {
+public enum CSV {
     static func field(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
+    /// One line of fields, quoted where needed.
+    public static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
 
     /// The fields of one line written by `row`.
     static func parse(_ line: String) -> [String] {

@@ -1,0 +1,79 @@
+import Compute
+import Foundation
+import Imaging
+import Models
+
+/// A run's clustering model, loaded once, classifying images given as bytes (what `wbc serve` answers with).
+/// Not thread-safe: one caller at a time (the server's single inference worker), so compute never runs twice at
+/// once on oneDNN's thread pool.
+///
+/// ```swift
+/// let classifier = try CellClassifier(run: RunDirectory("runs/kaggle"))
+/// let results = try classifier.classify([("cell.jpeg", data)])
+/// ```
+public final class CellClassifier: @unchecked Sendable {
+    /// One image's result: what the model saw, the cluster, the cell type and every cluster's probability.
+    public struct Classified: Sendable {
+        public var cluster: Int
+        public var cellType: String
+        public var confidence: Float
+        public var probabilities: [Float]
+        /// The nucleus-centred crop at the model's input size, as PNG.
+        public var crop: [UInt8]
+        /// The decoder's warning about an image it still read whole.
+        public var warning: String?
+    }
+
+    public let model: ClusterModel
+    public let settings: RunSettings
+    /// SHA-256 of the clustering checkpoint (`dec.safetensors`), hex: which model answered.
+    public let modelDigest: String
+    /// The run's metrics (`metrics.json`), when it was evaluated.
+    public let metrics: [String: SplitMetrics]
+
+    public init(run: RunDirectory, maxMegapixels: Double? = nil) throws {
+        let (model, checkpoint) = try ClusterModel.load(run.decBest)
+        self.model = model
+        var settings = try checkpoint.settings(file: run.decBest.path)
+        if let maxMegapixels { settings.maxMegapixels = maxMegapixels }
+        self.settings = settings
+        modelDigest = SHA256.hash(try Data(contentsOf: run.decBest)).hex
+        metrics = run.metricsFile.read()
+    }
+
+    /// Classifies each image, in one batch on the model; an image that cannot be decoded gets its error.
+    public func classify(_ images: [(name: String, data: Data)]) throws -> [Result<Classified, ImageDecodingError>] {
+        let options = settings.preprocessing
+        var results: [Result<Classified, ImageDecodingError>?] = Array(repeating: nil, count: images.count)
+        var pixels: [Float] = []
+        var ready: [(index: Int, crop: [UInt8], warning: String?)] = []
+        for (i, image) in images.enumerated() {
+            do {
+                let decoded = try ImageDecoding.decodeReportingWarning(image.data, options: options.decode)
+                let prepared = options.preprocess(decoded.image)
+                var chw = Resize.chw(prepared.image)
+                try? model.normalization.apply(to: &chw)
+                pixels += chw
+                ready.append((i, (try? ImageEncoding.png(prepared.image)) ?? [], decoded.warning))
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        if !ready.isEmpty {
+            let side = options.side
+            model.encoder.setTraining(false)
+            let z = try model.extractor.features(try Tensor(shape: [ready.count, 3, side, side], values: pixels)).toArray()
+            let q = try model.head.probabilities(z, n: ready.count)
+            let k = model.k
+            for (j, item) in ready.enumerated() {
+                let row = Array(q[(j * k)..<((j + 1) * k)])
+                let c = row.indices.max { row[$0] < row[$1] } ?? 0
+                results[item.index] = .success(
+                    Classified(
+                        cluster: c, cellType: model.cellType(ofCluster: c), confidence: row[c], probabilities: row,
+                        crop: item.crop, warning: item.warning))
+            }
+        }
+        return results.map { $0! }
+    }
+}

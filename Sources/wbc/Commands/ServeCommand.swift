@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Serving
+import Workflows
+
+/// `wbc serve`: the page and JSON API for new patients' cells. Parsing and printing only; `Server` does the work.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a run's model: a web page and a JSON API for new cells, with a reviewed case history in SQLite.",
+        discussion: "Example: wbc serve --run runs/kaggle --port 8080   (then open http://127.0.0.1:8080/)")
+
+    @Option(help: "The run whose clustering model answers.") var run: String
+    @Option(help: "Address to listen on (127.0.0.1: this machine only).") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free one).") var port = 8080
+    @Option(help: "The case history's SQLite file (default RUN/cases.sqlite).") var db: String?
+    @Option(help: "A file holding a token every /api request must bring as 'Authorization: Bearer TOKEN'.") var tokenFile: String?
+    @Option(help: "Largest request body in MB.") var maxUploadMb = 20
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535 (got \(port))") }
+        guard (1...1024).contains(maxUploadMb) else { throw ValidationError("--max-upload-mb must be from 1 to 1024 (got \(maxUploadMb))") }
+    }
+
+    func run() async throws {
+        var options = ServerOptions()
+        options.host = host
+        options.port = port
+        options.database = db ?? URL(fileURLWithPath: run).appendingPathComponent("cases.sqlite").path
+        options.maxUploadBytes = maxUploadMb << 20
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw ValidationError("--token-file \(tokenFile): cannot be read")
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard token.count >= 16 else { throw ValidationError("--token-file \(tokenFile): the token must have at least 16 characters") }
+            options.token = token
+        }
+        do {
+            try await Server.run(run: run, options: options) { line in print(line) }
+        } catch let error as WorkflowError {
+            throw ValidationError(Flags.standard.message(error))
+        }
+    }
+}

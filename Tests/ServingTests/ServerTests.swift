@@ -1,0 +1,252 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Imaging
+import Models
+import Testing
+
+@testable import Serving
+@testable import Workflows
+
+/// A small trained run shared by the server tests (the `tiny` preset on a synthetic set), and images of it.
+final class ServedRun: @unchecked Sendable {
+    static let shared = try! ServedRun()
+    let root: URL
+    let run: String
+    let images: [URL]
+
+    private init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-serve-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        let directory = try RunDirectory(root.appendingPathComponent("run").path)
+        let (train, _) = try SyntheticData.prepare(run: directory, perClass: 8, seed: 4, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.pretrainEpochs = 1
+        s.clusterEpochs = 1
+        _ = try RunStage.run(settings: s, run: directory, events: TrainingEvents(), progress: SilentProgress())
+        run = directory.root.path
+        images = try FileManager.default.subpathsOfDirectory(atPath: train).filter { $0.hasSuffix(".jpeg") }.sorted()
+            .map { URL(fileURLWithPath: train).appendingPathComponent($0) }
+    }
+
+    /// A server on this run with a fresh database.
+    func parts(_ configure: (inout ServerOptions) -> Void = { _ in }) throws -> Server.Parts {
+        var options = ServerOptions()
+        options.database = root.appendingPathComponent("db-\(UUID()).sqlite").path
+        configure(&options)
+        return try Server.parts(run: run, options: options)
+    }
+}
+
+func text(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
+func object(_ buffer: ByteBuffer) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+}
+func field<T>(_ buffer: ByteBuffer, _ key: String, as: T.Type) throws -> T? { try object(buffer)[key] as? T }
+func errorMessage(_ buffer: ByteBuffer) throws -> String {
+    try #require((try object(buffer)["error"] as? [String: Any])?["message"] as? String)
+}
+
+@Suite("wbc serve", .serialized)
+struct ServerTests {
+    let served = ServedRun.shared
+
+    @Test func pageHealthAndModel() async throws {
+        let parts = try served.parts()
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.status == .ok && text(r.body).contains("<input type=\"file\""))
+                #expect(!text(r.body).contains("http://") && !text(r.body).contains("https://"))  // nothing fetched from elsewhere
+            }
+            try await client.execute(uri: "/healthz", method: .get) { r in
+                let status = try field(r.body, "status", as: String.self)
+                #expect(status == "ok")
+            }
+            try await client.execute(uri: "/api/v1/model", method: .get) { r in
+                let m = try object(r.body)
+                #expect(m["k"] as? Int == 4 && (m["cell_types"] as? [String])?.count == 4)
+                #expect((m["checkpoint_sha256"] as? String)?.count == 64)
+            }
+        }
+    }
+
+    /// A raw JPEG is classified, recorded before the answer, readable, reviewable, listed and exported.
+    @Test func predictionIsRecordedReviewedListedAndExported() async throws {
+        let parts = try served.parts()
+        let (store, classifier) = (parts.store, parts.classifier)
+        let jpeg = try Data(contentsOf: served.images[0])
+        try await Application(router: parts.router).test(.router) { client in
+            var id = 0
+            try await client.execute(
+                uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg", HTTPField.Name("X-File-Name")!: "cell one.jpeg"],
+                body: ByteBuffer(data: jpeg)
+            ) { r in
+                #expect(r.status == .ok)
+                let p = try #require((try object(r.body)["predictions"] as? [[String: Any]])?.first)
+                id = try #require(p["id"] as? Int)
+                #expect(p["file_name"] as? String == "cell one.jpeg")
+                #expect((p["probabilities"] as? [Double])?.count == 4)
+                #expect((p["crop"] as? String)?.hasPrefix("data:image/png;base64,") == true)
+                #expect(p["sha256"] as? String == SHA256Hex.of(jpeg))
+            }
+            #expect(try store.count() == 1)
+            let stored = try #require(try store.record(id: Int64(id)))
+            #expect(stored.fileName == "cell one.jpeg" && stored.modelDigest == classifier.modelDigest)
+            try await client.execute(uri: "/api/v1/predictions/\(id)", method: .get) { r in
+                let type = try field(r.body, "cell_type", as: String.self)
+                #expect(type == stored.cellType)
+            }
+            let other = classifier.model.classNames.first { $0 != stored.cellType } ?? stored.cellType
+            try await client.execute(
+                uri: "/api/v1/predictions/\(id)", method: .patch, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{\"reviewed_type\": \"\(other)\"}")
+            ) { r in
+                let reviewed = try field(r.body, "reviewed_type", as: String.self)
+                #expect(r.status == .ok && reviewed == other)
+            }
+            #expect(try store.record(id: Int64(id))?.reviewedType == other)
+            try await client.execute(
+                uri: "/api/v1/predictions/\(id)", method: .patch, body: ByteBuffer(string: "{\"reviewed_type\": \"PLATELET\"}")
+            ) { r in
+                #expect(r.status == .unprocessableContent)
+                let message = try errorMessage(r.body)
+                #expect(message.contains("PLATELET"))
+            }
+            try await client.execute(uri: "/api/v1/predictions?limit=10&type=\(other)", method: .get) { r in
+                let total = try field(r.body, "total", as: Int.self)
+                #expect(total == 1)
+            }
+            try await client.execute(uri: "/api/v1/predictions?needs_review=true", method: .get) { r in
+                let total = try field(r.body, "total", as: Int.self)
+                #expect(total == (other == stored.cellType ? 0 : 1))
+            }
+            try await client.execute(uri: "/api/v1/predictions?limit=0", method: .get) { r in #expect(r.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/predictions.csv", method: .get) { r in
+                let lines = text(r.body).split(separator: "\n")
+                #expect(lines.count == 2 && lines[1].hasPrefix("\(id),") && lines[1].contains("\"cell one.jpeg\"") == false)
+            }
+            try await client.execute(uri: "/api/v1/predictions/999", method: .get) { r in #expect(r.status == .notFound) }
+        }
+    }
+
+    /// A multipart form with two images gives two predictions in one batch; a form cut short is refused.
+    @Test func multipartUploadsSeveralImages() async throws {
+        let parts = try served.parts()
+        let store = parts.store
+        let boundary = "wbc-test-boundary"
+        var form = Data()
+        for url in served.images.prefix(2) {
+            form += Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(url.lastPathComponent)\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8
+            )
+            form += try Data(contentsOf: url) + Data("\r\n".utf8)
+        }
+        form += Data("--\(boundary)--\r\n".utf8)
+        let body = form
+        try await Application(router: parts.router).test(.router) { client in
+            let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: headers, body: ByteBuffer(data: body)) { r in
+                let items = try #require(try object(r.body)["predictions"] as? [[String: Any]])
+                #expect(items.map { $0["file_name"] as? String } == served.images.prefix(2).map(\.lastPathComponent))
+            }
+            #expect(try store.count() == 2)
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: headers, body: ByteBuffer(data: body.prefix(body.count / 2))) { r in
+                #expect(r.status == .badRequest)
+                let message = try errorMessage(r.body)
+                #expect(message.contains("closing boundary"))
+            }
+            #expect(try store.count() == 2)
+        }
+    }
+
+    /// Each bad input gets its status and a JSON message, nothing is recorded, and the server keeps serving.
+    @Test func badInputIsAnsweredWithItsStatus() async throws {
+        let parts = try served.parts { $0.maxUploadBytes = 64 << 10 }
+        let store = parts.store
+        let jpeg = try Data(contentsOf: served.images[1])
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(string: "hello")) { r in
+                #expect(r.status == .unsupportedMediaType)
+                let message = try errorMessage(r.body)
+                #expect(message.contains("not a JPEG, PNG or BMP"))
+            }
+            try await client.execute(
+                uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(data: jpeg.prefix(jpeg.count / 3))
+            ) { r in
+                #expect(r.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(repeating: 0xFF, count: 100 << 10)) { r in
+                #expect(r.status == .contentTooLarge)
+            }
+            try await client.execute(uri: "/api/v1/nothing", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/api/v1/predictions/abc", method: .get) { r in #expect(r.status == .badRequest) }
+            #expect(try store.count() == 0)
+            try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { r in #expect(r.status == .ok) }
+        }
+    }
+
+    @Test func tokenGuardsTheAPIButNotThePage() async throws {
+        let token = "0123456789abcdef-secret"
+        let parts = try served.parts { $0.token = token }
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/model", method: .get) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/model", method: .get, headers: [.authorization: "Bearer wrong"]) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/model", method: .get, headers: [.authorization: "Bearer \(token)"]) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
+        }
+        #expect(BearerTokenMiddleware<BasicRequestContext>.equalInConstantTime(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!BearerTokenMiddleware<BasicRequestContext>.equalInConstantTime(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!BearerTokenMiddleware<BasicRequestContext>.equalInConstantTime(Array("abc".utf8), Array("abcd".utf8)))
+    }
+
+    /// The OpenAPI document lists exactly the routes the server has, and each answers (none is a 404).
+    @Test func openAPIDocumentCoversEveryRoute() async throws {
+        let parts = try served.parts()
+        try await Application(router: parts.router).test(.router) { client in
+            var documented: Set<String> = []
+            try await client.execute(uri: "/openapi.json", method: .get) { r in
+                let doc = try object(r.body)
+                #expect(doc["openapi"] as? String == "3.1.0")
+                for (path, operations) in try #require(doc["paths"] as? [String: [String: Any]]) {
+                    for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+                }
+            }
+            #expect(documented == Set(ServerApplication.routes.map { "\($0.method) \($0.path)" }))
+            for route in ServerApplication.routes {
+                let uri = route.path.replacingOccurrences(of: "{id}", with: "1")
+                try await client.execute(uri: uri, method: HTTPRequest.Method(route.method)!, body: ByteBuffer(string: "{}")) { r in
+                    #expect(r.status != .notFound || uri.hasSuffix("/1"), "\(route.method) \(uri): \(r.status)")
+                    #expect(r.status != .methodNotAllowed, "\(route.method) \(uri)")
+                }
+            }
+        }
+    }
+
+    /// Concurrent requests share the one worker; every image gets its own answer.
+    @Test func concurrentRequestsAreBatched() async throws {
+        let parts = try served.parts()
+        let (queue, classifier) = (parts.queue, parts.classifier)
+        let data = try served.images.prefix(6).map { try Data(contentsOf: $0) }
+        let results = try await withThrowingTaskGroup(of: (Int, [InferenceQueue.Outcome]).self) { group in
+            for (i, d) in data.enumerated() { group.addTask { (i, try await queue.classify([("\(i)", d)])) } }
+            var all: [Int: [InferenceQueue.Outcome]] = [:]
+            for try await (i, r) in group { all[i] = r }
+            return all
+        }
+        #expect(results.count == 6 && results.values.allSatisfy { $0.count == 1 })
+        let single = try classifier.classify([("0", data[0])])
+        // Batched with others or alone, an image gets the same probabilities (to rounding: kernels may differ by batch size).
+        if case .success(let a) = results[0]![0], case .success(let b) = single[0] {
+            #expect(zip(a.probabilities, b.probabilities).allSatisfy { abs($0 - $1) < 1e-5 })
+        } else {
+            Issue.record("no result")
+        }
+        #expect(queue.depth == 0)
+    }
+}
+
+enum SHA256Hex {
+    static func of(_ data: Data) -> String { Models.SHA256.hash(data).hex }
+}
