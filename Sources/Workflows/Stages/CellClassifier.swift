@@ -62,7 +62,17 @@ public final class CellClassifier: @unchecked Sendable {
         if !ready.isEmpty {
             let side = options.side
             model.encoder.setTraining(false)
-            let z = try model.extractor.features(try Tensor(shape: [ready.count, 3, side, side], values: pixels)).toArray()
+            // In chunks of powers of two (13 = 8 + 4 + 1): oneDNN builds and compiles its primitives per input shape,
+            // so a server that met every batch size from 1 to 32 would compile for each; this way six shapes serve all.
+            var z: [Float] = []
+            var start = 0
+            let perImage = 3 * side * side
+            while start < ready.count {
+                let chunk = 1 << (Int.bitWidth - 1 - (ready.count - start).leadingZeroBitCount)
+                let slice = Array(pixels[(start * perImage)..<((start + chunk) * perImage)])
+                z += try model.extractor.features(try Tensor(shape: [chunk, 3, side, side], values: slice)).toArray()
+                start += chunk
+            }
             let q = try model.head.probabilities(z, n: ready.count)
             let k = model.k
             for (j, item) in ready.enumerated() {

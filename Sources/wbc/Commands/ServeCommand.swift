@@ -37,7 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
             options.token = token
         }
         do {
-            try await Server.run(run: run, options: options) { line in print(line) }
+            // Written straight to the descriptor: a log file or pipe sees each line at once.
+            try await Server.run(run: run, options: options) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         } catch let error as WorkflowError {
             throw ValidationError(Flags.standard.message(error))
         }
