@@ -72,7 +72,7 @@ let tests: [Target] = [
     .testTarget(
         name: "ServingTests",
         dependencies: [
-            "Serving", "Workflows", "Imaging", "Models", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "Serving", "Workflows", "Imaging", "Models", "Determinism", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
     .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "Compute", "Models", "Clustering", "Determinism"]),
