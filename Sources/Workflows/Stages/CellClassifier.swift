@@ -52,7 +52,7 @@ public final class CellClassifier: @unchecked Sendable {
                 let decoded = try ImageDecoding.decodeReportingWarning(image.data, options: options.decode)
                 let prepared = options.preprocess(decoded.image)
                 var chw = Resize.chw(prepared.image)
-                try? model.normalization.apply(to: &chw)
+                try? model.normalization.apply(to: &chw)  // throws only for another channel count; RGB has three
                 pixels += chw
                 ready.append((i, (try? ImageEncoding.png(prepared.image)) ?? [], decoded.warning))
             } catch {
