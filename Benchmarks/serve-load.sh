@@ -48,7 +48,7 @@ function done(summary, latency, requests)
 end
 LUA
 echo "wbc serve on $run, $(nproc) cores; $connections connections for ${seconds}s posting $image"
-wrk -t 2 -c "$connections" -d "${seconds}s" --timeout 10s -s "$dir/post.lua" "http://127.0.0.1:$port/api/v1/predictions" | tee "$dir/wrk.txt"
+wrk -t "$(( connections < 2 ? 1 : 2 ))" -c "$connections" -d "${seconds}s" --timeout 10s -s "$dir/post.lua" "http://127.0.0.1:$port/api/v1/predictions" | tee "$dir/wrk.txt"
 ok=$(awk '/^status 200:/ {print $3}' "$dir/wrk.txt"); ok=${ok:-0}
 kill -INT $server; wait $server || true
 rows=$(sqlite3 "$dir/cases.sqlite" 'select count(*) from prediction')
