@@ -38,6 +38,18 @@ public struct APIError: HTTPResponseError, Encodable, Sendable {
     }
 }
 
+/// Answers a request for a route the server does not have with the JSON error shape (Hummingbird's own 404
+/// has an empty body), naming the request and where the routes are listed.
+struct UnknownRouteMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            throw APIError(.notFound, "no route \(request.method) \(request.uri.path); the routes are listed at /openapi.json")
+        }
+    }
+}
+
 /// With `--token-file`: every `/api` route needs `Authorization: Bearer <token>`, compared in constant time.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]

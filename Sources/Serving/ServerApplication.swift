@@ -36,6 +36,7 @@ public enum ServerApplication {
         queue: InferenceQueue, store: CaseStore, options: ServerOptions
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: UnknownRouteMiddleware())
         if let token = options.token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         let classifier = queue.classifier
         router.get("/") { _, _ in

@@ -180,7 +180,11 @@ struct ServerTests {
             try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(repeating: 0xFF, count: 100 << 10)) { r in
                 #expect(r.status == .contentTooLarge)
             }
-            try await client.execute(uri: "/api/v1/nothing", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/api/v1/nothing", method: .get) { r in
+                #expect(r.status == .notFound)
+                let message = try errorMessage(r.body)
+                #expect(message.contains("GET /api/v1/nothing"))
+            }
             try await client.execute(uri: "/api/v1/predictions/abc", method: .get) { r in #expect(r.status == .badRequest) }
             #expect(try store.count() == 0)
             try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { r in #expect(r.status == .ok) }
