@@ -33,11 +33,6 @@ public struct CaseRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-
-    /// Whether a reviewer should look at it: the model was unsure, or a reviewer disagreed with it.
-    public func needsReview(threshold: Double) -> Bool {
-        confidence < threshold || (reviewedType.map { $0.caseInsensitiveCompare(cellType) != .orderedSame } ?? false)
-    }
 }
 
 /// The case history in SQLite (WAL mode): every prediction, committed before its response is sent.
@@ -88,7 +83,8 @@ public final class CaseStore: Sendable {
 
     public func record(id: Int64) throws -> CaseRecord? { try pool.read { db in try CaseRecord.fetchOne(db, key: id) } }
 
-    /// Newest first; `type` filters on the predicted or reviewed type, `needsReview` on `CaseRecord.needsReview`.
+    /// Newest first; `type` filters on the predicted or reviewed type; `needsReview` keeps the predictions a reviewer
+    /// should look at: confidence below `reviewThreshold`, or a verdict that differs from the prediction.
     public func list(limit: Int, offset: Int, type: String? = nil, needsReview: Bool = false) throws -> (records: [CaseRecord], total: Int) {
         try pool.read { db in
             var request = CaseRecord.all()

@@ -43,6 +43,13 @@ public final class ClusterModel: @unchecked Sendable {
         return "cluster \(c)"
     }
 
+    /// The decision for one image from its row of cluster probabilities `[k]`: the most probable cluster, its
+    /// cell type and that probability (what `predict` and `serve` report).
+    public func decision(_ probabilities: [Float]) -> (cluster: Int, cellType: String, confidence: Float) {
+        let c = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+        return (c, cellType(ofCluster: c), probabilities[c])
+    }
+
     func checkpoint(epoch: Int, settings: RunSettings) -> Checkpoint {
         var c = Checkpoint(kind: .dec)
         c.state = StateDict(of: encoder, prefix: "encoder.")
@@ -79,7 +86,8 @@ public final class ClusterModel: @unchecked Sendable {
             throw WorkflowError("\(url.path): wbc.views is '\(c.metadata["wbc.views"] ?? "")', not one of \(DihedralViews.allowed)")
         }
         let model = ClusterModel(
-            spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views, unitLength: c.metadata["wbc.unit_features"] == "true"), head: head,
+            spec: spec, extractor: FeatureExtractor(backbone: encoder, mode: mode, views: views, unitLength: c.metadata["wbc.unit_features"] == "true"),
+            head: head,
             normalization: norm, normalizationChoice: choice,
             classNames: c.decode([String].self, "wbc.class_names") ?? [],
             mapping: c.decode([Int?].self, "wbc.mapping") ?? [])

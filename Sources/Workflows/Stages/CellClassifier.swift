@@ -77,10 +77,10 @@ public final class CellClassifier: @unchecked Sendable {
             let k = model.k
             for (j, item) in ready.enumerated() {
                 let row = Array(q[(j * k)..<((j + 1) * k)])
-                let c = row.indices.max { row[$0] < row[$1] } ?? 0
+                let d = model.decision(row)
                 results[item.index] = .success(
                     Classified(
-                        cluster: c, cellType: model.cellType(ofCluster: c), confidence: row[c], probabilities: row,
+                        cluster: d.cluster, cellType: d.cellType, confidence: d.confidence, probabilities: row,
                         crop: item.crop, warning: item.warning))
             }
         }

@@ -34,8 +34,8 @@ public enum PredictStage {
             let q = try model.head.probabilities(z, n: b.count)
             for i in 0..<b.count {
                 let row = Array(q[(i * k)..<((i + 1) * k)])
-                let c = row.indices.max { row[$0] < row[$1] } ?? 0
-                out.append(Prediction(path: b.paths[i].path, cluster: c, cellType: model.cellType(ofCluster: c), confidence: row[c], probabilities: row))
+                let d = model.decision(row)
+                out.append(Prediction(path: b.paths[i].path, cluster: d.cluster, cellType: d.cellType, confidence: d.confidence, probabilities: row))
             }
         }
         return (out, (dataset.skipped.errors + epoch.skipped.errors).map(\.description))
