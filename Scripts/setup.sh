@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 needed=(libdnnl-dev libturbojpeg0-dev libpng-dev pkg-config)
-# The report's screenshot test renders RUN/report.html in headless Chromium (it skips where Chromium is absent).
-[ "${1:-run}" = "test" ] && needed+=(chromium)
+# The report's screenshot test renders RUN/report.html in headless Chromium, and the serve page test drives it
+# over WebDriver (chromium-driver); both skip where Chromium is absent.
+[ "${1:-run}" = "test" ] && needed+=(chromium chromium-driver)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,10 @@ struct ModelDescription: Encodable {
     var method: String
     var checkpoint_sha256: String
     var metrics: [String: SplitMetrics]
+    /// Training cells the nearest ones are chosen from (0 when the run cannot give them).
+    var training_cells: Int
+    /// Why there are no nearest training cells.
+    var training_cells_problem: String?
 
     init(_ c: CellClassifier) {
         cell_types = (0..<c.model.k).map { c.model.cellType(ofCluster: $0) }
@@ -19,6 +23,49 @@ struct ModelDescription: Encodable {
         method = c.settings.method
         checkpoint_sha256 = c.modelDigest
         metrics = c.metrics
+        training_cells = c.trainingCells?.cells.count ?? 0
+        training_cells_problem = c.trainingCellsProblem
+    }
+}
+
+/// One of the training cells most similar to a new one: what the model made of it, its label where known, and
+/// where its crop is served.
+struct NearestCell: Codable, Equatable {
+    var index: Int
+    var similarity: Float
+    var file_name: String?
+    var cluster: Int?
+    var cell_type: String?
+    var label: String?
+    /// The crop the model saw of it, `api/v1/training-cells/{index}/image` (relative to the server's root).
+    var image: String?
+
+    init(_ match: TrainingCells.Match, cells: TrainingCells?) {
+        index = match.index
+        similarity = match.similarity
+        guard let cells, cells.cells.indices.contains(match.index) else { return }
+        let cell = cells.cells[match.index]
+        file_name = URL(fileURLWithPath: cell.path).lastPathComponent
+        cluster = cell.cluster
+        cell_type = cell.cellType
+        label = cell.label
+        image = "api/v1/training-cells/\(match.index)/image"
+    }
+
+    /// As the history stores them: `[{"index": 12, "similarity": 0.93}, …]`.
+    private struct Stored: Codable {
+        var index: Int
+        var similarity: Float
+    }
+
+    static func stored(_ matches: [TrainingCells.Match]) -> String {
+        let data = try? JSONEncoder().encode(matches.map { Stored(index: $0.index, similarity: $0.similarity) })
+        return String(decoding: data ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func parse(stored text: String?, cells: TrainingCells?) -> [NearestCell] {
+        guard let data = text?.data(using: .utf8), let pairs = try? JSONDecoder().decode([Stored].self, from: data) else { return [] }
+        return pairs.map { NearestCell(TrainingCells.Match(index: $0.index, similarity: $0.similarity), cells: cells) }
     }
 }
 
@@ -34,9 +81,10 @@ struct PredictionItem: Encodable {
     /// What the model saw: the crop at its input size, a PNG data URL.
     var crop: String?
     var warning: String?
+    var nearest: [NearestCell]?
     var error: APIError?
 
-    init(record: CaseRecord?, classified c: CellClassifier.Classified) {
+    init(record: CaseRecord?, classified c: CellClassifier.Classified, cells: TrainingCells?) {
         id = record?.id
         file_name = record?.fileName ?? ""
         sha256 = record?.sha256
@@ -46,6 +94,7 @@ struct PredictionItem: Encodable {
         probabilities = c.probabilities
         crop = "data:image/png;base64," + Data(c.crop).base64EncodedString()
         warning = c.warning
+        nearest = c.nearest.map { NearestCell($0, cells: cells) }
     }
 
     init(fileName: String, error: APIError) {
@@ -67,8 +116,10 @@ struct StoredPrediction: Encodable {
     var probabilities: [Double]
     var reviewed_type: String?
     var reviewed_at: String?
+    var nearest: [NearestCell]
+    var image_path: String?
 
-    init(_ r: CaseRecord) {
+    init(_ r: CaseRecord, cells: TrainingCells?) {
         id = r.id ?? 0
         created_at = r.createdAt
         file_name = r.fileName
@@ -80,6 +131,8 @@ struct StoredPrediction: Encodable {
         probabilities = (try? JSONDecoder().decode([Double].self, from: Data(r.probabilities.utf8))) ?? []
         reviewed_type = r.reviewedType
         reviewed_at = r.reviewedAt
+        nearest = NearestCell.parse(stored: r.nearest, cells: cells)
+        image_path = r.imagePath
     }
 }
 

@@ -21,6 +21,10 @@ public struct CaseRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var probabilities: String
     public var reviewedType: String?
     public var reviewedAt: String?
+    /// The most similar training cells' indices (into the run's training set), as a JSON array, most similar first.
+    public var nearest: String?
+    /// Where `--keep-images` stored the image's bytes.
+    public var imagePath: String?
 
     enum CodingKeys: String, CodingKey {
         case id, cluster, confidence, probabilities, sha256
@@ -30,6 +34,8 @@ public struct CaseRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case cellType = "cell_type"
         case reviewedType = "reviewed_type"
         case reviewedAt = "reviewed_at"
+        case nearest
+        case imagePath = "image_path"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -66,6 +72,12 @@ public final class CaseStore: Sendable {
                 t.column("reviewed_at", .text)
             }
             try db.create(index: "prediction_cell_type", on: "prediction", columns: ["cell_type"])
+        }
+        m.registerMigration("v2: nearest training cells, kept images") { db in
+            try db.alter(table: "prediction") { t in
+                t.add(column: "nearest", .text)
+                t.add(column: "image_path", .text)
+            }
         }
         return m
     }
@@ -119,11 +131,11 @@ public final class CaseStore: Sendable {
     /// Every record as CSV (oldest first), for `wbc cases export`.
     public func csv() throws -> String {
         let records = try pool.read { db in try CaseRecord.order(Column("id")).fetchAll(db) }
-        var lines = ["id,created_at,file_name,sha256,model_digest,cell_type,cluster,confidence,reviewed_type,reviewed_at"]
+        var lines = ["id,created_at,file_name,sha256,model_digest,cell_type,cluster,confidence,reviewed_type,reviewed_at,image_path"]
         for r in records {
             let fields: [String] = [
                 String(r.id ?? 0), r.createdAt, r.fileName, r.sha256, r.modelDigest, r.cellType, String(r.cluster),
-                String(r.confidence), r.reviewedType ?? "", r.reviewedAt ?? "",
+                String(r.confidence), r.reviewedType ?? "", r.reviewedAt ?? "", r.imagePath ?? "",
             ]
             lines.append(CSV.row(fields))
         }

@@ -8,7 +8,8 @@ import Workflows
 
 /// The one place images are classified: a bounded queue and a single worker thread that takes up to
 /// `batchSize` queued images (whatever has arrived while the previous batch computed) as one batch, so the
-/// model runs once at a time on oneDNN's thread pool and concurrent requests share batches.
+/// model runs once at a time on oneDNN's thread pool and concurrent requests share batches. Decoding and
+/// cropping happen before, on the requests' own tasks, so the worker only runs the model.
 ///
 /// The worker is one dedicated thread for the server's life, not a dispatch queue: OpenMP gives every thread
 /// that calls into it a team of its own, and a dispatch queue runs on whichever pool thread is free, so teams
@@ -20,11 +21,13 @@ public final class InferenceQueue: @unchecked Sendable {
     public struct Full: Error, Sendable {}
 
     private struct Job {
-        var images: [(name: String, data: Data)]
-        var done: @Sendable (Result<[Outcome], any Error>) -> Void
+        var images: [CellClassifier.Prepared]
+        var done: @Sendable (Result<[CellClassifier.Classified], any Error>) -> Void
     }
 
     let classifier: CellClassifier
+    /// Runs one batch on the worker thread: the classifier's model.
+    private let compute: @Sendable ([CellClassifier.Prepared]) throws -> [CellClassifier.Classified]
     public let capacity: Int
     public let batchSize: Int
     /// How long the worker waits for more images when fewer than `batchSize` are queued.
@@ -33,8 +36,14 @@ public final class InferenceQueue: @unchecked Sendable {
     private var jobs: [Job] = []
     private var queuedImages = 0
 
-    public init(classifier: CellClassifier, capacity: Int = 256, batchSize: Int = 32, gatherMilliseconds: Int = 3) {
+    /// - Parameter compute: what runs a batch, by default `classifier.classify(prepared:)` (a test may hold the
+    ///   worker with its own).
+    public init(
+        classifier: CellClassifier, capacity: Int = 256, batchSize: Int = 32, gatherMilliseconds: Int = 3,
+        compute: (@Sendable ([CellClassifier.Prepared]) throws -> [CellClassifier.Classified])? = nil
+    ) {
         self.classifier = classifier
+        self.compute = compute ?? { try classifier.classify(prepared: $0) }
         self.capacity = capacity
         self.batchSize = batchSize
         self.gatherMilliseconds = gatherMilliseconds
@@ -47,9 +56,17 @@ public final class InferenceQueue: @unchecked Sendable {
     /// Images waiting or being classified (the queue-depth gauge).
     public var depth: Int { lock.withLock { queuedImages } }
 
-    /// Classifies `images` (one result per image, in order) once the worker reaches them.
-    /// - Throws: `Full` when the queue holds `capacity` images already; the classifier's errors.
+    /// Classifies `images` (one result per image, in order): decodes and crops them on the calling task, then
+    /// waits for the worker to run the model on those that could be read.
+    /// - Throws: `Full` when the queue holds `capacity` images already; the model's errors.
     public func classify(_ images: [(name: String, data: Data)]) async throws -> [Outcome] {
+        let prepared = images.map { classifier.prepare($0.data) }
+        let ready = prepared.compactMap { try? $0.get() }
+        var classified = (ready.isEmpty ? [] : try await run(ready)).makeIterator()
+        return prepared.map { p in p.map { _ in classified.next()! } }
+    }
+
+    private func run(_ images: [CellClassifier.Prepared]) async throws -> [CellClassifier.Classified] {
         try await withCheckedThrowingContinuation { continuation in
             let accepted: Bool = lock.withLock {
                 guard queuedImages + images.count <= max(capacity, images.count) || queuedImages == 0 else { return false }
@@ -80,7 +97,7 @@ public final class InferenceQueue: @unchecked Sendable {
                 return taken
             }
             let images = batch.flatMap(\.images)
-            let result = Result { try classifier.classify(images) }
+            let result = Result { try compute(images) }
             lock.withLock { queuedImages -= images.count }
             var offset = 0
             for job in batch {

@@ -5,6 +5,8 @@ enum OpenAPIDocument {
     static let summaries: [String: String] = [
         "GET /": "The page: upload cells, see what the model saw and its verdict, review, browse the history.",
         "GET /healthz": "Liveness: {\"status\": \"ok\"}.",
+        "GET /metrics":
+            "Prometheus text format: wbc_http_requests_total by route, method and status; wbc_prediction_duration_seconds (histogram); wbc_classified_images_total; wbc_inference_queue_depth. Not behind the token.",
         "GET /openapi.json": "This document.",
         "GET /api/v1/model": "Cell types, k, backbone, image size, the run's metrics and the checkpoint's SHA-256.",
         "POST /api/v1/predictions":
@@ -14,6 +16,8 @@ enum OpenAPIDocument {
         "GET /api/v1/predictions.csv": "The whole history as CSV (as `wbc cases export`).",
         "GET /api/v1/predictions/{id}": "One prediction.",
         "PATCH /api/v1/predictions/{id}": "Record a reviewer's verdict: {\"reviewed_type\": \"MONOCYTE\"}.",
+        "GET /api/v1/training-cells/{index}/image":
+            "The crop the model sees of one of the run's training cells (PNG), as the nearest cells of a prediction link to it. 404 when the run has no such cell or its image file is gone.",
     ]
 
     static let json: String = {
@@ -23,8 +27,9 @@ enum OpenAPIDocument {
                 "summary": summaries["\(route.method) \(route.path)"] ?? "",
                 "responses": ["200": ["description": "OK"], "default": ["description": "An error: {\"error\": {\"status\", \"message\"}}"]],
             ]
-            if route.path.contains("{id}") {
-                operation["parameters"] = [["name": "id", "in": "path", "required": true, "schema": ["type": "integer"]]]
+            let parameters = route.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { $0.dropFirst().dropLast() }
+            if !parameters.isEmpty {
+                operation["parameters"] = parameters.map { ["name": String($0), "in": "path", "required": true, "schema": ["type": "integer"]] }
             }
             if route.method == "POST" {
                 operation["requestBody"] = [

@@ -10,6 +10,7 @@ public enum Server {
         public var classifier: CellClassifier
         public var queue: InferenceQueue
         public var store: CaseStore
+        public var metrics: ServerMetrics
         public var router: Router<BasicRequestContext>
     }
 
@@ -21,13 +22,19 @@ public enum Server {
         let classifier = try CellClassifier(run: directory)
         let queue = InferenceQueue(classifier: classifier, capacity: options.queueCapacity, batchSize: options.batchSize)
         let store = try CaseStore(path: options.database)
-        return Parts(classifier: classifier, queue: queue, store: store, router: ServerApplication.router(queue: queue, store: store, options: options))
+        let metrics = ServerMetrics()
+        return Parts(
+            classifier: classifier, queue: queue, store: store, metrics: metrics,
+            router: ServerApplication.router(queue: queue, store: store, options: options, metrics: metrics))
     }
 
     /// Serves until a shutdown signal; `log` gets the address once the port is open, and warnings.
     public static func run(run: String, options: ServerOptions, log: @escaping @Sendable (String) -> Void) async throws {
         let t0 = Date()
         let parts = try parts(run: run, options: options)
+        if let problem = parts.classifier.trainingCellsProblem {
+            log("note: predictions come without the nearest training cells: \(problem)")
+        }
         if !["127.0.0.1", "::1", "localhost"].contains(options.host) {
             log(
                 "warning: listening on \(options.host), beyond this machine\(options.token == nil ? ", with no --token-file: anyone who reaches it can read the case history" : "")"

@@ -14,6 +14,8 @@ enum ServerPage {
         .card img{width:128px;height:128px;image-rendering:pixelated;border:1px solid #ccc}
         .bar{display:flex;align-items:center;gap:.4rem;font-size:13px}
         .bar span.fill{display:inline-block;height:10px;background:#4a6fd8}
+        .nearest{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem} .nearest figure{margin:0;width:84px;font-size:11px;color:#555}
+        .card .nearest img{width:80px;height:80px}
         .error{color:#b00020} table{border-collapse:collapse;width:100%} td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left;font-size:13px}
         </style></head><body>
         <h1>White-blood-cell types</h1>
@@ -23,12 +25,18 @@ enum ServerPage {
         <h2>History</h2>
         <p><label>Type <select id="type"><option value="">all</option></select></label>
         <label><input type="checkbox" id="review"> needs review</label>
-        <button id="prev">newer</button> <button id="next">older</button> <a href="api/v1/predictions.csv">export CSV</a></p>
+        <button id="prev">newer</button> <button id="next">older</button> <a id="csv" href="api/v1/predictions.csv">export CSV</a></p>
         <table><thead><tr><th>id</th><th>time</th><th>file</th><th>type</th><th>confidence</th><th>reviewed</th></tr></thead><tbody id="history"></tbody></table>
         <script>
-        let types=[], offset=0; const limit=20;
+        let types=[], offset=0, token=sessionStorage.getItem('wbc-token'); const limit=20;
         const el=(tag,text)=>{const e=document.createElement(tag); if(text!==undefined) e.textContent=text; return e;};
-        async function api(path,options){const r=await fetch(path,options); const body=await r.json().catch(()=>({})); if(!r.ok) throw new Error((body.error&&body.error.message)||r.statusText); return body;}
+        // A server started with --token-file answers 401 until the page sends its token; it is asked for once per tab.
+        async function call(path,options={},retry=true){const headers={...(options.headers||{})}; if(token) headers['Authorization']='Bearer '+token;
+          const r=await fetch(path,{...options,headers});
+          if(r.status===401&&retry){const t=prompt('This server needs its access token (the contents of its --token-file):'); if(t){token=t.trim(); sessionStorage.setItem('wbc-token',token); return call(path,options,false);}}
+          return r;}
+        async function api(path,options){const r=await call(path,options); const body=await r.json().catch(()=>({})); if(!r.ok) throw new Error((body.error&&body.error.message)||r.statusText); return body;}
+        async function blobURL(path){const r=await call(path); if(!r.ok) throw new Error(r.statusText); return URL.createObjectURL(await r.blob());}
         async function loadModel(){const m=await api('api/v1/model'); types=m.cell_types;
           document.getElementById('model').textContent=`Model: ${m.backbone}, ${m.k} clusters (${types.join(', ')}), checkpoint ${m.checkpoint_sha256.slice(0,12)}`;
           const sel=document.getElementById('type'); for(const t of [...new Set(types)]){const o=el('option',t); o.value=t; sel.append(o);} }
@@ -40,7 +48,13 @@ enum ServerPage {
           const review=el('div'); const pick=el('select'); pick.className='reviewed'; for(const t of [...new Set(types)]){const o=el('option',t); o.value=t; if(t===p.cell_type) o.selected=true; pick.append(o);}
           const save=el('button','record verdict'); save.className='save'; const done=el('span'); done.className='saved';
           save.onclick=async()=>{try{await api('api/v1/predictions/'+p.id,{method:'PATCH',headers:{'Content-Type':'application/json'},body:JSON.stringify({reviewed_type:pick.value})}); done.textContent=' recorded: '+pick.value; loadHistory();}catch(e){done.textContent=' '+e.message;}};
-          review.append('Reviewer: ',pick,save,done); info.append(review); card.append(info); return card;}
+          review.append('Reviewer: ',pick,save,done); info.append(review);
+          if(p.nearest&&p.nearest.length){const near=el('div'); near.className='nearest'; near.append(el('div','Most similar training cells:'));
+            for(const n of p.nearest){const f=el('figure'); const im=el('img'); im.alt=n.file_name||('training cell '+n.index);
+              if(n.image) blobURL(n.image).then(u=>{im.src=u;}).catch(()=>{im.alt='(image unavailable)';});
+              f.append(im,el('figcaption',`${n.cell_type||''}${n.label?' (label '+n.label+')':''}, ${(100*n.similarity).toFixed(0)} % similar`)); near.append(f);}
+            info.append(near);}
+          card.append(info); return card;}
         async function upload(files){const results=document.getElementById('results');
           for(const f of files){const form=new FormData(); form.append('file',f,f.name);
             try{const r=await api('api/v1/predictions',{method:'POST',body:form}); for(const p of r.predictions) results.prepend(show(p));}
@@ -50,6 +64,7 @@ enum ServerPage {
           const page=await api('api/v1/predictions?'+q); const body=document.getElementById('history'); body.replaceChildren();
           for(const p of page.items){const tr=el('tr'); for(const v of [p.id,p.created_at.replace('T',' ').slice(0,19),p.file_name,p.cell_type,(100*p.confidence).toFixed(1)+' %',p.reviewed_type||'']) tr.append(el('td',String(v))); body.append(tr);} }
         document.getElementById('files').onchange=e=>upload(e.target.files);
+        document.getElementById('csv').onclick=async e=>{e.preventDefault(); const a=el('a'); a.href=await blobURL('api/v1/predictions.csv'); a.download='cases.csv'; a.click();};
         const drop=document.getElementById('drop'); drop.ondragover=e=>{e.preventDefault(); drop.classList.add('over');}; drop.ondragleave=()=>drop.classList.remove('over');
         drop.ondrop=e=>{e.preventDefault(); drop.classList.remove('over'); upload(e.dataTransfer.files);};
         document.getElementById('type').onchange=()=>{offset=0; loadHistory();}; document.getElementById('review').onchange=()=>{offset=0; loadHistory();};

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -219,9 +220,9 @@ struct ServerTests {
             }
             #expect(documented == Set(ServerApplication.routes.map { "\($0.method) \($0.path)" }))
             for route in ServerApplication.routes {
-                let uri = route.path.replacingOccurrences(of: "{id}", with: "1")
+                let uri = route.path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{index}", with: "1")
                 try await client.execute(uri: uri, method: HTTPRequest.Method(route.method)!, body: ByteBuffer(string: "{}")) { r in
-                    #expect(r.status != .notFound || uri.hasSuffix("/1"), "\(route.method) \(uri): \(r.status)")
+                    #expect(r.status != .notFound || uri.contains("/1"), "\(route.method) \(uri): \(r.status)")
                     #expect(r.status != .methodNotAllowed, "\(route.method) \(uri)")
                 }
             }
@@ -248,6 +249,137 @@ struct ServerTests {
             Issue.record("no result")
         }
         #expect(queue.depth == 0)
+    }
+}
+
+extension ServerTests {
+    /// A training image sent back finds itself first among the nearest training cells, whose crops are served.
+    @Test func predictionsComeWithTheNearestTrainingCells() async throws {
+        let parts = try served.parts()
+        let cells = try #require(parts.classifier.trainingCells, "\(parts.classifier.trainingCellsProblem ?? "")")
+        #expect(cells.cells.count == served.images.count)
+        let jpeg = try Data(contentsOf: served.images[3])
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/model", method: .get) { r in
+                let count = try field(r.body, "training_cells", as: Int.self)
+                #expect(count == served.images.count)
+            }
+            var id = 0
+            var image = ""
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(data: jpeg)) { r in
+                let p = try #require((try object(r.body)["predictions"] as? [[String: Any]])?.first)
+                id = try #require(p["id"] as? Int)
+                let nearest = try #require(p["nearest"] as? [[String: Any]])
+                #expect(nearest.count == CellClassifier.nearestCount)
+                #expect(nearest[0]["file_name"] as? String == served.images[3].lastPathComponent)
+                #expect((nearest[0]["similarity"] as? Double ?? 0) > 0.999)
+                let similarities = nearest.compactMap { $0["similarity"] as? Double }
+                #expect(similarities == similarities.sorted(by: >))
+                #expect(nearest.allSatisfy { $0["label"] is String && $0["cell_type"] is String })
+                image = try #require(nearest[1]["image"] as? String)
+            }
+            try await client.execute(uri: "/" + image, method: .get) { r in
+                #expect(r.status == .ok && r.headers[.contentType] == "image/png")
+                #expect(Array(Data(buffer: r.body).prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+            }
+            try await client.execute(uri: "/api/v1/training-cells/\(served.images.count)/image", method: .get) { r in
+                #expect(r.status == .notFound)
+                let message = try errorMessage(r.body)
+                #expect(message.contains("no training cell"))
+            }
+            // The history keeps them.
+            try await client.execute(uri: "/api/v1/predictions/\(id)", method: .get) { r in
+                let nearest = try #require(try object(r.body)["nearest"] as? [[String: Any]])
+                #expect(nearest.first?["file_name"] as? String == served.images[3].lastPathComponent)
+            }
+        }
+    }
+
+    /// `/metrics` counts requests by route and status, times predictions and reports the queue.
+    @Test func metricsCountRequestsAndPredictions() async throws {
+        let parts = try served.parts()
+        let jpeg = try Data(contentsOf: served.images[0])
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/api/v1/predictions/12345", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/nowhere", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                let body = text(r.body)
+                #expect(r.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(body.contains(#"wbc_http_requests_total{route="/api/v1/predictions",method="POST",status="200"} 1"#))
+                #expect(body.contains(#"wbc_http_requests_total{route="/api/v1/predictions/{id}",method="GET",status="404"} 1"#))
+                #expect(body.contains(#"wbc_http_requests_total{route="other",method="GET",status="404"} 1"#))
+                #expect(body.contains("wbc_prediction_duration_seconds_count 1"))
+                #expect(body.contains("wbc_classified_images_total 1"))
+                #expect(body.contains("wbc_inference_queue_depth 0"))
+            }
+        }
+        #expect(ServerApplication.route(method: "PATCH", path: "/api/v1/predictions/7") == "/api/v1/predictions/{id}")
+        #expect(ServerApplication.route(method: "DELETE", path: "/api/v1/predictions/7") == nil)
+    }
+
+    /// A full queue answers 503 with Retry-After; the server serves again once the worker is free.
+    @Test func fullQueueAnswers503() async throws {
+        let parts = try served.parts()
+        let gate = DispatchSemaphore(value: 0)
+        let classifier = parts.classifier
+        // The worker holds its first batch until the gate opens: the queue (capacity 1) stays full meanwhile.
+        let queue = InferenceQueue(classifier: classifier, capacity: 1) { images in
+            gate.wait()
+            return try classifier.classify(prepared: images)
+        }
+        var options = ServerOptions()
+        options.database = parts.store.pool.path
+        let router = ServerApplication.router(queue: queue, store: parts.store, options: options)
+        let jpeg = try Data(contentsOf: served.images[0])
+        try await Application(router: router).test(.router) { client in
+            async let first: HTTPResponse.Status = client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { $0.status }
+            while queue.depth == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(r.headers[.retryAfter] == "2")
+                let message = try errorMessage(r.body)
+                #expect(message.contains("busy"))
+            }
+            gate.signal()
+            #expect(try await first == .ok)
+            gate.signal()
+            try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { r in #expect(r.status == .ok) }
+        }
+        #expect(try parts.store.count() == 2)
+    }
+
+    /// `--keep-images`: the bytes are kept under their digest, and the history says where.
+    @Test func keptImagesAreStoredAndRecorded() async throws {
+        let folder = served.root.appendingPathComponent("kept-\(UUID())").path
+        let parts = try served.parts { $0.keepImages = folder }
+        let png = try ImageEncoding.png(try ImageDecoding.decode(Data(contentsOf: served.images[2])))
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(bytes: png)) { r in #expect(r.status == .ok) }
+        }
+        let record = try #require(try parts.store.list(limit: 1, offset: 0).records.first)
+        #expect(record.imagePath == folder + "/\(record.sha256).png")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: try #require(record.imagePath))) == Data(png))
+        #expect(try parts.store.csv().contains(folder))
+    }
+
+    /// A history written before the nearest cells and kept images existed opens, and keeps its records.
+    @Test func olderHistoryIsMigrated() throws {
+        let path = served.root.appendingPathComponent("v1-\(UUID()).sqlite").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try CaseStore.migrator.migrate(pool, upTo: "v1: predictions")
+            try pool.write { db in
+                try db.execute(
+                    sql:
+                        "INSERT INTO prediction (created_at, file_name, sha256, model_digest, cell_type, cluster, confidence, probabilities) VALUES ('2026-12-01T00:00:00Z', 'old.jpeg', 'ab', 'cd', 'MONOCYTE', 2, 0.9, '[0.9]')"
+                )
+            }
+        }
+        let store = try CaseStore(path: path)
+        let old = try #require(try store.record(id: 1))
+        #expect(old.fileName == "old.jpeg" && old.nearest == nil && old.imagePath == nil)
+        #expect(try store.review(id: 1, type: "LYMPHOCYTE")?.reviewedType == "LYMPHOCYTE")
     }
 }
 

@@ -15,29 +15,34 @@ enum NearestNeighbours {
             let similarity = try MatrixOps.matmul(part, all, transposeB: true).toArray()
             for r in 0..<rows {
                 let i = start + r
-                let row = similarity[(r * n)..<((r + 1) * n)]
-                // Partial selection: the k largest (ties by index), self excluded.
-                var best: [(Float, Int)] = []
-                best.reserveCapacity(k + 1)
-                for (j, s) in row.enumerated() where j != i {
-                    if best.count < k || s > best[best.count - 1].0 {
-                        let at = best.firstIndex { s > $0.0 } ?? best.count
-                        best.insert((s, j), at: at)
-                        if best.count > k { best.removeLast() }
-                    }
-                }
-                out.append(best.map(\.1))
+                out.append(largest(similarity[(r * n)..<((r + 1) * n)], count: k, excluding: i).map(\.index))
             }
             start += rows
         }
         return out
     }
 
+    /// The positions and values of the `count` largest entries of `row` (positions from 0, ties by position),
+    /// largest first, leaving out position `excluding`.
+    static func largest(_ row: ArraySlice<Float>, count: Int, excluding: Int? = nil) -> [(index: Int, value: Float)] {
+        var best: [(index: Int, value: Float)] = []
+        best.reserveCapacity(count + 1)
+        for (j, s) in row.enumerated() where j != excluding {
+            if best.count < count || s > best[best.count - 1].value {
+                let at = best.firstIndex { s > $0.value } ?? best.count
+                best.insert((j, s), at: at)
+                if best.count > count { best.removeLast() }
+            }
+        }
+        return best
+    }
+
     /// The share of (image, neighbour) pairs among the first `k` neighbours whose labels agree, for each `k` in
     /// `ks` (images without a label are left out). For reports only: labels choose nothing.
     static func labelAgreement(_ neighbours: [[Int]], labels: [Int?], ks: [Int]) -> [(k: Int, agreement: Double)] {
         ks.compactMap { k in
-            var pairs = 0, agree = 0
+            var pairs = 0
+            var agree = 0
             for (i, list) in neighbours.enumerated() {
                 guard let li = labels[i] else { continue }
                 for j in list.prefix(k) {

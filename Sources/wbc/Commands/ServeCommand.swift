@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The case history's SQLite file (default RUN/cases.sqlite).") var db: String?
     @Option(help: "A file holding a token every /api request must bring as 'Authorization: Bearer TOKEN'.") var tokenFile: String?
     @Option(help: "Largest request body in MB.") var maxUploadMb = 20
+    @Option(help: "A folder to keep every classified image in (as SHA256.EXT; the history records where).") var keepImages: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535 (got \(port))") }
@@ -28,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.port = port
         options.database = db ?? URL(fileURLWithPath: run).appendingPathComponent("cases.sqlite").path
         options.maxUploadBytes = maxUploadMb << 20
+        options.keepImages = keepImages
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw ValidationError("--token-file \(tokenFile): cannot be read")
