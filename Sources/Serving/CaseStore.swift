@@ -142,9 +142,7 @@ public final class CaseStore: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public static func timestamp(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
+    /// ISO 8601 in UTC with milliseconds, `2026-12-03T11:05:28.123Z`.
+    public static func timestamp(_ date: Date) -> String { timestampStyle.format(date) }
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -19,7 +19,7 @@ public enum Server {
         guard FileManager.default.fileExists(atPath: directory.decBest.path) else {
             throw WorkflowError("serve: \(run) has no clustering model (\(directory.decBest.path)); run `wbc run` or `wbc cluster` on it first")
         }
-        let classifier = try CellClassifier(run: directory)
+        let classifier = try CellClassifier(run: directory, maxMegapixels: options.maxMegapixels)
         let queue = InferenceQueue(classifier: classifier, capacity: options.queueCapacity, batchSize: options.batchSize)
         let store = try CaseStore(path: options.database)
         let metrics = ServerMetrics()

@@ -21,6 +21,8 @@ public struct ServerOptions: Sendable {
     public var batchSize = 32
     /// With a folder, every classified image's bytes are kept there as `SHA256.EXT`, and the history records where.
     public var keepImages: String?
+    /// Images above this many megapixels are refused with 422 (nil: the run's limit).
+    public var maxMegapixels: Double?
     public init() {}
 }
 

@@ -143,15 +143,40 @@ struct LiveServerTests {
         #expect(try store.count() >= acked.count)
     }
 
-    /// SIGTERM lets the server finish and exit 0, after which what it acknowledged is in the history.
+    /// SIGTERM while a request is being classified: the request is still answered, then the server exits 0, and
+    /// what it acknowledged is in the history.
     @Test(.enabled(if: ServeProcess.binary != nil, "the wbc binary is not built beside the tests"), .timeLimit(.minutes(2)))
-    func sigtermExitsCleanly() async throws {
+    func sigtermFinishesTheRequestInFlight() async throws {
         let db = served.root.appendingPathComponent("term-\(UUID()).sqlite").path
         let server = try ServeProcess(run: served.run, arguments: ["--db", db])
-        let (status, _) = try await exchange(
-            server.base.appendingPathComponent("api/v1/predictions"), method: "POST", body: try Data(contentsOf: served.images[0]), contentType: "image/jpeg")
+        let boundary = "wbc-term"
+        var form = Data()
+        for i in 0..<200 {
+            form += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(i).jpeg\"\r\n\r\n".utf8)
+            form += try Data(contentsOf: served.images[i % served.images.count]) + Data("\r\n".utf8)
+        }
+        form += Data("--\(boundary)--\r\n".utf8)
+        let body = form
+        let base = server.base
+        let upload = Task {
+            try await exchange(
+                base.appendingPathComponent("api/v1/predictions"), method: "POST", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+        }
+        // Wait until the 200 images are with the model, then ask the server to stop.
+        var queued = false
+        let deadline = Date().addingTimeInterval(30)
+        while !queued, Date() < deadline {
+            let (_, metrics) = try await exchange(base.appendingPathComponent("metrics"))
+            queued = String(decoding: metrics, as: UTF8.self).contains("wbc_inference_queue_depth 200")
+        }
+        #expect(queued, "the upload never reached the queue")
+        kill(server.process.processIdentifier, SIGTERM)
+        let (status, answer) = try await upload.value
         #expect(status == 200)
-        #expect(server.stop(SIGTERM) == 0)
-        #expect(try CaseStore(path: db).count() == 1)
+        let items = (try JSONSerialization.jsonObject(with: answer) as? [String: Any])?["predictions"] as? [[String: Any]]
+        #expect(items?.count == 200)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(try CaseStore(path: db).count() == 200)
     }
 }

@@ -349,6 +349,20 @@ extension ServerTests {
         #expect(try parts.store.count() == 2)
     }
 
+    /// An image above the pixel limit is refused with 422 naming the limit; nothing is recorded.
+    @Test func imageAboveThePixelLimitIsRefused() async throws {
+        let parts = try served.parts { $0.maxMegapixels = 0.001 }  // 1,000 pixels; the test images have 4,096 or more
+        let jpeg = try Data(contentsOf: served.images[0])
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(data: jpeg)) { r in
+                #expect(r.status == .unprocessableContent)
+                let message = try errorMessage(r.body)
+                #expect(message.contains("pixel"), "\(message)")
+            }
+        }
+        #expect(try parts.store.count() == 0)
+    }
+
     /// `--keep-images`: the bytes are kept under their digest, and the history says where.
     @Test func keptImagesAreStoredAndRecorded() async throws {
         let folder = served.root.appendingPathComponent("kept-\(UUID())").path

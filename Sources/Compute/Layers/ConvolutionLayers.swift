@@ -8,9 +8,16 @@ public final class Conv2d: Layer, @unchecked Sendable {
     public let bias: Parameter?
     public var isTraining = true
     private var pass = ConvTrainingPass(transposed: false, name: "Conv2d")
-    /// Folded and reordered inference weights by input shape and post-ops, for the current parameter versions
-    /// (at most 3 shapes: a batch split into chunks ends with a smaller one).
-    private var inferenceCache: (versions: String, entries: [ObjectIdentifier: (weight: Tensor, bias: Tensor?)]) = ("", [:])
+    /// For the current parameter versions: the weight and bias with the batch norm folded in, and that weight
+    /// reordered for each inference primitive met (input shape, post-ops), up to `inferenceCacheLimit` of them.
+    private var inferenceCache = InferenceCache()
+    private struct InferenceCache {
+        var versions = ""
+        var folded: (weight: Tensor, bias: Tensor?)?
+        var prepared: [ObjectIdentifier: Tensor] = [:]
+    }
+    /// Evaluation meets two shapes (full batches and the last one); `wbc serve`'s power-of-two chunks up to six.
+    static let inferenceCacheLimit = 8
 
     /// Kaiming-normal init (fan_out, ReLU gain) as torchvision's ResNet, bias zero.
     public init(_ g: ConvGeometry, bias: Bool = false, rng: inout SeededGenerator) {
@@ -67,22 +74,25 @@ public final class Conv2d: Layer, @unchecked Sendable {
             implementation: implementation)
         // The prepared weight is in this primitive's layout, so it is cached per primitive (primitives live as
         // long as the engine): whatever picks the primitive (input shape, post-ops, algorithm, kernels) picks it.
-        let key = ObjectIdentifier(p)
-        if inferenceCache.versions != versions || inferenceCache.entries.count >= 3 { inferenceCache = (versions, [:]) }
-        let entry: (weight: Tensor, bias: Tensor?)
-        if let cached = inferenceCache.entries[key] {
-            entry = cached
+        if inferenceCache.versions != versions { inferenceCache = InferenceCache(versions: versions) }
+        if inferenceCache.prepared.count >= Self.inferenceCacheLimit { inferenceCache.prepared = [:] }
+        let folded: (weight: Tensor, bias: Tensor?)
+        if let cached = inferenceCache.folded {
+            folded = cached
         } else {
-            var w = weight.value
-            var b = bias?.value
-            if let bn {
-                (w, b) = try bn.fold(intoWeight: w, bias: b)
-            }
-            entry = (try ConvolutionOps.prepareWeight(w, geometry, transposed: false, for: p), b)
-            inferenceCache.entries[key] = entry
+            folded = try bn.map { try $0.fold(intoWeight: weight.value, bias: bias?.value) } ?? (weight.value, bias?.value)
+            inferenceCache.folded = folded
+        }
+        let key = ObjectIdentifier(p)
+        let prepared: Tensor
+        if let cached = inferenceCache.prepared[key] {
+            prepared = cached
+        } else {
+            prepared = try ConvolutionOps.prepareWeight(folded.weight, geometry, transposed: false, for: p)
+            inferenceCache.prepared[key] = prepared
         }
         return try ConvolutionOps.run(
-            p, x, preparedWeight: entry.weight, bias: entry.bias, geometry, transposed: false,
+            p, x, preparedWeight: prepared, bias: folded.bias, geometry, transposed: false,
             post: post, residual: residual, consumeResidual: consumeResidual)
     }
 }
