@@ -829,6 +829,14 @@ struct ContrastiveAndSCANTests {
         #expect(flagged(error).contains("no image reached the head's confidence") && flagged(error).contains("--self-label-confidence"), "\(flagged(error))")
     }
 
+    /// Self-labelling stops at an epoch whose confident images fall over 90 % into one cluster.
+    @Test func selfLabellingSeesACollapseComing() {
+        #expect(SelfLabelling.collapsedCluster([91, 3, 3, 3]) == 91)
+        #expect(SelfLabelling.collapsedCluster([90, 4, 3, 3]) == nil)
+        #expect(SelfLabelling.collapsedCluster([600, 300, 60, 30]) == nil)  // imbalanced types are not a collapse
+        #expect(SelfLabelling.collapsedCluster([5]) == nil)
+    }
+
     @Test func linearHeadRoundTripsThroughACheckpoint() throws {
         let head = LinearHead(dimension: 6, k: 3, seed: 2)
         var c = Checkpoint(kind: .dec)

@@ -43,6 +43,7 @@ public struct SCANClustering: ClusteringMethod {
         let model = context.model(head: training.heads[best])
         var stopReason = String(format: "head %d of %d kept (lowest SCAN loss %.4f)", best, training.heads.count, training.lastLosses[best])
         var lastLoss = training.lastLosses[best]
+        var selfLabelled = 0
         if s.selfLabelEpochs > 0 {
             // Collapsed heads are not worth self-labelling; the clustering stage checks the final model.
             let q = try model.head.probabilities(data.features, n: data.n)
@@ -52,12 +53,20 @@ public struct SCANClustering: ClusteringMethod {
                 throw collapseMessage(largest: largest, of: data.n, sizes: sizes, settings: s, afterSelfLabelling: false)
             }
             var labelling = try SelfLabelling(context: context, head: training.heads[best])
-            for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) { try labelling.runEpoch(epoch) }
-            stopReason += ", then \(s.selfLabelEpochs) self-labelling epochs"
+            var completed = labelling.start
+            for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) {
+                guard try labelling.runEpoch(epoch) else { break }
+                completed = epoch + 1
+            }
+            stopReason +=
+                completed == s.selfLabelEpochs
+                ? ", then \(s.selfLabelEpochs) self-labelling epochs"
+                : ", then \(completed) of \(s.selfLabelEpochs) self-labelling epochs (the next one collapsed the clusters)"
             lastLoss = labelling.lastLoss
+            selfLabelled = completed
         }
         return ClusteringOutcome(
-            model: model, epoch: s.clusterEpochs + s.selfLabelEpochs, epochsRun: s.clusterEpochs + s.selfLabelEpochs,
+            model: model, epoch: s.clusterEpochs + selfLabelled, epochsRun: s.clusterEpochs + selfLabelled,
             stopReason: stopReason, lastLoss: lastLoss, kmeansInertia: nil)
     }
 

@@ -54,16 +54,31 @@ struct SelfLabelling {
             )
             return
         }
-        try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: url.path)
-        let saved = try LinearHead.load(from: c, file: url.path)
-        try head.layer.weight.assign(saved.layer.weight.value)
-        if let b = saved.layer.bias?.value { try head.layer.bias?.assign(b) }
-        try c.restoreOptimizer(optimizer)
+        try restore(c, file: url.path)
         start = c.epoch
         if start > 0 { try context.events.note("self-label: resuming after epoch \(start)") }
     }
 
-    mutating func runEpoch(_ epoch: Int) throws {
+    /// Puts the encoder, the head and the optimizer back as the checkpoint `c` holds them.
+    private func restore(_ c: Checkpoint, file: String) throws {
+        try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: file)
+        let saved = try LinearHead.load(from: c, file: file)
+        try head.layer.weight.assign(saved.layer.weight.value)
+        if let b = saved.layer.bias?.value { try head.layer.bias?.assign(b) }
+        try c.restoreOptimizer(optimizer)
+    }
+
+    /// The size of the cluster that holds over 90 % of an epoch's confident images (the share the clustering
+    /// stage's own check uses for all images), if one does: the epoch has begun to collapse the clusters.
+    static func collapsedCluster(_ perCluster: [Int]) -> Int? {
+        let largest = perCluster.max() ?? 0
+        return perCluster.count > 1 && Double(largest) > 0.9 * Double(perCluster.reduce(0, +)) ? largest : nil
+    }
+
+    /// Trains one epoch and checkpoints it; returns false, having put back the previous epoch, when this one sent
+    /// over 90 % of the confident images to one cluster (self-labelling feeds on its own pseudo-labels, so such an
+    /// epoch is the start of a collapse), and throws when that happens in the first epoch.
+    mutating func runEpoch(_ epoch: Int) throws -> Bool {
         let s = context.settings
         let e0 = monotonicSeconds()
         context.encoder.setTraining(true)
@@ -72,12 +87,14 @@ struct SelfLabelling {
         var batches = context.train.loader(normalization: context.normalization, batch: s.clusterBatch)
             .batches(epoch: epoch, shuffle: true, seed: s.seed &+ 2)
         var (seen, confident, step, lossSum) = (0, 0, 0, 0.0)
+        var perCluster = [Int](repeating: 0, count: head.k)
         while let b = try context.train.next(&batches) {
             guard b.count >= 2 else { continue }
             let stepContext = StepContext(normalization: context.normalization, seed: s.seed &+ 0x5E1F, epoch: epoch, step: step, settings: s)
             if let r = try train(b.tensor(), stepContext: stepContext) {
-                lossSum += Double(r.loss) * Double(r.confident)
-                confident += r.confident
+                lossSum += Double(r.loss) * Double(r.targets.count)
+                confident += r.targets.count
+                for t in r.targets { perCluster[t] += 1 }
             }
             seen += b.count
             step += 1
@@ -89,6 +106,19 @@ struct SelfLabelling {
             throw WorkflowError(
                 "self-label epoch \(epoch + 1): no image reached the head's confidence \(s.selfLabelConfidence); lower \(setting: .selfLabelConfidence) or train the heads longer (\(setting: .clusterEpochs))"
             )
+        }
+        if let largest = Self.collapsedCluster(perCluster) {
+            let what = String(
+                format: "self-label epoch %d sent %.1f%% of the confident images to one cluster (%@)", epoch + 1,
+                100 * Double(largest) / Double(confident), perCluster.map(String.init).joined(separator: ", "))
+            guard epoch > 0, FileManager.default.fileExists(atPath: context.run.decLast.path) else {
+                throw WorkflowError(
+                    "\(what): the clusters collapse. Use a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 \(setting: .selfLabelEpochs) to keep the heads' clusters"
+                )
+            }
+            try restore(try Checkpoint.read(context.run.decLast, kind: .dec), file: context.run.decLast.path)
+            try context.events.note("\(what): stopped, keeping epoch \(epoch)")
+            return false
         }
         lastLoss = lossSum / Double(confident)
         try context.events.emit(
@@ -103,11 +133,12 @@ struct SelfLabelling {
         c.metadata["wbc.self_label_key"] = key
         c.storeOptimizer(optimizer)
         try c.write(to: context.run.decLast)
+        return true
     }
 
     /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
     /// Nil when no image of the batch is confident (nothing trains).
-    func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, confident: Int)? {
+    func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, targets: [Int])? {
         let (n, k) = (x.shape[0], head.k)
         let weak = try head.layer.forward(context.extractor.features(x)).toArray()
         let p = ContrastiveLosses.softmaxRows(weak, n, k)
@@ -133,6 +164,6 @@ struct SelfLabelling {
         head.layer.zeroGrad()
         try extractor.backward(head.layer.backward(Tensor(shape: [n, k], values: gradient)))
         try optimizer.step()
-        return (r.loss, rows.count)
+        return (r.loss, targets)
     }
 }
