@@ -98,8 +98,11 @@ struct EfficientNetLiteTests {
             let grad = try #require(parameters[name]?.grad, "no gradient for \(name)")
             var values = grad.toArray()
             if let rows { values = Array(values.prefix(rows * values.count / grad.shape[0])) }
+            // The reference is float64. Training-mode batch norm over 4 images at 1×1 (the last blocks) amplifies
+            // float32 rounding, and how much depends on the CPU's kernels: under 1e-4 with AVX-512, 1.8e-4 on an
+            // AVX2-only AMD EPYC (every tensor below the last blocks alike). A wrong gradient is off by far more.
             let error = relativeError(values, try tensor(entry.name).toArray())
-            #expect(error <= 1e-4, "gradient of \(name): relative error \(error)")
+            #expect(error <= 5e-4, "gradient of \(name): relative error \(error)")
             checked += 1
         }
         #expect(checked == 9)
