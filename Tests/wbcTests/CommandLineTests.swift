@@ -37,6 +37,17 @@ struct CommandLineTests {
         }
     }
 
+    /// `wbc run --data D` without `--run` keeps its run apart from the synthetic one (which would refuse other data).
+    @Test func runsOfOnesOwnDataGetTheirOwnDirectory() throws {
+        #expect(Run.defaultRunPath(data: nil) == "runs/synthetic")
+        #expect(Run.defaultRunPath(data: "images/TRAIN") == "runs/TRAIN")
+        #expect(Run.defaultRunPath(data: "images/TRAIN/") == "runs/TRAIN")
+        #expect(Run.defaultRunPath(data: "cells/labels.csv") == "runs/cells")
+        #expect(Run.defaultRunPath(data: "/") == "runs/data")
+        let run = try Run.parse(["--data", "d", "--run", "mine"])
+        #expect(run.runDirectory == "mine")
+    }
+
     @Test func unknownNamesAreRefusedByTheParserWithTheChoices() {
         for (command, args) in [
             ("pretrain", ["--run", "r", "--backbone", "resnet99"]), ("pretrain", ["--run", "r", "--objective", "simclr9"]),

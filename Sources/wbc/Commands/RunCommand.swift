@@ -12,7 +12,8 @@ struct Run: ParsableCommand {
             Example: wbc run --data images/TRAIN --test images/TEST --run runs/kaggle
             """)
 
-    @Option(name: .customLong("run"), help: "Run directory.") var runPath: String = "runs/synthetic"
+    @Option(name: .customLong("run"), help: "Run directory (default: runs/synthetic, or runs/NAME for --data …/NAME).")
+    var runDirectory: String?
     @Option(help: "Training images (ImageFolder root, flat folder or labels.csv).") var data: String?
     @Option(help: "Test images, evaluated with the trained model.") var test: String?
     @Option(help: "Settings preset (default: fast; tiny for synthetic data).") var preset: Preset?
@@ -50,6 +51,16 @@ struct Run: ParsableCommand {
         if let clusterEpochs, clusterEpochs < 0 { throw ValidationError("--cluster-epochs must not be negative") }
     }
 
+    /// A run of one's own data goes beside, not into, the synthetic run: `runs/TRAIN` for `--data images/TRAIN`
+    /// (`labels.csv` names its folder).
+    static func defaultRunPath(data: String?) -> String {
+        guard let data else { return "runs/synthetic" }
+        var url = URL(fileURLWithPath: data).standardizedFileURL
+        if url.pathExtension.lowercased() == "csv" { url.deleteLastPathComponent() }
+        let name = url.lastPathComponent
+        return "runs/" + (name.isEmpty || name == "/" || name == "." ? "data" : name)
+    }
+
     var overrides: SettingsOverrides {
         var o = SettingsOverrides()
         o.preset = preset
@@ -80,6 +91,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let runPath = runDirectory ?? Self.defaultRunPath(data: data)
             let outcome = try Pipeline.run(overrides, runPath: runPath, perClass: perClass, progress: progressSink(quiet: quiet))
             print(String(format: "run finished in %.1f s; results in %@ (report: %@/report.html)", outcome.seconds, runPath, runPath))
         }
