@@ -37,10 +37,13 @@ struct NearestCell: Codable, Equatable {
     var cluster: Int?
     var cell_type: String?
     var label: String?
-    /// The crop the model saw of it, `api/v1/training-cells/{index}/image` (relative to the server's root).
+    /// The crop the model saw of it, `api/v1/training-cells/{index}/image?model=DIGEST` (relative to the server's
+    /// root; the digest keeps a browser's cached crop from outliving the model it belongs to).
     var image: String?
 
-    init(_ match: TrainingCells.Match, cells: TrainingCells?) {
+    /// `cells` is nil where the match belongs to another model than the one serving (an older history record):
+    /// its index then points into a training set no longer loaded, so only the index and similarity are given.
+    init(_ match: TrainingCells.Match, cells: TrainingCells?, modelDigest: String) {
         index = match.index
         similarity = match.similarity
         guard let cells, cells.cells.indices.contains(match.index) else { return }
@@ -49,7 +52,7 @@ struct NearestCell: Codable, Equatable {
         cluster = cell.cluster
         cell_type = cell.cellType
         label = cell.label
-        image = "api/v1/training-cells/\(match.index)/image"
+        image = "api/v1/training-cells/\(match.index)/image?model=\(modelDigest.prefix(16))"
     }
 
     /// As the history stores them: `[{"index": 12, "similarity": 0.93}, …]`.
@@ -63,9 +66,11 @@ struct NearestCell: Codable, Equatable {
         return String(decoding: data ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    static func parse(stored text: String?, cells: TrainingCells?) -> [NearestCell] {
+    static func parse(stored text: String?, cells: TrainingCells?, modelDigest: String) -> [NearestCell] {
         guard let data = text?.data(using: .utf8), let pairs = try? JSONDecoder().decode([Stored].self, from: data) else { return [] }
-        return pairs.map { NearestCell(TrainingCells.Match(index: $0.index, similarity: $0.similarity), cells: cells) }
+        return pairs.map {
+            NearestCell(TrainingCells.Match(index: $0.index, similarity: $0.similarity), cells: cells, modelDigest: modelDigest)
+        }
     }
 }
 
@@ -84,7 +89,7 @@ struct PredictionItem: Encodable {
     var nearest: [NearestCell]?
     var error: APIError?
 
-    init(record: CaseRecord?, classified c: CellClassifier.Classified, cells: TrainingCells?) {
+    init(record: CaseRecord?, classified c: CellClassifier.Classified, classifier: CellClassifier) {
         id = record?.id
         file_name = record?.fileName ?? ""
         sha256 = record?.sha256
@@ -94,7 +99,7 @@ struct PredictionItem: Encodable {
         probabilities = c.probabilities
         crop = "data:image/png;base64," + Data(c.crop).base64EncodedString()
         warning = c.warning
-        nearest = c.nearest.map { NearestCell($0, cells: cells) }
+        nearest = c.nearest.map { NearestCell($0, cells: classifier.trainingCells, modelDigest: classifier.modelDigest) }
     }
 
     init(fileName: String, error: APIError) {
@@ -119,7 +124,8 @@ struct StoredPrediction: Encodable {
     var nearest: [NearestCell]
     var image_path: String?
 
-    init(_ r: CaseRecord, cells: TrainingCells?) {
+    /// The nearest cells of a record made by another model than `classifier`'s keep their index and similarity only.
+    init(_ r: CaseRecord, classifier: CellClassifier) {
         id = r.id ?? 0
         created_at = r.createdAt
         file_name = r.fileName
@@ -131,7 +137,8 @@ struct StoredPrediction: Encodable {
         probabilities = (try? JSONDecoder().decode([Double].self, from: Data(r.probabilities.utf8))) ?? []
         reviewed_type = r.reviewedType
         reviewed_at = r.reviewedAt
-        nearest = NearestCell.parse(stored: r.nearest, cells: cells)
+        let sameModel = r.modelDigest == classifier.modelDigest
+        nearest = NearestCell.parse(stored: r.nearest, cells: sameModel ? classifier.trainingCells : nil, modelDigest: classifier.modelDigest)
         image_path = r.imagePath
     }
 }

@@ -56,26 +56,41 @@ public final class InferenceQueue: @unchecked Sendable {
     /// Images waiting or being classified (the queue-depth gauge).
     public var depth: Int { lock.withLock { queuedImages } }
 
-    /// Classifies `images` (one result per image, in order): decodes and crops them on the calling task, then
-    /// waits for the worker to run the model on those that could be read.
-    /// - Throws: `Full` when the queue holds `capacity` images already; the model's errors.
+    /// Classifies `images` (one result per image, in order): takes their places in the queue, decodes and crops
+    /// them on the calling task, then waits for the worker to run the model on those that could be read.
+    /// - Throws: `Full` when the queue holds `capacity` images already (before any decoding: a full queue costs
+    ///   no work); the model's errors.
     public func classify(_ images: [(name: String, data: Data)]) async throws -> [Outcome] {
+        try reserve(images.count)
         let prepared = images.map { classifier.prepare($0.data) }
         let ready = prepared.compactMap { try? $0.get() }
+        release(images.count - ready.count)
         var classified = (ready.isEmpty ? [] : try await run(ready)).makeIterator()
         return prepared.map { p in p.map { _ in classified.next()! } }
     }
 
+    /// Takes `count` places in the queue, or throws `Full`. A request larger than the whole queue is taken
+    /// when the queue is empty, so it is never refused for good.
+    private func reserve(_ count: Int) throws {
+        let taken: Bool = lock.withLock {
+            guard queuedImages + count <= max(capacity, count) || queuedImages == 0 else { return false }
+            queuedImages += count
+            return true
+        }
+        if !taken { throw Full() }
+    }
+
+    private func release(_ count: Int) {
+        if count > 0 { lock.withLock { queuedImages -= count } }
+    }
+
+    /// Hands reserved images to the worker.
     private func run(_ images: [CellClassifier.Prepared]) async throws -> [CellClassifier.Classified] {
         try await withCheckedThrowingContinuation { continuation in
-            let accepted: Bool = lock.withLock {
-                guard queuedImages + images.count <= max(capacity, images.count) || queuedImages == 0 else { return false }
-                queuedImages += images.count
+            lock.withLock {
                 jobs.append(Job(images: images, done: { continuation.resume(with: $0) }))
                 lock.signal()
-                return true
             }
-            guard accepted else { return continuation.resume(throwing: Full()) }
         }
     }
 

@@ -89,7 +89,7 @@ public enum ServerApplication {
         router.get("/api/v1/predictions") { request, _ in
             let (limit, offset, type, needsReview) = try listQuery(request)
             let page = try store.list(limit: limit, offset: offset, type: type, needsReview: needsReview)
-            let items = page.records.map { StoredPrediction($0, cells: classifier.trainingCells) }
+            let items = page.records.map { StoredPrediction($0, classifier: classifier) }
             return try json(PredictionPage(total: page.total, limit: limit, offset: offset, items: items))
         }
         router.get("/api/v1/predictions.csv") { _, _ in
@@ -100,7 +100,7 @@ public enum ServerApplication {
         router.get("/api/v1/predictions/:id") { _, context in
             let id = try predictionID(context)
             guard let record = try store.record(id: id) else { throw APIError(.notFound, "no prediction \(id)") }
-            return try json(StoredPrediction(record, cells: classifier.trainingCells))
+            return try json(StoredPrediction(record, classifier: classifier))
         }
         router.patch("/api/v1/predictions/:id") { request, context in
             let id = try predictionID(context)
@@ -115,7 +115,7 @@ public enum ServerApplication {
                 throw APIError(.unprocessableContent, "'\(review.reviewed_type)' is not a cell type of this model (\(known.joined(separator: ", ")))")
             }
             guard let record = try store.review(id: id, type: review.reviewed_type) else { throw APIError(.notFound, "no prediction \(id)") }
-            return try json(StoredPrediction(record, cells: classifier.trainingCells))
+            return try json(StoredPrediction(record, classifier: classifier))
         }
         router.get("/api/v1/training-cells/:index/image") { _, context in
             guard let index = context.parameters.get("index", as: Int.self) else {
@@ -162,7 +162,7 @@ public enum ServerApplication {
         for (image, outcome) in zip(images, outcomes) {
             switch outcome {
             case .success(let c):
-                items.append(PredictionItem(record: stored.next(), classified: c, cells: classifier.trainingCells))
+                items.append(PredictionItem(record: stored.next(), classified: c, classifier: classifier))
             case .failure(let error):
                 items.append(PredictionItem(fileName: image.name, error: APIError(decoding: error, file: image.name)))
             }
@@ -179,7 +179,7 @@ public enum ServerApplication {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try AtomicText.write(data, to: url)
             } catch {
-                throw APIError(.internalServerError, "the image could not be kept in --keep-images \(folder): \(error.localizedDescription)")
+                throw APIError(.internalServerError, "the image could not be kept in --keep-images \(folder): \(error)")
             }
         }
         return url.path

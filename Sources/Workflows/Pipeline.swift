@@ -53,10 +53,18 @@ public enum Pipeline {
     /// Stage 2 alone (`cluster`), then the training split's evaluation.
     public static func cluster(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> ClusterReport {
         let run = try RunDirectory(runPath)
-        var requested = overrides.resolve(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        let saved = try run.configFile.load()
+        var requested = overrides.resolve(.savedOrPreset(saved: saved, fallback: .fast))
         // `cluster --weights W` on a run that was never pretrained clusters on the imported encoder as it is: a
-        // pretraining of no epochs writes it as the run's pretrained model.
-        let importedOnly = overrides.weights != nil && !FileManager.default.fileExists(atPath: run.autoencoderBest.path)
+        // pretraining of no epochs writes it as the run's pretrained model. A pretrained run keeps its encoder, so
+        // other weights there would be ignored: refused instead.
+        let pretrained = FileManager.default.fileExists(atPath: run.autoencoderBest.path)
+        if let weights = overrides.weights, pretrained, weights != saved?.weights {
+            throw WorkflowError(
+                "\(setting: .weights) \(weights): \(run.root.path) already has a pretrained encoder (\(run.autoencoderBest.lastPathComponent)\(saved?.weights.map { ", from \($0)" } ?? "")), which clustering would use instead; drop \(setting: .weights), or give a new \(setting: .run) directory to cluster on these weights"
+            )
+        }
+        let importedOnly = overrides.weights != nil && !pretrained
         if importedOnly { requested.pretrainEpochs = 0 }
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: true, events: events, progress: progress)

@@ -259,6 +259,15 @@ extension ServerTests {
         let cells = try #require(parts.classifier.trainingCells, "\(parts.classifier.trainingCellsProblem ?? "")")
         #expect(cells.cells.count == served.images.count)
         let jpeg = try Data(contentsOf: served.images[3])
+        // A record of another model keeps its indices and similarities only: they point into a training set
+        // that is not the one loaded now.
+        let older = try #require(
+            try parts.store.insert([
+                CaseRecord(
+                    id: nil, createdAt: "2026-01-01T00:00:00Z", fileName: "old.jpeg", sha256: "00", modelDigest: "another model",
+                    cellType: "MONOCYTE", cluster: 0, confidence: 0.5, probabilities: "[0.5,0.5]", reviewedType: nil, reviewedAt: nil,
+                    nearest: #"[{"index":0,"similarity":0.9}]"#, imagePath: nil)
+            ]).first?.id)
         try await Application(router: parts.router).test(.router) { client in
             try await client.execute(uri: "/api/v1/model", method: .get) { r in
                 let count = try field(r.body, "training_cells", as: Int.self)
@@ -291,6 +300,11 @@ extension ServerTests {
             try await client.execute(uri: "/api/v1/predictions/\(id)", method: .get) { r in
                 let nearest = try #require(try object(r.body)["nearest"] as? [[String: Any]])
                 #expect(nearest.first?["file_name"] as? String == served.images[3].lastPathComponent)
+            }
+            try await client.execute(uri: "/api/v1/predictions/\(older)", method: .get) { r in
+                let nearest = try #require(try object(r.body)["nearest"] as? [[String: Any]])
+                #expect(nearest.count == 1 && nearest[0]["index"] as? Int == 0)
+                #expect(nearest[0]["file_name"] == nil && nearest[0]["image"] == nil && nearest[0]["label"] == nil)
             }
         }
     }
@@ -341,12 +355,23 @@ extension ServerTests {
                 let message = try errorMessage(r.body)
                 #expect(message.contains("busy"))
             }
+            // The queue refuses before decoding: a damaged image gets 503 too, not the 422 decoding would give.
+            let damaged = Data(jpeg.prefix(jpeg.count / 3))
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(data: damaged)) { r in
+                #expect(r.status == .serviceUnavailable)
+            }
             gate.signal()
             #expect(try await first == .ok)
+            // With room in the queue the damaged image is decoded, refused, and gives its place back.
+            try await client.execute(uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(data: damaged)) { r in
+                #expect(r.status == .unprocessableContent)
+            }
+            #expect(queue.depth == 0)
             gate.signal()
             try await client.execute(uri: "/api/v1/predictions", method: .post, body: ByteBuffer(data: jpeg)) { r in #expect(r.status == .ok) }
         }
         #expect(try parts.store.count() == 2)
+        #expect(queue.depth == 0)
     }
 
     /// An image above the pixel limit is refused with 422 naming the limit; nothing is recorded.

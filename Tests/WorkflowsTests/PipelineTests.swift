@@ -507,6 +507,16 @@ struct EncoderWeightsTests {
         #expect(pretrained.modelState.subset(prefix: "encoder.").floats["layer4.1.conv2.weight"] == StateDict(of: source).floats["layer4.1.conv2.weight"])
         let saved = try #require(try dir.configFile.load())
         #expect(saved.pretrainEpochs == 0 && saved.normalization == .imagenet && saved.weights == file.path)
+        // Again with the same weights: the run clusters on as before.
+        let again = try Pipeline.cluster(o, runPath: dir.root.path, progress: SilentProgress())
+        #expect(again.train.accuracy == report.train.accuracy)
+        // Other weights on the now pretrained run would be ignored: refused, naming the flag.
+        let other = root.appendingPathComponent("other.safetensors")
+        try StateDict(of: ResNet(.resnet18, classes: 1000, seed: 6)).write(to: other)
+        o.weights = other.path
+        let error = #expect(throws: WorkflowError.self) { _ = try Pipeline.cluster(o, runPath: dir.root.path, progress: SilentProgress()) }
+        #expect(error?.description.contains("already has a pretrained encoder") == true)
+        #expect(error?.description.contains(other.path) == true)
     }
 }
 
