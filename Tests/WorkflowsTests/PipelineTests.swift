@@ -855,6 +855,29 @@ struct ContrastiveAndSCANTests {
         fewer.selfLabelConfidence = 0.35
         _ = try cluster(whole, settings: fewer, observer: notes)
         #expect(notes.texts.contains { $0.contains("settings changed since dec-last.safetensors was written") }, "\(notes.texts)")
+        // An epoch that collapses (here any epoch does: the share that stops is 0) is not kept: the run ends with
+        // the epoch before, says so, and a rerun keeps that epoch without training the collapsing one again.
+        var more = s
+        more.selfLabelEpochs = 3
+        let collapsing = try RunDirectory(root.appendingPathComponent("collapsing").path)
+        _ = try cluster(collapsing, settings: s)
+        let stops = MessageCollector()
+        let stopped = try SelfLabelling.$collapseShare.withValue(0) { try cluster(collapsing, settings: more, observer: stops) }
+        #expect(stopped.stopReason.contains("then 2 of 3 self-labelling epochs (the next one collapsed the clusters)"), "\(stopped.stopReason)")
+        #expect(stops.texts.contains { $0.contains("self-label epoch 3 sent") && $0.hasSuffix("stopped, keeping epoch 2") }, "\(stops.texts)")
+        let kept = try Checkpoint.read(collapsing.decLast, kind: .dec)
+        #expect(kept.epoch == 2 && kept.metadata[SelfLabelling.stoppedKey] == "3")
+        let twoEpochs = try Checkpoint.read(parts.decBest, kind: .dec).state  // `whole` has been clustered again since
+        let afterStop = try Checkpoint.read(collapsing.decBest, kind: .dec).state
+        #expect(afterStop.floats.keys.allSatisfy { afterStop.floats[$0]?.values == twoEpochs.floats[$0]?.values })
+        let rerun = MessageCollector()
+        let again = try cluster(collapsing, settings: more, observer: rerun)
+        #expect(rerun.texts.contains { $0.contains("epoch 3 collapsed the clusters when this run was trained; keeping epoch 2") }, "\(rerun.texts)")
+        #expect(again.stopReason.contains("then 2 of 3 self-labelling epochs"), "\(again.stopReason)")
+        // In the first epoch there is nothing to keep: an error that names the settings to change.
+        let first = try RunDirectory(root.appendingPathComponent("first").path)
+        let collapsed = #expect(throws: WorkflowError.self) { try SelfLabelling.$collapseShare.withValue(0) { try cluster(first, settings: s) } }
+        #expect(flagged(collapsed).contains("the clusters collapse") && flagged(collapsed).contains("--self-label-confidence"), "\(flagged(collapsed))")
         // Nobody is that sure: nothing would train, and the message says which setting to change.
         var strict = s
         strict.selfLabelConfidence = 0.999_999

@@ -55,7 +55,7 @@ public struct SCANClustering: ClusteringMethod {
             var labelling = try SelfLabelling(context: context, head: training.heads[best])
             var completed = labelling.start
             for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) {
-                guard try labelling.runEpoch(epoch) else { break }
+                guard !labelling.stopped, try labelling.runEpoch(epoch) else { break }
                 completed = epoch + 1
             }
             stopReason +=

@@ -19,6 +19,12 @@ struct SelfLabelling {
     let augmentation = ContrastiveAugmentation()
     /// The epoch to continue from (after a resumed checkpoint).
     private(set) var start = 0
+    /// An epoch after `start` collapsed the clusters (in this call or when the run was trained before, as
+    /// `dec-last` records): nothing more is trained.
+    private(set) var stopped = false
+    /// The share of an epoch's confident images in one cluster that stops self-labelling (a task-local value so
+    /// that a test can make any epoch "collapse").
+    @TaskLocal static var collapseShare = 0.9
     private(set) var lastLoss = Double.nan
 
     init(context: ClusteringContext, head: LinearHead) throws {
@@ -56,7 +62,12 @@ struct SelfLabelling {
         }
         try restore(c, file: url.path)
         start = c.epoch
-        if start > 0 { try context.events.note("self-label: resuming after epoch \(start)") }
+        if let collapsed = c.metadata[Self.stoppedKey] {
+            stopped = true
+            try context.events.note("self-label: epoch \(collapsed) collapsed the clusters when this run was trained; keeping epoch \(start)")
+        } else if start > 0 {
+            try context.events.note("self-label: resuming after epoch \(start)")
+        }
     }
 
     /// Puts the encoder, the head and the optimizer back as the checkpoint `c` holds them.
@@ -72,8 +83,12 @@ struct SelfLabelling {
     /// stage's own check uses for all images), if one does: the epoch has begun to collapse the clusters.
     static func collapsedCluster(_ perCluster: [Int]) -> Int? {
         let largest = perCluster.max() ?? 0
-        return perCluster.count > 1 && Double(largest) > 0.9 * Double(perCluster.reduce(0, +)) ? largest : nil
+        return perCluster.count > 1 && Double(largest) > collapseShare * Double(perCluster.reduce(0, +)) ? largest : nil
     }
+
+    /// `dec-last`'s metadata key for the epoch that collapsed the clusters, so that a rerun keeps the epoch before
+    /// it instead of training the collapsing one again.
+    static let stoppedKey = "wbc.self_label_collapsed_at"
 
     /// Trains one epoch and checkpoints it; returns false, having put back the previous epoch, when this one sent
     /// over 90 % of the confident images to one cluster (self-labelling feeds on its own pseudo-labels, so such an
@@ -116,7 +131,11 @@ struct SelfLabelling {
                     "\(what): the clusters collapse. Use a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 \(setting: .selfLabelEpochs) to keep the heads' clusters"
                 )
             }
-            try restore(try Checkpoint.read(context.run.decLast, kind: .dec), file: context.run.decLast.path)
+            var kept = try Checkpoint.read(context.run.decLast, kind: .dec)
+            try restore(kept, file: context.run.decLast.path)
+            kept.metadata[Self.stoppedKey] = String(epoch + 1)
+            try kept.write(to: context.run.decLast)
+            stopped = true
             try context.events.note("\(what): stopped, keeping epoch \(epoch)")
             return false
         }
