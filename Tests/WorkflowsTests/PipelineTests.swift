@@ -520,6 +520,16 @@ struct EncoderWeightsTests {
     }
 }
 
+/// Keeps the epoch records a stage reports.
+final class EpochCollector: TrainingObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [EpochRecord] = []
+    var records: [EpochRecord] { lock.withLock { collected } }
+    func observe(_ event: TrainingEvent) throws {
+        if case .epoch(let r) = event { lock.withLock { collected.append(r) } }
+    }
+}
+
 /// Keeps the notes a stage reports (as an observer) and the lines it prints (as a progress sink).
 final class MessageCollector: TrainingObserver, ProgressSink, @unchecked Sendable {
     private let lock = NSLock()
@@ -832,9 +842,13 @@ struct ContrastiveAndSCANTests {
             return try ClusterStage.run(settings: prepared, run: dir, train: source, events: e, progress: SilentProgress())
         }
         let whole = try RunDirectory(root.appendingPathComponent("whole").path)
-        let outcome = try cluster(whole, settings: s)
+        let epochs = EpochCollector()
+        let outcome = try cluster(whole, settings: s, observer: epochs)
         #expect(outcome.stopReason.contains("then 2 self-labelling epochs"), "\(outcome.stopReason)")
         #expect(whole.trainingLog.read().filter { $0.stage == "self-label" }.map(\.epoch) == [1, 2])
+        // Each epoch says how its confident images fell into the clusters (a cluster emptying shows there).
+        let perCluster = epochs.records.filter { $0.stage == "self-label" }.compactMap { $0.notes.first { $0.hasPrefix("per cluster ") } }
+        #expect(perCluster.count == 2 && perCluster.allSatisfy { $0.split(separator: " ").last?.split(separator: "/").count == 4 }, "\(perCluster)")
         #expect(try Checkpoint.read(whole.decLast, kind: .dec).metadata["wbc.self_labelling"] == "true")
         let parts = try RunDirectory(root.appendingPathComponent("parts").path)
         #expect(throws: Interruption.self) { try cluster(parts, settings: s, interruptAt: 2) }

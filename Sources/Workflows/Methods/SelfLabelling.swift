@@ -145,7 +145,10 @@ struct SelfLabelling {
                 EpochRecord(
                     stage: "self-label", epoch: epoch + 1, epochs: s.selfLabelEpochs, step: step, loss: lastLoss, lossName: "cross-entropy",
                     seconds: monotonicSeconds() - e0, images: seen,
-                    notes: [String(format: "%.1f%% confident", 100 * Double(confident) / Double(max(seen, 1)))])))
+                    notes: [
+                        String(format: "%.1f%% confident", 100 * Double(confident) / Double(max(seen, 1))),
+                        "per cluster " + perCluster.map(String.init).joined(separator: "/"),
+                    ])))
         var c = context.model(head: head).checkpoint(epoch: epoch + 1, settings: s)
         c.metadata["wbc.autoencoder"] = context.pretrainedIdentity
         c.metadata["wbc.self_labelling"] = "true"
