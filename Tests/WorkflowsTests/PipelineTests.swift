@@ -642,6 +642,8 @@ struct EfficientNetLiteStartTests {
         let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: observed, progress: SilentProgress())
         _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: observed, progress: SilentProgress())
         #expect(collector.texts.contains { $0.hasPrefix("weights: loaded 245 tensors") }, "\(collector.texts)")
+        // The reconstruction caveat concerns the objectives with a decoder only.
+        #expect(collector.texts.contains { $0.contains("the decoder ends in Tanh") } == (objective == "conv-ae"), "\(collector.texts)")
         // With no pretraining epoch, the checkpoint's encoder is the published network.
         let encoder = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
         #expect(encoder.floats["_blocks.7._depthwise_conv.weight"] == StateDict(of: published).floats["_blocks.7._depthwise_conv.weight"])
