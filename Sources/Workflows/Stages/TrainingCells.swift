@@ -40,20 +40,21 @@ public final class TrainingCells: @unchecked Sendable {
     /// or holds those of another model (the run was clustered again and its training set not evaluated since).
     public static func load(run: RunDirectory, model: ClusterModel) throws -> TrainingCells {
         let metrics = run.metricsFile.read()["train"]
+        let evaluateTraining = "`wbc evaluate --run \(run.root.path) --data TRAIN-FOLDER --split train`"
         guard let metrics, metrics.model == model.identity else {
             throw WorkflowError(
-                "\(run.root.path) has \(metrics == nil ? "no evaluated training set" : "training-set features of an earlier model") (metrics.json, features-train.npy); run `wbc evaluate --run \(run.root.path) --data TRAIN-FOLDER --split train` to have them"
+                "\(run.root.path) has \(metrics == nil ? "no evaluated training set" : "training-set features of an earlier model") (metrics.json, features-train.npy); run \(evaluateTraining) to have them"
             )
         }
         guard let (features, shape) = run.featuresFile("train").read(), shape.count == 2, shape[1] == model.head.dimension else {
             throw WorkflowError(
-                "\(run.features("train").path) is missing, or is not float32 [N, \(model.head.dimension)]; run `wbc evaluate --run \(run.root.path) --data TRAIN-FOLDER --split train` again"
+                "\(run.features("train").path) is missing, or is not float32 [N, \(model.head.dimension)]; run \(evaluateTraining) again"
             )
         }
         let rows = run.assignmentsFile.read().filter { $0.split == "train" }
         guard rows.count == shape[0], !rows.isEmpty else {
             throw WorkflowError(
-                "\(run.assignments.path) lists \(rows.count) training images but \(run.features("train").lastPathComponent) has \(shape[0]) rows; run `wbc evaluate --run \(run.root.path) --data TRAIN-FOLDER --split train` again"
+                "\(run.assignments.path) lists \(rows.count) training images but \(run.features("train").lastPathComponent) has \(shape[0]) rows; run \(evaluateTraining) again"
             )
         }
         let cells = rows.map { Cell(path: $0.path, cluster: $0.cluster, cellType: $0.cellType, label: $0.label.isEmpty ? nil : $0.label) }
