@@ -653,6 +653,47 @@ struct EfficientNetLiteStartTests {
         let outcome = try ClusterStage.run(settings: trained, run: dir, train: source, events: observed, progress: SilentProgress())
         #expect(outcome.model.k == 4 && outcome.trainAssignments?.count == source.usableCount)
     }
+
+    /// Self-labelling fine-tunes an imported encoder at `--pretrained-lr-scale` times its learning rate, as
+    /// pretraining does: at a hundredth of the scale the published weights move about a hundredth as far. (At
+    /// scale 1, one step at the heads' learning rate sends these random weights' 24 images to one cluster.)
+    @Test func selfLabellingTrainsImportedWeightsAtTheScaledRate() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-lite-self-label-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let weights = root.appendingPathComponent("lite0.safetensors")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try StateDict(of: EfficientNetLite(.lite0, classes: 1000, seed: 7)).write(to: weights)
+        func movement(scale: Float) throws -> Float {
+            let dir = try RunDirectory(root.appendingPathComponent("scale-\(scale)").path)
+            let (train, _) = try SyntheticData.prepare(run: dir, perClass: 6, seed: 3, events: TrainingEvents())
+            var s = Preset.tiny.settings
+            s.data = train
+            s.backbone = BackboneID(rawValue: "efficientnet-lite0")
+            s.weights = weights.path
+            s.normalization = .imagenet
+            s.pretrainEpochs = 0
+            s.pretrainedLearningRateScale = scale
+            s.method = "scan"
+            s.neighbours = 5
+            s.clusterEpochs = 150
+            s.views = 1
+            s.unitFeatures = true
+            s.selfLabelEpochs = 1
+            s.selfLabelConfidence = 0.3
+            let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+            _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+            let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+            #expect(outcome.stopReason.contains("then 1 self-labelling epochs"), "\(outcome.stopReason)")
+            let before = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
+            let after = try Checkpoint.read(dir.decBest, kind: .dec).modelState.subset(prefix: "encoder.")
+            let name = "_blocks.7._depthwise_conv.weight"
+            let (a, b) = (try #require(before.floats[name]?.values), try #require(after.floats[name]?.values))
+            return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        }
+        let full = try movement(scale: 0.1)
+        let scaled = try movement(scale: 0.001)
+        #expect(full > 0 && scaled > 0 && scaled < 0.05 * full, "moved \(scaled) at scale 0.001 against \(full) at 0.1")
+    }
 }
 
 @Suite("Contrastive pretraining and SCAN")
@@ -908,6 +949,27 @@ struct ContrastiveAndSCANTests {
         #expect(SelfLabelling.collapsedCluster([90, 4, 3, 3]) == nil)
         #expect(SelfLabelling.collapsedCluster([600, 300, 60, 30]) == nil)  // imbalanced types are not a collapse
         #expect(SelfLabelling.collapsedCluster([5]) == nil)
+    }
+
+    /// Self-labelling also stops at an epoch in which a cluster's share of the images falls to a quarter of the
+    /// share the heads gave it, and a rare type that keeps its share is not taken for one.
+    @Test func selfLabellingSeesAClusterEmptying() throws {
+        // Lite0's heads on Kaggle TRAIN, then what 3 epochs of self-labelling left (docs/MEASUREMENTS.md).
+        let heads = [3_000, 2_500, 2_400, 2_057]
+        #expect(SelfLabelling.shrunkCluster(start: heads, now: [7_842, 2_115, 0, 0]) == 2)
+        #expect(SelfLabelling.shrunkCluster(start: heads, now: [3_500, 3_000, 2_900, 557]) == nil)  // 557 is above a quarter of 2,057
+        #expect(SelfLabelling.shrunkCluster(start: heads, now: [3_500, 3_000, 3_000, 457]) == 3)
+        // Blood's proportions: 1 % basophils stay a cluster of their own, even at half their size.
+        let blood = [600, 300, 60, 30, 10]
+        #expect(SelfLabelling.shrunkCluster(start: blood, now: [590, 310, 58, 32, 10]) == nil)
+        #expect(SelfLabelling.shrunkCluster(start: blood, now: [605, 300, 60, 30, 5]) == nil)
+        #expect(SelfLabelling.shrunkCluster(start: blood, now: [608, 300, 60, 30, 2]) == 4)
+        #expect(SelfLabelling.shrunkCluster(start: [10, 0, 5], now: [10, 0, 5]) == nil)  // a cluster empty under the heads is not watched
+        let shrank = try #require(SelfLabelling.collapse(confident: [4_000, 1_000, 0, 0], assigned: [7_842, 2_115, 0, 0], start: heads))
+        #expect(shrank.contains("shrank cluster 2 from 24.1% of the images under the heads to 0.0%"), "\(shrank)")
+        let swallowed = try #require(SelfLabelling.collapse(confident: [95, 3, 2, 0], assigned: heads, start: heads))
+        #expect(swallowed.contains("sent 95.0% of the confident images to one cluster (95, 3, 2, 0)"), "\(swallowed)")
+        #expect(SelfLabelling.collapse(confident: [40, 30, 20, 10], assigned: heads, start: heads) == nil)
     }
 
     @Test func linearHeadRoundTripsThroughACheckpoint() throws {

@@ -52,7 +52,7 @@ public struct SCANClustering: ClusteringMethod {
             if let largest = collapsedClusterSize(sizes) {
                 throw collapseMessage(largest: largest, of: data.n, sizes: sizes, settings: s, afterSelfLabelling: false)
             }
-            var labelling = try SelfLabelling(context: context, head: training.heads[best])
+            var labelling = try SelfLabelling(context: context, head: training.heads[best], startSizes: sizes)
             var completed = labelling.start
             for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) {
                 guard !labelling.stopped, try labelling.runEpoch(epoch) else { break }

@@ -9,8 +9,14 @@ import Models
 /// weighted by the inverse of its share among the confident images so that a large cluster does not swallow
 /// the others. Pseudo-labels come from the features the heads were trained on (the settings' views); the strong
 /// view trains through one view. The encoder and the head train together with Adam at a tenth of the heads'
-/// learning rate (`clusterLearningRate`, default 1e-3). Each epoch is checkpointed in `dec-last.safetensors` and
-/// resumed.
+/// learning rate (`clusterLearningRate`, default 1e-3); an encoder that started from imported weights trains at
+/// `pretrainedLearningRateScale` times that, as in pretraining. Each epoch is checkpointed in
+/// `dec-last.safetensors` and resumed.
+///
+/// Self-labelling feeds on its own pseudo-labels, so an epoch can start a collapse; two label-free checks stop it
+/// (`collapse(confident:assigned:start:)`): over 90 % of the confident images in one cluster, or a cluster whose
+/// share of the images fell to a quarter of the share the heads gave it. The second is relative to the cluster's
+/// own start, so a rare type that keeps its 1 % is never taken for a collapse.
 struct SelfLabelling {
     let context: ClusteringContext
     let head: LinearHead
@@ -25,14 +31,23 @@ struct SelfLabelling {
     /// The share of an epoch's confident images in one cluster that stops self-labelling (a task-local value so
     /// that a test can make any epoch "collapse").
     @TaskLocal static var collapseShare = 0.9
+    /// A cluster whose share of the images falls below this fraction of its share under the heads has emptied.
+    static let shrinkFactor = 0.25
+    /// The heads' cluster sizes over the training images, before any self-labelling: the shares the shrink check
+    /// compares with.
+    let startSizes: [Int]
     private(set) var lastLoss = Double.nan
 
-    init(context: ClusteringContext, head: LinearHead) throws {
+    init(context: ClusteringContext, head: LinearHead, startSizes: [Int]) throws {
         self.context = context
         self.head = head
+        self.startSizes = startSizes
         let s = context.settings
         extractor = FeatureExtractor(backbone: context.encoder, mode: s.features, views: 1, unitLength: s.unitFeatures)
         optimizer = Adam(context.encoder.parameters + head.parameters, lr: (s.clusterLearningRate ?? 1e-3) / 10, weightDecay: 1e-4)
+        if s.weights != nil && s.pretrainedLearningRateScale != 1 {
+            try optimizer.setLearningRateScale(s.pretrainedLearningRateScale, for: context.encoder.parameters)
+        }
         try resume()
     }
 
@@ -86,13 +101,40 @@ struct SelfLabelling {
         return perCluster.count > 1 && Double(largest) > collapseShare * Double(perCluster.reduce(0, +)) ? largest : nil
     }
 
+    /// The first cluster whose share of `now` fell below `shrinkFactor` times its share of `start`, if one did: the
+    /// cluster is emptying. A cluster that was small under the heads only counts when it shrinks to a quarter of
+    /// its own size, so a rare type is not mistaken for an emptying cluster.
+    static func shrunkCluster(start: [Int], now: [Int]) -> Int? {
+        let (n0, n1) = (Double(start.reduce(0, +)), Double(now.reduce(0, +)))
+        guard start.count == now.count, n0 > 0, n1 > 0 else { return nil }
+        return start.indices.first { start[$0] > 0 && Double(now[$0]) / n1 < shrinkFactor * Double(start[$0]) / n0 }
+    }
+
+    /// What went wrong in an epoch whose confident images fell into clusters as `confident` counts and all its
+    /// images (each by the head's most likely cluster) as `assigned` counts, nil when nothing did.
+    static func collapse(confident: [Int], assigned: [Int], start: [Int]) -> String? {
+        func list(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: ", ") }
+        if let largest = collapsedCluster(confident) {
+            return String(
+                format: "sent %.1f%% of the confident images to one cluster (%@)", 100 * Double(largest) / Double(confident.reduce(0, +)),
+                list(confident))
+        }
+        if let c = shrunkCluster(start: start, now: assigned) {
+            return String(
+                format: "shrank cluster %d from %.1f%% of the images under the heads to %.1f%% (heads %@; now %@)", c,
+                100 * Double(start[c]) / Double(start.reduce(0, +)), 100 * Double(assigned[c]) / Double(assigned.reduce(0, +)), list(start),
+                list(assigned))
+        }
+        return nil
+    }
+
     /// `dec-last`'s metadata key for the epoch that collapsed the clusters, so that a rerun keeps the epoch before
     /// it instead of training the collapsing one again.
     static let stoppedKey = "wbc.self_label_collapsed_at"
 
-    /// Trains one epoch and checkpoints it; returns false, having put back the previous epoch, when this one sent
-    /// over 90 % of the confident images to one cluster (self-labelling feeds on its own pseudo-labels, so such an
-    /// epoch is the start of a collapse), and throws when that happens in the first epoch.
+    /// Trains one epoch and checkpoints it; returns false, having put back the previous epoch, when this one began
+    /// to collapse the clusters (`collapse(confident:assigned:start:)`), and throws when that happens in the first
+    /// epoch.
     mutating func runEpoch(_ epoch: Int) throws -> Bool {
         let s = context.settings
         let e0 = monotonicSeconds()
@@ -103,14 +145,15 @@ struct SelfLabelling {
             .batches(epoch: epoch, shuffle: true, seed: s.seed &+ 2)
         var (seen, confident, step, lossSum) = (0, 0, 0, 0.0)
         var perCluster = [Int](repeating: 0, count: head.k)
+        var assigned = [Int](repeating: 0, count: head.k)
         while let b = try context.train.next(&batches) {
             guard b.count >= 2 else { continue }
             let stepContext = StepContext(normalization: context.normalization, seed: s.seed &+ 0x5E1F, epoch: epoch, step: step, settings: s)
-            if let r = try train(b.tensor(), stepContext: stepContext) {
-                lossSum += Double(r.loss) * Double(r.targets.count)
-                confident += r.targets.count
-                for t in r.targets { perCluster[t] += 1 }
-            }
+            let r = try train(b.tensor(), stepContext: stepContext)
+            lossSum += Double(r.loss) * Double(r.targets.count)
+            confident += r.targets.count
+            for t in r.targets { perCluster[t] += 1 }
+            for a in r.assigned { assigned[a] += 1 }
             seen += b.count
             step += 1
             context.progress.progress(
@@ -122,10 +165,8 @@ struct SelfLabelling {
                 "self-label epoch \(epoch + 1): no image reached the head's confidence \(s.selfLabelConfidence); lower \(setting: .selfLabelConfidence) or train the heads longer (\(setting: .clusterEpochs))"
             )
         }
-        if let largest = Self.collapsedCluster(perCluster) {
-            let what = String(
-                format: "self-label epoch %d sent %.1f%% of the confident images to one cluster (%@)", epoch + 1,
-                100 * Double(largest) / Double(confident), perCluster.map(String.init).joined(separator: ", "))
+        if let collapse = Self.collapse(confident: perCluster, assigned: assigned, start: startSizes) {
+            let what = "self-label epoch \(epoch + 1) \(collapse)"
             guard epoch > 0, FileManager.default.fileExists(atPath: context.run.decLast.path) else {
                 throw WorkflowError(
                     "\(what): the clusters collapse. Use a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 \(setting: .selfLabelEpochs) to keep the heads' clusters"
@@ -148,6 +189,7 @@ struct SelfLabelling {
                     notes: [
                         String(format: "%.1f%% confident", 100 * Double(confident) / Double(max(seen, 1))),
                         "per cluster " + perCluster.map(String.init).joined(separator: "/"),
+                        "assigned " + assigned.map(String.init).joined(separator: "/"),
                     ])))
         var c = context.model(head: head).checkpoint(epoch: epoch + 1, settings: s)
         c.metadata["wbc.autoencoder"] = context.pretrainedIdentity
@@ -159,22 +201,25 @@ struct SelfLabelling {
     }
 
     /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
-    /// Nil when no image of the batch is confident (nothing trains).
-    func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, targets: [Int])? {
+    /// Returns the loss and the pseudo-labels (none, and nothing trained, when no image is confident), and every
+    /// image's most likely cluster.
+    func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, targets: [Int], assigned: [Int]) {
         let (n, k) = (x.shape[0], head.k)
         let weak = try head.layer.forward(context.extractor.features(x)).toArray()
         let p = ContrastiveLosses.softmaxRows(weak, n, k)
         var rows: [Int] = []
         var targets: [Int] = []
+        var assigned: [Int] = []
         for i in 0..<n {
             var best = 0
             for c in 1..<k where p[i * k + c] > p[i * k + best] { best = c }
+            assigned.append(best)
             if p[i * k + best] >= Double(context.settings.selfLabelConfidence) {
                 rows.append(i)
                 targets.append(best)
             }
         }
-        guard !rows.isEmpty else { return nil }
+        guard !rows.isEmpty else { return (0, [], assigned) }
         let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: stepContext, copies: 1)
         let logits = try head.layer.forward(extractor.features(strong)).toArray()
         let picked = rows.flatMap { logits[($0 * k)..<(($0 + 1) * k)] }
@@ -186,6 +231,6 @@ struct SelfLabelling {
         head.layer.zeroGrad()
         try extractor.backward(head.layer.backward(Tensor(shape: [n, k], values: gradient)))
         try optimizer.step()
-        return (r.loss, targets)
+        return (r.loss, targets, assigned)
     }
 }
