@@ -89,7 +89,7 @@ public struct ClusteringOutcome: Sendable {
 
 /// Every clustering method, by name.
 public enum ClusteringMethods {
-    public static let all: [any ClusteringMethod] = [DECClustering(), KMeansClustering(), SCANClustering()]
+    public static let all: [any ClusteringMethod] = [DECClustering(), KMeansClustering(), SCANClustering(), AgglomerativeClustering()]
 
     public static var names: [String] { all.map(\.name) }
 

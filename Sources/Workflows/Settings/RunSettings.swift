@@ -45,7 +45,7 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var pretrainSamples: Int?
     public var augment = false
     // Clustering
-    /// How the clusters are found (`ClusteringMethod`: dec, kmeans).
+    /// How the clusters are found (`ClusteringMethods`: dec, kmeans, scan, agglomerative).
     public var method = "dec"
     public var k = 4
     /// Choose k from the data in this range (`[lowest, highest]`; nil: use `k`). See `ClusterCountSelection`.

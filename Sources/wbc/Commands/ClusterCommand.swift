@@ -19,7 +19,7 @@ struct Cluster: ParsableCommand {
     ) var weights: String?
     @Option(
         help:
-            "Clustering method: dec (k-means start, then DEC), kmeans (k-means only) or scan (SCAN heads on mined neighbours). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
+            "Clustering method: dec (k-means start, then DEC), kmeans (k-means only), scan (SCAN heads on mined neighbours) or agglomerative (average linkage, clusters of any size: for rare types). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
     ) var method: MethodName?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
