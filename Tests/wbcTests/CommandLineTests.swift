@@ -20,6 +20,13 @@ struct CommandLineTests {
         #expect(s.k == 3 && s.clusterEpochs == 7 && s.size == Preset.fast.settings.size && s.method == "kmeans")
     }
 
+    /// `cluster` takes the methods and the imported encoder's learning-rate scale (for self-labelling).
+    @Test func clusterTakesAgglomerativeAndThePretrainedScale() throws {
+        let o = try Cluster.parse(["--run", "r", "--method", "agglomerative", "--pretrained-lr-scale", "0.1"]).overrides
+        #expect(o.method == "agglomerative" && o.pretrainedLearningRateScale == 0.1)
+        #expect(throws: (any Error).self) { _ = try Cluster.parse(["--run", "r", "--method", "linkage"]) }
+    }
+
     /// The decompression-bomb limit is a setting of every command that reads images, and its message names it.
     @Test func maxMegapixelsReachesTheDecoder() throws {
         for command in [["run"], ["pretrain", "--run", "r"], ["cluster", "--run", "r"]] {

@@ -32,6 +32,11 @@ struct Cluster: ParsableCommand {
     @Option(help: "Learning rate (default: the optimizer's; scan's heads 1e-3, its self-labelling a tenth of this).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: \(PresetValues.fast.features.rawValue).") var features: FeatureMode?
     @OptionGroup var scan: SCANOptions
+    @Option(
+        help:
+            "SCAN's self-labelling: the learning rate of an encoder imported with --weights, as a multiple of the head's (e.g. 0.1; default: the run's, 1 unless set)."
+    )
+    var pretrainedLrScale: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
@@ -59,6 +64,7 @@ struct Cluster: ParsableCommand {
         o.features = features
         o.unitFeatures = unitFeatures
         scan.apply(to: &o)
+        o.pretrainedLearningRateScale = pretrainedLrScale
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol

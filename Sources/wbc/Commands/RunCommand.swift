@@ -32,7 +32,7 @@ struct Run: ParsableCommand {
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
-    @Option(help: "The backbone's pretraining learning rate as a multiple of the others' when it starts from --weights (default 1).")
+    @Option(help: "The learning rate of a backbone started from --weights, in pretraining and self-labelling, as a multiple of the others' (default 1).")
     var pretrainedLrScale: Float?
     @Option(help: "Nucleus crop side as a multiple of the nucleus's extent (default 2.2).") var cropScale: Double?
     @Option(help: "Nucleus crop side as a share of the image's shorter side, whatever the nucleus's size (instead of --crop-scale).")
