@@ -54,10 +54,11 @@ public enum AverageLinkage {
         guard n <= maximumPoints else {
             throw ClusteringError.invalidParameter(
                 name: "average-linkage points", value: String(n),
-                reason: "at most \(maximumPoints) points fit its n × n distance matrix; cluster a sample, or use k-means")
+                reason: "at most \(maximumPoints) points fit its n × n distance matrix")
         }
         var distance = cosineDistances(x, n: n, d: d, threads: Parallel.resolvedThreads(threads))
         var size = [Int](repeating: 1, count: n)
+        var height = [Float](repeating: 0, count: n)  // the distance at which each row's cluster was last merged
         var active = Array(0..<n)  // the clusters not yet merged away, each named by the row that holds it
         var chain: [Int] = []
         var found: [Merge] = []
@@ -77,18 +78,22 @@ public enum AverageLinkage {
                 chain.append(nearest)
                 continue
             }
-            // a and b are each other's nearest: merge b into a (Lance–Williams update for the mean distance).
+            // a and b are each other's nearest: they merge into the row of the larger index, as in SciPy (which
+            // decides later ties the same way), with the Lance–Williams update for the mean distance.
             chain.removeLast(2)
-            let b = previous
-            let (wa, wb) = (Float(size[a]), Float(size[b]))
-            for j in active where j != a && j != b {
-                let merged = (wa * distance[a * n + j] + wb * distance[b * n + j]) / (wa + wb)
-                distance[a * n + j] = merged
-                distance[j * n + a] = merged
+            let (keep, gone) = (max(a, previous), min(a, previous))
+            let (wk, wg) = (Float(size[keep]), Float(size[gone]))
+            for j in active where j != keep && j != gone {
+                let merged = (wk * distance[keep * n + j] + wg * distance[gone * n + j]) / (wk + wg)
+                distance[keep * n + j] = merged
+                distance[j * n + keep] = merged
             }
-            size[a] += size[b]
-            active.removeAll { $0 == b }
-            found.append(Merge(a: min(a, b), b: max(a, b), distance: best))
+            size[keep] += size[gone]
+            active.removeAll { $0 == gone }
+            // Rounding can put a merge a hair below one it contains; the cut below must not apply it first.
+            let at = max(best, height[keep], height[gone])
+            height[keep] = at
+            found.append(Merge(a: gone, b: keep, distance: at))
         }
         // The chain finds merges out of order; average linkage is reducible, so sorting gives the dendrogram's order.
         return found.enumerated().sorted { ($0.element.distance, $0.offset) < ($1.element.distance, $1.offset) }.map(\.element)

@@ -594,6 +594,24 @@ struct SettingsAndMethodsTests {
         #expect(throws: Never.self) { try scan.validate() }
     }
 
+    /// Average linkage needs a fixed k and unit-length features (its means assign by straight-line distance); a
+    /// result with one cluster of over 90 % is refused, naming what to use instead.
+    @Test func agglomerativeSettingsAreValidated() {
+        var s = Preset.fast.settings
+        s.method = "agglomerative"
+        #expect(throws: Never.self) { try s.validate() }
+        for (edit, settings): ((inout RunSettings) -> Void, [Setting]) in [
+            ({ $0.kRange = [2, 6] }, [.k, .method, .k]), ({ $0.unitFeatures = false }, [.method, .unitFeatures]),
+        ] {
+            var bad = s
+            edit(&bad)
+            let error = #expect(throws: WorkflowError.self) { try bad.validate() }
+            #expect(error?.settings == settings, "\(error?.description ?? "")")
+        }
+        let collapsed = AgglomerativeClustering().collapseError(largest: 9_575, of: 9_957, sizes: [33, 9_575, 334, 15], settings: s)
+        #expect(flagged(collapsed).contains("put 9575 of 9957 images in one cluster") && flagged(collapsed).contains("--method kmeans"), "\(flagged(collapsed))")
+    }
+
     /// `--method kmeans`: k-means alone, a model that predicts like DEC's, and no DEC checkpoint.
     @Test func kmeansMethodClustersWithoutTraining() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-kmeans-\(UUID())")
@@ -655,8 +673,8 @@ struct EfficientNetLiteStartTests {
     }
 
     /// Self-labelling fine-tunes an imported encoder at `--pretrained-lr-scale` times its learning rate, as
-    /// pretraining does: at a hundredth of the scale the published weights move about a hundredth as far. (At
-    /// scale 1, one step at the heads' learning rate sends these random weights' 24 images to one cluster.)
+    /// pretraining does: at a hundredth of the scale the imported weights move about a hundredth as far. (These
+    /// are random weights saved as a file; at scale 1, one step sends their 24 images to one cluster.)
     @Test func selfLabellingTrainsImportedWeightsAtTheScaledRate() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-lite-self-label-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -954,7 +972,8 @@ struct ContrastiveAndSCANTests {
     /// Self-labelling also stops at an epoch in which a cluster's share of the images falls to a quarter of the
     /// share the heads gave it, and a rare type that keeps its share is not taken for one.
     @Test func selfLabellingSeesAClusterEmptying() throws {
-        // Lite0's heads on Kaggle TRAIN, then what 3 epochs of self-labelling left (docs/MEASUREMENTS.md).
+        // Heads of about Kaggle TRAIN's size, then the sizes 3 epochs of self-labelling left on Lite0's heads
+        // (7,842 / 2,115 / 0 / 0, docs/MEASUREMENTS.md).
         let heads = [3_000, 2_500, 2_400, 2_057]
         #expect(SelfLabelling.shrunkCluster(start: heads, now: [7_842, 2_115, 0, 0]) == 2)
         #expect(SelfLabelling.shrunkCluster(start: heads, now: [3_500, 3_000, 2_900, 557]) == nil)  // 557 is above a quarter of 2,057

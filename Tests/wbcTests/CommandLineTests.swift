@@ -20,10 +20,10 @@ struct CommandLineTests {
         #expect(s.k == 3 && s.clusterEpochs == 7 && s.size == Preset.fast.settings.size && s.method == "kmeans")
     }
 
-    /// `cluster` takes the methods and the imported encoder's learning-rate scale (for self-labelling).
-    @Test func clusterTakesAgglomerativeAndThePretrainedScale() throws {
-        let o = try Cluster.parse(["--run", "r", "--method", "agglomerative", "--pretrained-lr-scale", "0.1"]).overrides
-        #expect(o.method == "agglomerative" && o.pretrainedLearningRateScale == 0.1)
+    /// `cluster` takes every registered method by name, and no other.
+    @Test func clusterTakesTheRegisteredMethods() throws {
+        let o = try Cluster.parse(["--run", "r", "--method", "agglomerative"]).overrides
+        #expect(o.method == "agglomerative")
         #expect(throws: (any Error).self) { _ = try Cluster.parse(["--run", "r", "--method", "linkage"]) }
     }
 

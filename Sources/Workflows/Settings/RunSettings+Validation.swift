@@ -42,6 +42,13 @@ extension RunSettings {
         try require(
             selfLabelEpochs == 0 || method == "scan",
             "\(setting: .selfLabelEpochs) follows SCAN's heads: use it with \(setting: .method) scan (now \(method))")
+        try require(
+            method != "agglomerative" || kRange == nil,
+            "\(setting: .k) auto scores k-means' partitions, which favour equal sizes; with \(setting: .method) agglomerative give a fixed \(setting: .k)")
+        try require(
+            method != "agglomerative" || unitFeatures,
+            "\(setting: .method) agglomerative clusters by cosine distance and assigns each image to the nearest cluster mean of unit-length features: add \(setting: .unitFeatures) true"
+        )
         try require(threads >= 0, "\(setting: .threads) must be 0 (all cores) or positive (got \(threads))")
         try require(
             backbone.architecture != nil, "\(setting: .backbone) '\(backbone)' is not one of \(Backbones.names.joined(separator: ", "))")

@@ -29,7 +29,8 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var weights: String?
     /// The backbone's learning rate during pretraining, as a multiple of `pretrainLearningRate`, when it starts
     /// from `weights` (a PyTorch parameter group with its own `lr`): below 1 fine-tunes published features
-    /// gently while the parts the objective adds learn at the full rate. 1 = the reference's single rate.
+    /// gently while the parts the objective adds learn at the full rate. 1 = the reference's single rate. SCAN's
+    /// self-labelling trains such a backbone at this multiple of its rate too.
     public var pretrainedLearningRateScale: Float = 1
     public var latent = 128
     public var beta: Float = 1

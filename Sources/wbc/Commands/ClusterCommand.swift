@@ -19,7 +19,7 @@ struct Cluster: ParsableCommand {
     ) var weights: String?
     @Option(
         help:
-            "Clustering method: dec (k-means start, then DEC), kmeans (k-means only), scan (SCAN heads on mined neighbours) or agglomerative (average linkage, clusters of any size: for rare types). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
+            "Clustering method: dec (k-means start, then DEC), kmeans (k-means only), scan (SCAN heads on mined neighbours) or agglomerative (average linkage on unit-length features, clusters of any size: for rare types; refused when one cluster takes over 90 %). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
     ) var method: MethodName?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
     @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
@@ -32,11 +32,6 @@ struct Cluster: ParsableCommand {
     @Option(help: "Learning rate (default: the optimizer's; scan's heads 1e-3, its self-labelling a tenth of this).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: \(PresetValues.fast.features.rawValue).") var features: FeatureMode?
     @OptionGroup var scan: SCANOptions
-    @Option(
-        help:
-            "SCAN's self-labelling: the learning rate of an encoder imported with --weights, as a multiple of the head's (e.g. 0.1; default: the run's, 1 unless set)."
-    )
-    var pretrainedLrScale: Float?
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
@@ -64,7 +59,6 @@ struct Cluster: ParsableCommand {
         o.features = features
         o.unitFeatures = unitFeatures
         scan.apply(to: &o)
-        o.pretrainedLearningRateScale = pretrainedLrScale
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol
