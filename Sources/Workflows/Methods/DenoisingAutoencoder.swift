@@ -13,6 +13,8 @@ public struct DenoisingAutoencoder: PretrainingObjective {
     public func spec(for settings: RunSettings) -> AutoencoderSpec { settings.autoencoderSpec(kind: .convAE) }
 
     public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { Autoencoder(spec, seed: seed) }
+
+    public var reconstructsThroughTanh: Bool { true }
 }
 
 extension Autoencoder: PretrainingModel {

@@ -28,6 +28,9 @@ public protocol PretrainingObjective: Sendable {
     /// Whether a lower loss means a better encoder across epochs (default true), so that the lowest-loss epoch is
     /// the one clustering uses; false keeps the last epoch (BYOL's loss chases a moving target).
     var lossComparesEpochs: Bool { get }
+    /// Whether the model reconstructs its input through the reference's decoder, which ends in Tanh (default
+    /// false): ImageNet-normalised targets outside [-1, 1] are then out of its reach, and the run says so.
+    var reconstructsThroughTanh: Bool { get }
 }
 
 extension PretrainingObjective {
@@ -42,6 +45,8 @@ extension PretrainingObjective {
     public var lossName: String { "loss" }
 
     public var lossComparesEpochs: Bool { true }
+
+    public var reconstructsThroughTanh: Bool { false }
 }
 
 /// A model that pretraining trains: a backbone under state-dict prefix `encoder.` and whatever the objective

@@ -10,4 +10,6 @@ public struct VariationalAutoencoder: PretrainingObjective {
     public func spec(for settings: RunSettings) -> AutoencoderSpec { settings.autoencoderSpec(kind: .vae) }
 
     public func makeModel(_ spec: AutoencoderSpec, seed: UInt64) -> any PretrainingModel { Autoencoder(spec, seed: seed) }
+
+    public var reconstructsThroughTanh: Bool { true }
 }

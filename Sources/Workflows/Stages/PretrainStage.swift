@@ -157,7 +157,7 @@ public enum PretrainStage {
             try events.note("weights: loaded \(report) from \(weights)")
             if settings.normalization != .imagenet {
                 try events.note("warning: ImageNet weights expect ImageNet normalisation (\(settings.normalization.rawValue) is used, as asked)")
-            } else if spec.kind == .convAE || spec.kind == .vae {  // the objectives that reconstruct
+            } else if objective.reconstructsThroughTanh {
                 try events.note("note: the decoder ends in Tanh, so ImageNet-normalised targets outside [-1, 1] cannot be reconstructed exactly")
             }
         }
