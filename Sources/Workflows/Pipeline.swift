@@ -96,7 +96,7 @@ public enum Pipeline {
     public static func predict(
         runPath: String, images: [String], threads: Int = 0, maxMegapixels: Double? = nil,
         progress: any ProgressSink
-    ) throws -> (predictions: [Prediction], skipped: [String]) {
+    ) throws -> (predictions: [Prediction], skipped: [String], warnings: [String]) {
         useThreads(threads)
         let run = try RunDirectory.existing(runPath)
         return try PredictStage.predict(run: run, images: images, maxMegapixels: maxMegapixels, progress: progress)

@@ -180,6 +180,21 @@ func withExifOrientation(_ jpeg: [UInt8], _ orientation: UInt16, littleEndian: B
         #expect(throws: ImageDecodingError.self) { try ImageDecoding.decode(Array(odd.prefix(odd.count * 2 / 3))) }
     }
 
+    /// Without a cache (as `wbc predict` loads), the loader's epoch reports the warning with the file's path.
+    @Test func loaderReportsTheWarningWithoutACache() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let (odd, plain) = try jpegWithOddScanHeader()
+        let folder = try dir.folder("cells/A")
+        try Data(plain).write(to: folder.appendingPathComponent("plain.jpg"))
+        try Data(odd).write(to: folder.appendingPathComponent("odd.jpg"))
+        let loader = ImageLoader(dataset: try ImageDataset.imageFolder(at: dir.file("cells")), preprocessing: PreprocessOptions(side: 32), batchSize: 4)
+        var epoch = loader.batches()
+        while try epoch.next() != nil {}
+        #expect(epoch.warnings.count == 1, "\(epoch.warnings)")
+        #expect(epoch.warnings.first?.contains("odd.jpg: ") == true && epoch.warnings.first?.contains("Invalid SOS parameters") == true)
+    }
+
     @Test func cacheAndCensusReportTheWarningAndCountWhatDecodes() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

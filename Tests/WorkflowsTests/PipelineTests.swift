@@ -159,7 +159,8 @@ struct PipelineTests {
         _ = try run.outcome.get()
         let dir = try RunDirectory(run.root.path)
         let image = run.root.appendingPathComponent("synthetic/test/LYMPHOCYTE/synth_00000.jpeg").path
-        let (predictions, skipped) = try PredictStage.predict(run: dir, images: [image, "/nonexistent.jpg"], progress: SilentProgress())
+        let (predictions, skipped, warnings) = try PredictStage.predict(run: dir, images: [image, "/nonexistent.jpg"], progress: SilentProgress())
+        #expect(warnings.isEmpty, "\(warnings)")
         #expect(predictions.count == 1)
         #expect(skipped.count == 1 && skipped[0].contains("/nonexistent.jpg"))
         let p = try #require(predictions.first)
@@ -609,7 +610,8 @@ struct SettingsAndMethodsTests {
             #expect(error?.settings == settings, "\(error?.description ?? "")")
         }
         let collapsed = AgglomerativeClustering().collapseError(largest: 9_575, of: 9_957, sizes: [33, 9_575, 334, 15], settings: s)
-        #expect(flagged(collapsed).contains("put 9575 of 9957 images in one cluster") && flagged(collapsed).contains("--method kmeans"), "\(flagged(collapsed))")
+        #expect(
+            flagged(collapsed).contains("put 9575 of 9957 images in one cluster") && flagged(collapsed).contains("--method kmeans"), "\(flagged(collapsed))")
     }
 
     /// `--method kmeans`: k-means alone, a model that predicts like DEC's, and no DEC checkpoint.

@@ -66,6 +66,9 @@ public struct ImageLoader: Sendable {
         var position = 0
         /// Files skipped so far in this epoch.
         public private(set) var skipped = SkipReport()
+        /// What the decoder warned about files it still read whole, each after its path (without a cache: a cache
+        /// keeps its own, `PreprocessedCache.warnings`).
+        public private(set) var warnings: [String] = []
         /// Images served so far, and how many of them had a nucleus found (crop mode `.nucleus`).
         public private(set) var served = 0
         public private(set) var nucleiFound = 0
@@ -89,7 +92,7 @@ public struct ImageLoader: Sendable {
             let side = loader.preprocessing.side
             let epoch = self.epoch
             let seed = self.seed
-            let results = parallelMap(count: indices.count, threads: loader.threads) { k -> Result<([Float], Bool?), ImageLoadError> in
+            let results = parallelMap(count: indices.count, threads: loader.threads) { k -> Result<([Float], Bool?, String?), ImageLoadError> in
                 let index = indices[k]
                 let prepared: Result<PreprocessedImage, ImageLoadError>
                 if let cache = loader.cache {
@@ -106,7 +109,7 @@ public struct ImageLoader: Sendable {
                     do throws(Normalization.ShapeMismatch) { try loader.normalization.apply(to: &chw) } catch {
                         return .failure(ImageLoadError(path: loader.dataset.samples[index].url.path, reason: .settings(error.description)))
                     }
-                    return .success((chw, p.nucleusFound))
+                    return .success((chw, p.nucleusFound, loader.cache == nil ? p.warning : nil))
                 }
             }
             var batch = ImageBatch(data: [], labels: [], paths: [], nucleusFound: [], indices: [], side: side)
@@ -114,7 +117,8 @@ public struct ImageLoader: Sendable {
             for (k, result) in results.enumerated() {
                 let sample = loader.dataset.samples[indices[k]]
                 switch result {
-                case .success(let (chw, found)):
+                case .success(let (chw, found, warning)):
+                    if let warning { warnings.append("\(sample.url.path): \(warning)") }
                     batch.data += chw
                     batch.labels.append(sample.label)
                     batch.paths.append(sample.url)

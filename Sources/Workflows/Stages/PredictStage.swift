@@ -16,11 +16,12 @@ public struct Prediction: Sendable, Codable {
     }
 }
 
-/// Cluster, cell type and confidence of new images, with a run's clustering model.
+/// Cluster, cell type and confidence of new images, with a run's clustering model; the files that could not be
+/// read, and what the decoder warned about those it still read whole.
 public enum PredictStage {
     public static func predict(
         run: RunDirectory, images: [String], maxMegapixels: Double? = nil, progress: any ProgressSink
-    ) throws -> (predictions: [Prediction], skipped: [String]) {
+    ) throws -> (predictions: [Prediction], skipped: [String], warnings: [String]) {
         let (model, checkpoint) = try ClusterModel.load(run.decBest)
         var settings = try checkpoint.settings(file: run.decBest.path)
         if let maxMegapixels { settings.maxMegapixels = maxMegapixels }
@@ -38,6 +39,6 @@ public enum PredictStage {
                 out.append(Prediction(path: b.paths[i].path, cluster: d.cluster, cellType: d.cellType, confidence: d.confidence, probabilities: row))
             }
         }
-        return (out, (dataset.skipped.errors + epoch.skipped.errors).map(\.description))
+        return (out, (dataset.skipped.errors + epoch.skipped.errors).map(\.description), epoch.warnings)
     }
 }

@@ -26,7 +26,7 @@ struct Predict: ParsableCommand {
         try reportingErrors {
             let firsts = try samples.map { try Pipeline.firstImageOfEachClass(in: $0) } ?? []
             let (sampleClasses, samplePaths) = (firsts.map(\.className), firsts.map(\.path))
-            let (predictions, skipped) = try Pipeline.predict(
+            let (predictions, skipped, warnings) = try Pipeline.predict(
                 runPath: runPath, images: images + samplePaths, threads: threads, maxMegapixels: maxMegapixels,
                 progress: SilentProgress())
             if json {
@@ -49,6 +49,7 @@ struct Predict: ParsableCommand {
                     }
                 }
             }
+            for w in warnings { FileHandle.standardError.write(Data("warning: \(w) (the image was read whole and is used)\n".utf8)) }
             for s in skipped { FileHandle.standardError.write(Data("skipped: \(s)\n".utf8)) }
             if predictions.isEmpty { throw WorkflowError("no image could be read; see the skipped files above") }
         }
