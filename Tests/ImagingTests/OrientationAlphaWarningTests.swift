@@ -180,14 +180,21 @@ func withExifOrientation(_ jpeg: [UInt8], _ orientation: UInt16, littleEndian: B
         #expect(throws: ImageDecodingError.self) { try ImageDecoding.decode(Array(odd.prefix(odd.count * 2 / 3))) }
     }
 
-    /// Without a cache (as `wbc predict` loads), the loader's epoch reports the warning with the file's path.
-    @Test func loaderReportsTheWarningWithoutACache() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+    /// `cells/A` in `dir` with `plain.jpg` and `odd.jpg` (the same image, its scan header odd); the folder and the
+    /// plain file's bytes.
+    func folderWithPlainAndOdd(in dir: TempDir) throws -> (folder: URL, plain: [UInt8]) {
         let (odd, plain) = try jpegWithOddScanHeader()
         let folder = try dir.folder("cells/A")
         try Data(plain).write(to: folder.appendingPathComponent("plain.jpg"))
         try Data(odd).write(to: folder.appendingPathComponent("odd.jpg"))
+        return (folder, plain)
+    }
+
+    /// Without a cache (as `wbc predict` loads), the loader's epoch reports the warning with the file's path.
+    @Test func loaderReportsTheWarningWithoutACache() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        _ = try folderWithPlainAndOdd(in: dir)
         let loader = ImageLoader(dataset: try ImageDataset.imageFolder(at: dir.file("cells")), preprocessing: PreprocessOptions(side: 32), batchSize: 4)
         var epoch = loader.batches()
         while try epoch.next() != nil {}
@@ -198,10 +205,7 @@ func withExifOrientation(_ jpeg: [UInt8], _ orientation: UInt16, littleEndian: B
     @Test func cacheAndCensusReportTheWarningAndCountWhatDecodes() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let (odd, plain) = try jpegWithOddScanHeader()
-        let folder = try dir.folder("cells/A")
-        try Data(plain).write(to: folder.appendingPathComponent("plain.jpg"))
-        try Data(odd).write(to: folder.appendingPathComponent("odd.jpg"))
+        let (folder, plain) = try folderWithPlainAndOdd(in: dir)
         // A whole header over scrambled image data: readable header, no image.
         var scrambled = plain
         let sos = try #require((0..<(plain.count - 1)).first { plain[$0] == 0xFF && plain[$0 + 1] == 0xDA })

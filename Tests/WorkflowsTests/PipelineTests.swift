@@ -638,6 +638,17 @@ struct SettingsAndMethodsTests {
 /// An EfficientNet-Lite with published weights under every pretraining objective and clustering method.
 @Suite("EfficientNet-Lite starts")
 struct EfficientNetLiteStartTests {
+    /// `tiny` on a synthetic set of 6 images per class in `dir`, with Lite0 started from `weights`.
+    static func settings(run dir: RunDirectory, weights: URL) throws -> RunSettings {
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 6, seed: 3, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.backbone = BackboneID(rawValue: "efficientnet-lite0")
+        s.weights = weights.path
+        s.normalization = .imagenet
+        return s
+    }
+
     @Test(arguments: [("conv-ae", "kmeans"), ("simclr", "scan"), ("byol", "dec")])
     func objectivesAndMethodsStartFromTheWeights(_ objective: String, _ method: String) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-lite-\(objective)-\(UUID())")
@@ -646,12 +657,7 @@ struct EfficientNetLiteStartTests {
         let weights = root.appendingPathComponent("lite0.safetensors")
         let published = EfficientNetLite(.lite0, classes: 1000, seed: 7)
         try StateDict(of: published).write(to: weights)
-        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 6, seed: 3, events: TrainingEvents())
-        var s = Preset.tiny.settings
-        s.data = train
-        s.backbone = BackboneID(rawValue: "efficientnet-lite0")
-        s.weights = weights.path
-        s.normalization = .imagenet
+        var s = try Self.settings(run: dir, weights: weights)
         s.objective = objective
         s.method = method
         s.pretrainEpochs = 0
@@ -685,12 +691,7 @@ struct EfficientNetLiteStartTests {
         try StateDict(of: EfficientNetLite(.lite0, classes: 1000, seed: 7)).write(to: weights)
         func movement(scale: Float) throws -> Float {
             let dir = try RunDirectory(root.appendingPathComponent("scale-\(scale)").path)
-            let (train, _) = try SyntheticData.prepare(run: dir, perClass: 6, seed: 3, events: TrainingEvents())
-            var s = Preset.tiny.settings
-            s.data = train
-            s.backbone = BackboneID(rawValue: "efficientnet-lite0")
-            s.weights = weights.path
-            s.normalization = .imagenet
+            var s = try Self.settings(run: dir, weights: weights)
             s.pretrainEpochs = 0
             s.pretrainedLearningRateScale = scale
             s.method = "scan"
