@@ -16,7 +16,8 @@ import Models
 /// Self-labelling feeds on its own pseudo-labels, so an epoch can start a collapse; two label-free checks stop it
 /// (`collapse(confident:assigned:start:)`): over 90 % of the confident images in one cluster, or a cluster whose
 /// share of the images fell to a quarter of the share the heads gave it. The second is relative to the cluster's
-/// own start, so a rare type that keeps its 1 % is never taken for a collapse.
+/// own start, so a rare type that keeps its 1 % is never taken for a collapse. Both count the images as the epoch
+/// trains (no extra pass), so a cluster that empties late in an epoch stops the next one.
 struct SelfLabelling {
     let context: ClusteringContext
     let head: LinearHead
