@@ -20,6 +20,16 @@ struct CommandLineTests {
         #expect(s.k == 3 && s.clusterEpochs == 7 && s.size == Preset.fast.settings.size && s.method == "kmeans")
     }
 
+    /// `run` sets the clustering batch as `--cluster-batch`, and its messages call it that.
+    @Test func runTakesTheClusterBatch() throws {
+        let o = try Run.parse(["--data", "d", "--cluster-batch", "256"]).overrides
+        #expect(o.clusterBatch == 256)
+        var s = Preset.fast.settings
+        s.clusterBatch = 1
+        let error = #expect(throws: WorkflowError.self) { try s.validate() }
+        #expect(error.map { Flags.run.message($0) }?.contains("--cluster-batch must be at least 2") == true)
+    }
+
     /// `cluster` takes every registered method by name, and no other.
     @Test func clusterTakesTheRegisteredMethods() throws {
         let o = try Cluster.parse(["--run", "r", "--method", "agglomerative"]).overrides

