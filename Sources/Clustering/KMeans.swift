@@ -83,6 +83,17 @@ public struct KMeans: Sendable, Equatable {
         }
     }
 
+    /// The mean of each cluster's rows of `features` (n × d) under `labels` in `0..<k`, as k × d (a cluster without
+    /// rows gets zeros): the centres of a partition found another way, as k-means' own are computed.
+    public static func means(_ features: [Float], n: Int, d: Int, labels: [Int], k: Int, threads: Int = 0) throws -> [Float] {
+        try validateMatrix(features, rows: n, columns: d, name: "features")
+        try validateLabels(labels, count: k, name: "labels")
+        return features.withUnsafeBufferPointer { x in
+            KMeansEngine(x: x.baseAddress!, n: n, d: d, threads: Parallel.resolvedThreads(threads))
+                .means(labels: labels, k: k, fallback: [Float](repeating: 0, count: k * d))
+        }
+    }
+
     /// The nearest of `k` centres (k × d) for every row of `features` (n × d).
     public static func assign(_ features: [Float], n: Int, d: Int, centres: [Float], k: Int, threads: Int = 0) throws -> [Int] {
         try validateMatrix(features, rows: n, columns: d, name: "features")

@@ -47,6 +47,13 @@ struct LinkageCase: Decodable {
         let labels = try AverageLinkage.labels(data.x, n: 63, d: 3, k: 3)
         #expect(Set(labels[60...]).count == 1 && !labels[..<60].contains(labels[60]), "\(labels)")
         #expect(try ClusteringMetrics.adjustedRandIndex(labels: data.labels + [2, 2, 2], clusters: labels) == 1)
+        // The clusters' centres (as the agglomerative method's head takes them): the three's mean is theirs.
+        let centres = try KMeans.means(data.x, n: 63, d: 3, labels: labels, k: 3)
+        let row = labels[60] * 3
+        let rareCentre = Array(centres[row..<(row + 3)])
+        let x = data.x
+        let expected: [Float] = (0..<3).map { t in (x[180 + t] + x[183 + t] + x[186 + t]) / 3 }
+        #expect(zip(rareCentre, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(rareCentre) against \(expected)")
     }
 
     @Test func refusesWhatItCannotCluster() {

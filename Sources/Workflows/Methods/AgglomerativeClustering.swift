@@ -28,22 +28,18 @@ public struct AgglomerativeClustering: ClusteringMethod {
             )
         }
         let d = data.d
-        var centres = [Double](repeating: 0, count: s.k * d)
         var sizes = [Int](repeating: 0, count: s.k)
-        for (i, c) in labels.enumerated() {
-            sizes[c] += 1
-            for t in 0..<d { centres[c * d + t] += Double(data.features[i * d + t]) }
-        }
+        for c in labels { sizes[c] += 1 }
         if let largest = collapsedClusterSize(sizes) { throw collapseMessage(largest: largest, of: data.n, sizes: sizes, settings: s) }
-        for c in 0..<s.k { for t in 0..<d { centres[c * d + t] /= Double(sizes[c]) } }
+        let centres = try KMeans.means(data.features, n: data.n, d: d, labels: labels, k: s.k)
         var inertia = 0.0
         for (i, c) in labels.enumerated() {
             for t in 0..<d {
-                let v = Double(data.features[i * d + t]) - centres[c * d + t]
+                let v = Double(data.features[i * d + t]) - Double(centres[c * d + t])
                 inertia += v * v
             }
         }
-        let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: centres.map(Float.init)), alpha: s.alpha)
+        let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: centres), alpha: s.alpha)
         let ev = try? ClusteringScore.evaluate(labels: data.labels, clusters: labels, classNames: context.train.dataset.classNames, k: s.k)
         let listed = sizes.map(String.init).joined(separator: "/")
         try context.events.emit(
