@@ -1,3 +1,4 @@
+import Clustering
 import Determinism
 import Foundation
 import Testing
@@ -172,6 +173,39 @@ struct PipelineTests {
         let row = try #require(rows.first { $0[0].hasSuffix("test/LYMPHOCYTE/synth_00000.jpeg") })
         #expect(Int(row[1]) == p.cluster)
         #expect(abs((Float(row[3]) ?? -1) - p.confidence) <= 1e-4)
+    }
+
+    /// A JPEG whose scan header claims a spectral range a sequential decoder ignores decodes whole with a libjpeg
+    /// warning: prediction uses it, returns the warning with the file's name, and `wbc predict` prints it.
+    @Test func predictPassesOnTheDecodersWarnings() throws {
+        _ = try run.outcome.get()
+        let dir = try RunDirectory(run.root.path)
+        let original = try Data(contentsOf: run.root.appendingPathComponent("synthetic/test/LYMPHOCYTE/synth_00000.jpeg"))
+        var odd = [UInt8](original)
+        let sos = try #require((0..<(odd.count - 1)).first { odd[$0] == 0xFF && odd[$0 + 1] == 0xDA })
+        odd[sos + 5 + 2 * Int(odd[sos + 4]) + 1] = 62  // Se: 63 in every sequential scan
+        let padded = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-odd-scan-\(UUID()).jpeg")
+        defer { try? FileManager.default.removeItem(at: padded) }
+        try Data(odd).write(to: padded)
+        let (predictions, _, warnings) = try PredictStage.predict(run: dir, images: [padded.path], progress: SilentProgress())
+        #expect(predictions.count == 1)
+        let warning = try #require(warnings.first)
+        #expect(warnings.count == 1 && warning.hasPrefix(padded.path + ": Invalid SOS"), "\(warnings)")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wbc")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            try Test.cancel("no wbc binary beside the tests at \(binary.path) to run `wbc predict` with")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["predict", "--run", dir.root.path, padded.path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let printed = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed.contains("warning: \(warning) (the image was read whole and is used)"), "\(printed)")
     }
 
     /// Evaluating data with a class the run never trained on says so, naming the class.
@@ -632,6 +666,30 @@ struct SettingsAndMethodsTests {
         let (model, checkpoint) = try ClusterModel.load(dir.decBest)
         #expect(checkpoint.metadata["wbc.method"] == "kmeans" && model.k == 4)
         #expect(dir.trainingLog.read().contains { $0.stage == "kmeans" && $0.accuracy != nil })
+    }
+
+    /// `--method agglomerative`: the linkage's clusters become means, every image then goes to the nearest one,
+    /// and the outcome says how many images that moved (counted here again from the same features).
+    @Test func agglomerativeSaysHowManyImagesTheNearestMeanMoves() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-agglomerative-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.path)
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 24, seed: 3, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.pretrainEpochs = 1
+        s.method = "agglomerative"
+        s.unitFeatures = true
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let assigned = try #require(outcome.trainAssignments)
+        let linkage = try AverageLinkage.labels(assigned.features, n: assigned.count, d: assigned.dimension, k: 4)
+        let moved = zip(linkage, assigned.clusters).filter { $0 != $1 }.count
+        #expect(outcome.stopReason.contains("which moves \(moved) of them"), "\(outcome.stopReason)")
+        #expect(moved < assigned.count / 4, "the nearest mean moved \(moved) of \(assigned.count) images")
+        let (_, checkpoint) = try ClusterModel.load(dir.decBest)
+        #expect(checkpoint.metadata["wbc.method"] == "agglomerative")
     }
 }
 
