@@ -648,19 +648,25 @@ struct SettingsAndMethodsTests {
             flagged(collapsed).contains("put 9575 of 9957 images in one cluster") && flagged(collapsed).contains("--method kmeans"), "\(flagged(collapsed))")
     }
 
+    /// `tiny` on 24 synthetic cells of each type in `root`, pretrained for one epoch, then clustered by `method`.
+    func clusterSynthetic(in root: URL, method: String, seed: UInt64, unitFeatures: Bool = false) throws -> (RunDirectory, ClusteringOutcome) {
+        let dir = try RunDirectory(root.path)
+        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 24, seed: seed, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.pretrainEpochs = 1
+        s.method = method
+        s.unitFeatures = unitFeatures
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        return (dir, try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress()))
+    }
+
     /// `--method kmeans`: k-means alone, a model that predicts like DEC's, and no DEC checkpoint.
     @Test func kmeansMethodClustersWithoutTraining() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-kmeans-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
-        let dir = try RunDirectory(root.path)
-        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 24, seed: 2, events: TrainingEvents())
-        var s = Preset.tiny.settings
-        s.data = train
-        s.pretrainEpochs = 1
-        s.method = "kmeans"
-        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
-        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
-        let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let (dir, outcome) = try clusterSynthetic(in: root, method: "kmeans", seed: 2)
         #expect(outcome.epochsRun == 0 && outcome.kmeansInertia != nil)
         #expect(!FileManager.default.fileExists(atPath: dir.decLast.path) && FileManager.default.fileExists(atPath: dir.decBest.path))
         let (model, checkpoint) = try ClusterModel.load(dir.decBest)
@@ -673,16 +679,7 @@ struct SettingsAndMethodsTests {
     @Test func agglomerativeSaysHowManyImagesTheNearestMeanMoves() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-agglomerative-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
-        let dir = try RunDirectory(root.path)
-        let (train, _) = try SyntheticData.prepare(run: dir, perClass: 24, seed: 3, events: TrainingEvents())
-        var s = Preset.tiny.settings
-        s.data = train
-        s.pretrainEpochs = 1
-        s.method = "agglomerative"
-        s.unitFeatures = true
-        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
-        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
-        let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let (dir, outcome) = try clusterSynthetic(in: root, method: "agglomerative", seed: 3, unitFeatures: true)
         let assigned = try #require(outcome.trainAssignments)
         let linkage = try AverageLinkage.labels(assigned.features, n: assigned.count, d: assigned.dimension, k: 4)
         let moved = zip(linkage, assigned.clusters).filter { $0 != $1 }.count
