@@ -8,8 +8,8 @@ import Models
 /// apart, the type keeps a cluster of its own, while k-means and SCAN's entropy term spend that cluster on
 /// splitting a common type. The clusters' means become a Student's t head, as k-means' centres do; like every
 /// method's, the final assignment of the training images and of new ones is to the nearest mean, which can move
-/// a few images of a large, spread-out cluster (the outcome says how many). It keeps an n × n distance matrix, so it takes up to
-/// `AverageLinkage.maximumPoints` images.
+/// a few images of a large, spread-out cluster (the outcome says how many). It keeps an n × n distance matrix, so
+/// it takes up to `AverageLinkage.maximumPoints` images.
 public struct AgglomerativeClustering: ClusteringMethod {
     public let name = "agglomerative"
     public let summary = "average-linkage clustering on cosine distances, with no preference for equal sizes (for rare types)"
@@ -39,22 +39,21 @@ public struct AgglomerativeClustering: ClusteringMethod {
                 inertia += v * v
             }
         }
-        // The final assignment goes to the nearest mean; say how many images that moves from their linkage cluster.
-        let nearest = try KMeans.assign(data.features, n: data.n, d: d, centres: centres, k: s.k)
-        let moved = zip(labels, nearest).filter { $0 != $1 }.count
         let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: centres), alpha: s.alpha)
+        // The final assignment is the head's (the nearest mean): say how many images it moves from their linkage cluster.
+        let nearest = try DECObjective.hardAssignments(q: head.probabilities(data.features, n: data.n), n: data.n, k: s.k)
+        let moved = zip(labels, nearest).filter { $0 != $1 }.count
         let ev = try? ClusteringScore.evaluate(labels: data.labels, clusters: labels, classNames: context.train.dataset.classNames, k: s.k)
         let listed = sizes.map(String.init).joined(separator: "/")
         try context.events.emit(
             .epoch(
                 EpochRecord(
                     stage: name, epoch: 0, epochs: 0, step: 0, loss: inertia, lossName: "inertia", accuracy: ev?.accuracy, nmi: ev?.nmi,
-                    seconds: monotonicSeconds() - t0, images: 0, notes: ["cluster sizes \(listed)", "\(moved) nearer another mean"])))
+                    seconds: monotonicSeconds() - t0, images: 0, notes: ["cluster sizes \(listed)", "\(moved) images nearer another cluster's mean"])))
         return ClusteringOutcome(
             model: context.model(head: head), epoch: 0, epochsRun: 0,
-            stopReason:
-                "average linkage (cosine) found clusters of \(listed) images; each image then goes to the nearest cluster mean, which moves \(moved) of them"
-                + String(format: " (%.1f %%)", 100 * Double(moved) / Double(max(data.n, 1))),
+            stopReason: "average linkage (cosine) found clusters of \(listed) images; each image then goes to the nearest cluster mean, which moves "
+                + (moved == 0 ? "none of them" : "\(moved) of them" + String(format: " (%.1f %%)", 100 * Double(moved) / Double(data.n))),
             lastLoss: inertia, kmeansInertia: nil)
     }
 
