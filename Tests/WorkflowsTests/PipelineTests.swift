@@ -191,22 +191,52 @@ struct PipelineTests {
         #expect(predictions.count == 1)
         let warning = try #require(warnings.first)
         #expect(warnings.count == 1 && warning.hasPrefix(oddScan.path + ": Invalid SOS"), "\(warnings)")
+        let predict = try runWBC(["predict", "--run", dir.root.path, "--threads", "1", oddScan.path])
+        #expect(predict.status == 0, "\(predict.errors)")
+        #expect(predict.errors.contains("warning: \(warning) (the image was read whole and is used)"), "\(predict.errors)")
+    }
+
+    /// `wbc cluster` says why clustering stopped once: as the stage's note, or, with --quiet, itself.
+    @Test(.timeLimit(.minutes(5))) func clusterSaysWhyItStoppedOnce() throws {
+        _ = try run.outcome.get()
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-cluster-once-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(at: run.root, to: copy)
+        for quiet in [false, true] {
+            let cluster = try runWBC(["cluster", "--run", copy.path, "--method", "kmeans", "--threads", "1"] + (quiet ? ["--quiet"] : []))
+            #expect(cluster.status == 0, "\(cluster.errors)")
+            let lines = cluster.output.split(separator: "\n")
+            #expect(lines.filter { $0.hasPrefix("cluster: ") }.count == 1, "quiet \(quiet): \(cluster.output)")
+            #expect(lines.contains { $0.hasPrefix("train: ") }, "\(cluster.output)")
+        }
+    }
+
+    /// Runs the `wbc` binary built beside the tests (or in .build/release) and returns what it printed.
+    private func runWBC(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wbc")
         let built = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/release/wbc")
         guard let binary = [beside, built].first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            try Test.cancel("no wbc binary at \(beside.path) or \(built.path) to run `wbc predict` with")
+            try Test.cancel("no wbc binary at \(beside.path) or \(built.path) to run `wbc \(arguments[0])` with")
         }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["predict", "--run", dir.root.path, "--threads", "1", oddScan.path]
+        process.arguments = arguments
+        let output = Pipe()
         let errors = Pipe()
+        process.standardOutput = output
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let printed = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // Drained on another thread so that neither pipe fills while the other is read.
+        nonisolated(unsafe) var errorText = ""
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            drained.signal()
+        }
+        let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        drained.wait()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(printed)")
-        #expect(printed.contains("warning: \(warning) (the image was read whole and is used)"), "\(printed)")
+        return (process.terminationStatus, outputText, errorText)
     }
 
     /// Evaluating data with a class the run never trained on says so, naming the class.
