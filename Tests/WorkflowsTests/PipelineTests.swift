@@ -196,7 +196,8 @@ struct PipelineTests {
         #expect(predict.errors.contains("warning: \(warning) (the image was read whole and is used)"), "\(predict.errors)")
     }
 
-    /// `wbc cluster` says why clustering stopped once: as the stage's note, or, with --quiet, itself.
+    /// `wbc cluster` says once why clustering stopped, and gives the training split's scores, with or without
+    /// --quiet; --quiet leaves out the epoch lines (k-means' one line here).
     @Test(.timeLimit(.minutes(5))) func clusterSaysWhyItStoppedOnce() throws {
         _ = try run.outcome.get()
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-cluster-once-\(UUID())")
@@ -207,7 +208,8 @@ struct PipelineTests {
             #expect(cluster.status == 0, "\(cluster.errors)")
             let lines = cluster.output.split(separator: "\n")
             #expect(lines.filter { $0.hasPrefix("cluster: ") }.count == 1, "quiet \(quiet): \(cluster.output)")
-            #expect(lines.contains { $0.hasPrefix("train: ") }, "\(cluster.output)")
+            #expect(lines.contains { $0.hasPrefix("train: ") && $0.contains("ACC") }, "quiet \(quiet): \(cluster.output)")
+            #expect(lines.contains { $0.hasPrefix("kmeans ") } == !quiet, "quiet \(quiet): \(cluster.output)")
         }
     }
 
@@ -714,7 +716,8 @@ struct SettingsAndMethodsTests {
         let assigned = try #require(outcome.trainAssignments)
         let linkage = try AverageLinkage.labels(assigned.features, n: assigned.count, d: assigned.dimension, k: assigned.k)
         let moved = zip(linkage, assigned.clusters).filter { $0 != $1 }.count
-        #expect(outcome.stopReason.contains(moved == 0 ? "which moves none of them" : "which moves \(moved) of them"), "\(outcome.stopReason)")
+        #expect(moved > 0, "seed 6 was chosen for a set on which the nearest mean moves an image")
+        #expect(outcome.stopReason.contains("which moves \(moved) of them"), "\(outcome.stopReason)")
         #expect(moved < assigned.count / 4, "the nearest mean moved \(moved) of \(assigned.count) images")
         let (_, checkpoint) = try ClusterModel.load(dir.decBest)
         #expect(checkpoint.metadata["wbc.method"] == "agglomerative")

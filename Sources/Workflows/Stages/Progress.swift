@@ -6,13 +6,28 @@ public protocol ProgressSink: Sendable {
     func progress(_ label: String, done: Int, total: Int, detail: String)
     /// A finished-line message (epoch summary, stage result, warning).
     func line(_ text: String)
+    /// Whether each epoch's summary line is wanted (`ProgressObserver` asks; false for `--quiet`).
+    var showsEpochs: Bool { get }
 }
 
-/// Prints nothing (`--quiet`).
+extension ProgressSink {
+    public var showsEpochs: Bool { true }
+}
+
+/// Prints nothing (tests, and commands that print their own results).
 public struct SilentProgress: ProgressSink {
     public init() {}
     public func progress(_ label: String, done: Int, total: Int, detail: String) {}
     public func line(_ text: String) {}
+}
+
+/// `--quiet`: no bars and no epoch lines, but the stages' results, notes and warnings still go to standard
+/// output, so that a quiet run still says what it found, skipped or refused.
+public struct QuietProgress: ProgressSink {
+    public init() {}
+    public var showsEpochs: Bool { false }
+    public func progress(_ label: String, done: Int, total: Int, detail: String) {}
+    public func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 }
 
 /// A terminal progress bar with rate and ETA on standard error; lines go to standard output.

@@ -83,7 +83,7 @@ public struct ProgressObserver: TrainingObserver {
     public func observe(_ event: TrainingEvent) throws {
         switch event {
         case .note(let text): sink.line(text)
-        case .epoch(let r): if r.printed { sink.line(Self.line(r)) }
+        case .epoch(let r): if r.printed && sink.showsEpochs { sink.line(Self.line(r)) }
         case .clusterSnapshot: break
         }
     }

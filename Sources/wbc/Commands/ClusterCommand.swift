@@ -70,8 +70,6 @@ struct Cluster: ParsableCommand {
     func run() throws {
         try reportingErrors(.cluster) {
             let r = try Pipeline.cluster(overrides, runPath: options.run, progress: options.progress)
-            // Without --quiet the stage has already printed it as a note.
-            if options.quiet { print("cluster: \(r.outcome.stopReason)") }
             print(EvaluateStage.summary("train", r.train))
         }
     }

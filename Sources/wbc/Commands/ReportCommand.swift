@@ -8,7 +8,7 @@ struct ReportCmd: ParsableCommand {
         discussion: "Example: wbc report --run runs/kaggle")
 
     @Option(name: .customLong("run"), help: "Run directory.") var runPath: String
-    @Flag(help: "No progress lines.") var quiet = false
+    @Flag(help: "No progress bars.") var quiet = false
 
     func run() throws {
         try reportingErrors { _ = try Pipeline.report(runPath: runPath, progress: progressSink(quiet: quiet)) }

@@ -57,8 +57,8 @@ func validateMegapixels(_ megapixels: Double?) throws {
     }
 }
 
-/// The progress output: bars and epoch lines on a terminal, nothing with --quiet.
-func progressSink(quiet: Bool) -> any ProgressSink { quiet ? SilentProgress() : TerminalProgress() }
+/// The progress output: bars and epoch lines on a terminal; with --quiet only the results, notes and warnings.
+func progressSink(quiet: Bool) -> any ProgressSink { quiet ? QuietProgress() : TerminalProgress() }
 
 /// `--k`: a number of clusters, or `auto` / `auto:LOW-HIGH` to choose it from the data.
 struct ClusterCount: ExpressibleByArgument, Sendable {
