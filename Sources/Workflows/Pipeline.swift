@@ -22,9 +22,10 @@ public enum Pipeline {
         _ overrides: SettingsOverrides, runPath: String, perClass: Int = 64,
         progress: any ProgressSink
     ) throws -> RunStage.Outcome {
-        let run = try RunDirectory(runPath)
+        let run = RunDirectory(uncreated: runPath)
         let synthetic = overrides.data == nil
         var settings = try overrides.settings(.preset(fallback: synthetic ? .tiny : .fast))
+        try run.create()
         let events = events(run: run, settings: settings, progress: progress)
         if synthetic {
             guard perClass >= 4 else { throw WorkflowError("\(setting: .perClass) must be at least 4 (got \(perClass))") }
@@ -37,8 +38,9 @@ public enum Pipeline {
 
     /// Stage 1 alone (`pretrain`), continuing the run's saved settings unless a preset is given.
     public static func pretrain(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> PretrainResult {
-        let run = try RunDirectory(runPath)
+        let run = RunDirectory(uncreated: runPath)
         let requested = try overrides.settings(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        try run.create()
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: false, events: events, progress: progress)
         return try PretrainStage.run(settings: settings, run: run, train: train, events: events, progress: progress)
@@ -52,7 +54,7 @@ public enum Pipeline {
 
     /// Stage 2 alone (`cluster`), then the training split's evaluation.
     public static func cluster(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> ClusterReport {
-        let run = try RunDirectory(runPath)
+        let run = RunDirectory(uncreated: runPath)
         let saved = try run.configFile.load()
         var requested = try overrides.settings(.savedOrPreset(saved: saved, fallback: .fast))
         // `cluster --weights W` on a run that was never pretrained clusters on the imported encoder as it is: a
@@ -66,6 +68,7 @@ public enum Pipeline {
         }
         let importedOnly = overrides.weights != nil && !pretrained
         if importedOnly { requested.pretrainEpochs = 0 }
+        try run.create()
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: true, events: events, progress: progress)
         if importedOnly { _ = try PretrainStage.run(settings: settings, run: run, train: train, events: events, progress: progress) }

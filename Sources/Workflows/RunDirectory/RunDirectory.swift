@@ -31,11 +31,22 @@ public struct RunDirectory: Sendable {
 
     /// Opens (creating if needed) the run directory at `path`.
     public init(_ path: String) throws {
+        self.init(uncreated: path)
+        try create()
+    }
+
+    /// The run directory at `path` without creating anything: a command reads what an earlier one saved and
+    /// checks its settings first, then calls `create()`, so that a refused command leaves no directory behind.
+    public init(uncreated path: String) {
         root = URL(fileURLWithPath: path, isDirectory: true)
+    }
+
+    /// Creates the directory and its `checkpoints` folder where they are missing.
+    public func create() throws {
         do {
             try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true)
         } catch {
-            throw WorkflowError("cannot create the run directory \(path): \(error.localizedDescription)")
+            throw WorkflowError("cannot create the run directory \(root.path): \(error.localizedDescription)")
         }
     }
 
