@@ -213,8 +213,10 @@ struct PipelineTests {
         }
     }
 
-    /// Runs the `wbc` binary built beside the tests (or in .build/release) and returns what it printed.
-    private func runWBC(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    /// Runs the `wbc` binary built beside the tests (or in .build/release) and returns what it printed. A child
+    /// still running after `limit` seconds is terminated (its status then says so), so a hung command cannot
+    /// outlive the test.
+    private func runWBC(_ arguments: [String], limit: Double = 300) throws -> (status: Int32, output: String, errors: String) {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wbc")
         let built = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/release/wbc")
         guard let binary = [beside, built].first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
@@ -228,6 +230,7 @@ struct PipelineTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit) { if process.isRunning { process.terminate() } }
         // Drained on another thread so that neither pipe fills while the other is read.
         nonisolated(unsafe) var errorText = ""
         let drained = DispatchSemaphore(value: 0)
