@@ -817,7 +817,7 @@ struct EfficientNetLiteStartTests {
             let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
             _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
             let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
-            #expect(outcome.stopReason.contains("then 1 self-labelling epochs"), "\(outcome.stopReason)")
+            #expect(outcome.stopReason.hasSuffix("then 1 self-labelling epoch"), "\(outcome.stopReason)")
             let before = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
             let after = try Checkpoint.read(dir.decBest, kind: .dec).modelState.subset(prefix: "encoder.")
             let name = "_blocks.7._depthwise_conv.weight"

@@ -60,7 +60,7 @@ public struct SCANClustering: ClusteringMethod {
             }
             stopReason +=
                 completed == s.selfLabelEpochs
-                ? ", then \(s.selfLabelEpochs) self-labelling epochs"
+                ? ", then \(s.selfLabelEpochs) self-labelling epoch\(s.selfLabelEpochs == 1 ? "" : "s")"
                 : ", then \(completed) of \(s.selfLabelEpochs) self-labelling epochs (the next one collapsed the clusters)"
             lastLoss = labelling.lastLoss
             selfLabelled = completed
