@@ -15,7 +15,7 @@ public enum Server {
     }
 
     public static func parts(run: String, options: ServerOptions) throws -> Parts {
-        let directory = try RunDirectory(run)
+        let directory = RunDirectory(uncreated: run)
         guard FileManager.default.fileExists(atPath: directory.decBest.path) else {
             throw WorkflowError("serve: \(run) has no clustering model (\(directory.decBest.path)); run `wbc run` or `wbc cluster` on it first")
         }

@@ -25,10 +25,11 @@ public enum Pipeline {
         let run = RunDirectory(uncreated: runPath)
         let synthetic = overrides.data == nil
         var settings = try overrides.settings(.preset(fallback: synthetic ? .tiny : .fast))
+        try RunStage.check(settings, needsData: !synthetic)
+        if synthetic, perClass < 4 { throw WorkflowError("\(setting: .perClass) must be at least 4 (got \(perClass))") }
         try run.create()
         let events = events(run: run, settings: settings, progress: progress)
         if synthetic {
-            guard perClass >= 4 else { throw WorkflowError("\(setting: .perClass) must be at least 4 (got \(perClass))") }
             (settings.data, settings.test) = try SyntheticData.prepare(run: run, perClass: perClass, seed: settings.seed, events: events)
         }
         let outcome = try RunStage.run(settings: settings, run: run, events: events, progress: progress)
@@ -40,6 +41,7 @@ public enum Pipeline {
     public static func pretrain(_ overrides: SettingsOverrides, runPath: String, progress: any ProgressSink) throws -> PretrainResult {
         let run = RunDirectory(uncreated: runPath)
         let requested = try overrides.settings(.savedOrPreset(saved: try run.configFile.load(), fallback: .fast))
+        try RunStage.check(requested, needsData: true)
         try run.create()
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: false, events: events, progress: progress)
@@ -68,6 +70,7 @@ public enum Pipeline {
         }
         let importedOnly = overrides.weights != nil && !pretrained
         if importedOnly { requested.pretrainEpochs = 0 }
+        try RunStage.check(requested, needsData: true)
         try run.create()
         let events = events(run: run, settings: requested, progress: progress)
         let (settings, train) = try RunStage.prepare(requested, run: run, needsK: true, events: events, progress: progress)

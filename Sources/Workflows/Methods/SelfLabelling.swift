@@ -7,8 +7,8 @@ import Models
 /// probability ≥ `selfLabelConfidence` (on the image as loaded) become pseudo-labels; a strongly augmented view
 /// of each (`ContrastiveAugmentation`) is trained toward its pseudo-label with cross-entropy, every cluster
 /// weighted by the inverse of its share among the confident images so that a large cluster does not swallow
-/// the others. Pseudo-labels come from the features the heads were trained on (the settings' views); the strong
-/// view trains through one view. The encoder and the head train together with Adam at a tenth of the heads'
+/// the others. Pseudo-labels come from the features the heads were trained on (the settings' views, the encoder
+/// in evaluation mode); the strong view trains through one view. The encoder and the head train together with Adam at a tenth of the heads'
 /// learning rate (`clusterLearningRate`, default 1e-3); an encoder that started from imported weights trains at
 /// `pretrainedLearningRateScale` times that, as in pretraining. Each epoch is checkpointed in
 /// `dec-last.safetensors` and resumed.
@@ -201,17 +201,22 @@ struct SelfLabelling {
         return true
     }
 
+    /// The head's logits for the batch as loaded, through the features the heads were trained on, with the encoder
+    /// in evaluation mode as those features were made (training mode would keep every view's activations for a
+    /// backward pass that never comes: 17.5 GB peak for Lite0's 4 × 256 views at 112²). The encoder is back in
+    /// training mode on return.
+    func pseudoLabelLogits(_ x: Tensor) throws -> [Float] {
+        context.encoder.setTraining(false)
+        defer { context.encoder.setTraining(true) }
+        return try head.layer.forward(context.extractor.features(x)).toArray()
+    }
+
     /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
     /// Returns the loss and the pseudo-labels (none, and nothing trained, when no image is confident), and every
     /// image's most likely cluster.
     func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, targets: [Int], assigned: [Int]) {
         let (n, k) = (x.shape[0], head.k)
-        // The pseudo-labels in evaluation mode, as the heads' features were made: training mode would keep every
-        // view's activations for a backward pass that never comes (15 GB for Lite0's 4 × 256 views at 112²).
-        context.encoder.setTraining(false)
-        let weak = try head.layer.forward(context.extractor.features(x)).toArray()
-        context.encoder.setTraining(true)
-        let p = ContrastiveLosses.softmaxRows(weak, n, k)
+        let p = ContrastiveLosses.softmaxRows(try pseudoLabelLogits(x), n, k)
         var rows: [Int] = []
         var targets: [Int] = []
         var assigned: [Int] = []

@@ -20,13 +20,14 @@ import Foundation
 public struct RunDirectory: Sendable {
     public let root: URL
 
-    /// An existing run directory (for commands that only read a run: evaluate, predict, report).
+    /// An existing run directory (for commands that only read a run: evaluate, predict, report); nothing is created
+    /// in it.
     public static func existing(_ path: String) throws -> RunDirectory {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw WorkflowError("\(setting: .run) \(path): no such run directory; train one first (run or pretrain)")
         }
-        return try RunDirectory(path)
+        return RunDirectory(uncreated: path)
     }
 
     /// Opens (creating if needed) the run directory at `path`.

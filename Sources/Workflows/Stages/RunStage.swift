@@ -10,6 +10,18 @@ public enum RunStage {
         public var seconds: Double
     }
 
+    /// The checks that need nothing but the settings: a command makes them before it creates the run directory,
+    /// so that settings refused here leave nothing behind. `needsData`: the training images must be named (a
+    /// synthetic `run` names them only once it has made them).
+    static func check(_ settings: RunSettings, needsData: Bool) throws {
+        try settings.validate()
+        if needsData, settings.data == nil { throw noData() }
+    }
+
+    private static func noData() -> WorkflowError {
+        WorkflowError("no \(setting: .data) given, and the run has no saved settings to take it from")
+    }
+
     /// What every training command does first: checks the settings, opens the training data, and refuses to
     /// mix them into a run directory whose checkpoints were made otherwise (naming what differs). Until a
     /// directory has checkpoints its config.json is just overwritten, so a failed first attempt (a wrong data
@@ -20,7 +32,7 @@ public enum RunStage {
         progress: any ProgressSink
     ) throws -> (RunSettings, DataSource) {
         var settings = requested
-        try settings.validate()
+        try check(settings, needsData: true)
         if settings.threads > 0 { Engine.setThreads(settings.threads) }
         let leftovers = run.removeInterruptedWrites()
         if !leftovers.isEmpty { try events.note("removed \(leftovers.count) unfinished checkpoint write(s) of an interrupted run") }
@@ -33,7 +45,7 @@ public enum RunStage {
             parts += [.text("); rerun with the run's settings to resume, or use a new "), .setting(.run), .text(" directory")]
             throw WorkflowError(parts: parts)
         }
-        guard let dataPath = settings.data else { throw WorkflowError("no \(setting: .data) given, and the run has no saved settings to take it from") }
+        guard let dataPath = settings.data else { throw noData() }
         let train = try DataSource.open(
             dataPath, name: "train", settings: settings, run: run,
             expectedFingerprint: saved?.dataFingerprint, progress: progress)
