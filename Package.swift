@@ -40,6 +40,7 @@ let libraries: [Target] = [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
     // Every reader of outside files, fed arbitrary bytes (Scripts/fuzz.sh, and the regression tests).
@@ -93,6 +94,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // For the tests that talk to a live `wbc serve` and to chromedriver (already a dependency of HummingbirdTesting).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),

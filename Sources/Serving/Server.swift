@@ -42,6 +42,7 @@ public enum Server {
         }
         let app = Application(
             router: parts.router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterWrites()])),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "wbc"),
             onServerRunning: { [backbone = parts.classifier.settings.backbone.rawValue, k = parts.classifier.model.k] channel in
                 let port = channel.localAddress?.port ?? options.port
