@@ -166,9 +166,9 @@ struct LiveServerTests {
             try await exchange(
                 base.appendingPathComponent("api/v1/predictions"), method: "POST", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
         }
-        // Wait until the images are with the model, then ask the server to stop. They count in the queue from the
-        // request's arrival until the model has classified all of them (one job): so many that this lasts seconds,
-        // and the polling below sees it even on a loaded machine.
+        // Wait until the images are in the queue, then ask the server to stop. They count there from the moment the
+        // upload is parsed (before decoding) until the model has classified all of them (one job): so many that this
+        // lasts seconds, and the polling below sees it even on a loaded machine.
         var queued = false
         let deadline = Date().addingTimeInterval(30)
         while !queued, Date() < deadline {
