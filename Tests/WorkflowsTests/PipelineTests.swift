@@ -835,18 +835,11 @@ struct EfficientNetLiteStartTests {
         s.method = "scan"
         let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
         _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
-        let pretrained = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder)
-        let spec = try pretrained.spec(file: dir.autoencoderBest.path)
-        let encoder = spec.architecture.makeBackbone(seed: 0)
-        try pretrained.modelState.subset(prefix: "encoder.").load(into: encoder, source: dir.autoencoderBest.path)
-        let (normalization, choice) = try pretrained.normalization(file: dir.autoencoderBest.path)
-        let extractor = FeatureExtractor(backbone: encoder, mode: prepared.features, views: prepared.views, unitLength: prepared.unitFeatures)
-        let context = ClusteringContext(
-            settings: prepared, run: dir, train: source, spec: spec, normalization: normalization, normalizationChoice: choice,
-            extractor: extractor, pretrainedIdentity: "test", events: TrainingEvents(), progress: SilentProgress(), accept: {})
+        let context = try ClusterStage.context(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        let (encoder, extractor) = (context.encoder, context.extractor)
         let head = LinearHead(dimension: context.dimension, k: prepared.k, seed: 1)
         let labelling = try SelfLabelling(context: context, head: head, startSizes: [6, 6, 6, 6])
-        var batches = source.loader(normalization: normalization, batch: 24).batches()
+        var batches = source.loader(normalization: context.normalization, batch: 24).batches()
         let x = try #require(try source.next(&batches)).tensor()
         // In training mode with batch statistics the same images give other logits, so the check below can tell
         // the modes apart. (That pass also moves the running statistics: the evaluation-mode logits come after it.)

@@ -8,10 +8,10 @@ import Models
 /// of each (`ContrastiveAugmentation`) is trained toward its pseudo-label with cross-entropy, every cluster
 /// weighted by the inverse of its share among the confident images so that a large cluster does not swallow
 /// the others. Pseudo-labels come from the features the heads were trained on (the settings' views, the encoder
-/// in evaluation mode); the strong view trains through one view. The encoder and the head train together with Adam at a tenth of the heads'
-/// learning rate (`clusterLearningRate`, default 1e-3); an encoder that started from imported weights trains at
-/// `pretrainedLearningRateScale` times that, as in pretraining. Each epoch is checkpointed in
-/// `dec-last.safetensors` and resumed.
+/// in evaluation mode); the strong view trains through one view. The encoder and the head train together with
+/// Adam at a tenth of the heads' learning rate (`clusterLearningRate`, default 1e-3); an encoder that started
+/// from imported weights trains at `pretrainedLearningRateScale` times that, as in pretraining. Each epoch is
+/// checkpointed in `dec-last.safetensors` and resumed.
 ///
 /// Self-labelling feeds on its own pseudo-labels, so an epoch can start a collapse; two label-free checks stop it
 /// (`collapse(confident:assigned:start:)`): over 90 % of the confident images in one cluster, or a cluster whose

@@ -51,7 +51,8 @@ public enum Preset: String, Sendable, Codable, CaseIterable {
             if self == .best { s.pretrainEpochs = 100 }
         case .imagenet:
             // `fast`'s SimCLR, augmentations and views on another backbone and input. Chosen on Kaggle TRAIN
-            // (docs/MEASUREMENTS.md, "ImageNet starts"): frozen Lite0 features on a fixed 112-px field, 4 views, scored 0.595 (the nucleus-following crop at 224², 1 view: 0.468); 3 SimCLR
+            // (docs/MEASUREMENTS.md, "ImageNet starts"): frozen Lite0 features on a fixed 112-px field, 4 views,
+            // scored 0.595 (the nucleus-following crop at 224², 1 view: 0.468); 3 SimCLR
             // epochs with the imported layers at 0.1 × raised it to 0.630 ± 0.005, and the SCAN head on those
             // encoders to 0.686 ± 0.014 (five seeds, each above k-means). Kaggle TEST: 0.676 ± 0.025. The field is
             // issue 15's PyTorch anchor's crop, which the issue compared on TEST: slightly optimistic.

@@ -15,27 +15,12 @@ public enum ClusterStage {
         guard let method = ClusteringMethods.named(settings.method) else {
             throw WorkflowError("\(setting: .method) '\(settings.method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
         }
-        let pretrained = try Checkpoint.read(run.autoencoderBest, kind: .autoencoder)
-        let spec = try pretrained.spec(file: run.autoencoderBest.path)
-        guard spec.imageSize == settings.size, spec.backbone == settings.backbone else {
-            throw WorkflowError(
-                "\(run.autoencoderBest.path) was trained for \(spec.backbone) at \(spec.imageSize)², not \(settings.backbone) at \(settings.size)²; use the pretraining settings or another \(setting: .run)"
-            )
-        }
-        let encoder = spec.architecture.makeBackbone(seed: 0)
-        try pretrained.modelState.subset(prefix: "encoder.").load(into: encoder, source: run.autoencoderBest.path)
-        let (normalization, choice) = try pretrained.normalization(file: run.autoencoderBest.path)
+        var context = try context(settings: settings, run: run, train: train, events: events, progress: progress)
         try train.checkClusterCount(settings.k)
         if train.dataset.isLabelled && train.dataset.classNames.count < 2 {
             try events.note("warning: the training data has a single class (\(train.dataset.classNames.first ?? "")); accuracy will be trivial")
         }
-        let requested = settings
         var settings = settings
-        var context = ClusteringContext(
-            settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: choice,
-            extractor: FeatureExtractor(backbone: encoder, mode: settings.features, views: settings.views, unitLength: settings.unitFeatures),
-            pretrainedIdentity: "\(pretrained.epoch)|\(pretrained.metadata["wbc.best_loss"] ?? "")",
-            events: events, progress: progress, accept: { try run.configFile.save(requested) })
         if let range = settings.kRange, range.count == 2 {
             let (k, features) = try ClusterCountSelection.choose(context, range: range[0]...range[1])
             settings.k = k
@@ -61,5 +46,28 @@ public enum ClusterStage {
         outcome.model = model
         outcome.trainAssignments = final
         return outcome
+    }
+
+    /// What a clustering method works with: the run's pretrained encoder (its checkpoint's architecture, weights
+    /// and normalisation) in the settings' feature mode and views, and `accept`, which records the settings in
+    /// config.json once the method has taken them.
+    static func context(
+        settings: RunSettings, run: RunDirectory, train: DataSource, events: TrainingEvents, progress: any ProgressSink
+    ) throws -> ClusteringContext {
+        let pretrained = try Checkpoint.read(run.autoencoderBest, kind: .autoencoder)
+        let spec = try pretrained.spec(file: run.autoencoderBest.path)
+        guard spec.imageSize == settings.size, spec.backbone == settings.backbone else {
+            throw WorkflowError(
+                "\(run.autoencoderBest.path) was trained for \(spec.backbone) at \(spec.imageSize)², not \(settings.backbone) at \(settings.size)²; use the pretraining settings or another \(setting: .run)"
+            )
+        }
+        let encoder = spec.architecture.makeBackbone(seed: 0)
+        try pretrained.modelState.subset(prefix: "encoder.").load(into: encoder, source: run.autoencoderBest.path)
+        let (normalization, choice) = try pretrained.normalization(file: run.autoencoderBest.path)
+        return ClusteringContext(
+            settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: choice,
+            extractor: FeatureExtractor(backbone: encoder, mode: settings.features, views: settings.views, unitLength: settings.unitFeatures),
+            pretrainedIdentity: "\(pretrained.epoch)|\(pretrained.metadata["wbc.best_loss"] ?? "")",
+            events: events, progress: progress, accept: { try run.configFile.save(settings) })
     }
 }
