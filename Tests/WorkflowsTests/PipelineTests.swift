@@ -1009,14 +1009,35 @@ struct ContrastiveAndSCANTests {
         #expect(DECClustering().collapseError(largest: 95, of: 100, sizes: [95, 3, 2], settings: s) == nil)
     }
 
-    /// SCAN on `smallSettings` after one pretraining epoch: 5 neighbours, 150 head epochs (enough for confident
-    /// heads on 64 images), unit-length features.
+    /// A set smaller than SCAN's batch is passed over again within an epoch, in a new order each time, until the
+    /// epoch has 32 batches: 60 epochs of one batch each left the heads short of training.
+    @Test func smallSetsGetThirtyTwoSCANStepsPerEpoch() throws {
+        let (root, train) = try Self.syntheticTrainingSet("scan-steps", perClass: 6, seed: 2)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var s = Self.smallSCANSettings(train)
+        s.clusterEpochs = 2
+        s.clusterBatch = 256
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let collector = EpochCollector()
+        var e = events(dir)
+        e.observers.append(collector)
+        _ = try ClusterStage.run(settings: prepared, run: dir, train: source, events: e, progress: SilentProgress())
+        let epochs = collector.records.filter { $0.stage == "cluster" }
+        #expect(source.usableCount == 24 && epochs.count == 2)
+        // 32 batches of the whole set (24 images, below the batch of 256) each epoch.
+        #expect(epochs.allSatisfy { $0.step == 32 && $0.images == 32 * 24 }, "\(epochs.map { ($0.step, $0.images) })")
+    }
+
+    /// SCAN on `smallSettings` after one pretraining epoch: 5 neighbours, 10 head epochs of at least 32 steps
+    /// (enough for confident heads on 64 images), unit-length features.
     static func smallSCANSettings(_ train: String) -> RunSettings {
         var s = smallSettings(train)
         s.pretrainEpochs = 1
         s.method = "scan"
         s.neighbours = 5
-        s.clusterEpochs = 150
+        s.clusterEpochs = 10
         s.clusterBatch = 32
         s.unitFeatures = true
         return s

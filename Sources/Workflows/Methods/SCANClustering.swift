@@ -135,6 +135,12 @@ struct HeadTraining {
         lastLosses = [Double](repeating: .infinity, count: s.scanHeads)
     }
 
+    /// The fewest optimizer steps in an epoch. A set of a few hundred images is one batch of 256, and 60 such
+    /// epochs left the heads short of training (a synthetic set of 200 images: ACC 0.74, against 0.93 after 600
+    /// steps), so a small set is passed over again, each time in a new order, until the epoch has this many
+    /// batches. Kaggle TRAIN at batch 256 takes 39 batches a pass and is unchanged.
+    static let minimumStepsPerEpoch = 32
+
     /// The head with the lowest loss (the first of equals).
     var bestHead: Int { lastLosses.indices.min { lastLosses[$0] < lastLosses[$1] } ?? 0 }
 
@@ -142,14 +148,20 @@ struct HeadTraining {
         let s = context.settings
         let e0 = monotonicSeconds()
         var rng = SeededGenerator.derived(seed: s.seed ^ 0x5CA7, stream: UInt64(epoch))
+        let batch = min(s.clusterBatch, data.n)
         var order = Array(0..<data.n)
         rng.shuffle(&order)
+        while order.count < Self.minimumStepsPerEpoch * batch {
+            var pass = Array(0..<data.n)
+            rng.shuffle(&pass)
+            order += pass
+        }
         var sums = [Double](repeating: 0, count: heads.count)
         var seen = 0
         var steps = 0
         let d = data.d
-        for start in stride(from: 0, to: data.n, by: s.clusterBatch) {
-            let anchors = Array(order[start..<min(data.n, start + s.clusterBatch)])
+        for start in stride(from: 0, to: order.count, by: batch) {
+            let anchors = Array(order[start..<min(order.count, start + batch)])
             let partners = anchors.map { neighbours[$0][rng.nextInt(below: neighbours[$0].count)] }
             var x = [Float]()
             x.reserveCapacity(2 * anchors.count * d)

@@ -22,7 +22,10 @@ struct Cluster: ParsableCommand {
             "Clustering method: dec (k-means start, then DEC), kmeans (k-means only), scan (SCAN heads on mined neighbours) or agglomerative (average linkage on unit-length features, clusters of any size: for rare types; refused when one cluster takes over 90 %). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
     ) var method: MethodName?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
-    @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
+    @Option(
+        help:
+            "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs))."
+    )
     var epochs: Int?
     @Option(help: "Batch size (autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch)).") var batch: Int?
     @Option(

@@ -22,7 +22,10 @@ struct Run: ParsableCommand {
     @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
     @Option(help: "Encoder (fast: \(PresetValues.fast.backbone.rawValue)).") var backbone: BackboneID?
     @Option(help: "Pretraining epochs (fast: \(PresetValues.fast.pretrainEpochs)).") var pretrainEpochs: Int?
-    @Option(help: "Clustering epochs of dec and scan (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs)).")
+    @Option(
+        help:
+            "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs))."
+    )
     var clusterEpochs: Int?
     @Option(
         help:
