@@ -4,7 +4,7 @@ import Workflows
 
 struct Cluster: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stage 2: cluster on the pretrained encoder (default: DEC, k-means start then KL self-training).",
+        abstract: "Stage 2: cluster on the pretrained encoder (by the run's method; a new run: fast's, \(PresetValues.fast.method)).",
         discussion: """
             Rerunning the same command after an interruption continues from the last completed epoch.
             Example: wbc cluster --run runs/r1 --k 4 --epochs 4 --optimizer sgd
