@@ -24,12 +24,12 @@ struct Run: ParsableCommand {
     @Option(help: "Pretraining epochs (fast: \(PresetValues.fast.pretrainEpochs)).") var pretrainEpochs: Int?
     @Option(
         help:
-            "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs))."
+            "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (fast: \(PresetValues.fast.clusterEpochs); autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs))."
     )
     var clusterEpochs: Int?
     @Option(
         help:
-            "Clustering batch of dec and scan, and of SCAN's self-labelling (autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch))."
+            "Clustering batch of dec and scan, and of SCAN's self-labelling (fast: \(PresetValues.fast.clusterBatch); autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch))."
     )
     var clusterBatch: Int?
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
