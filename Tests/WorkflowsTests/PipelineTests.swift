@@ -1030,6 +1030,24 @@ struct ContrastiveAndSCANTests {
         #expect(epochs.allSatisfy { $0.step == 32 && $0.images == 32 * 24 }, "\(epochs.map { ($0.step, $0.images) })")
     }
 
+    /// More neighbours than a set has other images (`fast` mines 20): the clustering stage stops, says how many
+    /// images there are, and names the setting to lower.
+    @Test func tooManyNeighboursAreRefusedNamingTheSetting() throws {
+        let (root, train) = try Self.syntheticTrainingSet("scan-neighbours", perClass: 3, seed: 2)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var s = Self.smallSCANSettings(train)
+        s.neighbours = 12
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        let error = #expect(throws: WorkflowError.self) {
+            try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        }
+        #expect(source.usableCount == 12)
+        #expect(flagged(error).contains("--neighbours 12 needs at least 13 usable images (there are 12)"), "\(flagged(error))")
+        #expect(!FileManager.default.fileExists(atPath: dir.decBest.path))
+    }
+
     /// SCAN on `smallSettings` after one pretraining epoch: 5 neighbours, 10 head epochs of at least 32 steps
     /// (enough for confident heads on 64 images), unit-length features.
     static func smallSCANSettings(_ train: String) -> RunSettings {
