@@ -989,13 +989,9 @@ struct ContrastiveAndSCANTests {
     /// SCAN without its entropy term puts the images into one cluster: the run stops, says so, names the setting
     /// to raise, and writes no clustering model.
     @Test func collapsedSCANHeadIsRefusedNamingTheEntropyWeight() throws {
-        let (root, train) = try Self.syntheticTrainingSet("collapse", perClass: 16, seed: 4)
+        let (root, dir, prepared, source) = try Self.pretrainedSCANRun("collapse", perClass: 16, seed: 4) { $0.entropyWeight = 0 }
         defer { try? FileManager.default.removeItem(at: root) }
-        var s = Self.smallSCANSettings(train)
-        s.entropyWeight = 0
-        let dir = try RunDirectory(root.appendingPathComponent("run").path)
-        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
-        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+        var s = prepared
         let error = #expect(throws: WorkflowError.self) {
             try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
         }
@@ -1012,14 +1008,11 @@ struct ContrastiveAndSCANTests {
     /// A set smaller than SCAN's batch is passed over again within an epoch, in a new order each time, until the
     /// epoch has 32 batches: 60 epochs of one batch each left the heads short of training.
     @Test func smallSetsGetThirtyTwoSCANStepsPerEpoch() throws {
-        let (root, train) = try Self.syntheticTrainingSet("scan-steps", perClass: 6, seed: 2)
+        let (root, dir, prepared, source) = try Self.pretrainedSCANRun("scan-steps", perClass: 6, seed: 2) {
+            $0.clusterEpochs = 2
+            $0.clusterBatch = 256
+        }
         defer { try? FileManager.default.removeItem(at: root) }
-        var s = Self.smallSCANSettings(train)
-        s.clusterEpochs = 2
-        s.clusterBatch = 256
-        let dir = try RunDirectory(root.appendingPathComponent("run").path)
-        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
-        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
         let collector = EpochCollector()
         var e = events(dir)
         e.observers.append(collector)
@@ -1033,13 +1026,8 @@ struct ContrastiveAndSCANTests {
     /// More neighbours than a set has other images (`fast` mines 20): the clustering stage stops, says how many
     /// images there are, and names the setting to lower.
     @Test func tooManyNeighboursAreRefusedNamingTheSetting() throws {
-        let (root, train) = try Self.syntheticTrainingSet("scan-neighbours", perClass: 3, seed: 2)
+        let (root, dir, prepared, source) = try Self.pretrainedSCANRun("scan-neighbours", perClass: 3, seed: 2) { $0.neighbours = 12 }
         defer { try? FileManager.default.removeItem(at: root) }
-        var s = Self.smallSCANSettings(train)
-        s.neighbours = 12
-        let dir = try RunDirectory(root.appendingPathComponent("run").path)
-        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
-        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
         let error = #expect(throws: WorkflowError.self) {
             try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
         }
@@ -1059,6 +1047,27 @@ struct ContrastiveAndSCANTests {
         s.clusterBatch = 32
         s.unitFeatures = true
         return s
+    }
+
+    /// `smallSCANSettings` on a new synthetic set (`syntheticTrainingSet`), changed by `edit`, prepared and pretrained
+    /// in `ROOT/run`: what the SCAN tests cluster. The caller removes `root`; a failure here removes it.
+    static func pretrainedSCANRun(
+        _ name: String, perClass: Int, seed: UInt64, edit: (inout RunSettings) -> Void
+    ) throws
+        -> (root: URL, dir: RunDirectory, settings: RunSettings, source: DataSource)
+    {
+        let (root, train) = try syntheticTrainingSet(name, perClass: perClass, seed: seed)
+        do {
+            var s = smallSCANSettings(train)
+            edit(&s)
+            let dir = try RunDirectory(root.appendingPathComponent("run").path)
+            let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: events(dir), progress: SilentProgress())
+            _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
+            return (root, dir, prepared, source)
+        } catch {
+            try? FileManager.default.removeItem(at: root)
+            throw error
+        }
     }
 
     /// A new directory `wbc-NAME-PID` in the temporary folder with a synthetic training set in it.
