@@ -3,17 +3,19 @@
 #   Benchmarks/serve-load.sh RUN [seconds=60] [connections=16] [image=a Kaggle TEST image]
 # Starts the server on RUN with a fresh case history, posts one real image as a raw image/jpeg body from
 # `connections` connections for `seconds`, then prints throughput, latency percentiles, the status counts, and
-# whether the history holds exactly one row per 200 answer.
+# whether the history holds exactly one row per 200 answer. WBC=path/to/wbc uses that binary instead of building
+# one (a tree built for the tests, with -Xswiftc -enable-testing, would otherwise be rebuilt from scratch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: Benchmarks/serve-load.sh RUN [seconds] [connections] [image]}
 seconds=${2:-60}; connections=${3:-16}
 image=${4:-$(find ../shared/data/blood-cells/dataset2-master/images/TEST -name '*.jpeg' | sort | sed -n 1p)}
 command -v wrk >/dev/null || { echo "serve-load.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
-swift build -c release --product wbc >/dev/null
+wbc=${WBC:-}
+if [ -z "$wbc" ]; then swift build -c release --product wbc >/dev/null; wbc=.build/release/wbc; fi
 dir=$(mktemp -d /tmp/wbc-serve-load.XXXXXX)
 port=$((20000 + RANDOM % 20000))
-.build/release/wbc serve --run "$run" --port "$port" --db "$dir/cases.sqlite" > "$dir/server.log" 2>&1 &
+"$wbc" serve --run "$run" --port "$port" --db "$dir/cases.sqlite" > "$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
