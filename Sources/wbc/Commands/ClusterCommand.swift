@@ -22,15 +22,8 @@ struct Cluster: ParsableCommand {
             "Clustering method: dec (k-means start, then DEC), kmeans (k-means only), scan (SCAN heads on mined neighbours) or agglomerative (average linkage on unit-length features, clusters of any size: for rare types; refused when one cluster takes over 90 %). Presets: fast → \(PresetValues.fast.method), seed → \(PresetValues.seed.method)."
     ) var method: MethodName?
     @Option(help: "Number of clusters (default 4), or auto (k from 2 to 10 by the silhouette; auto:3-8 for another range).") var k: ClusterCount?
-    @Option(
-        help:
-            "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (fast: \(PresetValues.fast.clusterEpochs); autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs))."
-    )
-    var epochs: Int?
-    @Option(
-        help:
-            "Batch size (fast: \(PresetValues.fast.clusterBatch); autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch))."
-    ) var batch: Int?
+    @Option(help: .init(PresetValues.clusterEpochsHelp)) var epochs: Int?
+    @Option(help: "Batch size (\(PresetValues.byPreset(\.clusterBatch))).") var batch: Int?
     @Option(
         help:
             "DEC's optimizer: adadelta (reference, lr 0.1) or sgd (paper, lr 0.01, momentum 0.9); autoencoder: \(PresetValues.autoencoder.optimizer.rawValue).")

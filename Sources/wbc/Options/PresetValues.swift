@@ -8,6 +8,15 @@ enum PresetValues {
     /// The settings no preset changes.
     static let base = RunSettings()
 
+    /// A setting's value in the presets that differ in it: "fast: 60; autoencoder: 4; seed: 100".
+    static func byPreset(_ setting: KeyPath<RunSettings, Int>) -> String {
+        "fast: \(fast[keyPath: setting]); autoencoder: \(autoencoder[keyPath: setting]); seed: \(seed[keyPath: setting])"
+    }
+
+    /// The help of the clustering stage's epochs, which `wbc run` and `wbc cluster` both take.
+    static let clusterEpochsHelp =
+        "Clustering epochs of dec and scan; a scan epoch has at least 32 batches, passing over a small set again (\(byPreset(\.clusterEpochs)))."
+
     /// "2500", or "all" for no sample.
     static func samples(_ n: Int?) -> String { n.map(String.init) ?? "all" }
 }
