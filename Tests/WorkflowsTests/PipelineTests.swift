@@ -991,7 +991,6 @@ struct ContrastiveAndSCANTests {
     @Test func collapsedSCANHeadIsRefusedNamingTheEntropyWeight() throws {
         let (root, dir, prepared, source) = try Self.pretrainedSCANRun("collapse", perClass: 16, seed: 4) { $0.entropyWeight = 0 }
         defer { try? FileManager.default.removeItem(at: root) }
-        var s = prepared
         let error = #expect(throws: WorkflowError.self) {
             try ClusterStage.run(settings: prepared, run: dir, train: source, events: events(dir), progress: SilentProgress())
         }
@@ -999,6 +998,7 @@ struct ContrastiveAndSCANTests {
         #expect(!FileManager.default.fileExists(atPath: dir.decBest.path))
         #expect(collapsedClusterSize([95, 3, 2]) == 95 && collapsedClusterSize([90, 10]) == nil && collapsedClusterSize([100]) == nil)
         // After self-labelling (the heads were checked before it), the message names self-labelling's settings.
+        var s = prepared
         s.selfLabelEpochs = 3
         let after = SCANClustering().collapseError(largest: 95, of: 100, sizes: [95, 3, 2], settings: s)
         #expect(flagged(after).contains("self-labelling collapsed") && flagged(after).contains("--self-label-epochs"), "\(flagged(after))")
