@@ -56,7 +56,7 @@ public enum Preset: String, Sendable, Codable, CaseIterable {
             s.views = 4
             // More epochs lowered the SimCLR loss and raised TRAIN accuracy (seed 0: 15, 30 and 100 epochs gave loss
             // 3.62, 3.03 and 2.33, TRAIN ACC 0.456, 0.579 and 0.672 with k-means); `best` spends the hour on them:
-            // 50 minutes on Kaggle TRAIN + TEST (docs/MEASUREMENTS.md). On its encoder TRAIN puts the SCAN head level
+            // 40–50 minutes on Kaggle TRAIN + TEST (docs/MEASUREMENTS.md). On its encoder TRAIN puts the SCAN head level
             // with k-means (0.677 against 0.672, seed 0), so it keeps `fast`'s clustering.
             if self == .best { s.pretrainEpochs = 100 }
         case .imagenet:
