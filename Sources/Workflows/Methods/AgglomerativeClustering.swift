@@ -14,6 +14,8 @@ public struct AgglomerativeClustering: ClusteringMethod {
     public let name = "agglomerative"
     public let summary = "average-linkage clustering on cosine distances, with no preference for equal sizes (for rare types)"
 
+    public func clustersFrozenFeatures(_ settings: RunSettings) -> Bool { true }
+
     public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
         try context.accept()
         let s = context.settings

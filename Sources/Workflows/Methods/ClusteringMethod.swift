@@ -20,10 +20,16 @@ public protocol ClusteringMethod: Sendable {
     /// The error to stop with when the final assignment puts over 90 % of the images into one cluster
     /// (`largest` of `n`), naming the settings to change; nil (the default) accepts such a result.
     func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError?
+    /// Whether the method, with `settings`, only reads the training images' features as the encoder gives them in
+    /// evaluation mode (`ClusteringContext.forEachFeatureBatch`), never training the encoder through them: only such
+    /// a method can cluster the features a frozen ImageNet backbone joins (`RunSettings.imagenetFeatures`).
+    /// Default: false.
+    func clustersFrozenFeatures(_ settings: RunSettings) -> Bool
 }
 
 extension ClusteringMethod {
     public func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError? { nil }
+    public func clustersFrozenFeatures(_ settings: RunSettings) -> Bool { false }
 }
 
 /// The size of the cluster holding over 90 % of the images, when one does (the clusters have collapsed).
@@ -50,25 +56,35 @@ public struct ClusteringContext: Sendable {
     public let progress: any ProgressSink
     /// Records the settings in config.json (see `ClusteringMethod.fit`).
     public let accept: @Sendable () throws -> Void
+    /// The frozen ImageNet backbone whose features are joined to the encoder's (`RunSettings.imagenetFeatures`).
+    public var imagenet: ImageNetFeatures? = nil
     /// The training images' frozen features, when an earlier step (choosing k) already extracted them.
     var frozenFeatures: FrozenFeatures? = nil
 
     public var encoder: any Backbone { extractor.backbone }
-    /// Feature width.
-    public var dimension: Int { spec.featureDimension(settings.features) }
+    /// Feature width: the encoder's, and the ImageNet backbone's when joined.
+    public var dimension: Int { spec.featureDimension(settings.features) + (imagenet?.dimension ?? 0) }
 
     /// The same context with other settings (k chosen from the data).
     func with(settings: RunSettings, accept: @escaping @Sendable () throws -> Void) -> ClusteringContext {
-        ClusteringContext(
+        var c = ClusteringContext(
             settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: normalizationChoice,
             extractor: extractor, pretrainedIdentity: pretrainedIdentity, events: events, progress: progress, accept: accept)
+        c.imagenet = imagenet
+        return c
     }
 
-    /// A model around `head` with this context's encoder and normalisation.
+    /// A model around `head` with this context's encoder, normalisation and ImageNet backbone.
     public func model(head: any ClusterHead) -> ClusterModel {
         ClusterModel(
             spec: spec, extractor: extractor, head: head, normalization: normalization,
-            normalizationChoice: normalizationChoice, classNames: train.dataset.classNames)
+            normalizationChoice: normalizationChoice, classNames: train.dataset.classNames, imagenet: imagenet)
+    }
+
+    /// Evaluation-mode features of every usable training image, batch by batch (the ImageNet backbone's joined
+    /// when there is one): `body(batch, features [count, dimension])`.
+    func forEachFeatureBatch(_ body: (ImageBatch, [Float]) throws -> Void) throws {
+        try FeatureSources(extractor: extractor, normalization: normalization, imagenet: imagenet).forEachBatch(train, progress: progress, body)
     }
 }
 

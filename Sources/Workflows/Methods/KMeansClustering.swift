@@ -9,6 +9,8 @@ public struct KMeansClustering: ClusteringMethod {
     public let name = "kmeans"
     public let summary = "k-means on the pretrained encoder's features (no further training)"
 
+    public func clustersFrozenFeatures(_ settings: RunSettings) -> Bool { true }
+
     public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
         try context.accept()
         let start = try Self.initialCentres(context)
@@ -25,8 +27,7 @@ public struct KMeansClustering: ClusteringMethod {
         var features: [Float] = []
         var labels: [Int?] = []
         var indices: [Int] = []
-        var epoch = context.train.loader(normalization: context.normalization, batch: 64).batches()
-        try context.extractor.forEachBatch(&epoch, name: context.train.name, total: context.train.usableCount, progress: context.progress) { b, z in
+        try context.forEachFeatureBatch { b, z in
             features += z
             labels += b.labels
             indices += b.indices

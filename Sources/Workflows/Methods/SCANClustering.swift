@@ -12,6 +12,9 @@ public struct SCANClustering: ClusteringMethod {
     public let name = "scan"
     public let summary = "SCAN: linear cluster heads trained on mined nearest neighbours (frozen encoder)"
 
+    /// The heads read frozen features; self-labelling trains the encoder.
+    public func clustersFrozenFeatures(_ settings: RunSettings) -> Bool { settings.selfLabelEpochs == 0 }
+
     public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
         try context.accept()
         let s = context.settings
@@ -104,9 +107,8 @@ struct FrozenFeatures {
 
     init(_ context: ClusteringContext) throws {
         d = context.dimension
-        var epoch = context.train.loader(normalization: context.normalization, batch: 64).batches()
         var (features, labels, indices): ([Float], [Int?], [Int]) = ([], [], [])
-        try context.extractor.forEachBatch(&epoch, name: context.train.name, total: context.train.usableCount, progress: context.progress) { b, z in
+        try context.forEachFeatureBatch { b, z in
             features += z
             labels += b.labels
             indices += b.indices

@@ -3,8 +3,9 @@ import Foundation
 import Imaging
 import Models
 
-/// A trained clustering model: the encoder and how it makes features, the cluster head, the normalisation,
-/// and the cluster → cell-type names. Saved as `dec.safetensors`; evaluation, prediction and a server load it.
+/// A trained clustering model: the encoder and how it makes features (joined, when the run has one, by a frozen
+/// ImageNet backbone's), the cluster head, the normalisation, and the cluster → cell-type names. Saved as
+/// `dec.safetensors`; evaluation, prediction and a server load it.
 public final class ClusterModel: @unchecked Sendable {
     /// The pretrained model's architecture (backbone, image size).
     public let spec: AutoencoderSpec
@@ -16,11 +17,14 @@ public final class ClusterModel: @unchecked Sendable {
     public var classNames: [String]
     /// Cluster → index into `classNames`, found on the labelled training data.
     public var mapping: [Int?]
+    /// The frozen ImageNet backbone whose features are joined to the encoder's, when the run has one.
+    public let imagenet: ImageNetFeatures?
 
     init(
         spec: AutoencoderSpec, extractor: FeatureExtractor, head: any ClusterHead, normalization: Normalization,
-        normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?] = []
+        normalizationChoice: NormalizationChoice, classNames: [String], mapping: [Int?] = [], imagenet: ImageNetFeatures? = nil
     ) {
+        self.imagenet = imagenet
         self.spec = spec
         self.extractor = extractor
         self.head = head
@@ -34,6 +38,8 @@ public final class ClusterModel: @unchecked Sendable {
     public var k: Int { head.k }
     public var features: FeatureMode { extractor.mode }
     public var views: Int { extractor.views }
+    /// What makes this model's features.
+    var sources: FeatureSources { FeatureSources(extractor: extractor, normalization: normalization, imagenet: imagenet) }
     /// Which clustering this is (the head's digest): it changes whenever the model is clustered again.
     public var identity: String { head.identity }
 
@@ -61,6 +67,7 @@ public final class ClusterModel: @unchecked Sendable {
         c.metadata["wbc.views"] = String(views)
         if extractor.unitLength { c.metadata["wbc.unit_features"] = "true" }
         c.metadata["wbc.method"] = settings.method
+        imagenet?.store(in: &c)
         c.encode(classNames, "wbc.class_names")
         c.encode(mapping, "wbc.mapping")
         c.encode(settings, "wbc.settings")
@@ -78,8 +85,11 @@ public final class ClusterModel: @unchecked Sendable {
         guard let mode = FeatureMode(rawValue: c.metadata["wbc.features"] ?? "") else {
             throw WorkflowError("\(url.path) does not record its feature mode")
         }
-        guard head.dimension == spec.featureDimension(mode) else {
-            throw WorkflowError("\(url.path): the cluster head takes \(head.dimension) dimensions, the encoder gives \(spec.featureDimension(mode))")
+        let imagenet = try ImageNetFeatures.load(from: c, file: url.path)
+        guard head.dimension == spec.featureDimension(mode) + (imagenet?.dimension ?? 0) else {
+            let imagenetPart = imagenet.map { " and the ImageNet backbone \($0.dimension)" } ?? ""
+            throw WorkflowError(
+                "\(url.path): the cluster head takes \(head.dimension) dimensions, the encoder gives \(spec.featureDimension(mode))\(imagenetPart)")
         }
         // Checkpoints written before views existed used one view.
         guard let views = Int(c.metadata["wbc.views"] ?? "1"), DihedralViews.allowed.contains(views) else {
@@ -90,15 +100,14 @@ public final class ClusterModel: @unchecked Sendable {
             head: head,
             normalization: norm, normalizationChoice: choice,
             classNames: c.decode([String].self, "wbc.class_names") ?? [],
-            mapping: c.decode([Int?].self, "wbc.mapping") ?? [])
+            mapping: c.decode([Int?].self, "wbc.mapping") ?? [], imagenet: imagenet)
         return (model, c)
     }
 
     /// Features, soft assignments and hard clusters for every usable image of `source` (evaluation mode).
     public func assign(_ source: DataSource, batch: Int = 64, progress: any ProgressSink) throws -> Assignments {
         var out = Assignments(k: k, dimension: head.dimension)
-        var epoch = source.loader(normalization: normalization, batch: batch).batches()
-        try extractor.forEachBatch(&epoch, name: source.name, total: source.usableCount, progress: progress) { b, z in
+        try sources.forEachBatch(source, batch: batch, progress: progress) { b, z in
             out.append(z: z, q: try head.probabilities(z, n: b.count), batch: b)
         }
         return out

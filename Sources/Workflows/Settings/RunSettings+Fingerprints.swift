@@ -32,7 +32,7 @@ extension RunSettings {
             String(effectiveClusterLearningRate),
             features.rawValue, String(unitFeatures), String(updateInterval), String(alpha), String(clusterSamples ?? -1),
             String(kmeansRestarts), String(neighbours), String(entropyWeight), String(scanHeads), String(trainEncoder),
-            String(freezeBatchNorm), String(views),
+            String(freezeBatchNorm), String(views), imagenetFeatures ?? "",
         ]
     }
 }

@@ -58,5 +58,17 @@ extension RunSettings {
         try require(
             ClusteringMethods.named(method) != nil,
             "\(setting: .method) '\(method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
+        if imagenetFeatures != nil {
+            let frozen = ClusteringMethods.all.filter { $0.clustersFrozenFeatures(self) }.map(\.name).joined(separator: ", ")
+            let trainer = selfLabelEpochs > 0 ? "self-labelling" : method
+            try require(
+                ClusteringMethods.named(method)?.clustersFrozenFeatures(self) == true,
+                "\(setting: .imagenetFeatures) joins a frozen backbone's features, which \(trainer) would train the encoder through: use \(setting: .method) \(frozen) (and 0 \(setting: .selfLabelEpochs))"
+            )
+            try require(
+                unitFeatures && features == .pooled,
+                "\(setting: .imagenetFeatures) joins unit-length pooled features to the encoder's: use \(setting: .features) pooled and \(setting: .unitFeatures) true"
+            )
+        }
     }
 }

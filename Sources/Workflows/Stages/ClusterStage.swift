@@ -64,10 +64,15 @@ public enum ClusterStage {
         let encoder = spec.architecture.makeBackbone(seed: 0)
         try pretrained.modelState.subset(prefix: "encoder.").load(into: encoder, source: run.autoencoderBest.path)
         let (normalization, choice) = try pretrained.normalization(file: run.autoencoderBest.path)
-        return ClusteringContext(
+        var context = ClusteringContext(
             settings: settings, run: run, train: train, spec: spec, normalization: normalization, normalizationChoice: choice,
             extractor: FeatureExtractor(backbone: encoder, mode: settings.features, views: settings.views, unitLength: settings.unitFeatures),
             pretrainedIdentity: "\(pretrained.epoch)|\(pretrained.metadata["wbc.best_loss"] ?? "")",
             events: events, progress: progress, accept: { try run.configFile.save(settings) })
+        if let weights = settings.imagenetFeatures {
+            context.imagenet = try ImageNetFeatures(weights: weights, views: settings.views)
+            try events.note("imagenet features: \(ImageNetFeatures.backbone) from \(weights), joined to the encoder's")
+        }
+        return context
     }
 }

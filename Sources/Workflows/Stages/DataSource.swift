@@ -9,6 +9,8 @@ public struct DataSource: Sendable {
     public let cache: PreprocessedCache
     public let preprocessing: PreprocessOptions
     public let name: String
+    /// The same images as the frozen ImageNet backbone sees them (`RunSettings.imagenetFeatures`), else nil.
+    public var imagenetCache: PreprocessedCache? = nil
 
     /// Opens `path` (ImageFolder root, flat folder or labels.csv) and builds or reuses its cache.
     /// `setting` names where the path came from, for messages. With `expectedFingerprint` (the images a run's
@@ -37,10 +39,32 @@ public struct DataSource: Sendable {
             progress.line("\(name): skipped \(dataset.skipped.errors.count) file(s) while listing:\n\(dataset.skipped)")
         }
         try FileManager.default.createDirectory(at: run.cache, withIntermediateDirectories: true)
-        let options = settings.preprocessing
         progress.line(
             "\(name): \(dataset.samples.count) images in \(path)"
                 + (dataset.classNames.isEmpty ? " (unlabelled)" : ", classes \(dataset.classNames.joined(separator: ", "))"))
+        let cache = try Self.cache(dataset, name: name, settings: settings, run: run, fingerprint: fingerprint, progress: progress)
+        let skipped = cache.skipped
+        if !skipped.isEmpty { progress.line("\(name): skipped \(skipped.errors.count) unreadable image(s):\n\(skipped)") }
+        for warning in cache.warnings { progress.line("\(name): warning: \(warning) (the image was read whole and is used)") }
+        if let share = cache.nucleusFoundShare {
+            progress.line(String(format: "%@: nucleus found in %.1f%% of images (centre crop for the rest)", name, share * 100))
+        }
+        guard skipped.errors.count < dataset.samples.count else {
+            throw WorkflowError("\(name): none of the \(dataset.samples.count) images in \(path) could be read")
+        }
+        var source = DataSource(dataset: dataset, cache: cache, preprocessing: settings.preprocessing, name: name)
+        if settings.imagenetFeatures != nil {
+            let other = ImageNetFeatures.inputSettings(settings)
+            source.imagenetCache = try Self.cache(dataset, name: name, settings: other, run: run, fingerprint: fingerprint, progress: progress)
+        }
+        return source
+    }
+
+    /// The cache of `dataset` in the preprocessing of `settings` under `RUN/cache/`, built when missing or stale.
+    private static func cache(
+        _ dataset: ImageDataset, name: String, settings: RunSettings, run: RunDirectory, fingerprint: String, progress: any ProgressSink
+    ) throws -> PreprocessedCache {
+        let options = settings.preprocessing
         let t0 = monotonicSeconds()
         let built: (cache: PreprocessedCache, rebuilt: Bool)
         do {
@@ -56,19 +80,10 @@ public struct DataSource: Sendable {
             let dt = monotonicSeconds() - t0
             progress.line(
                 String(
-                    format: "%@: decoded and preprocessed %d images in %.1f s (%.0f images/s)", name,
-                    dataset.samples.count, dt, Double(dataset.samples.count) / max(dt, 1e-9)))
+                    format: "%@: decoded and preprocessed %d images at %d² in %.1f s (%.0f images/s)", name,
+                    dataset.samples.count, options.side, dt, Double(dataset.samples.count) / max(dt, 1e-9)))
         }
-        let skipped = built.cache.skipped
-        if !skipped.isEmpty { progress.line("\(name): skipped \(skipped.errors.count) unreadable image(s):\n\(skipped)") }
-        for warning in built.cache.warnings { progress.line("\(name): warning: \(warning) (the image was read whole and is used)") }
-        if let share = built.cache.nucleusFoundShare {
-            progress.line(String(format: "%@: nucleus found in %.1f%% of images (centre crop for the rest)", name, share * 100))
-        }
-        guard skipped.errors.count < dataset.samples.count else {
-            throw WorkflowError("\(name): none of the \(dataset.samples.count) images in \(path) could be read")
-        }
-        return DataSource(dataset: dataset, cache: built.cache, preprocessing: options, name: name)
+        return built.cache
     }
 
     /// Number of images that decoded.
@@ -93,6 +108,16 @@ public struct DataSource: Sendable {
         ImageLoader(
             dataset: dataset, preprocessing: preprocessing, normalization: normalization, batchSize: batch,
             augmentation: augmentation, strict: false, cache: cache)
+    }
+
+    /// The images as the frozen ImageNet backbone sees them, in the order `loader` serves them.
+    func imagenetLoader(batch: Int) throws -> ImageLoader {
+        guard let imagenetCache else {
+            throw WorkflowError("\(name): opened without the ImageNet backbone's input (\(setting: .imagenetFeatures) was not set)")
+        }
+        return ImageLoader(
+            dataset: dataset, preprocessing: imagenetCache.options, normalization: ImageNetFeatures.normalization, batchSize: batch, strict: false,
+            cache: imagenetCache)
     }
 
     /// Per-pixel mean and std images of this dataset (the "dataset" normalisation).

@@ -27,11 +27,12 @@ public enum PredictStage {
         if let maxMegapixels { settings.maxMegapixels = maxMegapixels }
         let dataset: ImageDataset
         do { dataset = try ImageDataset.files(images.map { URL(fileURLWithPath: $0) }) } catch { throw WorkflowError("predict", error) }
-        let loader = ImageLoader(dataset: dataset, preprocessing: settings.preprocessing, normalization: model.normalization, batchSize: 32)
+        let (loader, imagenetLoader) = model.sources.loaders(dataset, settings: settings, batch: 32)
         var epoch = loader.batches()
+        var imagenetEpoch = imagenetLoader?.batches()
         var out: [Prediction] = []
         let k = model.k
-        try model.extractor.forEachBatch(&epoch, name: "predict", total: dataset.samples.count, progress: progress) { b, z in
+        try model.sources.forEachBatch(&epoch, imagenetEpoch: &imagenetEpoch, name: "predict", total: dataset.samples.count, progress: progress) { b, z in
             let q = try model.head.probabilities(z, n: b.count)
             for i in 0..<b.count {
                 let row = Array(q[(i * k)..<((i + 1) * k)])

