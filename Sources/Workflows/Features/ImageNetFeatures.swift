@@ -113,7 +113,9 @@ struct FeatureSources {
         try extractor.forEachBatch(&epoch, name: name, total: total, progress: progress) { b, z in
             guard let imagenet else { return try body(b, z) }
             guard imagenetEpoch != nil, let other = try DataSource.next(&imagenetEpoch!, name: name), other.indices == b.indices else {
-                throw WorkflowError("\(name): the ImageNet backbone's input lost step with the encoder's at image \(b.indices.first ?? 0); run again")
+                throw WorkflowError(
+                    "\(name): the ImageNet backbone's input does not hold the images the encoder's does from image \(b.indices.first ?? 0) on (their caches disagree); delete the run's cache folder and run the command again"
+                )
             }
             try body(b, ImageNetFeatures.join(z, try imagenet.extractor.features(other.tensor()).toArray(), n: b.count))
         }
