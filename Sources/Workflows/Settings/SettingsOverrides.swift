@@ -34,7 +34,10 @@ public struct SettingsOverrides: Sendable {
     public var features: FeatureMode?
     public var unitFeatures: Bool?
     public var views: Int?
+    /// The weights of the ImageNet backbone to join, or `none` to stop joining one a run saved.
     public var imagenetFeatures: String?
+    /// The value of a path override that clears the saved path.
+    public static let none = "none"
     public var updateInterval: Int?
     public var tol: Double?
     public var clusterSamples: Int?
@@ -120,7 +123,7 @@ public struct SettingsOverrides: Sendable {
         set(\.features, features)
         set(\.unitFeatures, unitFeatures)
         set(\.views, views)
-        set(\.imagenetFeatures, imagenetFeatures)
+        if let imagenetFeatures { s.imagenetFeatures = imagenetFeatures == Self.none ? nil : imagenetFeatures }
         set(\.updateInterval, updateInterval)
         set(\.tol, tol)
         set(\.clusterSamples, clusterSamples)

@@ -16,6 +16,8 @@ public enum RunStage {
     static func check(_ settings: RunSettings, needsData: Bool) throws {
         try settings.validate()
         if needsData, settings.data == nil { throw noData() }
+        // A missing or wrong weights file would otherwise stop the run only once pretraining is done.
+        if let weights = settings.imagenetFeatures { _ = try ImageNetFeatures(weights: weights, views: settings.views) }
     }
 
     private static func noData() -> WorkflowError {

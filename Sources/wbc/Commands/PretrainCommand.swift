@@ -12,6 +12,7 @@ struct Pretrain: ParsableCommand {
             """)
 
     @OptionGroup var options: RunOptions
+    @OptionGroup var imagenet: ImageNetFeaturesOption
     @Option(help: "Training images: ImageFolder root, flat folder or labels.csv (default: the run's saved data).") var data: String?
     @Option(
         name: [.customLong("objective"), .customLong("model")],
@@ -44,6 +45,7 @@ struct Pretrain: ParsableCommand {
         o.pretrainLearningRate = lr
         o.pretrainSamples = samples
         o.weights = weights
+        imagenet.apply(to: &o)
         o.pretrainedLearningRateScale = pretrainedLrScale
         return o
     }
