@@ -7,6 +7,8 @@ struct ModelDescription: Encodable {
     var k: Int
     var backbone: String
     var image_size: Int
+    /// The frozen ImageNet backbone whose features are joined to the encoder's (`--imagenet-features`), if any.
+    var imagenet_features: String?
     var method: String
     var checkpoint_sha256: String
     var metrics: [String: SplitMetrics]
@@ -20,6 +22,7 @@ struct ModelDescription: Encodable {
         k = c.model.k
         backbone = c.settings.backbone.rawValue
         image_size = c.settings.size
+        imagenet_features = c.model.imagenet.map { _ in ImageNetFeatures.backbone.rawValue }
         method = c.settings.method
         checkpoint_sha256 = c.modelDigest
         metrics = c.metrics

@@ -8,7 +8,8 @@ enum OpenAPIDocument {
         "GET /metrics":
             "Prometheus text format: wbc_http_requests_total by route, method and status; wbc_prediction_duration_seconds (histogram); wbc_classified_images_total; wbc_inference_queue_depth. Not behind the token.",
         "GET /openapi.json": "This document.",
-        "GET /api/v1/model": "Cell types, k, backbone, image size, the run's metrics and the checkpoint's SHA-256.",
+        "GET /api/v1/model":
+            "Cell types, k, backbone (and the frozen ImageNet backbone joined to it, if any), image size, the run's metrics and the checkpoint's SHA-256.",
         "POST /api/v1/predictions":
             "Classify one or more images: multipart/form-data with file fields, or one raw image/* body (name in X-File-Name). Each image is recorded before the answer is sent. 413 above the upload limit, 415 not an image, 422 a damaged image or one above the pixel limit, 503 (Retry-After) when the queue is full.",
         "GET /api/v1/predictions":

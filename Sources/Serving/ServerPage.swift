@@ -38,7 +38,7 @@ enum ServerPage {
         async function api(path,options){const r=await call(path,options); const body=await r.json().catch(()=>({})); if(!r.ok) throw new Error((body.error&&body.error.message)||r.statusText); return body;}
         async function blobURL(path){const r=await call(path); if(!r.ok) throw new Error(r.statusText); return URL.createObjectURL(await r.blob());}
         async function loadModel(){const m=await api('api/v1/model'); types=m.cell_types;
-          document.getElementById('model').textContent=`Model: ${m.backbone}, ${m.k} clusters (${types.join(', ')}), checkpoint ${m.checkpoint_sha256.slice(0,12)}`;
+          document.getElementById('model').textContent=`Model: ${m.backbone}${m.imagenet_features ? ' + ' + m.imagenet_features + ' (ImageNet, frozen)' : ''}, ${m.k} clusters (${types.join(', ')}), checkpoint ${m.checkpoint_sha256.slice(0,12)}`;
           const sel=document.getElementById('type'); for(const t of [...new Set(types)]){const o=el('option',t); o.value=t; sel.append(o);} }
         function show(p){const card=el('div'); card.className='card'; card.dataset.id=p.id||'';
           if(p.error){card.append(el('div',p.file_name+': ')); const e=el('span',p.error.message); e.className='error'; card.append(e); return card;}

@@ -71,6 +71,42 @@ struct ServerTests {
                 let m = try object(r.body)
                 #expect(m["k"] as? Int == 4 && (m["cell_types"] as? [String])?.count == 4)
                 #expect((m["checkpoint_sha256"] as? String)?.count == 64)
+                #expect(m["imagenet_features"] == nil)
+            }
+        }
+    }
+
+    /// A model that joins frozen ImageNet features (`best`) says so, and answers predictions with them.
+    @Test func modelWithImageNetFeaturesSaysSoAndAnswers() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-serve-imagenet-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = try RunDirectory(root.appendingPathComponent("run").path)
+        let (train, _) = try SyntheticData.prepare(run: directory, perClass: 6, seed: 4, events: TrainingEvents())
+        let weights = root.appendingPathComponent("lite0.safetensors")
+        try StateDict(of: EfficientNetLite(.lite0, classes: 1000, seed: 7)).write(to: weights)
+        var s = Preset.tiny.settings
+        s.data = train
+        s.pretrainEpochs = 1
+        s.method = "kmeans"
+        s.unitFeatures = true
+        s.views = 1
+        s.imagenetFeatures = weights.path
+        _ = try RunStage.run(settings: s, run: directory, events: TrainingEvents(), progress: SilentProgress())
+        var options = ServerOptions()
+        options.database = root.appendingPathComponent("db.sqlite").path
+        let parts = try Server.parts(run: directory.root.path, options: options)
+        let jpeg = try Data(contentsOf: served.images[0])
+        try await Application(router: parts.router).test(.router) { client in
+            try await client.execute(uri: "/api/v1/model", method: .get) { r in
+                let m = try object(r.body)
+                #expect(m["imagenet_features"] as? String == "efficientnet-lite0")
+            }
+            try await client.execute(
+                uri: "/api/v1/predictions", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(data: jpeg)
+            ) { r in
+                #expect(r.status == .ok)
+                let p = try #require((try object(r.body)["predictions"] as? [[String: Any]])?.first)
+                #expect((p["probabilities"] as? [Double])?.count == 4)
             }
         }
     }
