@@ -112,13 +112,12 @@ struct FeatureSources {
         _ epoch: inout ImageLoader.Epoch, imagenetEpoch: inout ImageLoader.Epoch?, name: String, total: Int, progress: any ProgressSink,
         _ body: (ImageBatch, [Float]) throws -> Void
     ) throws {
-        imagenet?.extractor.backbone.setTraining(false)
         try extractor.forEachBatch(&epoch, name: name, total: total, progress: progress) { b, z in
-            guard let imagenet else { return try body(b, z) }
+            guard imagenet != nil else { return try body(b, z) }
             guard imagenetEpoch != nil, let other = try DataSource.next(&imagenetEpoch!, name: name), other.indices == b.indices else {
                 throw Self.outOfStep(name, from: b.paths.first?.path ?? "the start")
             }
-            try body(b, ImageNetFeatures.join(z, try imagenet.extractor.features(other.tensor()).toArray(), n: b.count))
+            try body(b, try joined(z, imagenetInput: other.tensor()))
         }
         if imagenet != nil, imagenetEpoch != nil, try DataSource.next(&imagenetEpoch!, name: name) != nil {
             throw Self.outOfStep(name, from: "the end of the encoder's")
@@ -130,6 +129,15 @@ struct FeatureSources {
         WorkflowError(
             "\(name): the ImageNet backbone's input and the encoder's list different images from \(image) on; if the run's cache folder (RUN/cache) is older than the images, delete it and run the command again"
         )
+    }
+
+    /// The encoder's features `encoded` (`[n, D]`) of some images, joined, when there is an ImageNet backbone, with
+    /// its evaluation-mode features of the same images in its own input `imagenetInput` (`[n, 3, 112, 112]`).
+    func joined(_ encoded: [Float], imagenetInput: @autoclosure () throws -> Tensor) throws -> [Float] {
+        guard let imagenet else { return encoded }
+        let x = try imagenetInput()
+        imagenet.extractor.backbone.setTraining(false)
+        return ImageNetFeatures.join(encoded, try imagenet.extractor.features(x).toArray(), n: x.shape[0])
     }
 
     /// The same for every usable image of `source`, in batches of `batch`.

@@ -19,19 +19,13 @@ public struct KMeansClustering: ClusteringMethod {
             lastLoss: start.inertia, kmeansInertia: start.inertia)
     }
 
-    /// k-means on every usable training image's features (evaluation mode): the head, each image's cluster by
-    /// dataset index, and the inertia. Reports the result as the `kmeans` epoch.
+    /// k-means on every usable training image's features (evaluation mode; those `--k auto` already made, when it
+    /// did): the head, each image's cluster by dataset index, and the inertia. Reports the result as the `kmeans`
+    /// epoch.
     static func initialCentres(_ context: ClusteringContext) throws -> (head: StudentTHead, labels: [Int: Int], inertia: Double) {
         let s = context.settings
-        let d = context.dimension
-        var features: [Float] = []
-        var labels: [Int?] = []
-        var indices: [Int] = []
-        try context.forEachFeatureBatch { b, z in
-            features += z
-            labels += b.labels
-            indices += b.indices
-        }
+        let data = try context.frozenFeatures ?? FrozenFeatures(context)
+        let (features, labels, indices, d) = (data.features, data.labels, data.indices, data.d)
         let t0 = monotonicSeconds()
         let km = try KMeans(k: s.k, restarts: s.kmeansRestarts, seed: s.seed).fit(features, n: indices.count, d: d)
         let head = StudentTHead(centres: try Tensor(shape: [s.k, d], values: km.centres), alpha: s.alpha)

@@ -105,14 +105,8 @@ public final class CellClassifier: @unchecked Sendable {
             let chunk = 1 << (Int.bitWidth - 1 - (images.count - start).leadingZeroBitCount)
             let part = images[start..<(start + chunk)]
             let encoded = try model.extractor.features(try Tensor(shape: [chunk, 3, side, side], values: part.flatMap(\.pixels))).toArray()
-            if let imagenet = model.imagenet {
-                let s = ImageNetFeatures.size
-                let x = try Tensor(shape: [chunk, 3, s, s], values: part.flatMap { $0.imagenetPixels ?? [] })
-                imagenet.extractor.backbone.setTraining(false)
-                z += ImageNetFeatures.join(encoded, try imagenet.extractor.features(x).toArray(), n: chunk)
-            } else {
-                z += encoded
-            }
+            let s = ImageNetFeatures.size
+            z += try model.sources.joined(encoded, imagenetInput: try Tensor(shape: [chunk, 3, s, s], values: part.flatMap { $0.imagenetPixels ?? [] }))
             start += chunk
         }
         let q = try model.head.probabilities(z, n: images.count)
