@@ -57,7 +57,13 @@ struct ImageNetFeaturesTests {
         let decMessage = (#expect(throws: WorkflowError.self) { try dec.validate() })?.description ?? ""
         #expect(decMessage.contains("kmeans, scan, agglomerative") && decMessage.contains("none"), "\(decMessage)")
         let selfLabellingMessage = (#expect(throws: WorkflowError.self) { try selfLabelling.validate() })?.description ?? ""
-        #expect(selfLabellingMessage.contains("use 0 the setting `selfLabelEpochs`"), "\(selfLabellingMessage)")
+        #expect(
+            selfLabellingMessage.contains("the setting `selfLabelEncoder` frozen") && selfLabellingMessage.contains("0 the setting `selfLabelEpochs`"),
+            "\(selfLabellingMessage)")
+        // Self-labelling that trains the head alone reads the frozen features, so it may follow SCAN's heads.
+        var headOnly = selfLabelling
+        headOnly.selfLabelEncoder = .frozen
+        try headOnly.validate()
         // `none` clears the path a run saved.
         var clear = SettingsOverrides()
         clear.imagenetFeatures = SettingsOverrides.none
@@ -131,6 +137,44 @@ struct ImageNetFeaturesTests {
             try ClusteringScore.evaluate(
                 labels: assigned.labels, clusters: assigned.clusters, classNames: source.dataset.classNames, k: prepared.k))
         #expect(abs((metrics.accuracy ?? -1) - trainScore.accuracy) < 1e-9, "\(metrics.accuracy ?? -1) against \(trainScore.accuracy)")
+    }
+
+    /// SCAN's heads, then self-labelling that trains the head alone (`selfLabelEncoder` frozen), on the joined
+    /// features: the strong views pass through both networks, which stay as they were (the encoder as pretrained,
+    /// the ImageNet backbone as imported), and the model predicts as the clustering stage assigned.
+    @Test func frozenSelfLabellingOnJoinedFeatures() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-imagenet-self-label-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try RunDirectory(root.appendingPathComponent("run").path)
+        let (train, _) = try SyntheticData.prepare(
+            run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
+        let weights = root.appendingPathComponent("lite0.safetensors")
+        let published = EfficientNetLite(.lite0, classes: 1000, seed: 7)
+        try StateDict(of: published).write(to: weights)
+        var s = Preset.tiny.settings
+        s.data = train
+        s.method = "scan"
+        s.neighbours = 5
+        s.unitFeatures = true
+        s.pretrainEpochs = 1
+        s.imagenetFeatures = weights.path
+        s.selfLabelEpochs = 1
+        s.selfLabelConfidence = 0.26
+        s.selfLabelEncoder = .frozen
+        let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        let outcome = try ClusterStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        #expect(outcome.stopReason.hasSuffix("then 1 self-labelling epoch"), "\(outcome.stopReason)")
+        let clustered = try Checkpoint.read(dir.decBest, kind: .dec).modelState
+        let pretrained = try Checkpoint.read(dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
+        #expect(!pretrained.floats.isEmpty && clustered.subset(prefix: "encoder.").floats == pretrained.floats)
+        let (stored, imported) = (clustered.subset(prefix: "imagenet.").floats, StateDict(of: published).floats)
+        let changed = stored.filter { imported[$0.key] != $0.value }.map(\.key)
+        #expect(stored.count > 100 && changed.isEmpty, "\(stored.count) tensors stored; changed: \(changed)")
+        let assigned = try #require(outcome.trainAssignments)
+        let clusterByPath = Dictionary(uniqueKeysWithValues: zip(assigned.paths.map(\.path), assigned.clusters))
+        let predicted = try PredictStage.predict(run: dir, images: assigned.paths.map(\.path), progress: SilentProgress()).predictions
+        #expect(predicted.count == assigned.count && predicted.allSatisfy { clusterByPath[$0.path] == $0.cluster })
     }
 
     /// A weights file that is missing or holds another network is refused before anything is trained or written.

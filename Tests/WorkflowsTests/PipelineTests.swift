@@ -842,9 +842,11 @@ struct EfficientNetLiteStartTests {
         let context = try ClusterStage.context(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
         let (encoder, extractor) = (context.encoder, context.extractor)
         let head = LinearHead(dimension: context.dimension, k: prepared.k, seed: 1)
-        let labelling = try SelfLabelling(context: context, head: head, startSizes: [6, 6, 6, 6])
+        let data = try FrozenFeatures(context)
+        let labelling = try SelfLabelling(context: context, head: head, startSizes: [6, 6, 6, 6], data: data)
         var batches = source.loader(normalization: context.normalization, batch: 24).batches()
-        let x = try #require(try source.next(&batches)).tensor()
+        let batch = try #require(try source.next(&batches))
+        let x = try batch.tensor()
         // In training mode with batch statistics the same images give other logits, so the check below can tell
         // the modes apart. (That pass also moves the running statistics: the evaluation-mode logits come after it.)
         encoder.setTraining(true)
@@ -853,9 +855,52 @@ struct EfficientNetLiteStartTests {
         let expected = try head.layer.forward(extractor.features(x)).toArray()
         #expect(zip(inTraining, expected).map { abs($0 - $1) }.max() ?? 0 > 1e-3)
         encoder.setTraining(true)
-        let logits = try labelling.pseudoLabelLogits(x)
+        let logits = try labelling.pseudoLabelLogits(x, indices: batch.indices)
         #expect(logits == expected)
         #expect(encoder.isTraining)
+        // With the encoder frozen the pseudo-labels are read from the heads' features, made the same way.
+        var frozen = context.settings
+        frozen.selfLabelEncoder = .frozen
+        // (Made again: the training-mode pass above moved the running statistics since `data` was made.)
+        let now = try FrozenFeatures(context)
+        let headOnly = try SelfLabelling(context: context.with(settings: frozen, accept: {}), head: head, startSizes: [6, 6, 6, 6], data: now)
+        let read = try headOnly.pseudoLabelLogits(x, indices: batch.indices)
+        let difference = zip(read, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(read.count == expected.count && difference < 1e-4, "largest difference \(difference)")
+    }
+
+    /// With `selfLabelEncoder` frozen, self-labelling trains the head alone: the clustering checkpoint's encoder is
+    /// the pretrained one to the bit, while the head moves away from the one the SCAN heads left.
+    @Test func frozenSelfLabellingTrainsTheHeadAlone() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-frozen-self-label-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (train, _) = try SyntheticData.prepare(
+            run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
+        func cluster(selfLabelEpochs: Int) throws -> (outcome: ClusteringOutcome, dir: RunDirectory) {
+            let dir = try RunDirectory(root.appendingPathComponent("run-\(selfLabelEpochs)").path)
+            var s = Preset.tiny.settings
+            s.data = train
+            s.method = "scan"
+            s.neighbours = 5
+            s.unitFeatures = true
+            s.selfLabelEpochs = selfLabelEpochs
+            s.selfLabelConfidence = 0.26
+            s.selfLabelEncoder = .frozen
+            let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+            _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
+            return (try ClusterStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress()), dir)
+        }
+        let heads = try cluster(selfLabelEpochs: 0)
+        let labelled = try cluster(selfLabelEpochs: 2)
+        #expect(labelled.outcome.stopReason.hasSuffix("then 2 self-labelling epochs"), "\(labelled.outcome.stopReason)")
+        let pretrained = try Checkpoint.read(labelled.dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
+        let clustered = try Checkpoint.read(labelled.dir.decBest, kind: .dec).modelState.subset(prefix: "encoder.")
+        #expect(!pretrained.floats.isEmpty && clustered.floats == pretrained.floats)
+        let headWeights = { (dir: RunDirectory) throws -> [Float] in
+            try LinearHead.load(from: Checkpoint.read(dir.decBest, kind: .dec), file: dir.decBest.path).layer.weight.value.toArray()
+        }
+        let (before, after) = (try headWeights(heads.dir), try headWeights(labelled.dir))
+        #expect(before.count == after.count && zip(before, after).map { abs($0 - $1) }.max() ?? 0 > 1e-4)
     }
 
     /// Self-labelling fine-tunes an imported encoder at `--pretrained-lr-scale` times its learning rate, as

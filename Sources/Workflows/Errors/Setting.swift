@@ -6,7 +6,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case backbone, objective, weights, latent, beta
     case pretrainEpochs, pretrainBatch, pretrainLearningRate, pretrainedLearningRateScale, pretrainSamples, noiseSigma, temperature
     case method, k, clusterEpochs, clusterBatch, optimizer, clusterLearningRate, features, unitFeatures, views, imagenetFeatures
-    case updateInterval, tol, clusterSamples, neighbours, entropyWeight, scanHeads, selfLabelEpochs, selfLabelConfidence
+    case updateInterval, tol, clusterSamples, neighbours, entropyWeight, scanHeads, selfLabelEpochs, selfLabelConfidence, selfLabelEncoder
     case seed, threads, plotEvery, perClass, samples
     case benchMode, benchModel, batch, repeats
 

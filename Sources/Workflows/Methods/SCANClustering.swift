@@ -12,8 +12,8 @@ public struct SCANClustering: ClusteringMethod {
     public let name = "scan"
     public let summary = "SCAN: linear cluster heads trained on mined nearest neighbours (frozen encoder)"
 
-    /// The heads read frozen features; self-labelling trains the encoder.
-    public func clustersFrozenFeatures(_ settings: RunSettings) -> Bool { settings.selfLabelEpochs == 0 }
+    /// The heads read frozen features; self-labelling trains the encoder unless it is told to hold it frozen.
+    public func clustersFrozenFeatures(_ settings: RunSettings) -> Bool { settings.selfLabelEpochs == 0 || settings.selfLabelEncoder == .frozen }
 
     public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
         try context.accept()
@@ -55,7 +55,7 @@ public struct SCANClustering: ClusteringMethod {
             if let largest = collapsedClusterSize(sizes) {
                 throw collapseMessage(largest: largest, of: data.n, sizes: sizes, settings: s, afterSelfLabelling: false)
             }
-            var labelling = try SelfLabelling(context: context, head: training.heads[best], startSizes: sizes)
+            var labelling = try SelfLabelling(context: context, head: training.heads[best], startSizes: sizes, data: data)
             var completed = labelling.start
             for epoch in labelling.start..<max(labelling.start, s.selfLabelEpochs) {
                 guard !labelling.stopped, try labelling.runEpoch(epoch) else { break }

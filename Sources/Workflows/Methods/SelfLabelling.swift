@@ -8,10 +8,13 @@ import Models
 /// of each (`ContrastiveAugmentation`) is trained toward its pseudo-label with cross-entropy, every cluster
 /// weighted by the inverse of its share among the confident images so that a large cluster does not swallow
 /// the others. Pseudo-labels come from the features the heads were trained on (the settings' views, the encoder
-/// in evaluation mode); the strong view trains through one view. The encoder and the head train together with
-/// Adam at a tenth of the heads' learning rate (`clusterLearningRate`, default 1e-3); an encoder that started
-/// from imported weights trains at `pretrainedLearningRateScale` times that, as in pretraining. Each epoch is
-/// checkpointed in `dec-last.safetensors` and resumed.
+/// in evaluation mode); the strong view trains through one view. The head trains with Adam at a tenth of the
+/// heads' learning rate (`clusterLearningRate`, default 1e-3). With `selfLabelEncoder` `train` (the paper's) the
+/// encoder trains with it, at `pretrainedLearningRateScale` times that rate when it started from imported
+/// weights, as in pretraining. With `frozen` it does not: the strong views' features are made in evaluation mode
+/// (the joined ImageNet backbone's too, from the same augmentation of its own input), and the pseudo-labels are
+/// read from the heads' features, which do not change. Each epoch is checkpointed in `dec-last.safetensors` and
+/// resumed.
 ///
 /// Self-labelling feeds on its own pseudo-labels, so an epoch can start a collapse; two label-free checks stop it
 /// (`collapse(confident:assigned:start:)`): over 90 % of the confident images in one cluster, or a cluster whose
@@ -22,6 +25,12 @@ struct SelfLabelling {
     let context: ClusteringContext
     let head: LinearHead
     let extractor: FeatureExtractor
+    /// With the encoder frozen (`SelfLabelEncoder.frozen`): each training image's row in the heads' features (by
+    /// its dataset index), where its pseudo-label is read; nil when the encoder trains.
+    let frozenRows: [Int: Int]?
+    let data: FrozenFeatures
+    /// The joined ImageNet backbone through one view, for the strong views (frozen encoder only).
+    let imagenetStrong: FeatureExtractor?
     let optimizer: any Optimizer
     let augmentation = ContrastiveAugmentation()
     /// The epoch to continue from (after a resumed checkpoint).
@@ -39,23 +48,31 @@ struct SelfLabelling {
     let startSizes: [Int]
     private(set) var lastLoss = Double.nan
 
-    init(context: ClusteringContext, head: LinearHead, startSizes: [Int]) throws {
+    /// `data`: the training images' features the heads were trained on.
+    init(context: ClusteringContext, head: LinearHead, startSizes: [Int], data: FrozenFeatures) throws {
         self.context = context
         self.head = head
         self.startSizes = startSizes
+        self.data = data
         let s = context.settings
         extractor = FeatureExtractor(backbone: context.encoder, mode: s.features, views: 1, unitLength: s.unitFeatures)
-        optimizer = Adam(context.encoder.parameters + head.parameters, lr: (s.clusterLearningRate ?? 1e-3) / 10, weightDecay: 1e-4)
-        if s.weights != nil && s.pretrainedLearningRateScale != 1 {
+        let trainsEncoder = s.selfLabelEncoder == .train
+        frozenRows = trainsEncoder ? nil : Dictionary(uniqueKeysWithValues: data.indices.enumerated().map { ($1, $0) })
+        imagenetStrong =
+            trainsEncoder ? nil : context.imagenet.map { FeatureExtractor(backbone: $0.extractor.backbone, mode: .pooled, views: 1, unitLength: true) }
+        optimizer = Adam((trainsEncoder ? context.encoder.parameters : []) + head.parameters, lr: (s.clusterLearningRate ?? 1e-3) / 10, weightDecay: 1e-4)
+        if trainsEncoder && s.weights != nil && s.pretrainedLearningRateScale != 1 {
             try optimizer.setLearningRateScale(s.pretrainedLearningRateScale, for: context.encoder.parameters)
         }
         try resume()
     }
 
-    /// What a saved self-labelling state depends on: the clustering settings, the heads' epochs and the confidence.
+    /// What a saved self-labelling state depends on: the clustering settings, the heads' epochs, the confidence and
+    /// whether the encoder trains.
     var key: String {
         let s = context.settings
-        return (s.clusteringFingerprint + [String(s.clusterEpochs), String(s.selfLabelConfidence)]).joined(separator: "|")
+        return (s.clusteringFingerprint + [String(s.clusterEpochs), String(s.selfLabelConfidence)] + (frozenRows == nil ? [] : ["frozen"]))
+            .joined(separator: "|")
     }
 
     /// Continues from `dec-last.safetensors` when self-labelling of the same pretrained model and settings wrote
@@ -139,18 +156,27 @@ struct SelfLabelling {
     mutating func runEpoch(_ epoch: Int) throws -> Bool {
         let s = context.settings
         let e0 = monotonicSeconds()
-        context.encoder.setTraining(true)
+        context.encoder.setTraining(frozenRows == nil)
         for (_, l) in context.encoder.namedLayers() { (l as? BatchNorm2d)?.freezeStatistics = s.freezeBatchNorm }
         head.layer.setTraining(true)
         var batches = context.train.loader(normalization: context.normalization, batch: s.clusterBatch)
             .batches(epoch: epoch, shuffle: true, seed: s.seed &+ 2)
+        // The ImageNet backbone's input of the same images, in the same order (frozen encoder only).
+        var imagenetBatches = try imagenetStrong.map { _ in
+            try context.train.imagenetLoader(batch: s.clusterBatch).batches(epoch: epoch, shuffle: true, seed: s.seed &+ 2)
+        }
         var (seen, confident, step, lossSum) = (0, 0, 0, 0.0)
         var perCluster = [Int](repeating: 0, count: head.k)
         var assigned = [Int](repeating: 0, count: head.k)
         while let b = try context.train.next(&batches) {
+            var other: ImageBatch? = nil
+            if imagenetBatches != nil {
+                other = try context.train.next(&imagenetBatches!)
+                guard other?.indices == b.indices else { throw FeatureSources.outOfStep(context.train.name, from: b.paths.first?.path ?? "the start") }
+            }
             guard b.count >= 2 else { continue }
             let stepContext = StepContext(normalization: context.normalization, seed: s.seed &+ 0x5E1F, epoch: epoch, step: step, settings: s)
-            let r = try train(b.tensor(), stepContext: stepContext)
+            let r = try train(b, imagenetInput: other?.tensor(), stepContext: stepContext)
             lossSum += Double(r.loss) * Double(r.targets.count)
             confident += r.targets.count
             for t in r.targets { perCluster[t] += 1 }
@@ -201,22 +227,50 @@ struct SelfLabelling {
         return true
     }
 
-    /// The head's logits for the batch as loaded, through the features the heads were trained on, with the encoder
-    /// in evaluation mode as those features were made (training mode would keep every view's activations for a
-    /// backward pass that never comes: 17.5 GB peak for Lite0's 4 × 256 views at 112²). The encoder is back in
-    /// training mode on return.
-    func pseudoLabelLogits(_ x: Tensor) throws -> [Float] {
+    /// The head's logits for the batch `x` as loaded (the images `indices`), through the features the heads were
+    /// trained on: read from `data` when the encoder is frozen, else made again with the encoder in evaluation
+    /// mode as those features were made (training mode would keep every view's activations for a backward pass
+    /// that never comes: 17.5 GB peak for Lite0's 4 × 256 views at 112²). The encoder's mode is as before on return.
+    func pseudoLabelLogits(_ x: Tensor, indices: [Int]) throws -> [Float] {
+        if let frozenRows {
+            let d = data.d
+            var z = [Float]()
+            z.reserveCapacity(indices.count * d)
+            for i in indices {
+                guard let row = frozenRows[i] else {
+                    throw WorkflowError("self-label: image \(i) of \(context.train.name) has no features from the heads' pass")
+                }
+                z += data.features[(row * d)..<((row + 1) * d)]
+            }
+            return try head.layer.forward(Tensor(shape: [indices.count, d], values: z)).toArray()
+        }
         context.encoder.setTraining(false)
         defer { context.encoder.setTraining(true) }
         return try head.layer.forward(context.extractor.features(x)).toArray()
     }
 
+    /// The features of the strong views `strong` (`[n, 3, S, S]`) the head trains on: through the training encoder,
+    /// or, with the encoder frozen, in evaluation mode and joined with the ImageNet backbone's features of the same
+    /// augmentation of its own input `imagenetInput`.
+    func strongFeatures(_ strong: Tensor, imagenetInput: Tensor?, stepContext: StepContext) throws -> Tensor {
+        guard frozenRows != nil, let imagenetStrong else { return try extractor.features(strong) }
+        guard let imagenetInput else { throw WorkflowError("self-label: \(context.train.name) has no input for the ImageNet backbone") }
+        var imagenetContext = stepContext
+        imagenetContext.normalization = ImageNetFeatures.normalization
+        let views = try ContrastiveTraining.views(of: imagenetInput, augmentation: augmentation, context: imagenetContext, copies: 1)
+        imagenetStrong.backbone.setTraining(false)
+        let n = strong.shape[0]
+        let joined = ImageNetFeatures.join(try extractor.features(strong).toArray(), try imagenetStrong.features(views).toArray(), n: n)
+        return try Tensor(shape: [n, joined.count / n], values: joined)
+    }
+
     /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
     /// Returns the loss and the pseudo-labels (none, and nothing trained, when no image is confident), and every
-    /// image's most likely cluster.
-    func train(_ x: Tensor, stepContext: StepContext) throws -> (loss: Float, targets: [Int], assigned: [Int]) {
+    /// image's most likely cluster. `imagenetInput`: the same images as the joined ImageNet backbone sees them.
+    func train(_ b: ImageBatch, imagenetInput: Tensor? = nil, stepContext: StepContext) throws -> (loss: Float, targets: [Int], assigned: [Int]) {
+        let x = try b.tensor()
         let (n, k) = (x.shape[0], head.k)
-        let p = ContrastiveLosses.softmaxRows(try pseudoLabelLogits(x), n, k)
+        let p = ContrastiveLosses.softmaxRows(try pseudoLabelLogits(x, indices: b.indices), n, k)
         var rows: [Int] = []
         var targets: [Int] = []
         var assigned: [Int] = []
@@ -231,15 +285,16 @@ struct SelfLabelling {
         }
         guard !rows.isEmpty else { return (0, [], assigned) }
         let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: stepContext, copies: 1)
-        let logits = try head.layer.forward(extractor.features(strong)).toArray()
+        let logits = try head.layer.forward(strongFeatures(strong, imagenetInput: imagenetInput, stepContext: stepContext)).toArray()
         let picked = rows.flatMap { logits[($0 * k)..<(($0 + 1) * k)] }
         let r = try ContrastiveLosses.weightedCrossEntropy(
             logits: picked, targets: targets, k: k, classWeights: ContrastiveLosses.balancingWeights(targets, k: k))
         var gradient = [Float](repeating: 0, count: n * k)
         for (j, i) in rows.enumerated() { for c in 0..<k { gradient[i * k + c] = r.gradient[j * k + c] } }
-        context.encoder.zeroGrad()
         head.layer.zeroGrad()
-        try extractor.backward(head.layer.backward(Tensor(shape: [n, k], values: gradient)))
+        if frozenRows == nil { context.encoder.zeroGrad() }
+        let featureGradient = try head.layer.backward(Tensor(shape: [n, k], values: gradient))
+        if frozenRows == nil { try extractor.backward(featureGradient) }
         try optimizer.step()
         return (r.loss, targets, assigned)
     }

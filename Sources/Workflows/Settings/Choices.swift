@@ -33,3 +33,12 @@ public enum DECOptimizer: String, Sendable, Codable, CaseIterable {
 
     public var defaultLearningRate: Float { self == .adadelta ? 0.1 : 0.01 }
 }
+
+/// What SCAN's self-labelling trains besides the cluster head.
+public enum SelfLabelEncoder: String, Sendable, Codable, CaseIterable {
+    /// The encoder too, through the strong views (the SCAN paper's third step).
+    case train
+    /// Nothing else: the encoder (and a joined ImageNet backbone) stays as pretrained, and the head learns from the
+    /// strong views' evaluation-mode features. Pseudo-labels come from the features the heads were trained on.
+    case frozen
+}

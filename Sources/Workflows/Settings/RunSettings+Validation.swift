@@ -63,8 +63,8 @@ extension RunSettings {
             withoutSelfLabelling.selfLabelEpochs = 0
             let frozen = ClusteringMethods.all.filter { $0.clustersFrozenFeatures(withoutSelfLabelling) }.map(\.name).joined(separator: ", ")
             try require(
-                selfLabelEpochs == 0,
-                "\(setting: .imagenetFeatures) joins a frozen backbone's features, which self-labelling would train the encoder through: use 0 \(setting: .selfLabelEpochs), or \(setting: .imagenetFeatures) none"
+                selfLabelEpochs == 0 || selfLabelEncoder == .frozen,
+                "\(setting: .imagenetFeatures) joins a frozen backbone's features, which self-labelling would train the encoder through: use \(setting: .selfLabelEncoder) frozen (the head alone learns), 0 \(setting: .selfLabelEpochs), or \(setting: .imagenetFeatures) none"
             )
             try require(
                 ClusteringMethods.named(method)?.clustersFrozenFeatures(self) == true,

@@ -79,6 +79,9 @@ public struct RunSettings: Sendable, Codable, Equatable {
     /// confident when the head gives its cluster at least `selfLabelConfidence`.
     public var selfLabelEpochs = 0
     public var selfLabelConfidence: Float = 0.99
+    /// Whether self-labelling fine-tunes the encoder (`train`, the paper's) or trains the head alone on the frozen
+    /// encoder's features of the strong views (`frozen`, which a joined ImageNet backbone needs).
+    public var selfLabelEncoder = SelfLabelEncoder.train
     /// Train the encoder during DEC (the paper and the reference do); false trains the centres only.
     public var trainEncoder = true
     /// Keep the encoder's batch-norm statistics at their pretrained values during DEC (γ and β still train).

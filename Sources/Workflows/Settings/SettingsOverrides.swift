@@ -45,6 +45,7 @@ public struct SettingsOverrides: Sendable {
     public var entropyWeight: Float?
     public var selfLabelEpochs: Int?
     public var selfLabelConfidence: Float?
+    public var selfLabelEncoder: SelfLabelEncoder?
     public var seed: UInt64?
     public var threads: Int?
     public var plotEvery: Int?
@@ -131,6 +132,7 @@ public struct SettingsOverrides: Sendable {
         set(\.entropyWeight, entropyWeight)
         set(\.selfLabelEpochs, selfLabelEpochs)
         set(\.selfLabelConfidence, selfLabelConfidence)
+        set(\.selfLabelEncoder, selfLabelEncoder)
         set(\.seed, seed)
         set(\.threads, threads)
         set(\.plotEvery, plotEvery)

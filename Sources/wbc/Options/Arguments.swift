@@ -9,6 +9,7 @@ extension CropMode: ExpressibleByArgument {}
 extension NormalizationChoice: ExpressibleByArgument {}
 extension FeatureMode: ExpressibleByArgument {}
 extension DECOptimizer: ExpressibleByArgument {}
+extension SelfLabelEncoder: ExpressibleByArgument {}
 extension ResNetDepth: ExpressibleByArgument {}
 extension BenchmarkConfiguration.Mode: ExpressibleByArgument {}
 extension PretrainedWeights.Variant: ExpressibleByArgument {}

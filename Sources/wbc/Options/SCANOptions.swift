@@ -13,6 +13,11 @@ struct SCANOptions: ParsableArguments {
     var selfLabelEpochs: Int?
     @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default \(PresetValues.base.selfLabelConfidence)).")
     var selfLabelConfidence: Float?
+    @Option(
+        help:
+            "SCAN: what self-labelling trains besides the head: train (the encoder too) or frozen (the head alone, on the frozen features of the strong views; needed with --imagenet-features) (default \(PresetValues.base.selfLabelEncoder.rawValue))."
+    )
+    var selfLabelEncoder: SelfLabelEncoder?
 
     /// Sets the overrides these flags give.
     func apply(to o: inout SettingsOverrides) {
@@ -20,5 +25,6 @@ struct SCANOptions: ParsableArguments {
         o.entropyWeight = entropyWeight
         o.selfLabelEpochs = selfLabelEpochs
         o.selfLabelConfidence = selfLabelConfidence
+        o.selfLabelEncoder = selfLabelEncoder
     }
 }
