@@ -115,6 +115,11 @@ struct ImageNetFeaturesTests {
             #expect(halves.allSatisfy { abs($0 - 1) < 1e-4 }, "row \(r): \(halves)")
         }
 
+        // The final assignment reused the features k-means clustered: computing them again gives the same bits.
+        let again = try outcome.model.assign(source, progress: SilentProgress())
+        #expect(again.features == assigned.features && again.q == assigned.q && again.clusters == assigned.clusters)
+        #expect(again.paths == assigned.paths && again.indices == assigned.indices && again.labels == assigned.labels)
+
         let (model, checkpoint) = try ClusterModel.load(dir.decBest)
         let imagenet = try #require(model.imagenet)
         #expect(imagenet.extractor.views == 2)
@@ -172,6 +177,8 @@ struct ImageNetFeaturesTests {
         let changed = stored.filter { imported[$0.key] != $0.value }.map(\.key)
         #expect(stored.count > 100 && changed.isEmpty, "\(stored.count) tensors stored; changed: \(changed)")
         let assigned = try #require(outcome.trainAssignments)
+        let again = try outcome.model.assign(source, progress: SilentProgress())
+        #expect(again.features == assigned.features && again.q == assigned.q && again.clusters == assigned.clusters)
         let clusterByPath = Dictionary(uniqueKeysWithValues: zip(assigned.paths.map(\.path), assigned.clusters))
         let predicted = try PredictStage.predict(run: dir, images: assigned.paths.map(\.path), progress: SilentProgress()).predictions
         #expect(predicted.count == assigned.count && predicted.allSatisfy { clusterByPath[$0.path] == $0.cluster })

@@ -52,11 +52,13 @@ public struct AgglomerativeClustering: ClusteringMethod {
                 EpochRecord(
                     stage: name, epoch: 0, epochs: 0, step: 0, loss: inertia, lossName: "inertia", accuracy: ev?.accuracy, nmi: ev?.nmi,
                     seconds: monotonicSeconds() - t0, images: 0, notes: ["cluster sizes \(listed)", "\(moved) images nearer another cluster's mean"])))
-        return ClusteringOutcome(
+        var outcome = ClusteringOutcome(
             model: context.model(head: head), epoch: 0, epochsRun: 0,
             stopReason: "average linkage (cosine) found clusters of \(listed) images; each image then goes to the nearest cluster mean, which moves "
                 + (moved == 0 ? "none of them" : "\(moved) of them" + String(format: " (%.1f %%)", 100 * Double(moved) / Double(data.n))),
             lastLoss: inertia, kmeansInertia: nil)
+        outcome.frozenFeatures = data
+        return outcome
     }
 
     public func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError? {

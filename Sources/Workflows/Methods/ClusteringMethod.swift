@@ -101,6 +101,9 @@ public struct ClusteringOutcome: Sendable {
     /// The training set assigned by the final model (the cluster stage sets it; evaluation reuses it rather
     /// than running the encoder over the training images once more).
     public var trainAssignments: Assignments? = nil
+    /// The training images' features the model's head reads, when the method left the encoder (and a joined
+    /// ImageNet backbone) as it found them: the final assignment reuses them instead of computing them again.
+    var frozenFeatures: FrozenFeatures? = nil
 }
 
 /// Every clustering method, by name.

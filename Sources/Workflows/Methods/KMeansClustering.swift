@@ -14,15 +14,17 @@ public struct KMeansClustering: ClusteringMethod {
     public func fit(_ context: ClusteringContext) throws -> ClusteringOutcome {
         try context.accept()
         let start = try Self.initialCentres(context)
-        return ClusteringOutcome(
+        var outcome = ClusteringOutcome(
             model: context.model(head: start.head), epoch: 0, epochsRun: 0, stopReason: "k-means only",
             lastLoss: start.inertia, kmeansInertia: start.inertia)
+        outcome.frozenFeatures = start.data
+        return outcome
     }
 
     /// k-means on every usable training image's features (evaluation mode; those `--k auto` already made, when it
-    /// did): the head, each image's cluster by dataset index, and the inertia. Reports the result as the `kmeans`
-    /// epoch.
-    static func initialCentres(_ context: ClusteringContext) throws -> (head: StudentTHead, labels: [Int: Int], inertia: Double) {
+    /// did): the head, each image's cluster by dataset index, the inertia and the features. Reports the result as
+    /// the `kmeans` epoch.
+    static func initialCentres(_ context: ClusteringContext) throws -> (head: StudentTHead, labels: [Int: Int], inertia: Double, data: FrozenFeatures) {
         let s = context.settings
         let data = try context.frozenFeatures ?? FrozenFeatures(context)
         let (features, labels, indices, d) = (data.features, data.labels, data.indices, data.d)
@@ -38,6 +40,6 @@ public struct KMeansClustering: ClusteringMethod {
                     notes: ["\(s.kmeansRestarts) restarts"])))
         var byIndex: [Int: Int] = [:]
         for (i, idx) in indices.enumerated() { byIndex[idx] = km.labels[i] }
-        return (head, byIndex, km.inertia)
+        return (head, byIndex, km.inertia, data)
     }
 }

@@ -68,9 +68,11 @@ public struct SCANClustering: ClusteringMethod {
             lastLoss = labelling.lastLoss
             selfLabelled = completed
         }
-        return ClusteringOutcome(
+        var outcome = ClusteringOutcome(
             model: model, epoch: s.clusterEpochs + selfLabelled, epochsRun: s.clusterEpochs + selfLabelled,
             stopReason: stopReason, lastLoss: lastLoss, kmeansInertia: nil)
+        if clustersFrozenFeatures(s) { outcome.frozenFeatures = data }
+        return outcome
     }
 
     public func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError? {
@@ -97,23 +99,24 @@ public struct SCANClustering: ClusteringMethod {
     }
 }
 
-/// The training images' features in evaluation mode (the encoder stays as pretrained), with their labels.
-struct FrozenFeatures {
+/// The training images' features in evaluation mode (the encoder stays as pretrained), with their labels, files
+/// and dataset indices.
+struct FrozenFeatures: Sendable {
     var features: [Float] = []
     var labels: [Int?] = []
+    var paths: [URL] = []
     var indices: [Int] = []
     let d: Int
     var n: Int { indices.count }
 
     init(_ context: ClusteringContext) throws {
         d = context.dimension
-        var (features, labels, indices): ([Float], [Int?], [Int]) = ([], [], [])
         try context.forEachFeatureBatch { b, z in
             features += z
             labels += b.labels
+            paths += b.paths
             indices += b.indices
         }
-        (self.features, self.labels, self.indices) = (features, labels, indices)
     }
 }
 

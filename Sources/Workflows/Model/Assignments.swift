@@ -23,16 +23,21 @@ public struct Assignments: Sendable {
     public var count: Int { clusters.count }
 
     mutating func append(z: [Float], q batchQ: [Float], batch: ImageBatch) {
+        append(z: z, q: batchQ, labels: batch.labels, paths: batch.paths, indices: batch.indices)
+    }
+
+    /// Appends images with features `z` (`[count, dimension]`) and probabilities `batchQ` (`[count, k]`).
+    mutating func append<L: Collection<Int?>, P: Collection<URL>, I: Collection<Int>>(z: [Float], q batchQ: [Float], labels l: L, paths p: P, indices i: I) {
         features += z
         q += batchQ
-        for i in 0..<batch.count {
+        for r in 0..<l.count {
             var best = 0
-            for j in 1..<max(k, 1) where batchQ[i * k + j] > batchQ[i * k + best] { best = j }
+            for j in 1..<max(k, 1) where batchQ[r * k + j] > batchQ[r * k + best] { best = j }
             clusters.append(best)
         }
-        labels += batch.labels
-        paths += batch.paths
-        indices += batch.indices
+        labels += l
+        paths += p
+        indices += i
     }
 
     /// The soft-assignment probability of each image's own cluster.

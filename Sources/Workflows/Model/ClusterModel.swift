@@ -112,4 +112,16 @@ public final class ClusterModel: @unchecked Sendable {
         }
         return out
     }
+
+    /// The same for images whose features this model's encoder (and ImageNet backbone) already made, `batch` rows
+    /// at a time as `assign(_:batch:progress:)` takes them.
+    func assign(_ data: FrozenFeatures, batch: Int = 64) throws -> Assignments {
+        var out = Assignments(k: k, dimension: head.dimension)
+        for start in stride(from: 0, to: data.n, by: batch) {
+            let rows = start..<min(data.n, start + batch)
+            let z = Array(data.features[(rows.lowerBound * data.d)..<(rows.upperBound * data.d)])
+            out.append(z: z, q: try head.probabilities(z, n: rows.count), labels: data.labels[rows], paths: data.paths[rows], indices: data.indices[rows])
+        }
+        return out
+    }
 }

@@ -30,9 +30,11 @@ public enum ClusterStage {
             context.frozenFeatures = features
         }
         var outcome = try method.fit(context)
-        // Final assignment of the training set, and the cluster → cell-type mapping found on it.
+        // Final assignment of the training set (from the features the method clustered, when the encoder did not
+        // change), and the cluster → cell-type mapping found on it.
         let model = outcome.model
-        let final = try model.assign(train, progress: progress)
+        let final = try outcome.frozenFeatures.map { try model.assign($0) } ?? model.assign(train, progress: progress)
+        outcome.frozenFeatures = nil
         let sizes = (0..<model.k).map { c in final.clusters.filter { $0 == c }.count }
         if let largest = collapsedClusterSize(sizes), let error = method.collapseError(largest: largest, of: final.count, sizes: sizes, settings: settings) {
             throw error
