@@ -184,6 +184,18 @@ struct ImageNetFeaturesTests {
         #expect(predicted.count == assigned.count && predicted.allSatisfy { clusterByPath[$0.path] == $0.cluster })
     }
 
+    /// The report's network table names the joined backbone, its output width and its parameters.
+    @Test func reportNamesTheJoinedBackbone() throws {
+        var s = Preset.fast.settings
+        let alone = ReportWriter.networkSummary(s)
+        s.imagenetFeatures = "lite0.whl"
+        let joined = ReportWriter.networkSummary(s)
+        #expect(joined.count == alone.count + 1)
+        let row = try #require(joined.last)
+        let parameters = EfficientNetLite(.lite0, classes: nil, seed: 0).parameters.reduce(0) { $0 + $1.value.count }
+        #expect(row.name.contains("efficientnet-lite0") && row.outputShape == [1280] && row.parameters == parameters, "\(row)")
+    }
+
     /// A weights file that is missing or holds another network is refused before anything is trained or written.
     @Test func wrongWeightsAreRefusedBeforeTheRunStarts() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-imagenet-weights-\(UUID())")

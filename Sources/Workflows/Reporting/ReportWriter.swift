@@ -165,7 +165,8 @@ public enum ReportWriter {
             trueLabels: labelled ? labels.map { labelNames.firstIndex(of: $0) ?? -1 } : nil, labelNames: labelNames)
     }
 
-    /// Block, output shape and parameter count of the pretrained model's main parts (shapes for one image).
+    /// Block, output shape and parameter count of the pretrained model's main parts (shapes for one image), and of
+    /// the frozen ImageNet backbone whose features are joined to the encoder's when there is one.
     static func networkSummary(_ s: RunSettings) -> [ReportContent.Layer] {
         let spec = s.autoencoderSpec
         guard let architecture = spec.backbone.architecture else { return [] }
@@ -181,6 +182,13 @@ public enum ReportWriter {
         }
         if !rows.isEmpty { rows[0].name += " + bn1 + relu" }
         rows += model.summary(imageSize: s.size).map { ReportContent.Layer(name: $0.name, outputShape: $0.outputShape, parameters: params($0.parameterPrefix)) }
+        if s.imagenetFeatures != nil, let lite = ImageNetFeatures.backbone.architecture {
+            let joined = ImageNetFeatures(backbone: lite.makeBackbone(seed: 0), views: s.views)
+            rows.append(
+                ReportContent.Layer(
+                    name: "imagenet: \(ImageNetFeatures.backbone), frozen, its \(ImageNetFeatures.size)² field, pooled and joined to the encoder's",
+                    outputShape: [joined.dimension], parameters: joined.extractor.backbone.parameters.reduce(0) { $0 + $1.value.count }))
+        }
         return rows
     }
 }
