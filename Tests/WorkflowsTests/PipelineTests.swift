@@ -870,36 +870,38 @@ struct EfficientNetLiteStartTests {
     }
 
     /// With `selfLabelEncoder` frozen, self-labelling trains the head alone: the clustering checkpoint's encoder is
-    /// the pretrained one to the bit, while the head moves away from the one the SCAN heads left.
+    /// the pretrained one to the bit, while the head moves away from the one the SCAN heads left (one pretrained
+    /// run, clustered in two copies).
     @Test func frozenSelfLabellingTrainsTheHeadAlone() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-frozen-self-label-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
         let (train, _) = try SyntheticData.prepare(
             run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
-        func cluster(selfLabelEpochs: Int) throws -> (outcome: ClusteringOutcome, dir: RunDirectory) {
-            let dir = try RunDirectory(root.appendingPathComponent("run-\(selfLabelEpochs)").path)
-            var s = Preset.tiny.settings
-            s.data = train
-            s.method = "scan"
-            s.neighbours = 5
-            s.unitFeatures = true
-            s.selfLabelEpochs = selfLabelEpochs
-            s.selfLabelConfidence = 0.26
-            s.selfLabelEncoder = .frozen
-            let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
-            _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
-            return (try ClusterStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress()), dir)
-        }
-        let heads = try cluster(selfLabelEpochs: 0)
-        let labelled = try cluster(selfLabelEpochs: 2)
-        #expect(labelled.outcome.stopReason.hasSuffix("then 2 self-labelling epochs"), "\(labelled.outcome.stopReason)")
-        let pretrained = try Checkpoint.read(labelled.dir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
-        let clustered = try Checkpoint.read(labelled.dir.decBest, kind: .dec).modelState.subset(prefix: "encoder.")
+        var s = Preset.tiny.settings
+        s.data = train
+        s.method = "scan"
+        s.neighbours = 5
+        s.unitFeatures = true
+        s.selfLabelConfidence = 0.26
+        s.selfLabelEncoder = .frozen
+        let headsDir = try RunDirectory(root.appendingPathComponent("heads").path)
+        let (prepared, source) = try RunStage.prepare(s, run: headsDir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+        _ = try PretrainStage.run(settings: prepared, run: headsDir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        try FileManager.default.copyItem(at: headsDir.root, to: root.appendingPathComponent("labelled"))
+        let labelledDir = try RunDirectory(root.appendingPathComponent("labelled").path)
+        _ = try ClusterStage.run(settings: prepared, run: headsDir, train: source, events: TrainingEvents(), progress: SilentProgress())
+        var labelling = prepared
+        labelling.selfLabelEpochs = 2
+        let (_, copied) = try RunStage.prepare(labelling, run: labelledDir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
+        let labelled = try ClusterStage.run(settings: labelling, run: labelledDir, train: copied, events: TrainingEvents(), progress: SilentProgress())
+        #expect(labelled.stopReason.hasSuffix("then 2 self-labelling epochs of the head alone"), "\(labelled.stopReason)")
+        let pretrained = try Checkpoint.read(labelledDir.autoencoderBest, kind: .autoencoder).modelState.subset(prefix: "encoder.")
+        let clustered = try Checkpoint.read(labelledDir.decBest, kind: .dec).modelState.subset(prefix: "encoder.")
         #expect(!pretrained.floats.isEmpty && clustered.floats == pretrained.floats)
         let headWeights = { (dir: RunDirectory) throws -> [Float] in
             try LinearHead.load(from: Checkpoint.read(dir.decBest, kind: .dec), file: dir.decBest.path).layer.weight.value.toArray()
         }
-        let (before, after) = (try headWeights(heads.dir), try headWeights(labelled.dir))
+        let (before, after) = (try headWeights(headsDir), try headWeights(labelledDir))
         #expect(before.count == after.count && zip(before, after).map { abs($0 - $1) }.max() ?? 0 > 1e-4)
     }
 
@@ -1154,14 +1156,16 @@ struct ContrastiveAndSCANTests {
         }
     }
 
-    /// SCAN's self-labelling: epochs of pseudo-label training after the heads, logged and checkpointed; an
-    /// interrupted run resumes to the same model; a confidence no image reaches is an error that says so.
-    @Test func scanSelfLabellingTrainsAndResumesBitIdentically() throws {
-        let (root, train) = try Self.syntheticTrainingSet("selflabel", perClass: 16, seed: 4)
+    /// SCAN's self-labelling, fine-tuning the encoder or training the head alone: epochs of pseudo-label training
+    /// after the heads, logged and checkpointed; an interrupted run resumes to the same model; the training set's
+    /// final assignment is what the model computes again; a confidence no image reaches is an error that says so.
+    @Test(arguments: SelfLabelEncoder.allCases) func scanSelfLabellingTrainsAndResumesBitIdentically(encoder: SelfLabelEncoder) throws {
+        let (root, train) = try Self.syntheticTrainingSet("selflabel-\(encoder)", perClass: 16, seed: 4)
         defer { try? FileManager.default.removeItem(at: root) }
         var s = Self.smallSCANSettings(train)
         s.selfLabelEpochs = 2
         s.selfLabelConfidence = 0.3
+        s.selfLabelEncoder = encoder
         func cluster(
             _ dir: RunDirectory, settings: RunSettings, interruptAt epoch: Int? = nil, observer: (any TrainingObserver)? = nil
         ) throws
@@ -1185,6 +1189,9 @@ struct ContrastiveAndSCANTests {
         let perCluster = epochs.records.filter { $0.stage == "self-label" }.compactMap { $0.notes.first { $0.hasPrefix("per cluster ") } }
         #expect(perCluster.count == 2 && perCluster.allSatisfy { $0.split(separator: " ").last?.split(separator: "/").count == 4 }, "\(perCluster)")
         #expect(try Checkpoint.read(whole.decLast, kind: .dec).metadata["wbc.self_labelling"] == "true")
+        let (_, source) = try RunStage.prepare(s, run: whole, needsK: true, events: events(whole), progress: SilentProgress())
+        let recomputed = try outcome.model.assign(source, progress: SilentProgress())
+        #expect(recomputed.features == outcome.trainAssignments?.features && recomputed.clusters == outcome.trainAssignments?.clusters)
         let parts = try RunDirectory(root.appendingPathComponent("parts").path)
         #expect(throws: Interruption.self) { try cluster(parts, settings: s, interruptAt: 2) }
         #expect(try Checkpoint.read(parts.decLast, kind: .dec).epoch == 1)
@@ -1204,6 +1211,12 @@ struct ContrastiveAndSCANTests {
         fewer.selfLabelConfidence = 0.35
         _ = try cluster(whole, settings: fewer, observer: notes)
         #expect(notes.texts.contains { $0.contains("settings changed since dec-last.safetensors was written") }, "\(notes.texts)")
+        // So does the other mode (its optimizer holds other parameters).
+        var other = fewer
+        other.selfLabelEncoder = encoder == .train ? .frozen : .train
+        let switched = MessageCollector()
+        _ = try cluster(whole, settings: other, observer: switched)
+        #expect(switched.texts.contains { $0.contains("settings changed since dec-last.safetensors was written") }, "\(switched.texts)")
         // An epoch that collapses (here any epoch does: the share that stops is 0) is not kept: the run ends with
         // the epoch before, says so, and a rerun keeps that epoch without training the collapsing one again.
         var more = s
@@ -1227,6 +1240,7 @@ struct ContrastiveAndSCANTests {
         let first = try RunDirectory(root.appendingPathComponent("first").path)
         let collapsed = #expect(throws: WorkflowError.self) { try SelfLabelling.$collapseShare.withValue(0) { try cluster(first, settings: s) } }
         #expect(flagged(collapsed).contains("the clusters collapse") && flagged(collapsed).contains("--self-label-confidence"), "\(flagged(collapsed))")
+        #expect(encoder == .frozen || flagged(collapsed).contains("--self-label-encoder frozen"), "\(flagged(collapsed))")
         // Nobody is that sure: nothing would train, and the message says which setting to change.
         var strict = s
         strict.selfLabelConfidence = 0.999_999

@@ -112,15 +112,29 @@ struct FeatureSources {
         _ epoch: inout ImageLoader.Epoch, imagenetEpoch: inout ImageLoader.Epoch?, name: String, total: Int, progress: any ProgressSink,
         _ body: (ImageBatch, [Float]) throws -> Void
     ) throws {
+        guard imagenet != nil else { return try extractor.forEachBatch(&epoch, name: name, total: total, progress: progress, body) }
+        guard imagenetEpoch != nil else { throw Self.outOfStep(name, from: "the start") }
         try extractor.forEachBatch(&epoch, name: name, total: total, progress: progress) { b, z in
-            guard imagenet != nil else { return try body(b, z) }
-            guard imagenetEpoch != nil, let other = try DataSource.next(&imagenetEpoch!, name: name), other.indices == b.indices else {
-                throw Self.outOfStep(name, from: b.paths.first?.path ?? "the start")
-            }
+            guard let other = try Self.partner(of: b, in: &imagenetEpoch, name: name) else { throw Self.outOfStep(name, from: "the start") }
             try body(b, try joined(z, imagenetInput: other.tensor()))
         }
-        if imagenet != nil, imagenetEpoch != nil, try DataSource.next(&imagenetEpoch!, name: name) != nil {
-            throw Self.outOfStep(name, from: "the end of the encoder's")
+        try Self.checkExhausted(&imagenetEpoch, name: name)
+    }
+
+    /// The batch of `imagenetEpoch` (the ImageNet backbone's input) that holds the same images as `b`, which the
+    /// encoder's input of the same image set served; nil when there is no ImageNet input.
+    static func partner(of b: ImageBatch, in imagenetEpoch: inout ImageLoader.Epoch?, name: String) throws -> ImageBatch? {
+        guard imagenetEpoch != nil else { return nil }
+        guard let other = try DataSource.next(&imagenetEpoch!, name: name), other.indices == b.indices else {
+            throw outOfStep(name, from: b.paths.first?.path ?? "the start")
+        }
+        return other
+    }
+
+    /// Checks that the ImageNet backbone's input has no batch left once the encoder's has ended.
+    static func checkExhausted(_ imagenetEpoch: inout ImageLoader.Epoch?, name: String) throws {
+        if imagenetEpoch != nil, try DataSource.next(&imagenetEpoch!, name: name) != nil {
+            throw outOfStep(name, from: "the end of the encoder's")
         }
     }
 

@@ -20,10 +20,11 @@ public protocol ClusteringMethod: Sendable {
     /// The error to stop with when the final assignment puts over 90 % of the images into one cluster
     /// (`largest` of `n`), naming the settings to change; nil (the default) accepts such a result.
     func collapseError(largest: Int, of n: Int, sizes: [Int], settings: RunSettings) -> WorkflowError?
-    /// Whether the method, with `settings`, only reads the training images' features as the encoder gives them in
-    /// evaluation mode (`ClusteringContext.forEachFeatureBatch`), never training the encoder through them: only such
-    /// a method can cluster the features a frozen ImageNet backbone joins (`RunSettings.imagenetFeatures`).
-    /// Default: false.
+    /// Whether the method, with `settings`, leaves the encoder (and a joined ImageNet backbone) exactly as it found
+    /// them, clustering the training images' evaluation-mode features (`ClusteringContext.forEachFeatureBatch`) and
+    /// never training a network through them: only such a method can cluster the features a frozen ImageNet backbone
+    /// joins (`RunSettings.imagenetFeatures`), and only its features can serve the final assignment
+    /// (`ClusteringOutcome.frozenFeatures`). Default: false.
     func clustersFrozenFeatures(_ settings: RunSettings) -> Bool
 }
 

@@ -65,6 +65,7 @@ public struct SCANClustering: ClusteringMethod {
                 completed == s.selfLabelEpochs
                 ? ", then \(s.selfLabelEpochs) self-labelling epoch\(s.selfLabelEpochs == 1 ? "" : "s")"
                 : ", then \(completed) of \(s.selfLabelEpochs) self-labelling epochs (the next one collapsed the clusters)"
+            if s.selfLabelEncoder == .frozen { stopReason += " of the head alone" }
             lastLoss = labelling.lastLoss
             selfLabelled = completed
         }
@@ -82,6 +83,11 @@ public struct SCANClustering: ClusteringMethod {
     /// What to say when one cluster holds over 90 % of the images, and what to change: the heads' settings, or
     /// self-labelling's when it followed heads that had not collapsed.
     func collapseMessage(largest: Int, of n: Int, sizes: [Int], settings s: RunSettings, afterSelfLabelling: Bool) -> WorkflowError {
+        if afterSelfLabelling && s.selfLabelEncoder == .train {
+            return WorkflowError(
+                "self-labelling collapsed the clusters: one holds \(largest) of \(n) images (cluster sizes \(sizes)); the heads alone did not. Use \(setting: .selfLabelEncoder) frozen (the head alone learns), fewer \(setting: .selfLabelEpochs) (now \(s.selfLabelEpochs)) or a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 epochs to keep the heads' clusters"
+            )
+        }
         if afterSelfLabelling {
             return WorkflowError(
                 "self-labelling collapsed the clusters: one holds \(largest) of \(n) images (cluster sizes \(sizes)); the heads alone did not. Use fewer \(setting: .selfLabelEpochs) (now \(s.selfLabelEpochs)) or a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 epochs to keep the heads' clusters"

@@ -71,7 +71,7 @@ struct SelfLabelling {
     /// whether the encoder trains.
     var key: String {
         let s = context.settings
-        return (s.clusteringFingerprint + [String(s.clusterEpochs), String(s.selfLabelConfidence)] + (frozenRows == nil ? [] : ["frozen"]))
+        return (s.clusteringFingerprint + [String(s.clusterEpochs), String(s.selfLabelConfidence)] + (s.selfLabelEncoder == .frozen ? ["frozen"] : []))
             .joined(separator: "|")
     }
 
@@ -103,9 +103,10 @@ struct SelfLabelling {
         }
     }
 
-    /// Puts the encoder, the head and the optimizer back as the checkpoint `c` holds them.
+    /// Puts the encoder (unless it is frozen: it made the heads' features and stays as it is), the head and the
+    /// optimizer back as the checkpoint `c` holds them.
     private func restore(_ c: Checkpoint, file: String) throws {
-        try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: file)
+        if frozenRows == nil { try c.modelState.subset(prefix: "encoder.").load(into: context.encoder, source: file) }
         let saved = try LinearHead.load(from: c, file: file)
         try head.layer.weight.assign(saved.layer.weight.value)
         if let b = saved.layer.bias?.value { try head.layer.bias?.assign(b) }
@@ -169,14 +170,10 @@ struct SelfLabelling {
         var perCluster = [Int](repeating: 0, count: head.k)
         var assigned = [Int](repeating: 0, count: head.k)
         while let b = try context.train.next(&batches) {
-            var other: ImageBatch? = nil
-            if imagenetBatches != nil {
-                other = try context.train.next(&imagenetBatches!)
-                guard other?.indices == b.indices else { throw FeatureSources.outOfStep(context.train.name, from: b.paths.first?.path ?? "the start") }
-            }
+            let other = try FeatureSources.partner(of: b, in: &imagenetBatches, name: context.train.name)
             guard b.count >= 2 else { continue }
             let stepContext = StepContext(normalization: context.normalization, seed: s.seed &+ 0x5E1F, epoch: epoch, step: step, settings: s)
-            let r = try train(b, imagenetInput: other?.tensor(), stepContext: stepContext)
+            let r = try train(b, imagenet: other, stepContext: stepContext)
             lossSum += Double(r.loss) * Double(r.targets.count)
             confident += r.targets.count
             for t in r.targets { perCluster[t] += 1 }
@@ -187,6 +184,7 @@ struct SelfLabelling {
                 "self-label \(epoch + 1)/\(s.selfLabelEpochs)", done: seen, total: context.train.usableCount,
                 detail: String(format: "confident %.1f%%", 100 * Double(confident) / Double(max(seen, 1))))
         }
+        try FeatureSources.checkExhausted(&imagenetBatches, name: context.train.name)
         guard confident > 0 else {
             throw WorkflowError(
                 "self-label epoch \(epoch + 1): no image reached the head's confidence \(s.selfLabelConfidence); lower \(setting: .selfLabelConfidence) or train the heads longer (\(setting: .clusterEpochs))"
@@ -195,6 +193,11 @@ struct SelfLabelling {
         if let collapse = Self.collapse(confident: perCluster, assigned: assigned, start: startSizes) {
             let what = "self-label epoch \(epoch + 1) \(collapse)"
             guard epoch > 0, FileManager.default.fileExists(atPath: context.run.decLast.path) else {
+                if frozenRows == nil {
+                    throw WorkflowError(
+                        "\(what): the clusters collapse. Use \(setting: .selfLabelEncoder) frozen (the head alone learns), a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 \(setting: .selfLabelEpochs) to keep the heads' clusters"
+                    )
+                }
                 throw WorkflowError(
                     "\(what): the clusters collapse. Use a higher \(setting: .selfLabelConfidence) (now \(s.selfLabelConfidence)), or 0 \(setting: .selfLabelEpochs) to keep the heads' clusters"
                 )
@@ -249,25 +252,27 @@ struct SelfLabelling {
         return try head.layer.forward(context.extractor.features(x)).toArray()
     }
 
-    /// The features of the strong views `strong` (`[n, 3, S, S]`) the head trains on: through the training encoder,
-    /// or, with the encoder frozen, in evaluation mode and joined with the ImageNet backbone's features of the same
-    /// augmentation of its own input `imagenetInput`.
-    func strongFeatures(_ strong: Tensor, imagenetInput: Tensor?, stepContext: StepContext) throws -> Tensor {
+    /// The features of the strong views of the batch `x`: through the training encoder, or, with the encoder frozen,
+    /// in evaluation mode and joined with the ImageNet backbone's features of the same augmentation of its own input
+    /// `imagenet` (the same images). Every image's view is made, confident or not, so the networks always see
+    /// batches of one size (tried: only the confident images, a batch of a new size each step, gave the same figures
+    /// on Kaggle with a peak RSS of 2.5 GB against 1.4 GB).
+    func strongFeatures(_ x: Tensor, imagenet: ImageBatch?, stepContext: StepContext) throws -> Tensor {
+        let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: stepContext, copies: 1)
         guard frozenRows != nil, let imagenetStrong else { return try extractor.features(strong) }
-        guard let imagenetInput else { throw WorkflowError("self-label: \(context.train.name) has no input for the ImageNet backbone") }
+        guard let imagenet else { throw WorkflowError("self-label: \(context.train.name) has no input for the ImageNet backbone") }
         var imagenetContext = stepContext
         imagenetContext.normalization = ImageNetFeatures.normalization
-        let views = try ContrastiveTraining.views(of: imagenetInput, augmentation: augmentation, context: imagenetContext, copies: 1)
+        let views = try ContrastiveTraining.views(of: imagenet.tensor(), augmentation: augmentation, context: imagenetContext, copies: 1)
         imagenetStrong.backbone.setTraining(false)
-        let n = strong.shape[0]
-        let joined = ImageNetFeatures.join(try extractor.features(strong).toArray(), try imagenetStrong.features(views).toArray(), n: n)
-        return try Tensor(shape: [n, joined.count / n], values: joined)
+        let joined = ImageNetFeatures.join(try extractor.features(strong).toArray(), try imagenetStrong.features(views).toArray(), n: x.shape[0])
+        return try Tensor(shape: [x.shape[0], joined.count / x.shape[0]], values: joined)
     }
 
     /// One step: pseudo-labels from the batch as loaded, cross-entropy on a strong view of the confident images.
     /// Returns the loss and the pseudo-labels (none, and nothing trained, when no image is confident), and every
-    /// image's most likely cluster. `imagenetInput`: the same images as the joined ImageNet backbone sees them.
-    func train(_ b: ImageBatch, imagenetInput: Tensor? = nil, stepContext: StepContext) throws -> (loss: Float, targets: [Int], assigned: [Int]) {
+    /// image's most likely cluster. `imagenet`: the same images as the joined ImageNet backbone sees them.
+    func train(_ b: ImageBatch, imagenet: ImageBatch? = nil, stepContext: StepContext) throws -> (loss: Float, targets: [Int], assigned: [Int]) {
         let x = try b.tensor()
         let (n, k) = (x.shape[0], head.k)
         let p = ContrastiveLosses.softmaxRows(try pseudoLabelLogits(x, indices: b.indices), n, k)
@@ -284,8 +289,7 @@ struct SelfLabelling {
             }
         }
         guard !rows.isEmpty else { return (0, [], assigned) }
-        let strong = try ContrastiveTraining.views(of: x, augmentation: augmentation, context: stepContext, copies: 1)
-        let logits = try head.layer.forward(strongFeatures(strong, imagenetInput: imagenetInput, stepContext: stepContext)).toArray()
+        let logits = try head.layer.forward(strongFeatures(x, imagenet: imagenet, stepContext: stepContext)).toArray()
         let picked = rows.flatMap { logits[($0 * k)..<(($0 + 1) * k)] }
         let r = try ContrastiveLosses.weightedCrossEntropy(
             logits: picked, targets: targets, k: k, classWeights: ContrastiveLosses.balancingWeights(targets, k: k))

@@ -8,7 +8,7 @@ struct SCANOptions: ParsableArguments {
     var entropyWeight: Float?
     @Option(
         help:
-            "SCAN: self-labelling epochs after the heads, which fine-tune the encoder on confident pseudo-labels (default \(PresetValues.base.selfLabelEpochs) = none)."
+            "SCAN: self-labelling epochs after the heads, which train the head (and the encoder, unless --self-label-encoder frozen) on confident pseudo-labels (default \(PresetValues.base.selfLabelEpochs) = none)."
     )
     var selfLabelEpochs: Int?
     @Option(help: "SCAN: the head's probability that makes an image's cluster a pseudo-label (default \(PresetValues.base.selfLabelConfidence)).")
