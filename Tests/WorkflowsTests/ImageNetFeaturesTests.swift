@@ -81,13 +81,11 @@ struct ImageNetFeaturesTests {
         #expect(try o.settings(.preset(fallback: .fast)).imagenetFeatures == "lite0.whl")
     }
 
-    /// A run that joins the features: the clustering checkpoint holds the ImageNet backbone as imported (so
-    /// evaluation, prediction and a server need no weights file), the head takes both widths, each half of every
-    /// training image's features has unit length, and `predict` and the server's classifier, which prepare each
-    /// image twice on their own, give every training image the cluster the clustering stage gave it.
-    @Test func aRunClustersTheJoinedFeaturesAndPredictionAgrees() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-imagenet-features-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: root) }
+    /// Under a new temporary folder `root` (the caller removes it): a synthetic set of 24 training images, a run
+    /// directory, random Lite0 weights saved as a file, and `tiny`'s settings with one pretraining epoch, unit-length
+    /// features and those weights' features joined.
+    static func joinedRun(_ name: String) throws -> (root: URL, dir: RunDirectory, weights: URL, published: EfficientNetLite, settings: RunSettings) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-\(name)-\(UUID())")
         let dir = try RunDirectory(root.appendingPathComponent("run").path)
         let (train, _) = try SyntheticData.prepare(
             run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
@@ -96,11 +94,23 @@ struct ImageNetFeaturesTests {
         try StateDict(of: published).write(to: weights)
         var s = Preset.tiny.settings
         s.data = train
-        s.method = "kmeans"
         s.unitFeatures = true
-        s.views = 2
         s.pretrainEpochs = 1
         s.imagenetFeatures = weights.path
+        return (root, dir, weights, published, s)
+    }
+
+    /// A run that joins the features: the clustering checkpoint holds the ImageNet backbone as imported (so
+    /// evaluation, prediction and a server need no weights file), the head takes both widths, each half of every
+    /// training image's features has unit length, and `predict` and the server's classifier, which prepare each
+    /// image twice on their own, give every training image the cluster the clustering stage gave it.
+    @Test func aRunClustersTheJoinedFeaturesAndPredictionAgrees() throws {
+        let (root, dir, weights, published, fixture) = try Self.joinedRun("imagenet-features")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let train = try #require(fixture.data)
+        var s = fixture
+        s.method = "kmeans"
+        s.views = 2
         let (prepared, source) = try RunStage.prepare(s, run: dir, needsK: true, events: TrainingEvents(), progress: SilentProgress())
         #expect(source.imagenetCache?.options.side == 112 && source.imagenetCache?.count == source.cache.count)
         _ = try PretrainStage.run(settings: prepared, run: dir, train: source, events: TrainingEvents(), progress: SilentProgress())
@@ -148,21 +158,11 @@ struct ImageNetFeaturesTests {
     /// features: the strong views pass through both networks, which stay as they were (the encoder as pretrained,
     /// the ImageNet backbone as imported), and the model predicts as the clustering stage assigned.
     @Test func frozenSelfLabellingOnJoinedFeatures() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wbc-imagenet-self-label-\(UUID())")
+        let (root, dir, _, published, fixture) = try Self.joinedRun("imagenet-self-label")
         defer { try? FileManager.default.removeItem(at: root) }
-        let dir = try RunDirectory(root.appendingPathComponent("run").path)
-        let (train, _) = try SyntheticData.prepare(
-            run: try RunDirectory(root.appendingPathComponent("data").path), perClass: 6, seed: 3, events: TrainingEvents())
-        let weights = root.appendingPathComponent("lite0.safetensors")
-        let published = EfficientNetLite(.lite0, classes: 1000, seed: 7)
-        try StateDict(of: published).write(to: weights)
-        var s = Preset.tiny.settings
-        s.data = train
+        var s = fixture
         s.method = "scan"
         s.neighbours = 5
-        s.unitFeatures = true
-        s.pretrainEpochs = 1
-        s.imagenetFeatures = weights.path
         s.selfLabelEpochs = 1
         s.selfLabelConfidence = 0.26
         s.selfLabelEncoder = .frozen

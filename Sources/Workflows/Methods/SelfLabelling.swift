@@ -241,7 +241,9 @@ struct SelfLabelling {
             z.reserveCapacity(indices.count * d)
             for i in indices {
                 guard let row = frozenRows[i] else {
-                    throw WorkflowError("self-label: image \(i) of \(context.train.name) has no features from the heads' pass")
+                    throw WorkflowError(
+                        "self-label: image \(i) of \(context.train.name) has no features from the heads' pass; if the run's cache folder (RUN/cache) is older than the images, delete it and run the command again"
+                    )
                 }
                 z += data.features[(row * d)..<((row + 1) * d)]
             }
