@@ -23,11 +23,11 @@ public struct Assignments: Sendable {
     public var count: Int { clusters.count }
 
     mutating func append(z: [Float], q batchQ: [Float], batch: ImageBatch) {
-        append(z: z, q: batchQ, labels: batch.labels, paths: batch.paths, indices: batch.indices)
+        append(z: z, q: batchQ, labels: batch.labels[...], paths: batch.paths[...], indices: batch.indices[...])
     }
 
     /// Appends images with features `z` (`[count, dimension]`) and probabilities `batchQ` (`[count, k]`).
-    mutating func append<L: Collection<Int?>, P: Collection<URL>, I: Collection<Int>>(z: [Float], q batchQ: [Float], labels l: L, paths p: P, indices i: I) {
+    mutating func append(z: [Float], q batchQ: [Float], labels l: ArraySlice<Int?>, paths p: ArraySlice<URL>, indices i: ArraySlice<Int>) {
         features += z
         q += batchQ
         for r in 0..<l.count {
